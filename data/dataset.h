@@ -1,0 +1,72 @@
+/*
+ * dataset.h — an in-memory dataset and what trials read from it.
+ *
+ * A dataset is loaded once, split and standardised once, and then shared
+ * read-only by every trial; a trial owns only its batch order.
+ */
+#ifndef OS_DATASET_H
+#define OS_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+#include "rng.h"
+
+typedef struct os_dataset {
+    size_t n, d;        /* rows, features                                     */
+    float *x;           /* n × d, row-major; owned                            */
+    float *y;           /* n targets: class index (exact in float) or value   */
+    size_t n_classes;   /* max class + 1; 0 for regression                    */
+} os_dataset;
+
+void os_dataset_free(os_dataset *ds);
+
+typedef struct os_csv_options {
+    int         header;      /* the first non-blank line names the columns     */
+    const char *label;       /* label column: 0-based index, negative counts
+                                from the end (-1 is the last), or header name */
+    char        delimiter;   /* ',' by default                                 */
+    int         regression;  /* label is a real value rather than a class      */
+} os_csv_options;
+
+/* Reads a CSV file, plain or gzip-compressed.  Every malformed record is an
+ * error naming path and line. */
+int os_csv_load(const char *path, const os_csv_options *opt, os_dataset *out,
+                os_error *err);
+
+/* Stream keys for os_rng_seed, so that no two uses of the study seed collide. */
+enum { OS_STREAM_SPLIT = 1, OS_STREAM_SUBSET = 2, OS_STREAM_TRIAL = 1000 };
+
+/* The data every trial shares. */
+typedef struct os_data_split {
+    os_dataset train, val;  /* disjoint rows of the loaded dataset          */
+    uint32_t  *subset;      /* rows of train that trials draw batches from  */
+    size_t     n_subset;
+} os_data_split;
+
+/* Seeded split: round(val_fraction * n) rows to validation (at least one
+ * row each side).  With standardize, every feature is centred and scaled
+ * by statistics of the training rows only.  subset = 0 means all training
+ * rows. */
+int os_data_split_make(const os_dataset *all, double val_fraction, int standardize,
+                       size_t subset, uint64_t seed, os_data_split *out, os_error *err);
+void os_data_split_free(os_data_split *s);
+
+/* A trial's view: batches drawn from a pool of rows in a seeded order that is
+ * reshuffled every epoch; the last incomplete batch of an epoch is dropped. */
+typedef struct os_batcher {
+    const os_dataset *ds;
+    const uint32_t   *pool;
+    size_t            n_pool, batch, pos;
+    uint32_t         *order;
+    os_rng            rng;
+} os_batcher;
+
+/* batch must be between 1 and n_pool.  Returns 0 or -1 (no memory). */
+int os_batcher_init(os_batcher *b, const os_dataset *ds, const uint32_t *pool,
+                    size_t n_pool, size_t batch, const os_rng *rng);
+/* Gathers the next batch into x [batch × d] and y [batch]. */
+void os_batcher_next(os_batcher *b, float *x, float *y);
+void os_batcher_free(os_batcher *b);
+
+#endif

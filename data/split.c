@@ -1,0 +1,148 @@
+/*
+ * split.c — seeded train/validation split, standardisation from training
+ * statistics only, the trial subset, and the per-trial batcher.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dataset.h"
+
+static int alloc_like(os_dataset *ds, size_t n, size_t d, size_t n_classes)
+{
+    *ds = (os_dataset){ .n = n, .d = d, .n_classes = n_classes };
+    ds->x = malloc(n * d * sizeof *ds->x);
+    ds->y = malloc(n * sizeof *ds->y);
+    return ds->x && ds->y ? 0 : -1;
+}
+
+static void copy_rows(os_dataset *dst, const os_dataset *src, const uint32_t *rows)
+{
+    for (size_t i = 0; i < dst->n; i++) {
+        memcpy(dst->x + i * dst->d, src->x + (size_t)rows[i] * src->d, src->d * sizeof(float));
+        dst->y[i] = src->y[rows[i]];
+    }
+}
+
+/* Centres and scales every feature of both parts by the training part's mean
+ * and standard deviation; a constant feature is only centred. */
+static void standardize(os_dataset *train, os_dataset *val)
+{
+    const size_t d = train->d;
+    for (size_t j = 0; j < d; j++) {
+        double sum = 0.0, sq = 0.0;
+        for (size_t i = 0; i < train->n; i++)
+            sum += train->x[i * d + j];
+        double mean = sum / (double)train->n;
+        for (size_t i = 0; i < train->n; i++) {
+            double c = train->x[i * d + j] - mean;
+            sq += c * c;
+        }
+        double sd = sqrt(sq / (double)train->n);
+        float scale = sd > 1e-12 ? (float)(1.0 / sd) : 1.0f;
+        for (size_t i = 0; i < train->n; i++)
+            train->x[i * d + j] = (float)(train->x[i * d + j] - mean) * scale;
+        for (size_t i = 0; i < val->n; i++)
+            val->x[i * d + j] = (float)(val->x[i * d + j] - mean) * scale;
+    }
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+int os_data_split_make(const os_dataset *all, double val_fraction, int standardize_x,
+                       size_t subset, uint64_t seed, os_data_split *out, os_error *err)
+{
+    *out = (os_data_split){ 0 };
+    if (all->n < 2)
+        return os_error_set(err, OS_ERR_DATA, "the dataset has %zu row; a train/validation "
+                            "split needs at least 2", all->n);
+    size_t n_val = (size_t)llround(val_fraction * (double)all->n);
+    if (n_val < 1)
+        n_val = 1;
+    if (n_val > all->n - 1)
+        n_val = all->n - 1;
+    size_t n_train = all->n - n_val;
+
+    uint32_t *perm = malloc(all->n * sizeof *perm);
+    if (!perm)
+        goto nomem;
+    for (size_t i = 0; i < all->n; i++)
+        perm[i] = (uint32_t)i;
+    os_rng rng;
+    os_rng_seed(&rng, seed, OS_STREAM_SPLIT);
+    os_rng_shuffle(&rng, perm, all->n);
+    /* Sorting each part keeps the file's row order, which makes the split
+     * independent of the shuffle's internal order beyond membership. */
+    qsort(perm, n_val, sizeof *perm, cmp_u32);
+    qsort(perm + n_val, n_train, sizeof *perm, cmp_u32);
+
+    if (alloc_like(&out->val, n_val, all->d, all->n_classes) ||
+        alloc_like(&out->train, n_train, all->d, all->n_classes))
+        goto nomem;
+    copy_rows(&out->val, all, perm);
+    copy_rows(&out->train, all, perm + n_val);
+    if (standardize_x)
+        standardize(&out->train, &out->val);
+
+    out->n_subset = subset && subset < n_train ? subset : n_train;
+    out->subset = malloc(n_train * sizeof *out->subset);
+    if (!out->subset)
+        goto nomem;
+    for (size_t i = 0; i < n_train; i++)
+        out->subset[i] = (uint32_t)i;
+    if (out->n_subset < n_train) {
+        os_rng_seed(&rng, seed, OS_STREAM_SUBSET);
+        os_rng_shuffle(&rng, out->subset, n_train);
+        qsort(out->subset, out->n_subset, sizeof *out->subset, cmp_u32);
+    }
+    free(perm);
+    return 0;
+nomem:
+    free(perm);
+    os_data_split_free(out);
+    return os_error_set(err, OS_ERR_NOMEM, "out of memory splitting %zu rows", all->n);
+}
+
+void os_data_split_free(os_data_split *s)
+{
+    os_dataset_free(&s->train);
+    os_dataset_free(&s->val);
+    free(s->subset);
+    *s = (os_data_split){ 0 };
+}
+
+int os_batcher_init(os_batcher *b, const os_dataset *ds, const uint32_t *pool,
+                    size_t n_pool, size_t batch, const os_rng *rng)
+{
+    *b = (os_batcher){ .ds = ds, .pool = pool, .n_pool = n_pool, .batch = batch,
+                       .pos = n_pool, .rng = *rng };
+    b->order = malloc(n_pool * sizeof *b->order);
+    if (!b->order)
+        return -1;
+    memcpy(b->order, pool, n_pool * sizeof *pool);
+    return 0;
+}
+
+void os_batcher_next(os_batcher *b, float *x, float *y)
+{
+    if (b->pos + b->batch > b->n_pool) {
+        os_rng_shuffle(&b->rng, b->order, b->n_pool);
+        b->pos = 0;
+    }
+    const size_t d = b->ds->d;
+    for (size_t i = 0; i < b->batch; i++) {
+        uint32_t row = b->order[b->pos + i];
+        memcpy(x + i * d, b->ds->x + (size_t)row * d, d * sizeof *x);
+        y[i] = b->ds->y[row];
+    }
+    b->pos += b->batch;
+}
+
+void os_batcher_free(os_batcher *b)
+{
+    free(b->order);
+    *b = (os_batcher){ 0 };
+}

@@ -1,0 +1,266 @@
+/*
+ * main.c — the optselect command.  Parses the command line, loads plugins
+ * and the config, runs the study and writes the report.  The only place
+ * that prints errors and decides the exit status.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "blas.h"
+#include "study_config.h"
+#include "registry.h"
+#include "report.h"
+#include "study.h"
+#include "util.h"
+
+#define EXIT_NO_RECOMMENDATION 1
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+"usage: optselect [OPTIONS] CONFIG.ini\n"
+"       optselect --list-plugins | --help-config | --help | --version\n"
+"\n"
+"Runs short training trials of every optimizer and learning rate the config\n"
+"lists, ranks them by validation loss, and recommends the best.\n"
+"\n"
+"options:\n"
+"  -j, --threads N        run trials on N threads (default: OMP_NUM_THREADS or all cores)\n"
+"  -s, --seed N           study seed (same as --set search.seed=N)\n"
+"  -f, --format FORMAT    report format: text (default), json or csv\n"
+"  -o, --output FILE      write the report to FILE instead of standard output\n"
+"  -S, --set SEC.KEY=VAL  override a config key, e.g. --set search.steps=500 or\n"
+"                         --set optimizer.sgd.momentum=0.9 (repeatable)\n"
+"  -p, --plugin FILE      load an optimizer plugin from FILE before the search path\n"
+"                         (repeatable)\n"
+"      --list-plugins     list the optimizers found and their hyperparameters\n"
+"      --help-config      list every config key with its default\n"
+"  -h, --help             show this help\n"
+"  -V, --version          show the version and the BLAS in use\n"
+"\n"
+"plugins are searched in $OPTSELECT_PLUGIN_PATH (colon-separated), then\n"
+"plugins/.libs beside the executable (a build tree), then %s.\n"
+"\n"
+"exit status:\n"
+"  0  a recommendation was made         5  bad or missing plugin\n"
+"  1  every trial diverged or failed    6  input/output failure\n"
+"  2  bad command line                  7  out of memory\n"
+"  3  bad configuration                 9  internal error\n"
+"  4  bad data file\n", PKGLIBDIR);
+}
+
+static void list_plugins(const os_registry *reg)
+{
+    printf("%zu optimizer%s\n", reg->n, reg->n == 1 ? "" : "s");
+    for (size_t i = 0; i < reg->n; i++) {
+        const os_optimizer *o = reg->entries[i].opt;
+        printf("\n%s  (%s, ABI %u.%u)\n  %s\n", o->label, reg->entries[i].path,
+               (unsigned)o->abi_major, (unsigned)o->abi_minor, o->summary);
+        printf("    %-26s default %-8g\n", "lr", o->default_lr);
+        for (size_t h = 0; h < o->n_hparams; h++) {
+            const os_hparam *hp = &o->hparams[h];
+            char range[64];
+            if (hp->flags & OS_HP_BOOL)
+                snprintf(range, sizeof range, "%s", "true|false");
+            else
+                snprintf(range, sizeof range, "[%g, %g]%s", hp->min, hp->max,
+                         hp->flags & OS_HP_LOG ? " log" : "");
+            printf("    %-26s default %-8g %-18s %-8s %s\n", hp->name, hp->default_value,
+                   range, hp->flags & OS_HP_TUNABLE ? "tunable" : "", hp->help);
+        }
+    }
+}
+
+/* Writes the report to path through a temporary file and a rename, so the
+ * final name never holds a truncated report. */
+static int write_report_file(const char *path, const os_study *s, os_format fmt,
+                             os_error *err)
+{
+    size_t n = strlen(path) + 16;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory");
+    snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    int rc = 0;
+    if (!f) {
+        rc = os_error_set(err, OS_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
+    } else {
+        int bad = os_report_write(f, s, fmt);
+        bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+        bad |= fclose(f) != 0;
+        if (bad || rename(tmp, path) != 0) {
+            rc = os_error_set(err, OS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+            remove(tmp);
+        }
+    }
+    free(tmp);
+    return rc;
+}
+
+typedef struct cli {
+    int         threads;
+    os_format   format;
+    const char *output;
+    const char *config;
+    char      **sets;
+    size_t      n_sets;
+    char      **plugins;
+    size_t      n_plugins;
+    char        seed_set[64];
+    enum { ACT_RUN, ACT_LIST, ACT_HELP, ACT_HELP_CONFIG, ACT_VERSION } action;
+} cli;
+
+static int push(char ***list, size_t *n, char *item, os_error *err)
+{
+    char **grown = realloc(*list, (*n + 1) * sizeof **list);
+    if (!grown)
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory");
+    *list = grown;
+    (*list)[(*n)++] = item;
+    return 0;
+}
+
+static int parse_cli(cli *c, int argc, char **argv, os_error *err)
+{
+    enum { OPT_LIST = 256, OPT_HELP_CONFIG };
+    static const struct option longs[] = {
+        { "threads", required_argument, NULL, 'j' },
+        { "seed", required_argument, NULL, 's' },
+        { "format", required_argument, NULL, 'f' },
+        { "output", required_argument, NULL, 'o' },
+        { "set", required_argument, NULL, 'S' },
+        { "plugin", required_argument, NULL, 'p' },
+        { "list-plugins", no_argument, NULL, OPT_LIST },
+        { "help-config", no_argument, NULL, OPT_HELP_CONFIG },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    opterr = 0;
+    int ch, rc = 0;
+    uint64_t v;
+    while (!rc && (ch = getopt_long(argc, argv, ":j:s:f:o:S:p:hV", longs, NULL)) != -1) {
+        switch (ch) {
+        case 'j':
+            if (os_parse_u64(optarg, &v) || v < 1 || v > 4096)
+                return os_error_set(err, OS_ERR_USAGE, "--threads '%s': expected an integer "
+                                    "from 1 to 4096", optarg);
+            c->threads = (int)v;
+            break;
+        case 's':
+            if (os_parse_u64(optarg, &v))
+                return os_error_set(err, OS_ERR_USAGE, "--seed '%s': expected a "
+                                    "non-negative integer", optarg);
+            snprintf(c->seed_set, sizeof c->seed_set, "search.seed=%llu",
+                     (unsigned long long)v);
+            break;
+        case 'f': {
+            int f = os_format_from_name(optarg);
+            if (f < 0)
+                return os_error_set(err, OS_ERR_USAGE, "--format '%s': expected text, json "
+                                    "or csv", optarg);
+            c->format = (os_format)f;
+            break;
+        }
+        case 'o': c->output = optarg; break;
+        case 'S': rc = push(&c->sets, &c->n_sets, optarg, err); break;
+        case 'p': rc = push(&c->plugins, &c->n_plugins, optarg, err); break;
+        case OPT_LIST: c->action = ACT_LIST; break;
+        case OPT_HELP_CONFIG: c->action = ACT_HELP_CONFIG; break;
+        case 'h': c->action = ACT_HELP; break;
+        case 'V': c->action = ACT_VERSION; break;
+        case ':':
+            return os_error_set(err, OS_ERR_USAGE, "%s needs a value", argv[optind - 1]);
+        default:
+            return os_error_set(err, OS_ERR_USAGE, "unknown option '%s' (see --help)",
+                                argv[optind - 1]);
+        }
+    }
+    if (rc)
+        return rc;
+    /* --seed applies after every --set, as the more specific switch. */
+    if (c->seed_set[0] && (rc = push(&c->sets, &c->n_sets, c->seed_set, err)))
+        return rc;
+    if (c->action != ACT_RUN)
+        return 0;
+    if (optind != argc - 1)
+        return os_error_set(err, OS_ERR_USAGE, optind == argc
+                            ? "missing CONFIG.ini (see --help)"
+                            : "expected one CONFIG.ini, got %d arguments (see --help)",
+                            argc - optind);
+    c->config = argv[optind];
+    return 0;
+}
+
+static int run(const cli *c, os_registry *reg, int *no_recommendation, os_error *err)
+{
+    os_config cfg;
+    os_study study = { 0 };
+    int rc = os_config_load(&cfg, c->config, reg, c->sets, c->n_sets, err);
+    if (rc)
+        return rc;
+    rc = os_study_prepare(&study, &cfg, err);
+    if (!rc)
+        rc = os_study_run(&study, c->threads, err);
+    if (!rc) {
+        *no_recommendation = study.ranking[0].status != OS_TRIAL_OK;
+        if (c->output)
+            rc = write_report_file(c->output, &study, c->format, err);
+        else if (os_report_write(stdout, &study, c->format) || fflush(stdout))
+            rc = os_error_set(err, OS_ERR_IO, "standard output: write failed: %s",
+                              strerror(errno));
+    }
+    os_study_free(&study);
+    os_config_free(&cfg);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    /* OpenBLAS fixes its kernels before main(); a misdetected core costs a
+     * factor of several in every matrix product, so start again with the
+     * right one. */
+    const char *core = os_blas_wanted_coretype();
+    if (core && setenv("OPENBLAS_CORETYPE", core, 1) == 0) {
+        execv("/proc/self/exe", argv);
+        /* exec failed: carry on at reduced speed, but say so */
+        fprintf(stderr, "optselect: warning: OpenBLAS runs a slow kernel for this CPU; "
+                "set OPENBLAS_CORETYPE=%s for full speed\n", core);
+    }
+
+    cli c = { 0 };
+    os_error err = { 0 };
+    os_registry reg = { 0 };
+    int rc = parse_cli(&c, argc, argv, &err), no_rec = 0;
+    if (!rc && c.action == ACT_HELP)
+        usage(stdout);
+    else if (!rc && c.action == ACT_VERSION)
+        printf("optselect %s\nplugin ABI %d.%d\nBLAS: %s\n", PACKAGE_VERSION,
+               OS_PLUGIN_ABI_MAJOR, OS_PLUGIN_ABI_MINOR, os_blas_describe());
+    else if (!rc && c.action == ACT_HELP_CONFIG)
+        os_config_print_keys(stdout);
+    else if (!rc) {
+        for (size_t i = 0; i < c.n_plugins && !rc; i++)
+            rc = os_registry_load_file(&reg, c.plugins[i], &err);
+        if (!rc)
+            rc = os_registry_load_default(&reg, &err);
+        if (!rc && c.action == ACT_LIST)
+            list_plugins(&reg);
+        else if (!rc)
+            rc = run(&c, &reg, &no_rec, &err);
+    }
+    if (rc)
+        fprintf(stderr, "optselect: %s\n", err.msg);
+    os_registry_free(&reg);
+    free(c.sets);
+    free(c.plugins);
+    if (rc)
+        return os_error_exit_status(rc);
+    return no_rec ? EXIT_NO_RECOMMENDATION : 0;
+}

@@ -1,0 +1,50 @@
+/*
+ * registry.h — finds optimizer plugins, loads them with dlopen, checks the
+ * ABI handshake and the descriptor, and looks optimizers up by label.
+ */
+#ifndef OS_REGISTRY_H
+#define OS_REGISTRY_H
+
+#include <stddef.h>
+#include <optselect/plugin.h>
+#include "error.h"
+
+/* One optimizer that passed every check. */
+typedef struct os_registry_entry {
+    const os_optimizer *opt;  /* owned by the plugin; valid until free      */
+    const char         *path; /* file it came from; owned by the registry   */
+} os_registry_entry;
+
+typedef struct os_registry {
+    os_registry_entry *entries;  /* in load order                           */
+    size_t             n;
+    void             **handles;  /* one per loaded file, closed by free     */
+    char             **paths;    /* file names, parallel to handles         */
+    size_t             n_files;
+} os_registry;
+
+/* Loads every optimizer of one shared object.  A label already present is
+ * an error when it comes from the same file, and is skipped (the earlier
+ * file shadows it) otherwise, as PATH does. */
+int os_registry_load_file(os_registry *reg, const char *path, os_error *err);
+
+/* Loads every "*.so" of every directory in a colon-separated list, in list
+ * order and by name within a directory.  Missing directories are skipped. */
+int os_registry_load_path(os_registry *reg, const char *dirs, os_error *err);
+
+/* The default search: $OPTSELECT_PLUGIN_PATH, then plugins/.libs beside the
+ * executable (an uninstalled build tree), then the install directory. */
+int os_registry_load_default(os_registry *reg, os_error *err);
+
+/* The entry with this label, or NULL. */
+const os_registry_entry *os_registry_find(const os_registry *reg, const char *label);
+
+/* Index of a hyperparameter by name in opt's table, or -1. */
+int os_hparam_index(const os_optimizer *opt, const char *name);
+
+/* Checks a descriptor the way the loader does; exposed for tests. */
+int os_descriptor_check(const os_optimizer *d, const char *path, os_error *err);
+
+void os_registry_free(os_registry *reg);
+
+#endif

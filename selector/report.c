@@ -1,0 +1,256 @@
+/* report.c — text, JSON and CSV renderings of a ranked study. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#include "report.h"
+
+int os_format_from_name(const char *name)
+{
+    return !strcmp(name, "text") ? OS_FORMAT_TEXT : !strcmp(name, "json") ? OS_FORMAT_JSON
+         : !strcmp(name, "csv") ? OS_FORMAT_CSV : -1;
+}
+
+/* %.9g round-trips a float and stays short; JSON has no inf or NaN. */
+static void json_num(FILE *out, double v)
+{
+    if (isfinite(v))
+        fprintf(out, "%.9g", v);
+    else
+        fputs("null", out);
+}
+
+static void json_str(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+static void json_hparams(FILE *out, const os_candidate *c)
+{
+    const os_optimizer *opt = c->opt->entry->opt;
+    fputc('{', out);
+    for (size_t h = 0; h < opt->n_hparams; h++) {
+        fprintf(out, "%s", h ? ", " : "");
+        json_str(out, opt->hparams[h].name);
+        fputs(": ", out);
+        if (opt->hparams[h].flags & OS_HP_BOOL)
+            fputs(c->hp[h] != 0 ? "true" : "false", out);
+        else
+            json_num(out, c->hp[h]);
+    }
+    fputc('}', out);
+}
+
+/* Hyperparameters that differ from the plugin's defaults, "k=v k=v". */
+static void changed_hparams(char *buf, size_t size, const os_candidate *c)
+{
+    const os_optimizer *opt = c->opt->entry->opt;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t h = 0; h < opt->n_hparams && used < size; h++) {
+        const os_hparam *hp = &opt->hparams[h];
+        if (c->hp[h] == hp->default_value)
+            continue;
+        if (hp->flags & OS_HP_BOOL)
+            used += (size_t)snprintf(buf + used, size - used, "%s%s=%s", used ? " " : "",
+                                     hp->name, c->hp[h] != 0 ? "true" : "false");
+        else
+            used += (size_t)snprintf(buf + used, size - used, "%s%s=%g", used ? " " : "",
+                                     hp->name, c->hp[h]);
+    }
+}
+
+static void write_json(FILE *out, const os_study *s)
+{
+    const os_config *cfg = s->cfg;
+    const os_search *search = &s->search;
+    fprintf(out, "{\n  \"optselect\": \"%s\",\n  \"config\": ", PACKAGE_VERSION);
+    json_str(out, cfg->path);
+    fprintf(out, ",\n  \"seed\": %llu,\n  \"data\": {\"path\": ", (unsigned long long)cfg->seed);
+    json_str(out, cfg->data_path);
+    fprintf(out, ", \"train_rows\": %zu, \"validation_rows\": %zu, \"trial_rows\": %zu, "
+            "\"features\": %zu, \"classes\": %zu},\n", s->data.train.n, s->data.val.n,
+            s->data.n_subset, s->all.d, s->all.n_classes);
+    fprintf(out, "  \"model\": {\"layers\": [");
+    for (size_t i = 0; i < s->model.n_layers; i++)
+        fprintf(out, "%s\"%s %zu-%zu\"", i ? ", " : "",
+                os_layer_kind_name(s->model.layers[i].kind), s->model.layers[i].in,
+                s->model.layers[i].out);
+    fprintf(out, "], \"parameters\": %zu, \"loss\": \"%s\"},\n", s->model.layout.n,
+            os_loss_name(s->model.loss));
+    fprintf(out, "  \"budget\": {\"steps\": %llu, \"batch_size\": %llu, \"eval_every\": %llu, "
+            "\"seeds\": %llu},\n", (unsigned long long)cfg->steps,
+            (unsigned long long)cfg->batch_size, (unsigned long long)cfg->eval_every,
+            (unsigned long long)cfg->seeds);
+
+    const os_group *best = &s->ranking[0];
+    const os_candidate *bc = &search->cands[best->first];
+    fputs("  \"recommendation\": ", out);
+    if (best->status == OS_TRIAL_OK) {
+        fputs("{\"optimizer\": ", out);
+        json_str(out, bc->opt->entry->opt->label);
+        fputs(", \"lr\": ", out);
+        json_num(out, bc->lr);
+        fputs(", \"hparams\": ", out);
+        json_hparams(out, bc);
+        fputs(", \"score\": ", out);
+        json_num(out, best->score);
+        fputs("},\n", out);
+    } else {
+        fputs("null,\n", out);
+    }
+
+    fputs("  \"ranking\": [\n", out);
+    for (size_t k = 0; k < s->n_groups; k++) {
+        const os_group *g = &s->ranking[k];
+        const os_candidate *c = &search->cands[g->first];
+        fprintf(out, "    {\"rank\": %zu, \"optimizer\": ", k + 1);
+        json_str(out, c->opt->entry->opt->label);
+        fputs(", \"lr\": ", out);
+        json_num(out, c->lr);
+        fputs(", \"hparams\": ", out);
+        json_hparams(out, c);
+        fprintf(out, ", \"status\": \"%s\", \"score\": ", os_trial_status_name(g->status));
+        json_num(out, g->score);
+        fputs(", \"score_std\": ", out);
+        json_num(out, g->score_std);
+        fputs(", \"val_acc\": ", out);
+        json_num(out, g->val_acc);
+        fprintf(out, ", \"seeds\": %zu}%s\n", g->n_seeds, k + 1 < s->n_groups ? "," : "");
+    }
+    fputs("  ],\n  \"trials\": [\n", out);
+    size_t written = 0;
+    for (size_t k = 0; k < s->n_groups; k++) {
+        const os_group *g = &s->ranking[k];
+        for (size_t j = 0; j < g->n_seeds; j++) {
+            const os_candidate *c = &search->cands[g->first + j];
+            const os_trial_result *r = &s->results[g->first + j];
+            fprintf(out, "    {\"id\": %zu, \"rank\": %zu, \"optimizer\": ", c->id, k + 1);
+            json_str(out, c->opt->entry->opt->label);
+            fputs(", \"lr\": ", out);
+            json_num(out, c->lr);
+            fputs(", \"hparams\": ", out);
+            json_hparams(out, c);
+            fprintf(out, ", \"seed\": %llu, \"status\": \"%s\", \"score\": ",
+                    (unsigned long long)c->seed_index, os_trial_status_name(r->status));
+            json_num(out, r->score);
+            fprintf(out, ", \"steps\": %llu, \"message\": ", (unsigned long long)r->steps);
+            json_str(out, r->message);
+            fputs(",\n     \"curve\": [", out);
+            for (size_t p = 0; p < r->n_curve; p++) {
+                const os_curve_point *pt = &r->curve[p];
+                fprintf(out, "%s{\"step\": %llu, \"train_loss\": ", p ? ", " : "",
+                        (unsigned long long)pt->step);
+                json_num(out, pt->train_loss);
+                fputs(", \"val_loss\": ", out);
+                json_num(out, pt->val_loss);
+                fputs(", \"val_acc\": ", out);
+                json_num(out, pt->val_acc);
+                fputc('}', out);
+            }
+            fprintf(out, "]}%s\n", ++written < search->n ? "," : "");
+        }
+    }
+    fputs("  ]\n}\n", out);
+}
+
+static void write_csv(FILE *out, const os_study *s)
+{
+    fputs("rank,id,optimizer,lr,hparams,seed,status,score,val_acc,steps\n", out);
+    for (size_t k = 0; k < s->n_groups; k++) {
+        const os_group *g = &s->ranking[k];
+        for (size_t j = 0; j < g->n_seeds; j++) {
+            const os_candidate *c = &s->search.cands[g->first + j];
+            const os_trial_result *r = &s->results[g->first + j];
+            char hp[512];
+            changed_hparams(hp, sizeof hp, c);
+            double acc = r->n_curve ? r->curve[r->n_curve - 1].val_acc : NAN;
+            fprintf(out, "%zu,%zu,%s,%.9g,%s,%llu,%s,", k + 1, c->id,
+                    c->opt->entry->opt->label, c->lr, hp, (unsigned long long)c->seed_index,
+                    os_trial_status_name(r->status));
+            if (isfinite(r->score))
+                fprintf(out, "%.9g", r->score);
+            fputc(',', out);
+            if (isfinite(acc))
+                fprintf(out, "%.9g", acc);
+            fprintf(out, ",%llu\n", (unsigned long long)r->steps);
+        }
+    }
+}
+
+static void write_text(FILE *out, const os_study *s)
+{
+    const os_config *cfg = s->cfg;
+    const os_model *m = &s->model;
+    fprintf(out, "optselect %s — %s\n", PACKAGE_VERSION, cfg->path);
+    fprintf(out, "data:   %s: %zu train / %zu validation rows, %zu features", cfg->data_path,
+            s->data.train.n, s->data.val.n, s->all.d);
+    if (s->all.n_classes)
+        fprintf(out, ", %zu classes", s->all.n_classes);
+    fprintf(out, "; trials draw from %zu rows\n", s->data.n_subset);
+    fprintf(out, "model:  mlp %zu", m->in);
+    for (size_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i].kind == OS_LAYER_DENSE)
+            fprintf(out, "-%zu", m->layers[i].out);
+    fprintf(out, " %s, %zu parameters, %s loss\n",
+            cfg->mlp.n_hidden ? os_layer_kind_name(cfg->mlp.activation) : "linear",
+            m->layout.n, os_loss_name(m->loss));
+    fprintf(out, "search: %zu optimizers, %zu candidates × %llu seed%s = %zu trials of %llu "
+            "steps, batch %llu\n", cfg->n_opts, s->n_groups, (unsigned long long)cfg->seeds,
+            cfg->seeds == 1 ? "" : "s", s->search.n, (unsigned long long)cfg->steps,
+            (unsigned long long)cfg->batch_size);
+    fprintf(out, "ran in %.2f s on %d thread%s\n\n", s->seconds, s->threads,
+            s->threads == 1 ? "" : "s");
+
+    int seeds = cfg->seeds > 1;
+    fprintf(out, "%4s  %-12s %-10s %-12s%s %8s  %-9s %s\n", "rank", "optimizer", "lr",
+            "val_loss", seeds ? " ± std    " : "", "val_acc", "status", "hyperparameters");
+    for (size_t k = 0; k < s->n_groups; k++) {
+        const os_group *g = &s->ranking[k];
+        const os_candidate *c = &s->search.cands[g->first];
+        char hp[512], acc[16] = "-", score[32] = "-", std[16] = "";
+        changed_hparams(hp, sizeof hp, c);
+        if (isfinite(g->val_acc))
+            snprintf(acc, sizeof acc, "%.1f%%", 100.0 * g->val_acc);
+        if (isfinite(g->score))
+            snprintf(score, sizeof score, "%.5f", g->score);
+        if (seeds)
+            snprintf(std, sizeof std, " ± %-7.5f", g->score_std);
+        fprintf(out, "%4zu  %-12s %-10.4g %-12s%s %8s  %-9s %s\n", k + 1,
+                c->opt->entry->opt->label, c->lr, score, std, acc,
+                os_trial_status_name(g->status), hp[0] ? hp : "defaults");
+    }
+
+    const os_group *best = &s->ranking[0];
+    const os_candidate *bc = &s->search.cands[best->first];
+    if (best->status != OS_TRIAL_OK) {
+        fprintf(out, "\nno recommendation: every trial diverged or failed; try smaller "
+                "learning rates (first failure: %s)\n", s->results[best->first].message);
+        return;
+    }
+    char hp[512];
+    changed_hparams(hp, sizeof hp, bc);
+    fprintf(out, "\nrecommendation: %s with lr = %.4g%s%s (validation loss %.5f after %llu "
+            "steps)\n", bc->opt->entry->opt->label, bc->lr, hp[0] ? ", " : "", hp, best->score,
+            (unsigned long long)cfg->steps);
+}
+
+int os_report_write(FILE *out, const os_study *s, os_format format)
+{
+    switch (format) {
+    case OS_FORMAT_JSON: write_json(out, s); break;
+    case OS_FORMAT_CSV: write_csv(out, s); break;
+    case OS_FORMAT_TEXT: write_text(out, s); break;
+    }
+    return ferror(out) ? -1 : 0;
+}

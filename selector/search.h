@@ -1,0 +1,37 @@
+/*
+ * search.h — the candidate list: every optimizer × hyperparameter
+ * combination × learning rate × seed of a study, in a fixed order.
+ */
+#ifndef OS_SEARCH_H
+#define OS_SEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "study_config.h"
+
+#define OS_MAX_CANDIDATES 100000
+
+typedef struct os_candidate {
+    size_t         id;        /* position in the list                          */
+    size_t         group;     /* candidates differing only in seed share it    */
+    const os_opt_config *opt; /* the optimizer and its section                 */
+    const double  *hp;        /* one value per hyperparameter, table order     */
+    double         lr;
+    uint64_t       seed_index;/* 0..seeds-1: same index, same init and batches */
+} os_candidate;
+
+typedef struct os_search {
+    os_candidate *cands;
+    size_t        n, n_groups;
+    double       *hp_block;   /* storage behind every cands[i].hp              */
+} os_search;
+
+/* Expands the config.  A combination the plugin's check() refuses is an
+ * error naming the optimizer's section. */
+int os_search_build(os_search *s, const os_config *cfg, os_error *err);
+void os_search_free(os_search *s);
+
+/* The learning rates an optimizer will try (n <= OS_MAX_LIST), ascending. */
+size_t os_search_lrs(const os_opt_config *o, double *out);
+
+#endif

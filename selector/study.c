@@ -1,0 +1,152 @@
+/* study.c — see study.h. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include "blas.h"
+#include "study.h"
+
+int os_study_prepare(os_study *s, const os_config *cfg, os_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->cfg = cfg;
+    int regression = !strcmp(cfg->task, "regression");
+    os_csv_options csv = { cfg->header, cfg->label, cfg->delimiter, regression };
+    int rc = os_csv_load(cfg->data_path, &csv, &s->all, err);
+    if (!rc)
+        rc = os_data_split_make(&s->all, cfg->validation, cfg->standardize,
+                                (size_t)cfg->subset, cfg->seed, &s->data, err);
+    if (rc)
+        return rc;
+    if (cfg->batch_size > s->data.n_subset)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [search] batch_size %llu exceeds the "
+                            "%zu training rows trials draw from",
+                            os_config_where(cfg, "search", "batch_size"),
+                            (unsigned long long)cfg->batch_size, s->data.n_subset);
+
+    os_mlp_spec spec = cfg->mlp;
+    spec.loss = regression ? OS_LOSS_MSE : OS_LOSS_CROSS_ENTROPY;
+    if (os_model_build_mlp(&s->model, &spec, s->all.d, regression ? 1 : s->all.n_classes))
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory building the model");
+    return os_search_build(&s->search, cfg, err);
+}
+
+static int status_order(os_trial_status st)
+{
+    return st == OS_TRIAL_OK ? 0 : st == OS_TRIAL_DIVERGED ? 1 : 2;
+}
+
+/* Best first: finished before diverged before failed, then lower score, then
+ * the candidate order, so that equal scores still rank the same way. */
+static int cmp_group(const void *pa, const void *pb)
+{
+    const os_group *a = pa, *b = pb;
+    int sa = status_order(a->status), sb = status_order(b->status);
+    if (sa != sb)
+        return sa - sb;
+    if (a->status == OS_TRIAL_OK && a->score != b->score)
+        return a->score < b->score ? -1 : 1;
+    return (a->first > b->first) - (a->first < b->first);
+}
+
+static void rank(os_study *s)
+{
+    const os_search *search = &s->search;
+    s->n_groups = 0;
+    for (size_t i = 0; i < search->n; i++) {
+        const os_candidate *c = &search->cands[i];
+        const os_trial_result *r = &s->results[i];
+        if (c->seed_index == 0)
+            s->ranking[s->n_groups++] = (os_group){ .first = i, .status = OS_TRIAL_OK };
+        os_group *g = &s->ranking[s->n_groups - 1];
+        g->n_seeds++;
+        if (status_order(r->status) > status_order(g->status))
+            g->status = r->status;
+    }
+    for (size_t k = 0; k < s->n_groups; k++) {
+        os_group *g = &s->ranking[k];
+        double sum = 0, sum_acc = 0, sq = 0;
+        for (size_t j = 0; j < g->n_seeds; j++) {
+            const os_trial_result *r = &s->results[g->first + j];
+            sum += r->score;
+            sum_acc += r->n_curve ? r->curve[r->n_curve - 1].val_acc : NAN;
+        }
+        g->score = g->status == OS_TRIAL_OK ? sum / (double)g->n_seeds : INFINITY;
+        g->val_acc = sum_acc / (double)g->n_seeds;
+        for (size_t j = 0; j < g->n_seeds && g->status == OS_TRIAL_OK; j++) {
+            double d = s->results[g->first + j].score - g->score;
+            sq += d * d;
+        }
+        g->score_std = g->n_seeds > 1 && g->status == OS_TRIAL_OK
+                     ? sqrt(sq / (double)(g->n_seeds - 1)) : 0.0;
+    }
+    qsort(s->ranking, s->n_groups, sizeof *s->ranking, cmp_group);
+}
+
+int os_study_run(os_study *s, int threads, os_error *err)
+{
+    const os_config *cfg = s->cfg;
+    const size_t n = s->search.n;
+    s->results = calloc(n, sizeof *s->results);
+    s->ranking = calloc(s->search.n_groups, sizeof *s->ranking);
+    int *codes = calloc(n, sizeof *codes);
+    os_error *errs = NULL;
+    if (!s->results || !s->ranking || !codes) {
+        free(codes);
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
+    }
+    os_trial_env env = { &s->model, &s->data, cfg->steps, cfg->batch_size, cfg->eval_every,
+                         cfg->seed, cfg->smoothing, cfg->diverge_factor };
+
+    /* One trial per thread, each with a single-threaded BLAS. */
+    os_blas_set_threads(1);
+#ifdef _OPENMP
+    s->threads = threads > 0 ? threads : omp_get_max_threads();
+    double t0 = omp_get_wtime();
+#else
+    s->threads = 1;
+#endif
+    errs = calloc(n, sizeof *errs);
+    if (!errs) {
+        free(codes);
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
+    }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(s->threads)
+#endif
+    for (size_t i = 0; i < n; i++)
+        codes[i] = os_trial_run(&env, &s->search.cands[i], &s->results[i], &errs[i]);
+#ifdef _OPENMP
+    s->seconds = omp_get_wtime() - t0;
+#endif
+
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        if (codes[i]) {
+            *err = errs[i];
+            rc = codes[i];
+        }
+    free(codes);
+    free(errs);
+    if (!rc)
+        rank(s);
+    return rc;
+}
+
+void os_study_free(os_study *s)
+{
+    if (s->results)
+        for (size_t i = 0; i < s->search.n; i++)
+            os_trial_result_free(&s->results[i]);
+    free(s->results);
+    free(s->ranking);
+    os_search_free(&s->search);
+    os_model_free(&s->model);
+    os_data_split_free(&s->data);
+    os_dataset_free(&s->all);
+    memset(s, 0, sizeof *s);
+}

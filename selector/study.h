@@ -1,0 +1,47 @@
+/*
+ * study.h — one study from config to ranking: load and split the data,
+ * build the model, expand the candidates, run every trial (in parallel),
+ * and rank the results.
+ */
+#ifndef OS_STUDY_H
+#define OS_STUDY_H
+
+#include "study_config.h"
+#include "dataset.h"
+#include "model.h"
+#include "search.h"
+#include "trial.h"
+
+/* A candidate without its seed: the unit that is ranked and recommended. */
+typedef struct os_group {
+    size_t          first;      /* index of its first candidate (seed 0)     */
+    size_t          n_seeds;
+    os_trial_status status;     /* worst over its seeds                      */
+    double          score;      /* mean final validation loss over its seeds */
+    double          score_std;  /* sample standard deviation (0 for 1 seed)  */
+    double          val_acc;    /* mean final validation accuracy            */
+} os_group;
+
+typedef struct os_study {
+    const os_config *cfg;        /* borrowed                                  */
+    os_dataset       all;
+    os_data_split    data;
+    os_model         model;
+    os_search        search;
+    os_trial_result *results;    /* one per candidate, in candidate order     */
+    os_group        *ranking;    /* best first                                */
+    size_t           n_groups;
+    int              threads;    /* threads the trials ran on                 */
+    double           seconds;    /* wall time of the trials                   */
+} os_study;
+
+/* Loads the data and builds everything the trials need. */
+int os_study_prepare(os_study *s, const os_config *cfg, os_error *err);
+
+/* Runs every trial on up to threads OpenMP threads (0: OpenMP's default),
+ * then ranks.  The ranking is the same for any thread count. */
+int os_study_run(os_study *s, int threads, os_error *err);
+
+void os_study_free(os_study *s);
+
+#endif

@@ -1,0 +1,760 @@
+/*
+ * config.c — the INI reader.  One table of keys (section, name, default,
+ * help, parser) drives parsing, defaults, duplicate and typo detection, and
+ * `--help-config`; optimizer sections are checked against plugin tables.
+ *
+ * inih does not tell a handler its line (the system library is built without
+ * INI_HANDLER_LINENO), so the file is fed through a reader that counts lines
+ * and also sees section headers, which inih would otherwise accept silently
+ * when a section has no keys.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ini.h>
+#include "study_config.h"
+#include "util.h"
+
+typedef struct parse_ctx parse_ctx;
+typedef int (*parse_fn)(parse_ctx *ctx, void *field, const char *value, double min,
+                        double max);
+
+typedef struct os_key {
+    const char *section, *name, *def, *help;
+    parse_fn    parse;
+    size_t      offset;     /* of the field in os_config                      */
+    double      min, max;   /* bounds for numbers                             */
+} os_key;
+
+struct parse_ctx {
+    os_config         *cfg;
+    const os_registry *reg;
+    os_error          *err;
+    int                failed;
+    const char        *file;
+    FILE              *stream;
+    size_t             line;
+    const char        *set_text;      /* the --set being applied, or NULL     */
+    const os_key      *key;           /* key being parsed, for messages       */
+    char               section[80];   /* current section while in the file    */
+    os_opt_config     *sections;      /* [optimizer.X] settings, by label     */
+    size_t             n_sections;
+    char               opt_labels[OS_MAX_OPTS][128]; /* search.optimizers      */
+    size_t             n_opt_labels;
+};
+
+/* ---- locations and errors ---------------------------------------------- */
+
+static void where_now(const parse_ctx *ctx, char *buf, size_t size)
+{
+    if (ctx->set_text)
+        snprintf(buf, size, "--set %s", ctx->set_text);
+    else
+        snprintf(buf, size, "%s:%zu", ctx->file, ctx->line);
+}
+
+/* Records the first error only: later ones are usually its consequences. */
+static int fail(parse_ctx *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(parse_ctx *ctx, int code, const char *fmt, ...)
+{
+    if (ctx->failed)
+        return 0;
+    char loc[200], msg[OS_ERROR_MSG_MAX - 220];
+    where_now(ctx, loc, sizeof loc);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    os_error_set(ctx->err, code, "%s: %s", loc, msg);
+    ctx->failed = 1;
+    return 0;
+}
+
+static int bad_value(parse_ctx *ctx, const char *value, const char *want)
+{
+    return fail(ctx, OS_ERR_CONFIG, "[%s] %s = '%s': %s", ctx->key->section, ctx->key->name,
+                value, want);
+}
+
+/* ---- value parsers ------------------------------------------------------ */
+
+static int p_u64(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    uint64_t x;
+    if (os_parse_u64(v, &x) || (double)x < min || (double)x > max) {
+        char want[96];
+        snprintf(want, sizeof want, "expected an integer from %.0f to %.0f", min, max);
+        return bad_value(ctx, v, want);
+    }
+    *(uint64_t *)field = x;
+    return 1;
+}
+
+static int p_f64(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    double x;
+    if (os_parse_double(v, &x) || x < min || x > max) {
+        char want[96];
+        snprintf(want, sizeof want, "expected a number from %g to %g", min, max);
+        return bad_value(ctx, v, want);
+    }
+    *(double *)field = x;
+    return 1;
+}
+
+static int p_bool(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    if (os_parse_bool(v, field))
+        return bad_value(ctx, v, "expected true or false");
+    return 1;
+}
+
+static int p_path(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    char buf[4096];
+    os_trim_copy(buf, sizeof buf, v, strlen(v));
+    if (!buf[0])
+        return bad_value(ctx, v, "expected a file name");
+    char *p = os_path_join(ctx->cfg->dir, buf);
+    if (!p)
+        return fail(ctx, OS_ERR_NOMEM, "out of memory");
+    free(*(char **)field);
+    *(char **)field = p;
+    return 1;
+}
+
+/* A word from a '|'-separated list of choices, stored as text (max bytes). */
+static int choose(parse_ctx *ctx, const char *v, const char *choices, char *out, size_t size)
+{
+    char word[64];
+    os_trim_copy(word, sizeof word, v, strlen(v));
+    size_t n = strlen(word);
+    for (const char *c = choices; *c;) {
+        const char *bar = strchr(c, '|');
+        size_t len = bar ? (size_t)(bar - c) : strlen(c);
+        if (n && len == n && n < size && !strncmp(c, word, n)) {
+            memcpy(out, word, n + 1);
+            return 1;
+        }
+        c += len + (bar != NULL);
+    }
+    char want[160];
+    snprintf(want, sizeof want, "expected one of %s", choices);
+    for (char *p = want; *p; p++)
+        if (*p == '|')
+            *p = ',';
+    return bad_value(ctx, v, want);
+}
+
+static int p_format(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    return choose(ctx, v, "csv", field, 16);
+}
+
+static int p_task(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    return choose(ctx, v, "classification|regression", field, 16);
+}
+
+static int p_label(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    char buf[128];
+    os_trim_copy(buf, sizeof buf, v, strlen(v));
+    if (!buf[0])
+        return bad_value(ctx, v, "expected a column index or name");
+    memcpy(field, buf, sizeof buf);
+    return 1;
+}
+
+static int p_delimiter(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    static const struct { const char *name; char c; } named[] = {
+        { "comma", ',' }, { "semicolon", ';' }, { "tab", '\t' }, { "space", ' ' },
+        { "pipe", '|' },
+    };
+    char buf[16];
+    os_trim_copy(buf, sizeof buf, v, strlen(v));
+    for (size_t i = 0; i < sizeof named / sizeof *named; i++)
+        if (!strcmp(buf, named[i].name)) {
+            *(char *)field = named[i].c;
+            return 1;
+        }
+    if (strlen(buf) == 1 && !isalnum((unsigned char)buf[0]) && buf[0] != '.' &&
+        buf[0] != '-' && buf[0] != '+') {
+        *(char *)field = buf[0];
+        return 1;
+    }
+    return bad_value(ctx, v, "expected one punctuation character, or comma, semicolon, "
+                             "tab, space, pipe");
+}
+
+/* Splits a comma-separated list into trimmed items; returns the count or -1
+ * when an item is empty or there are more than max. */
+static int split_list(const char *v, char items[][128], size_t max)
+{
+    size_t n = 0;
+    const char *p = v;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (n == max)
+            return -1;
+        os_trim_copy(items[n], 128, p, len);
+        if (!items[n][0])
+            return -1;
+        n++;
+        if (!comma)
+            return (int)n;
+        p = comma + 1;
+    }
+}
+
+static int p_hidden(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    os_mlp_spec *mlp = field;
+    char items[OS_MAX_HIDDEN][128], buf[16];
+    os_trim_copy(buf, sizeof buf, v, strlen(v));
+    if (!strcmp(buf, "none")) {
+        mlp->n_hidden = 0;
+        return 1;
+    }
+    int n = split_list(v, items, OS_MAX_HIDDEN);
+    if (n < 0)
+        return bad_value(ctx, v, "expected 'none' or up to 16 comma-separated layer widths");
+    for (int i = 0; i < n; i++) {
+        uint64_t w;
+        if (os_parse_u64(items[i], &w) || w < 1 || w > 65536)
+            return bad_value(ctx, v, "each layer width must be an integer from 1 to 65536");
+        mlp->hidden[i] = (size_t)w;
+    }
+    mlp->n_hidden = (size_t)n;
+    return 1;
+}
+
+static int p_activation(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    char word[16];
+    if (!choose(ctx, v, "relu|tanh|sigmoid", word, sizeof word))
+        return 0;
+    *(os_layer_kind *)field = (os_layer_kind)os_layer_kind_from_name(word);
+    return 1;
+}
+
+static int p_init(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    char word[16];
+    if (!choose(ctx, v, "auto|he|xavier", word, sizeof word))
+        return 0;
+    *(os_init_kind *)field = !strcmp(word, "he") ? OS_INIT_HE
+                           : !strcmp(word, "xavier") ? OS_INIT_XAVIER : OS_INIT_AUTO;
+    return 1;
+}
+
+static int p_optimizers(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    char items[OS_MAX_OPTS][128];
+    int n = split_list(v, items, OS_MAX_OPTS);
+    if (n < 0)
+        return bad_value(ctx, v, "expected up to 32 comma-separated optimizer labels");
+    for (int i = 0; i < n; i++) {
+        if (!os_registry_find(ctx->reg, items[i])) {
+            char loaded[512] = "";
+            for (size_t k = 0; k < ctx->reg->n; k++) {
+                size_t used = strlen(loaded);
+                snprintf(loaded + used, sizeof loaded - used, "%s%s", k ? ", " : "",
+                         ctx->reg->entries[k].opt->label);
+            }
+            return fail(ctx, OS_ERR_CONFIG, "[search] optimizers: unknown optimizer '%s' "
+                        "(loaded: %s)", items[i], ctx->reg->n ? loaded : "none");
+        }
+        for (int j = 0; j < i; j++)
+            if (!strcmp(items[i], items[j]))
+                return fail(ctx, OS_ERR_CONFIG, "[search] optimizers: '%s' is listed twice",
+                            items[i]);
+        memcpy(ctx->opt_labels[i], items[i], sizeof ctx->opt_labels[i]);
+    }
+    ctx->n_opt_labels = (size_t)n;
+    return 1;
+}
+
+static int p_lr_list(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    os_lr_spec *lr = field;
+    char items[OS_MAX_LIST][128];
+    int n = split_list(v, items, OS_MAX_LIST);
+    if (n < 0)
+        return bad_value(ctx, v, "expected up to 32 comma-separated learning rates");
+    for (int i = 0; i < n; i++)
+        if (os_parse_double(items[i], &lr->lr[i]) || !(lr->lr[i] > 0) || lr->lr[i] > 1e6)
+            return bad_value(ctx, v, "each learning rate must be a number in (0, 1e6]");
+    lr->n_lr = (size_t)n;
+    return 1;
+}
+
+static int p_lr_range(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    os_lr_spec *lr = field;
+    char items[2][128];
+    double lo, hi;
+    if (split_list(v, items, 2) != 2 || os_parse_double(items[0], &lo) ||
+        os_parse_double(items[1], &hi) || !(lo > 0) || !(lo <= hi) || hi > 1e6)
+        return bad_value(ctx, v, "expected two factors LOW, HIGH with 0 < LOW <= HIGH "
+                                 "(multiples of the optimizer's default lr)");
+    lr->range[0] = lo;
+    lr->range[1] = hi;
+    lr->n_lr = 0; /* a range replaces an earlier list */
+    return 1;
+}
+
+static int p_lr_points(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    os_lr_spec *lr = field;
+    return p_u64(ctx, &lr->points, v, 1, OS_MAX_LIST);
+}
+
+/* ---- the key table ------------------------------------------------------ */
+
+#define F(member) offsetof(os_config, member)
+static const os_key keys[] = {
+    { "data", "path", NULL, "data file (CSV, optionally gzip-compressed); relative to the "
+      "config file's directory; required", p_path, F(data_path), 0, 0 },
+    { "data", "format", "csv", "file format: csv", p_format, F(format), 0, 0 },
+    { "data", "header", "false", "the first line holds column names", p_bool, F(header), 0, 0 },
+    { "data", "label", "-1", "label column: 0-based index (negative counts from the end) or "
+      "header name", p_label, F(label), 0, 0 },
+    { "data", "delimiter", ",", "field separator: one character, or comma, semicolon, tab, "
+      "space, pipe", p_delimiter, F(delimiter), 0, 0 },
+    { "data", "task", "classification", "classification (softmax cross-entropy over integer "
+      "classes 0..K-1) or regression (mean squared error)", p_task, F(task), 0, 0 },
+    { "data", "validation", "0.2", "fraction of rows held out for validation, drawn with the "
+      "seed", p_f64, F(validation), 0.01, 0.9 },
+    { "data", "subset", "0", "training rows the trials draw batches from, a seeded subset; "
+      "0 uses every training row", p_u64, F(subset), 0, 2147483647.0 },
+    { "data", "standardize", "true", "centre and scale every feature by training-part "
+      "statistics", p_bool, F(standardize), 0, 0 },
+
+    { "model", "hidden", "64,32", "hidden layer widths, comma-separated, or none for a linear "
+      "model", p_hidden, F(mlp), 0, 0 },
+    { "model", "activation", "relu", "hidden activation: relu, tanh or sigmoid",
+      p_activation, F(mlp.activation), 0, 0 },
+    { "model", "init", "auto", "weight initialisation: auto (He for relu, Xavier otherwise), "
+      "he or xavier", p_init, F(mlp.init), 0, 0 },
+
+    { "search", "optimizers", NULL, "comma-separated optimizer labels (see --list-plugins); "
+      "required", p_optimizers, 0, 0, 0 },
+    { "search", "lr", NULL, "explicit learning rates for every optimizer, comma-separated "
+      "(overrides lr_range)", p_lr_list, F(lr), 0, 0 },
+    { "search", "lr_range", "0.01, 100", "learning rates from LOW to HIGH times each "
+      "optimizer's default, log-spaced", p_lr_range, F(lr), 0, 0 },
+    { "search", "lr_points", "9", "number of learning rates in lr_range", p_lr_points,
+      F(lr), 0, 0 },
+    { "search", "seeds", "1", "repetitions of every candidate with different initial weights "
+      "and batch orders", p_u64, F(seeds), 1, 100 },
+    { "search", "seed", "1", "study seed: the split, the subset and every trial derive from it",
+      p_u64, F(seed), 0, 18446744073709551615.0 },
+    { "search", "steps", "300", "training steps per trial", p_u64, F(steps), 1, 1e9 },
+    { "search", "batch_size", "64", "rows per training step", p_u64, F(batch_size), 1, 1e6 },
+    { "search", "eval_every", "25", "steps between validation-loss measurements", p_u64,
+      F(eval_every), 1, 1e9 },
+    { "search", "smoothing", "0.9", "decay of the exponential average of the training loss",
+      p_f64, F(smoothing), 0, 0.999 },
+    { "search", "diverge_factor", "4", "a trial diverges when its loss exceeds this multiple "
+      "of its initial loss (or is not finite)", p_f64, F(diverge_factor), 1.01, 1e6 },
+};
+#undef F
+#define N_KEYS (sizeof keys / sizeof *keys)
+
+/* Keys an [optimizer.X] section takes besides the plugin's hyperparameters. */
+static const os_key opt_keys[] = {
+    { "optimizer.LABEL", "lr", NULL, "learning rates for this optimizer (overrides [search])",
+      p_lr_list, 0, 0, 0 },
+    { "optimizer.LABEL", "lr_range", NULL, "lr_range for this optimizer", p_lr_range, 0, 0, 0 },
+    { "optimizer.LABEL", "lr_points", NULL, "lr_points for this optimizer", p_lr_points, 0, 0, 0 },
+};
+
+void os_config_print_keys(FILE *out)
+{
+    const char *section = "";
+    for (size_t i = 0; i < N_KEYS; i++) {
+        if (strcmp(section, keys[i].section))
+            fprintf(out, "%s[%s]\n", i ? "\n" : "", section = keys[i].section);
+        fprintf(out, "  %-15s default %-12s %s\n", keys[i].name,
+                keys[i].def ? keys[i].def : "(none)", keys[i].help);
+    }
+    fprintf(out, "\n[optimizer.LABEL]\n");
+    for (size_t i = 0; i < sizeof opt_keys / sizeof *opt_keys; i++)
+        fprintf(out, "  %-15s default %-12s %s\n", opt_keys[i].name, "[search]", opt_keys[i].help);
+    fprintf(out, "  %-15s default %-12s %s\n", "NAME", "plugin's",
+            "any hyperparameter of the optimizer (see --list-plugins); a comma-separated "
+            "list searches over the values of a tunable one");
+}
+
+/* ---- typo help ---------------------------------------------------------- */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), row[65];
+    if (la > 64 || lb > 64)
+        return 99;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cur = row[j];
+            size_t sub = prev + (a[i - 1] != b[j - 1]);
+            size_t best = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
+            row[j] = sub < best ? sub : best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+/* " (did you mean 'x'?)" for the closest of names, or "" if none is close. */
+static void suggest(char *buf, size_t size, const char *word, const char *const *names,
+                    size_t n)
+{
+    size_t best = 3, pick = n;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(word, names[i]);
+        if (d < best) {
+            best = d;
+            pick = i;
+        }
+    }
+    if (pick < n)
+        snprintf(buf, size, " (did you mean '%s'?)", names[pick]);
+    else
+        buf[0] = '\0';
+}
+
+/* ---- sections ----------------------------------------------------------- */
+
+static int is_base_section(const char *s)
+{
+    return !strcmp(s, "data") || !strcmp(s, "model") || !strcmp(s, "search");
+}
+
+/* The [optimizer.X] record for label, created on first use; NULL (and an
+ * error) if label names no loaded optimizer. */
+static os_opt_config *opt_section(parse_ctx *ctx, const char *label)
+{
+    for (size_t i = 0; i < ctx->n_sections; i++)
+        if (!strcmp(ctx->sections[i].entry->opt->label, label))
+            return &ctx->sections[i];
+    const os_registry_entry *e = os_registry_find(ctx->reg, label);
+    if (!e) {
+        fail(ctx, OS_ERR_CONFIG, "section [optimizer.%s]: no loaded optimizer is called "
+             "'%s' (see optselect --list-plugins)", label, label);
+        return NULL;
+    }
+    if (ctx->n_sections == OS_MAX_OPTS) {
+        fail(ctx, OS_ERR_CONFIG, "more than %d [optimizer.*] sections", OS_MAX_OPTS);
+        return NULL;
+    }
+    os_opt_config *o = &ctx->sections[ctx->n_sections++];
+    memset(o, 0, sizeof *o);
+    o->entry = e;
+    where_now(ctx, o->where, sizeof o->where);
+    return o;
+}
+
+static int check_section(parse_ctx *ctx, const char *section)
+{
+    if (is_base_section(section))
+        return 1;
+    if (!strncmp(section, "optimizer.", 10))
+        return opt_section(ctx, section + 10) != NULL;
+    static const char *const names[] = { "data", "model", "search" };
+    char hint[96];
+    suggest(hint, sizeof hint, section, names, 3);
+    return fail(ctx, OS_ERR_CONFIG, "unknown section [%s]%s; sections are [data], [model], "
+                "[search] and [optimizer.LABEL]", section, hint);
+}
+
+/* ---- the handler -------------------------------------------------------- */
+
+static int set_opt_key(parse_ctx *ctx, os_opt_config *o, const char *name, const char *value)
+{
+    const os_optimizer *opt = o->entry->opt;
+    for (size_t i = 0; i < sizeof opt_keys / sizeof *opt_keys; i++)
+        if (!strcmp(name, opt_keys[i].name)) {
+            if (o->lr_set & (1 << i) && !ctx->set_text)
+                return fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s is set twice",
+                            opt->label, name);
+            o->lr_set |= 1 << i;
+            ctx->key = &opt_keys[i];
+            return opt_keys[i].parse(ctx, &o->lr, value, 0, 0);
+        }
+    int h = os_hparam_index(opt, name);
+    if (h < 0) {
+        const char *names[OS_MAX_HP + 3];
+        size_t n = 0;
+        for (size_t i = 0; i < opt->n_hparams; i++)
+            names[n++] = opt->hparams[i].name;
+        for (size_t i = 0; i < 3; i++)
+            names[n++] = opt_keys[i].name;
+        char hint[96];
+        suggest(hint, sizeof hint, name, names, n);
+        return fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] unknown key '%s'%s", opt->label,
+                    name, hint);
+    }
+    const os_hparam *hp = &opt->hparams[h];
+    if (o->hp_n[h] && !ctx->set_text)
+        return fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s is set twice", opt->label, name);
+    char items[OS_MAX_LIST][128];
+    int n = split_list(value, items, OS_MAX_LIST);
+    if (n < 0)
+        return fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s = '%s': expected a value or up to "
+                    "%d comma-separated values", opt->label, name, value, OS_MAX_LIST);
+    if (n > 1 && !(hp->flags & OS_HP_TUNABLE))
+        return fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s is not tunable: give one value",
+                    opt->label, name);
+    for (int i = 0; i < n; i++) {
+        double x;
+        int b;
+        if (hp->flags & OS_HP_BOOL) {
+            if (os_parse_bool(items[i], &b))
+                return fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s = '%s': expected true or "
+                            "false", opt->label, name, items[i]);
+            x = b;
+        } else if (os_parse_double(items[i], &x) || x < hp->min || x > hp->max ||
+                   ((hp->flags & OS_HP_INT) && x != floor(x))) {
+            return fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s = '%s': expected %s from %g "
+                        "to %g", opt->label, name, items[i],
+                        hp->flags & OS_HP_INT ? "an integer" : "a number", hp->min, hp->max);
+        }
+        o->hp[h][i] = x;
+    }
+    o->hp_n[h] = (size_t)n;
+    return 1;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+    parse_ctx *ctx = user;
+    if (ctx->failed)
+        return 0;
+    if (!strncmp(section, "optimizer.", 10)) {
+        os_opt_config *o = opt_section(ctx, section + 10);
+        return o ? set_opt_key(ctx, o, name, value) : 0;
+    }
+    if (!is_base_section(section))
+        return check_section(ctx, section);
+    const char *names[N_KEYS];
+    size_t n = 0;
+    for (size_t i = 0; i < N_KEYS; i++) {
+        if (strcmp(keys[i].section, section))
+            continue;
+        names[n++] = keys[i].name;
+        if (strcmp(keys[i].name, name))
+            continue;
+        char *where = ctx->cfg->where[i];
+        if (where[0] && !ctx->set_text)
+            return fail(ctx, OS_ERR_CONFIG, "[%s] %s is already set at %s", section, name,
+                        where);
+        ctx->key = &keys[i];
+        if (!keys[i].parse(ctx, (char *)ctx->cfg + keys[i].offset, value, keys[i].min,
+                           keys[i].max))
+            return 0;
+        where_now(ctx, where, sizeof ctx->cfg->where[i]);
+        return 1;
+    }
+    char hint[96];
+    suggest(hint, sizeof hint, name, names, n);
+    return fail(ctx, OS_ERR_CONFIG, "[%s] unknown key '%s'%s", section, name, hint);
+}
+
+/* fgets for inih that counts lines, refuses lines inih would split, and
+ * checks section headers as they pass. */
+static char *reader(char *str, int num, void *user)
+{
+    parse_ctx *ctx = user;
+    if (ctx->failed || !fgets(str, num, ctx->stream))
+        return NULL;
+    ctx->line++;
+    size_t len = strlen(str);
+    if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(ctx->stream)) {
+        fail(ctx, OS_ERR_CONFIG, "line longer than %d characters", num - 2);
+        return NULL;
+    }
+    const char *p = str;
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p == '[') {
+        const char *end = strchr(p, ']');
+        if (!end) {
+            fail(ctx, OS_ERR_CONFIG, "section header without ']'");
+            return NULL;
+        }
+        os_trim_copy(ctx->section, sizeof ctx->section, p + 1, (size_t)(end - p - 1));
+        if (!check_section(ctx, ctx->section))
+            return NULL;
+    }
+    return str;
+}
+
+/* ---- after parsing ------------------------------------------------------ */
+
+static int apply_defaults(parse_ctx *ctx)
+{
+    for (size_t i = 0; i < N_KEYS; i++) {
+        if (!keys[i].def)
+            continue;
+        ctx->key = &keys[i];
+        ctx->set_text = keys[i].def;
+        if (!keys[i].parse(ctx, (char *)ctx->cfg + keys[i].offset, keys[i].def, keys[i].min,
+                           keys[i].max))
+            return -1; /* a bad default in the table is a bug, but report it anyway */
+    }
+    ctx->set_text = NULL;
+    return 0;
+}
+
+static int set_override(parse_ctx *ctx, const char *text)
+{
+    ctx->set_text = text;
+    const char *eq = strchr(text, '=');
+    const char *dot = eq ? memchr(text, '.', (size_t)(eq - text)) : NULL;
+    /* the key is after the last dot before '=': optimizer.sgd.momentum */
+    for (const char *p = dot; p && p < eq; p = memchr(p + 1, '.', (size_t)(eq - p - 1)))
+        dot = p;
+    if (!eq || !dot || dot == text || dot + 1 == eq)
+        return fail(ctx, OS_ERR_USAGE, "expected SECTION.KEY=VALUE");
+    char section[80], name[80];
+    os_trim_copy(section, sizeof section, text, (size_t)(dot - text));
+    os_trim_copy(name, sizeof name, dot + 1, (size_t)(eq - dot - 1));
+    if (!check_section(ctx, section))
+        return 0;
+    return handler(ctx, section, name, eq + 1);
+}
+
+static int resolve_optimizers(parse_ctx *ctx)
+{
+    os_config *cfg = ctx->cfg;
+    const char *opt_where = os_config_where(cfg, "search", "optimizers");
+    for (size_t s = 0; s < ctx->n_sections; s++) {
+        size_t k;
+        for (k = 0; k < ctx->n_opt_labels; k++)
+            if (!strcmp(ctx->opt_labels[k], ctx->sections[s].entry->opt->label))
+                break;
+        if (k == ctx->n_opt_labels)
+            return os_error_set(ctx->err, OS_ERR_CONFIG, "%s: section [optimizer.%s] "
+                                "configures an optimizer that [search] optimizers (%s) does "
+                                "not list", ctx->sections[s].where,
+                                ctx->sections[s].entry->opt->label, opt_where);
+    }
+    for (size_t k = 0; k < ctx->n_opt_labels; k++) {
+        os_opt_config *o = &cfg->opts[cfg->n_opts++];
+        const os_opt_config *sec = NULL;
+        for (size_t s = 0; s < ctx->n_sections; s++)
+            if (!strcmp(ctx->opt_labels[k], ctx->sections[s].entry->opt->label))
+                sec = &ctx->sections[s];
+        if (sec) {
+            *o = *sec;
+        } else {
+            memset(o, 0, sizeof *o);
+            o->entry = os_registry_find(ctx->reg, ctx->opt_labels[k]);
+            snprintf(o->where, sizeof o->where, "%s", opt_where);
+        }
+        for (size_t h = 0; h < o->entry->opt->n_hparams; h++)
+            if (!o->hp_n[h]) {
+                o->hp[h][0] = o->entry->opt->hparams[h].default_value;
+                o->hp_n[h] = 1;
+            }
+        /* Section settings win; whatever the section left alone comes from [search]. */
+        os_lr_spec lr = cfg->lr;
+        if (o->lr_set & 1)                    /* lr */
+            lr = o->lr;
+        if (o->lr_set & 2) {                  /* lr_range */
+            lr.range[0] = o->lr.range[0];
+            lr.range[1] = o->lr.range[1];
+            lr.n_lr = (o->lr_set & 1) ? lr.n_lr : 0;
+        }
+        if (o->lr_set & 4)                    /* lr_points */
+            lr.points = o->lr.points;
+        o->lr = lr;
+    }
+    return 0;
+}
+
+const char *os_config_where(const os_config *cfg, const char *section, const char *key)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, key))
+            return cfg->where[i][0] ? cfg->where[i] : cfg->path;
+    return cfg->path;
+}
+
+int os_config_load(os_config *cfg, const char *path, const os_registry *reg,
+                   char *const *sets, size_t n_sets, os_error *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    parse_ctx ctx = { .cfg = cfg, .reg = reg, .err = err, .file = path };
+    int rc = 0;
+    cfg->path = os_strdup(path);
+    cfg->dir = os_dirname(path);
+    cfg->where = calloc(N_KEYS, sizeof *cfg->where);
+    ctx.sections = calloc(OS_MAX_OPTS, sizeof *ctx.sections);
+    if (!cfg->path || !cfg->dir || !cfg->where || !ctx.sections) {
+        rc = os_error_set(err, OS_ERR_NOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    if (apply_defaults(&ctx)) {
+        rc = err->code;
+        goto done;
+    }
+
+    ctx.stream = fopen(path, "r");
+    if (!ctx.stream) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: cannot open: %s", path, strerror(errno));
+        goto done;
+    }
+    int line = ini_parse_stream(reader, &ctx, handler, &ctx);
+    if (!ctx.failed && ferror(ctx.stream))
+        fail(&ctx, OS_ERR_IO, "read error");
+    fclose(ctx.stream);
+    if (!ctx.failed && line != 0) {
+        /* inih's own syntax errors: no '=' or ':' on a line, a bad section */
+        ctx.line = (size_t)line;
+        fail(&ctx, OS_ERR_CONFIG, "syntax error: expected [section], key = value, or a "
+             "comment");
+    }
+    for (size_t i = 0; i < n_sets && !ctx.failed; i++)
+        set_override(&ctx, sets[i]);
+    if (ctx.failed) {
+        rc = err->code;
+        goto done;
+    }
+
+    if (!cfg->data_path) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [data] path is required", path);
+        goto done;
+    }
+    if (!ctx.n_opt_labels) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] optimizers is required "
+                          "(for example: optimizers = sgd, adam)", path);
+        goto done;
+    }
+    rc = resolve_optimizers(&ctx);
+done:
+    free(ctx.sections);
+    if (rc)
+        os_config_free(cfg);
+    return rc;
+}
+
+void os_config_free(os_config *cfg)
+{
+    free(cfg->path);
+    free(cfg->dir);
+    free(cfg->data_path);
+    free(cfg->where);
+    memset(cfg, 0, sizeof *cfg);
+}

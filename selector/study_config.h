@@ -1,0 +1,95 @@
+/*
+ * config.h — a study as the user wrote it: the INI file, validated against
+ * the key table and the loaded plugins' hyperparameter tables.
+ *
+ * Sections: [data], [model], [search], and [optimizer.LABEL] for each
+ * optimizer that needs non-default hyperparameters or learning rates.
+ * Every key, its default and its meaning are in the table in config.c;
+ * `optselect --help-config` prints it and docs/config.md documents it.
+ */
+#ifndef OS_STUDY_CONFIG_H
+#define OS_STUDY_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "error.h"
+#include "model.h"
+#include "registry.h"
+
+#define OS_MAX_OPTS  32   /* optimizers in one study                      */
+#define OS_MAX_LIST  32   /* values in one list (learning rates, a hparam) */
+#define OS_MAX_HP    64   /* hyperparameters of one optimizer             */
+
+/* Learning rates: an explicit list, or lr_points values log-spaced over
+ * [lr_range[0], lr_range[1]] times the optimizer's default. */
+typedef struct os_lr_spec {
+    double lr[OS_MAX_LIST];
+    size_t n_lr;          /* 0: use the range                              */
+    double range[2];      /* factors of the optimizer's default lr         */
+    uint64_t points;
+} os_lr_spec;
+
+/* One optimizer of the study with the values to try for each hyperparameter
+ * (one value when not searched). */
+typedef struct os_opt_config {
+    const os_registry_entry *entry;
+    double     hp[OS_MAX_HP][OS_MAX_LIST];
+    size_t     hp_n[OS_MAX_HP];
+    os_lr_spec lr;
+    int        lr_set;      /* the section set lr, lr_range or lr_points    */
+    char       where[160];  /* "FILE:LINE" of its section, else of
+                               search.optimizers; for messages              */
+} os_opt_config;
+
+typedef struct os_config {
+    char *path;             /* the config file as given                    */
+    char *dir;              /* its directory: relative paths start there   */
+
+    /* [data] */
+    char    *data_path;     /* resolved against dir                        */
+    char     format[16];
+    int      header;
+    char     label[128];
+    char     delimiter;
+    char     task[16];      /* "classification" or "regression"            */
+    double   validation;
+    uint64_t subset;
+    int      standardize;
+
+    /* [model] */
+    os_mlp_spec mlp;
+
+    /* [search] */
+    os_opt_config opts[OS_MAX_OPTS];
+    size_t   n_opts;
+    os_lr_spec lr;          /* defaults for every optimizer                */
+    uint64_t seeds;
+    uint64_t seed;
+    uint64_t steps;
+    uint64_t batch_size;
+    uint64_t eval_every;
+    double   smoothing;
+    double   diverge_factor;
+
+    /* Where each key was set ("FILE:LINE" or "--set ..."), for messages
+     * raised after parsing; indexed like the key table.  Empty if unset. */
+    char   (*where)[160];
+} os_config;
+
+/* Parses path, then applies each "section.key=value" of sets in order as if
+ * it ended the file.  Plugins must be loaded first: optimizer labels and
+ * hyperparameters are checked against reg.  On failure err names the file
+ * and line (or the --set) and what is wrong. */
+int os_config_load(os_config *cfg, const char *path, const os_registry *reg,
+                   char *const *sets, size_t n_sets, os_error *err);
+void os_config_free(os_config *cfg);
+
+/* Where a key was set, e.g. "study.ini:12", or the config's path when the
+ * key kept its default.  For messages after parsing. */
+const char *os_config_where(const os_config *cfg, const char *section, const char *key);
+
+/* Prints every key with its default and help, section by section. */
+void os_config_print_keys(FILE *out);
+
+#endif

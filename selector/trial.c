@@ -1,0 +1,162 @@
+/*
+ * trial.c — the training loop.  Everything a step touches is allocated
+ * before the first step; the loop itself allocates nothing.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "trial.h"
+#include "util.h"
+
+#define EVAL_CHUNK 256  /* validation rows per forward pass */
+
+const char *os_trial_status_name(os_trial_status s)
+{
+    switch (s) {
+    case OS_TRIAL_OK: return "ok";
+    case OS_TRIAL_DIVERGED: return "diverged";
+    case OS_TRIAL_FAILED: return "failed";
+    }
+    return "?";
+}
+
+/* Validation loss and accuracy over the whole validation set, in chunks. */
+static void evaluate(const os_model *m, os_workspace *ws, const os_dataset *val,
+                     double *loss, double *acc)
+{
+    double total = 0.0;
+    size_t hits = 0;
+    for (size_t start = 0; start < val->n; start += ws->max_batch) {
+        size_t b = val->n - start < ws->max_batch ? val->n - start : ws->max_batch;
+        size_t correct = 0;
+        total += (double)b * os_model_forward(m, ws, val->x + start * val->d,
+                                              val->y + start, b, 0, &correct);
+        hits += correct;
+    }
+    *loss = total / (double)val->n;
+    *acc = m->loss == OS_LOSS_CROSS_ENTROPY ? (double)hits / (double)val->n : NAN;
+}
+
+static void stop(os_trial_result *r, os_trial_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void stop(os_trial_result *r, os_trial_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->message, sizeof r->message, fmt, ap);
+    va_end(ap);
+    r->status = status;
+}
+
+int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result *r,
+                 os_error *err)
+{
+    const os_model *m = env->model;
+    const os_optimizer *opt = c->opt->entry->opt;
+    memset(r, 0, sizeof *r);
+    r->score = INFINITY;
+
+    size_t max_batch = env->batch_size > EVAL_CHUNK ? env->batch_size : EVAL_CHUNK;
+    size_t max_points = (size_t)(env->steps / env->eval_every) + 2;
+    os_workspace ws;
+    os_batcher batcher = { 0 };
+    void *state = NULL;
+    int rc = 0;
+    r->curve = calloc(max_points, sizeof *r->curve);
+    float *targets = malloc(env->batch_size * sizeof *targets);
+    if (os_workspace_init(&ws, m, max_batch) || !r->curve || !targets) {
+        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
+        goto done;
+    }
+
+    /* Same seed index, same initial weights and batch order for every
+     * optimizer: differences between candidates are the optimizers'. */
+    os_rng rng;
+    os_rng_seed(&rng, env->seed, OS_STREAM_TRIAL + c->seed_index);
+    os_model_init_params(m, ws.params, &rng);
+    if (os_batcher_init(&batcher, &env->data->train, env->data->subset, env->data->n_subset,
+                        env->batch_size, &rng)) {
+        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
+        goto done;
+    }
+
+    char msg[200] = "";
+    os_env oenv = { &m->layout, c->hp, msg, sizeof msg };
+    size_t state_bytes = opt->state_bytes(&oenv);
+    state = os_alloc_aligned(state_bytes);
+    if (!state) {
+        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu bytes of %s state",
+                          state_bytes, opt->label);
+        goto done;
+    }
+    int orc = opt->init(&oenv, state, ws.params);
+    if (orc != OS_OK) {
+        stop(r, OS_TRIAL_FAILED, "%s init failed (code %d): %s", opt->label, orc, msg);
+        goto done;
+    }
+
+    os_curve_point *pt = &r->curve[r->n_curve++];
+    pt->step = 0;
+    pt->train_loss = NAN;
+    evaluate(m, &ws, &env->data->val, &pt->val_loss, &pt->val_acc);
+    const double limit = env->diverge_factor * fmax(pt->val_loss, 1e-12);
+    if (!isfinite(pt->val_loss)) {
+        stop(r, OS_TRIAL_DIVERGED, "initial validation loss is %g", pt->val_loss);
+        goto done;
+    }
+
+    const double beta = env->smoothing;
+    double ema = 0.0, beta_t = 1.0;
+    for (uint64_t t = 1; t <= env->steps; t++) {
+        os_batcher_next(&batcher, ws.act[0], targets);
+        double loss = os_model_forward(m, &ws, ws.act[0], targets, env->batch_size, 1, NULL);
+        r->steps = t - 1;
+        if (!isfinite(loss)) {
+            stop(r, OS_TRIAL_DIVERGED, "training loss became %g at step %llu", loss,
+                 (unsigned long long)t);
+            goto done;
+        }
+        ema = beta * ema + (1.0 - beta) * loss;
+        beta_t *= beta;
+        double smooth = ema / (1.0 - beta_t);
+        if (smooth > limit) {
+            stop(r, OS_TRIAL_DIVERGED, "smoothed training loss %.4g exceeded %.4g at step %llu",
+                 smooth, limit, (unsigned long long)t);
+            goto done;
+        }
+        orc = opt->step(&oenv, state, ws.params, ws.grads, c->lr, t);
+        if (orc != OS_OK) {
+            stop(r, OS_TRIAL_FAILED, "%s step %llu failed (code %d): %s", opt->label,
+                 (unsigned long long)t, orc, msg);
+            goto done;
+        }
+        r->steps = t;
+        if (t % env->eval_every == 0 || t == env->steps) {
+            pt = &r->curve[r->n_curve++];
+            pt->step = t;
+            pt->train_loss = smooth;
+            evaluate(m, &ws, &env->data->val, &pt->val_loss, &pt->val_acc);
+            if (!(pt->val_loss <= limit)) {
+                stop(r, OS_TRIAL_DIVERGED, "validation loss %.4g exceeded %.4g at step %llu",
+                     pt->val_loss, limit, (unsigned long long)t);
+                goto done;
+            }
+        }
+    }
+    r->status = OS_TRIAL_OK;
+    r->score = r->curve[r->n_curve - 1].val_loss;
+done:
+    os_free_aligned(state);
+    os_batcher_free(&batcher);
+    os_workspace_free(&ws);
+    free(targets);
+    return rc;
+}
+
+void os_trial_result_free(os_trial_result *r)
+{
+    free(r->curve);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,56 @@
+/*
+ * trial.h — one trial: train a fresh model with one candidate's optimizer
+ * and learning rate for a budget of steps, recording its curve.
+ *
+ * A trial reads only shared, immutable inputs (model, data) and writes only
+ * its own result, so any number run at once on any threads, and its numbers
+ * depend only on (study seed, candidate).
+ */
+#ifndef OS_TRIAL_H
+#define OS_TRIAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "dataset.h"
+#include "model.h"
+#include "search.h"
+
+typedef enum os_trial_status {
+    OS_TRIAL_OK,        /* ran its whole budget                                  */
+    OS_TRIAL_DIVERGED,  /* loss became non-finite or exceeded the divergence bound */
+    OS_TRIAL_FAILED     /* the optimizer returned an error                       */
+} os_trial_status;
+
+const char *os_trial_status_name(os_trial_status s);
+
+typedef struct os_curve_point {
+    uint64_t step;
+    double   train_loss;   /* smoothed, bias-corrected; NaN at step 0        */
+    double   val_loss;
+    double   val_acc;      /* fraction correct; NaN for regression          */
+} os_curve_point;
+
+typedef struct os_trial_result {
+    os_trial_status status;
+    uint64_t        steps;      /* steps completed                              */
+    double          score;      /* final validation loss; +inf unless OK        */
+    os_curve_point *curve;      /* step 0, every eval_every steps, the last one */
+    size_t          n_curve;
+    char            message[256]; /* why it diverged or failed; else empty     */
+} os_trial_result;
+
+/* What every trial of a study shares; read-only. */
+typedef struct os_trial_env {
+    const os_model      *model;
+    const os_data_split *data;
+    uint64_t steps, batch_size, eval_every, seed;
+    double   smoothing, diverge_factor;
+} os_trial_env;
+
+/* Runs candidate c.  Returns 0 (the outcome is in r, whatever it was) or
+ * OS_ERR_NOMEM with err set. */
+int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result *r,
+                 os_error *err);
+void os_trial_result_free(os_trial_result *r);
+
+#endif

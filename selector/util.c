@@ -1,0 +1,142 @@
+/* util.c — see util.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "util.h"
+
+char *os_strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    return p ? memcpy(p, s, n) : NULL;
+}
+
+char *os_path_join(const char *dir, const char *name)
+{
+    if (name[0] == '/' || !dir || !dir[0])
+        return os_strdup(name);
+    size_t a = strlen(dir), b = strlen(name);
+    char *p = malloc(a + b + 2);
+    if (!p)
+        return NULL;
+    memcpy(p, dir, a);
+    p[a] = '/';
+    memcpy(p + a + 1, name, b + 1);
+    return p;
+}
+
+char *os_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return os_strdup(".");
+    if (slash == path)
+        return os_strdup("/");
+    size_t n = (size_t)(slash - path);
+    char *p = malloc(n + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, path, n);
+    p[n] = '\0';
+    return p;
+}
+
+void *os_alloc_aligned(size_t size)
+{
+    size_t rounded = (size + 63) / 64 * 64;
+    void *p = aligned_alloc(64, rounded ? rounded : 64);
+    if (p)
+        memset(p, 0, rounded ? rounded : 64);
+    return p;
+}
+
+void os_free_aligned(void *p)
+{
+    free(p);
+}
+
+static const char *skip_blank(const char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    return s;
+}
+
+static int only_blank(const char *s)
+{
+    return *skip_blank(s) == '\0';
+}
+
+int os_parse_double(const char *s, double *out)
+{
+    s = skip_blank(s);
+    if (!*s)
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || !only_blank(end) || !isfinite(v)) /* overflow gives inf */
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int os_parse_u64(const char *s, uint64_t *out)
+{
+    s = skip_blank(s);
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || !only_blank(end))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int os_parse_i64(const char *s, int64_t *out)
+{
+    s = skip_blank(s);
+    const char *digits = (*s == '-' || *s == '+') ? s + 1 : s;
+    if (!isdigit((unsigned char)*digits))
+        return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || !only_blank(end))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int os_parse_bool(const char *s, int *out)
+{
+    char buf[8];
+    os_trim_copy(buf, sizeof buf, s, strlen(s));
+    static const char *yes[] = { "true", "yes", "on", "1" }, *no[] = { "false", "no", "off", "0" };
+    for (size_t i = 0; i < 4; i++) {
+        if (!strcasecmp(buf, yes[i])) { *out = 1; return 0; }
+        if (!strcasecmp(buf, no[i]))  { *out = 0; return 0; }
+    }
+    return -1;
+}
+
+void os_trim_copy(char *buf, size_t size, const char *s, size_t len)
+{
+    while (len && isspace((unsigned char)*s)) {
+        s++;
+        len--;
+    }
+    while (len && isspace((unsigned char)s[len - 1]))
+        len--;
+    if (len >= size)
+        len = size - 1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+}

@@ -1,0 +1,36 @@
+/*
+ * util.h — small helpers used across modules: strings, paths, aligned
+ * memory, number parsing with full validation.
+ */
+#ifndef OS_UTIL_H
+#define OS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* strdup that returns NULL on NULL input or out of memory. */
+char *os_strdup(const char *s);
+
+/* "dir/name", or just name when name is absolute or dir is empty.  Caller frees. */
+char *os_path_join(const char *dir, const char *name);
+
+/* The directory part of path ("." when there is none).  Caller frees. */
+char *os_dirname(const char *path);
+
+/* 64-byte aligned, zeroed allocation (size 0 gives a valid unique pointer);
+ * free with os_free_aligned. */
+void *os_alloc_aligned(size_t size);
+void os_free_aligned(void *p);
+
+/* Strict parsers: the whole of s (surrounding blanks aside) must be one
+ * number.  Return 0 on success, -1 otherwise; *out is untouched on failure. */
+int os_parse_double(const char *s, double *out);
+int os_parse_u64(const char *s, uint64_t *out);
+int os_parse_i64(const char *s, int64_t *out);
+/* true/false, yes/no, on/off, 1/0 (any case). */
+int os_parse_bool(const char *s, int *out);
+
+/* Copies s without surrounding blanks into buf (truncating to size - 1). */
+void os_trim_copy(char *buf, size_t size, const char *s, size_t len);
+
+#endif

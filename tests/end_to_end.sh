@@ -1,0 +1,41 @@
+#!/bin/sh
+# The quickstart study end to end: valid JSON, finite trials ranked first,
+# the recommendation is the top trial and the best score.
+. "${top_srcdir:-.}/tests/lib.sh"
+cfg="$top_srcdir/configs/quickstart.ini"
+
+"$OPTSELECT" --format json "$cfg" >"$TMP/r.json"
+ok $? "quickstart runs"
+jq -e . "$TMP/r.json" >/dev/null
+ok $? "the report is valid JSON"
+q() { jq -r "$1" "$TMP/r.json"; }
+
+is "$(q '.trials | length')" 28 "4 optimizers × 7 learning rates = 28 trials"
+is "$(q '[.trials[] | select(.status == "ok")] | length > 0')" true "some trials finish"
+is "$(q '.recommendation.optimizer == .trials[0].optimizer and .recommendation.lr == .trials[0].lr')" \
+    true "the recommendation is the top-ranked trial"
+is "$(q '.recommendation.optimizer == .ranking[0].optimizer and .recommendation.lr == .ranking[0].lr')" \
+    true "the recommendation is the top of the ranking"
+is "$(q '.recommendation.score as $r | [.trials[] | select(.status == "ok") | .score] | min == $r')" true \
+    "the recommendation has the lowest validation loss"
+is "$(q '[.trials[].status] | (map(. == "ok") | index(false)) as $i |
+         if $i == null then true else (.[$i:] | all(. != "ok")) end')" true \
+    "finite trials rank above diverged ones"
+is "$(q '[.trials[] | select(.status == "ok") | .score] | . == sort')" true \
+    "finite trials are sorted by score"
+is "$(q '[.trials[] | .curve[0].step == 0] | all')" true "every curve starts at step 0"
+is "$(q '[.trials[] | select(.status == "ok") | (.curve | length) == 13] | all')" true \
+    "finished trials have 12 evaluations after step 0"
+is "$(q '[.trials[] | select(.status == "ok") | .curve[-1].step == 300] | all')" true \
+    "finished trials reach step 300"
+is "$(q '[.trials[] | select(.status != "ok") | .message | length > 0] | all')" true \
+    "every stopped trial says why"
+is "$(q '.recommendation.score < 0.5 and .ranking[0].val_acc > 0.85')" true \
+    "the recommended trial learns the digits (val loss < 0.5, accuracy > 85%)"
+
+"$OPTSELECT" "$cfg" >"$TMP/r.txt"
+ok $? "the text report runs"
+rec=$(q '"recommendation: \(.recommendation.optimizer) with lr = "')
+grep -q "^$rec" "$TMP/r.txt"
+ok $? "the text report recommends the same optimizer as JSON"
+done_testing

@@ -1,0 +1,40 @@
+# tests/lib.sh — TAP helpers for the shell tests.  Source it, call ok/is,
+# and end with done_testing.
+: "${top_builddir:=.}" "${top_srcdir:=.}"
+OPTSELECT="$top_builddir/optselect"
+tap_n=0
+tap_failed=0
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/optselect-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+# ok CONDITION-STATUS NAME: pass when the status is 0.
+ok() {
+    tap_n=$((tap_n + 1))
+    if [ "$1" -eq 0 ]; then
+        echo "ok $tap_n - $2"
+    else
+        tap_failed=$((tap_failed + 1))
+        echo "not ok $tap_n - $2"
+    fi
+}
+
+# is GOT WANT NAME
+is() {
+    if [ "$1" = "$2" ]; then ok 0 "$3"; else
+        ok 1 "$3"
+        printf '#      got: %s\n# expected: %s\n' "$1" "$2"
+    fi
+}
+
+diag() { printf '# %s\n' "$*"; }
+
+done_testing() {
+    echo "1..$tap_n"
+    [ "$tap_failed" -eq 0 ]
+}
+
+# run_status: runs "$@", saving stdout, stderr and the exit status.
+run() {
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    status=$?
+}

@@ -1,0 +1,165 @@
+/* The config loader: a good study, overrides, and malformed inputs with the
+ * exact one-line messages. */
+#include <unistd.h>
+#include "tap.h"
+#include "search.h"
+#include "study_config.h"
+
+static char dir[] = "/tmp/os-config-XXXXXX";
+static os_registry reg;
+
+static const char *write_ini(const char *name, const char *text)
+{
+    static char path[8][512];
+    static int next;
+    char *p = path[next++ % 8];
+    snprintf(p, sizeof path[0], "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    fputs(text, f);
+    fclose(f);
+    return p;
+}
+
+#define HEAD "[data]\npath = d.csv\n[search]\noptimizers = sgd, adam\n"
+
+/* Loading text must fail with "PATH:rest" (or exactly rest when it starts
+ * with "--set"). */
+static void expect(const char *name, const char *text, char *const *sets, size_t n_sets,
+                   const char *rest) __attribute__((format(printf, 5, 0)));
+static void expect(const char *name, const char *text, char *const *sets, size_t n_sets,
+                   const char *rest)
+{
+    os_config cfg;
+    os_error err = { 0 };
+    const char *path = write_ini(name, text);
+    char want[2048], tail[1024];
+    /* rest may name the file again through one %s */
+    snprintf(tail, sizeof tail, rest, path);
+    if (!strncmp(rest, "--set", 5))
+        snprintf(want, sizeof want, "%s", tail);
+    else
+        snprintf(want, sizeof want, "%s%s", path, tail);
+    int rc = os_config_load(&cfg, path, &reg, sets, n_sets, &err);
+    ok(rc == OS_ERR_CONFIG || rc == OS_ERR_USAGE, "%s is refused", name);
+    is_str(err.msg, want, name);
+    if (!rc)
+        os_config_free(&cfg);
+}
+
+int main(void)
+{
+    os_error err = { 0 };
+    if (!mkdtemp(dir) || os_registry_load_path(&reg, build_path("plugins/.libs"), &err))
+        return 1;
+
+    os_config cfg;
+    const char *p = write_ini("good.ini",
+        "; a comment\n"
+        "[data]\npath = sub/d.csv.gz\nheader = yes\nlabel = y\nvalidation = 0.25\n"
+        "[model]\nhidden = 8, 4\nactivation = tanh\n"
+        "[search]\noptimizers = sgd, adam\nlr_range = 0.1, 10\nlr_points = 3\nsteps = 50\n"
+        "seeds = 2\n"
+        "[optimizer.sgd]\nmomentum = 0, 0.9\nnesterov = false\n"
+        "[optimizer.adam]\nlr = 0.01, 0.001\n");
+    int rc = os_config_load(&cfg, p, &reg, NULL, 0, &err);
+    if (!ok(rc == 0, "a good config loads (%s)", rc ? err.msg : ""))
+        return done_testing();
+    char want[600];
+    snprintf(want, sizeof want, "%s/sub/d.csv.gz", dir);
+    is_str(cfg.data_path, want, "the data path is relative to the config file");
+    ok(cfg.header == 1 && !strcmp(cfg.label, "y") && cfg.validation == 0.25, "[data] values");
+    ok(cfg.mlp.n_hidden == 2 && cfg.mlp.hidden[0] == 8 && cfg.mlp.hidden[1] == 4 &&
+       cfg.mlp.activation == OS_LAYER_TANH, "[model] values");
+    ok(cfg.steps == 50 && cfg.seeds == 2 && cfg.batch_size == 64, "[search] values and "
+       "defaults");
+    ok(cfg.n_opts == 2 && cfg.opts[0].hp_n[0] == 2 && cfg.opts[0].hp[0][1] == 0.9,
+       "a hyperparameter list");
+    double lrs[OS_MAX_LIST];
+    size_t n = os_search_lrs(&cfg.opts[0], lrs);
+    ok(n == 3 && fabs(lrs[0] - 0.001) < 1e-12 && fabs(lrs[1] - 0.01) < 1e-12 &&
+       fabs(lrs[2] - 0.1) < 1e-12, "sgd's lr_range 0.1..10 × 0.01 gives 0.001, 0.01, 0.1");
+    n = os_search_lrs(&cfg.opts[1], lrs);
+    ok(n == 2 && lrs[0] == 0.001 && lrs[1] == 0.01, "adam's explicit list, sorted");
+    os_search s;
+    ok(os_search_build(&s, &cfg, &err) == 0 && s.n == (2 * 3 + 2) * 2 && s.n_groups == 8,
+       "candidates: (2 momenta × 3 lrs + 2 lrs) × 2 seeds = 16 in 8 groups");
+    ok(s.n == 16 && s.cands[0].seed_index == 0 && s.cands[1].seed_index == 1 &&
+       s.cands[1].group == s.cands[0].group && s.cands[2].group == 1,
+       "seeds are innermost and share a group");
+    os_search_free(&s);
+    os_config_free(&cfg);
+
+    char *sets[] = { "search.steps=77", "optimizer.adam.beta1=0.5", "data.path=/abs.csv" };
+    rc = os_config_load(&cfg, p, &reg, sets, 3, &err);
+    ok(rc == 0 && cfg.steps == 77 && cfg.opts[1].hp[0][0] == 0.5 &&
+       !strcmp(cfg.data_path, "/abs.csv"), "--set overrides keys of every section");
+    if (!rc)
+        os_config_free(&cfg);
+
+    expect("typo.ini", HEAD "stpes = 10\n", NULL, 0,
+           ":5: [search] unknown key 'stpes' (did you mean 'steps'?)");
+    expect("typo_section.ini", HEAD "[modle]\n", NULL, 0,
+           ":5: unknown section [modle] (did you mean 'model'?); sections are [data], "
+           "[model], [search] and [optimizer.LABEL]");
+    expect("bad_int.ini", HEAD "steps = ten\n", NULL, 0,
+           ":5: [search] steps = 'ten': expected an integer from 1 to 1000000000");
+    expect("bad_range.ini", HEAD "[data]\nvalidation = 1.5\n", NULL, 0,
+           ":6: [data] validation = '1.5': expected a number from 0.01 to 0.9");
+    expect("dup.ini", HEAD "steps = 10\nsteps = 20\n", NULL, 0,
+           ":6: [search] steps is already set at %s:5");
+    expect("bad_bool.ini", HEAD "[data]\nheader = maybe\n", NULL, 0,
+           ":6: [data] header = 'maybe': expected true or false");
+    expect("bad_act.ini", HEAD "[model]\nactivation = softplus\n", NULL, 0,
+           ":6: [model] activation = 'softplus': expected one of relu,tanh,sigmoid");
+    expect("unknown_opt.ini", "[data]\npath = d.csv\n[search]\noptimizers = sgd, adamw\n",
+           NULL, 0, ":4: [search] optimizers: unknown optimizer 'adamw' (loaded: adagrad, "
+           "adam, rmsprop, sgd)");
+    expect("hp_range.ini", HEAD "[optimizer.sgd]\nmomentum = 1.5\n", NULL, 0,
+           ":6: [optimizer.sgd] momentum = '1.5': expected a number from 0 to 1");
+    expect("hp_typo.ini", HEAD "[optimizer.sgd]\nmomentun = 0.9\n", NULL, 0,
+           ":6: [optimizer.sgd] unknown key 'momentun' (did you mean 'momentum'?)");
+    expect("hp_not_tunable.ini", HEAD "[optimizer.adam]\neps = 1e-8, 1e-6\n", NULL, 0,
+           ":6: [optimizer.adam] eps is not tunable: give one value");
+    expect("opt_section_unknown.ini", HEAD "[optimizer.lion]\n", NULL, 0,
+           ":5: section [optimizer.lion]: no loaded optimizer is called 'lion' (see optselect "
+           "--list-plugins)");
+    expect("syntax.ini", HEAD "just some words\n", NULL, 0,
+           ":5: syntax error: expected [section], key = value, or a comment");
+    expect("no_path.ini", "[search]\noptimizers = sgd\n", NULL, 0,
+           ": [data] path is required");
+    expect("no_opts.ini", "[data]\npath = x.csv\n", NULL, 0,
+           ": [search] optimizers is required (for example: optimizers = sgd, adam)");
+    char *bad_set[] = { "search.steps=abc" };
+    expect("set_bad.ini", HEAD, bad_set, 1,
+           "--set search.steps=abc: [search] steps = 'abc': expected an integer from 1 to "
+           "1000000000");
+    char *bad_set2[] = { "steps=3" };
+    expect("set_form.ini", HEAD, bad_set2, 1, "--set steps=3: expected SECTION.KEY=VALUE");
+
+    /* A section for an optimizer the study does not list. */
+    p = write_ini("unlisted.ini", "[data]\npath = d.csv\n[optimizer.adam]\nbeta1 = 0.8\n"
+                  "[search]\noptimizers = sgd\n");
+    rc = os_config_load(&cfg, p, &reg, NULL, 0, &err);
+    snprintf(want, sizeof want, "%s:3: section [optimizer.adam] configures an optimizer that "
+             "[search] optimizers (%s:6) does not list", p, p);
+    ok(rc == OS_ERR_CONFIG, "an unlisted optimizer section is refused");
+    is_str(err.msg, want, "... naming both places");
+
+    /* Combinations the plugin refuses are reported at the optimizer's section. */
+    p = write_ini("nesterov.ini", HEAD "[optimizer.sgd]\nnesterov = true\n");
+    rc = os_config_load(&cfg, p, &reg, NULL, 0, &err);
+    ok(rc == 0, "nesterov without momentum parses");
+    rc = os_search_build(&s, &cfg, &err);
+    snprintf(want, sizeof want, "%s:5: [optimizer.sgd]: nesterov requires momentum > 0 and "
+             "dampening = 0", p);
+    ok(rc == OS_ERR_CONFIG, "... but the plugin's check refuses it");
+    is_str(err.msg, want, "... at the section's line");
+    os_config_free(&cfg);
+
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        diag("could not remove %s", dir);
+    os_registry_free(&reg);
+    return done_testing();
+}

@@ -1,0 +1,81 @@
+/* The plugin loader: a good plugin, and each way a plugin can be broken. */
+#include "tap.h"
+#include "registry.h"
+
+static int load(const char *rel, os_error *err)
+{
+    os_registry reg = { 0 };
+    int rc = os_registry_load_file(&reg, build_path(rel), err);
+    os_registry_free(&reg);
+    return rc;
+}
+
+int main(void)
+{
+    os_registry reg = { 0 };
+    os_error err = { 0 };
+    char want[8192];
+
+    int rc = os_registry_load_file(&reg, build_path("plugins/.libs/sgd.so"), &err);
+    ok(rc == 0, "sgd.so loads (%s)", rc ? err.msg : "ok");
+    ok(reg.n == 1 && !strcmp(reg.entries[0].opt->label, "sgd"), "it provides 'sgd'");
+    ok(os_registry_find(&reg, "sgd") == &reg.entries[0], "find returns the entry");
+    ok(os_registry_find(&reg, "adam") == NULL, "find returns NULL for an absent label");
+    ok(os_hparam_index(reg.entries[0].opt, "nesterov") == 3 &&
+       os_hparam_index(reg.entries[0].opt, "nope") == -1, "hyperparameters are found by name");
+    rc = os_registry_load_file(&reg, build_path("plugins/.libs/sgd.so"), &err);
+    ok(rc == 0 && reg.n == 1, "loading the same file again shadows, does not duplicate");
+    os_registry_free(&reg);
+
+    rc = os_registry_load_path(&reg, build_path("plugins/.libs"), &err);
+    ok(rc == 0 && reg.n == 4, "the plugins directory holds 4 optimizers (got %zu)", reg.n);
+    ok(reg.n == 4 && !strcmp(reg.entries[0].opt->label, "adagrad") &&
+       !strcmp(reg.entries[3].opt->label, "sgd"), "files load in name order");
+    os_registry_free(&reg);
+
+    rc = load("tests/broken/.libs/noentry.so", &err);
+    snprintf(want, sizeof want, "%s: not an optselect plugin: it does not export "
+             "optselect_descriptor()", build_path("tests/broken/.libs/noentry.so"));
+    ok(rc == OS_ERR_PLUGIN, "a file without the entry point is refused");
+    is_str(err.msg, want, "... naming the file and the missing symbol");
+
+    rc = load("tests/broken/.libs/abi_major.so", &err);
+    snprintf(want, sizeof want, "%s: built for plugin ABI 2.3, but this optselect supports "
+             "ABI 1.x (it is 1.0)", build_path("tests/broken/.libs/abi_major.so"));
+    ok(rc == OS_ERR_PLUGIN, "a plugin of another ABI major is refused");
+    is_str(err.msg, want, "... naming the file and both versions");
+
+    rc = load("tests/broken/.libs/short_desc.so", &err);
+    snprintf(want, sizeof want, "%s: descriptor is 24 bytes, but plugin ABI 1.0 needs at "
+             "least %zu (built against a broken header?)",
+             build_path("tests/broken/.libs/short_desc.so"), (size_t)OS_OPTIMIZER_SIZE_1_0);
+    ok(rc == OS_ERR_PLUGIN, "a short descriptor is refused");
+    is_str(err.msg, want, "... naming the file and both sizes");
+
+    rc = load("tests/broken/.libs/bad_hparam.so", &err);
+    ok(rc == OS_ERR_PLUGIN, "a hyperparameter default outside its bounds is refused");
+    has_str(err.msg, "optimizer 'bad-hparam': hyperparameter 'beta' needs finite min <= "
+            "default <= max", "... naming the optimizer and the hyperparameter");
+
+    rc = load("tests/broken/.libs/does-not-exist.so", &err);
+    ok(rc == OS_ERR_PLUGIN, "a missing file is an error");
+    has_str(err.msg, "does-not-exist.so: cannot load:", "... naming the file");
+
+    /* The checks themselves, on descriptors built here. */
+    os_optimizer d = { OS_OPTIMIZER_HEADER, .label = "Bad Label", .summary = "s",
+                       .default_lr = 0.1 };
+    ok(os_descriptor_check(&d, "x.so", &err) == OS_ERR_PLUGIN &&
+       strstr(err.msg, "label is missing or not"), "labels must be [a-z0-9_-]");
+    d.label = "fine";
+    d.float_size = 8;
+    ok(os_descriptor_check(&d, "x.so", &err) == OS_ERR_PLUGIN &&
+       strstr(err.msg, "sizeof(float) = 8"), "a different sizeof(float) is refused");
+    d.float_size = sizeof(float);
+    d.default_lr = -1;
+    ok(os_descriptor_check(&d, "x.so", &err) == OS_ERR_PLUGIN &&
+       strstr(err.msg, "default_lr"), "a non-positive default lr is refused");
+    d.default_lr = 0.1;
+    ok(os_descriptor_check(&d, "x.so", &err) == OS_ERR_PLUGIN &&
+       strstr(err.msg, "lacks state_bytes, init or step"), "missing functions are refused");
+    return done_testing();
+}

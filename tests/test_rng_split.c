@@ -1,0 +1,94 @@
+/* The generator, the split, standardisation, the subset and the batcher. */
+#include "tap.h"
+#include "dataset.h"
+
+int main(void)
+{
+    os_rng a, b;
+    os_rng_seed(&a, 7, 3);
+    os_rng_seed(&b, 7, 3);
+    int same = 1;
+    for (int i = 0; i < 100; i++)
+        same &= os_rng_next(&a) == os_rng_next(&b);
+    ok(same, "same seed and stream, same numbers");
+    os_rng_seed(&b, 7, 4);
+    ok(os_rng_next(&a) != os_rng_next(&b), "another stream, other numbers");
+
+    double sum = 0, sq = 0;
+    for (int i = 0; i < 20000; i++) {
+        double z = os_rng_normal(&a);
+        sum += z;
+        sq += z * z;
+    }
+    ok(fabs(sum / 20000) < 0.03 && fabs(sq / 20000 - 1) < 0.05, "normal draws have mean 0, "
+       "variance 1 (%.3f, %.3f)", sum / 20000, sq / 20000);
+
+    uint32_t idx[50], seen[50] = { 0 };
+    for (uint32_t i = 0; i < 50; i++)
+        idx[i] = i;
+    os_rng_shuffle(&a, idx, 50);
+    int perm = 1;
+    for (int i = 0; i < 50; i++)
+        perm &= idx[i] < 50 && !seen[idx[i]]++;
+    ok(perm, "shuffle is a permutation");
+
+    /* A dataset of 100 rows, 2 features: x0 = i, x1 = 5 (constant). */
+    os_dataset all = { 100, 2, malloc(200 * sizeof(float)), malloc(100 * sizeof(float)), 2 };
+    for (int i = 0; i < 100; i++) {
+        all.x[2 * i] = (float)i;
+        all.x[2 * i + 1] = 5.0f;
+        all.y[i] = (float)(i % 2);
+    }
+    os_data_split s, t;
+    os_error err;
+    ok(os_data_split_make(&all, 0.2, 1, 30, 11, &s, &err) == 0, "split builds");
+    ok(s.train.n == 80 && s.val.n == 20, "20%% of 100 rows go to validation");
+    double m = 0, v = 0;
+    for (size_t i = 0; i < s.train.n; i++)
+        m += s.train.x[2 * i];
+    m /= (double)s.train.n;
+    for (size_t i = 0; i < s.train.n; i++)
+        v += (s.train.x[2 * i] - m) * (s.train.x[2 * i] - m);
+    v /= (double)s.train.n;
+    ok(fabs(m) < 1e-5 && fabs(v - 1) < 1e-4, "training features are standardised "
+       "(mean %.2g, variance %.5f)", m, v);
+    ok(s.train.x[1] == 0.0f && s.val.x[1] == 0.0f, "a constant feature is centred, not "
+       "divided by zero");
+    ok(s.n_subset == 30, "the subset has 30 rows");
+    int sorted = 1;
+    for (size_t i = 1; i < s.n_subset; i++)
+        sorted &= s.subset[i - 1] < s.subset[i] && s.subset[i] < 80;
+    ok(sorted, "subset rows are distinct training rows");
+
+    ok(os_data_split_make(&all, 0.2, 1, 30, 11, &t, &err) == 0 &&
+       !memcmp(s.val.x, t.val.x, 40 * sizeof(float)) &&
+       !memcmp(s.subset, t.subset, 30 * sizeof(uint32_t)), "same seed, same split and subset");
+    os_data_split_free(&t);
+    ok(os_data_split_make(&all, 0.2, 1, 30, 12, &t, &err) == 0 &&
+       memcmp(s.subset, t.subset, 30 * sizeof(uint32_t)), "another seed, another subset");
+    os_data_split_free(&t);
+
+    /* The batcher visits each pool row once per epoch. */
+    os_batcher bt;
+    os_rng r;
+    os_rng_seed(&r, 1, 1);
+    ok(os_batcher_init(&bt, &s.train, s.subset, s.n_subset, 10, &r) == 0, "batcher builds");
+    float x[20], y[10];
+    int count[80] = { 0 }, each_once = 1;
+    for (int k = 0; k < 3; k++) {
+        os_batcher_next(&bt, x, y);
+        for (int i = 0; i < 10; i++) {
+            /* recover the row from its standardised first feature */
+            for (size_t row = 0; row < s.train.n; row++)
+                if (s.train.x[2 * row] == x[2 * i])
+                    count[row]++;
+        }
+    }
+    for (size_t i = 0; i < s.n_subset; i++)
+        each_once &= count[s.subset[i]] == 1;
+    ok(each_once, "one epoch of 3 batches covers all 30 subset rows exactly once");
+    os_batcher_free(&bt);
+    os_data_split_free(&s);
+    os_dataset_free(&all);
+    return done_testing();
+}
