@@ -347,7 +347,7 @@ static const os_key keys[] = {
     { "search", "optimizers", NULL, "comma-separated optimizer labels (see --list-plugins); "
       "required", p_optimizers, 0, 0, 0 },
     { "search", "lr", NULL, "explicit learning rates for every optimizer, comma-separated "
-      "(overrides lr_range)", p_lr_list, F(lr), 0, 0 },
+      "(instead of lr_range)", p_lr_list, F(lr), 0, 0 },
     { "search", "lr_range", "0.01, 100", "learning rates from LOW to HIGH times each "
       "optimizer's default, log-spaced", p_lr_range, F(lr), 0, 0 },
     { "search", "lr_points", "9", "number of learning rates in lr_range", p_lr_points,
@@ -370,7 +370,7 @@ static const os_key keys[] = {
 
 /* Keys an [optimizer.X] section takes besides the plugin's hyperparameters. */
 static const os_key opt_keys[] = {
-    { "optimizer.LABEL", "lr", NULL, "learning rates for this optimizer (overrides [search])",
+    { "optimizer.LABEL", "lr", NULL, "learning rates for this optimizer (instead of lr_range)",
       p_lr_list, 0, 0, 0 },
     { "optimizer.LABEL", "lr_range", NULL, "lr_range for this optimizer", p_lr_range, 0, 0, 0 },
     { "optimizer.LABEL", "lr_points", NULL, "lr_points for this optimizer", p_lr_points, 0, 0, 0 },
@@ -488,6 +488,8 @@ static int set_opt_key(parse_ctx *ctx, os_opt_config *o, const char *name, const
             if (o->lr_set & (1 << i) && !ctx->set_text)
                 return fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s is set twice",
                             opt->label, name);
+            if (ctx->set_text && i < 2)
+                o->lr_set &= ~(1 << (1 - i)); /* --set lr replaces lr_range, and back */
             o->lr_set |= 1 << i;
             ctx->key = &opt_keys[i];
             return opt_keys[i].parse(ctx, &o->lr, value, 0, 0);
@@ -635,9 +637,31 @@ static int set_override(parse_ctx *ctx, const char *text)
     return handler(ctx, section, name, eq + 1);
 }
 
+/* lr and lr_range both in the file leave the user's intent unclear; a --set
+ * of either replaces the other, as the later setting. */
+static int lr_conflict(parse_ctx *ctx)
+{
+    const os_config *cfg = ctx->cfg;
+    const char *list = os_config_where(cfg, "search", "lr");
+    const char *range = os_config_where(cfg, "search", "lr_range");
+    if (list != cfg->path && range != cfg->path && strncmp(list, "--set", 5) &&
+        strncmp(range, "--set", 5))
+        return os_error_set(ctx->err, OS_ERR_CONFIG, "%s: [search] sets both lr and lr_range "
+                            "(at %s); keep one", list, range);
+    for (size_t s = 0; s < ctx->n_sections; s++)
+        if ((ctx->sections[s].lr_set & 3) == 3)
+            return os_error_set(ctx->err, OS_ERR_CONFIG, "%s: [optimizer.%s] sets both lr "
+                                "and lr_range; keep one", ctx->sections[s].where,
+                                ctx->sections[s].entry->opt->label);
+    return 0;
+}
+
 static int resolve_optimizers(parse_ctx *ctx)
 {
     os_config *cfg = ctx->cfg;
+    int rc = lr_conflict(ctx);
+    if (rc)
+        return rc;
     const char *opt_where = os_config_where(cfg, "search", "optimizers");
     for (size_t s = 0; s < ctx->n_sections; s++) {
         size_t k;

@@ -129,6 +129,8 @@ int main(void)
            ": [data] path is required");
     expect("no_opts.ini", "[data]\npath = x.csv\n", NULL, 0,
            ": [search] optimizers is required (for example: optimizers = sgd, adam)");
+    expect("lr_both.ini", HEAD "lr = 0.1\nlr_range = 1, 2\n", NULL, 0,
+           ":5: [search] sets both lr and lr_range (at %s:6); keep one");
     char *bad_set[] = { "search.steps=abc" };
     expect("set_bad.ini", HEAD, bad_set, 1,
            "--set search.steps=abc: [search] steps = 'abc': expected an integer from 1 to "
