@@ -21,23 +21,51 @@ static int core_has_avx2(const char *core)
 }
 #endif
 
-const char *os_blas_wanted_coretype(void)
+/* The best core type whose kernels this CPU can run, or NULL. */
+static const char *best_coretype(void)
 {
 #if defined(HAVE_OPENBLAS) && (defined(__x86_64__) || defined(__i386__))
-    if (getenv("OPENBLAS_CORETYPE"))
-        return NULL;
-    const char *core = openblas_get_corename();
-    if (!core)
-        return NULL;
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-        !core_has_avx512(core))
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
         return "SkylakeX";
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !core_has_avx2(core))
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         return "Haswell";
 #endif
     return NULL;
+}
+
+/* Whether the running core's kernels fall short of best. */
+static int core_is_weaker(const char *best)
+{
+#ifdef HAVE_OPENBLAS
+    const char *core = openblas_get_corename();
+    if (!best || !core)
+        return 0;
+    return !strcmp(best, "SkylakeX") ? !core_has_avx512(core) : !core_has_avx2(core);
+#else
+    (void)best;
+    return 0;
+#endif
+}
+
+const char *os_blas_wanted_coretype(void)
+{
+    if (getenv("OPENBLAS_CORETYPE"))
+        return NULL;
+    const char *best = best_coretype();
+    return core_is_weaker(best) ? best : NULL;
+}
+
+const char *os_blas_advice(void)
+{
+    static char buf[256];
+    const char *set = getenv("OPENBLAS_CORETYPE"), *best = best_coretype();
+    if (!set || !core_is_weaker(best))
+        return NULL;
+    snprintf(buf, sizeof buf, "OPENBLAS_CORETYPE=%s is set, but this CPU runs %s kernels; "
+             "unset it or set OPENBLAS_CORETYPE=%s for faster matrix products", set, best, best);
+    return buf;
 }
 
 void os_blas_set_threads(int n)

@@ -15,6 +15,11 @@
  * is right, the user chose one, or the BLAS is not OpenBLAS. */
 const char *os_blas_wanted_coretype(void);
 
+/* A one-line note when OPENBLAS_CORETYPE is set by the user to a core
+ * weaker than this CPU supports, else NULL.  optselect respects the choice
+ * but says what it costs. */
+const char *os_blas_advice(void);
+
 /* Threads the BLAS may use inside one call.  Trials run one per OpenMP
  * thread, so the BLAS gets 1: its own threads would oversubscribe cores. */
 void os_blas_set_threads(int n);

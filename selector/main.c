@@ -200,12 +200,16 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
 
 static int run(const cli *c, os_registry *reg, int *no_recommendation, os_error *err)
 {
-    os_config cfg;
+    os_config *cfg = malloc(sizeof *cfg); /* about 1 MiB: not for the stack */
     os_study study = { 0 };
-    int rc = os_config_load(&cfg, c->config, reg, c->sets, c->n_sets, err);
-    if (rc)
+    if (!cfg)
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory");
+    int rc = os_config_load(cfg, c->config, reg, c->sets, c->n_sets, err);
+    if (rc) {
+        free(cfg);
         return rc;
-    rc = os_study_prepare(&study, &cfg, err);
+    }
+    rc = os_study_prepare(&study, cfg, err);
     if (!rc)
         rc = os_study_run(&study, c->threads, err);
     if (!rc) {
@@ -217,7 +221,8 @@ static int run(const cli *c, os_registry *reg, int *no_recommendation, os_error 
                               strerror(errno));
     }
     os_study_free(&study);
-    os_config_free(&cfg);
+    os_config_free(cfg);
+    free(cfg);
     return rc;
 }
 
@@ -241,8 +246,12 @@ int main(int argc, char **argv)
     if (!rc && c.action == ACT_HELP)
         usage(stdout);
     else if (!rc && c.action == ACT_VERSION)
+    {
         printf("optselect %s\nplugin ABI %d.%d\nBLAS: %s\n", PACKAGE_VERSION,
                OS_PLUGIN_ABI_MAJOR, OS_PLUGIN_ABI_MINOR, os_blas_describe());
+        if (os_blas_advice())
+            printf("note: %s\n", os_blas_advice());
+    }
     else if (!rc && c.action == ACT_HELP_CONFIG)
         os_config_print_keys(stdout);
     else if (!rc) {

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <string.h>
+#include "blas.h"
 #include "report.h"
 
 int os_format_from_name(const char *name)
@@ -209,8 +210,11 @@ static void write_text(FILE *out, const os_study *s)
             "steps, batch %llu\n", cfg->n_opts, s->n_groups, (unsigned long long)cfg->seeds,
             cfg->seeds == 1 ? "" : "s", s->search.n, (unsigned long long)cfg->steps,
             (unsigned long long)cfg->batch_size);
-    fprintf(out, "ran in %.2f s on %d thread%s\n\n", s->seconds, s->threads,
+    fprintf(out, "ran in %.2f s on %d thread%s\n", s->seconds, s->threads,
             s->threads == 1 ? "" : "s");
+    if (os_blas_advice())
+        fprintf(out, "note:   %s\n", os_blas_advice());
+    fputc('\n', out);
 
     int seeds = cfg->seeds > 1;
     fprintf(out, "%4s  %-12s %-10s %-12s%s %8s  %-9s %s\n", "rank", "optimizer", "lr",
@@ -220,7 +224,7 @@ static void write_text(FILE *out, const os_study *s)
         const os_candidate *c = &s->search.cands[g->first];
         char hp[512], acc[16] = "-", score[32] = "-", std[16] = "";
         changed_hparams(hp, sizeof hp, c);
-        if (isfinite(g->val_acc))
+        if (g->status == OS_TRIAL_OK && isfinite(g->val_acc))
             snprintf(acc, sizeof acc, "%.1f%%", 100.0 * g->val_acc);
         if (isfinite(g->score))
             snprintf(score, sizeof score, "%.5f", g->score);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -106,10 +107,11 @@ int os_study_run(os_study *s, int threads, os_error *err)
     os_blas_set_threads(1);
 #ifdef _OPENMP
     s->threads = threads > 0 ? threads : omp_get_max_threads();
-    double t0 = omp_get_wtime();
 #else
     s->threads = 1;
 #endif
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     errs = calloc(n, sizeof *errs);
     if (!errs) {
         free(codes);
@@ -120,9 +122,8 @@ int os_study_run(os_study *s, int threads, os_error *err)
 #endif
     for (size_t i = 0; i < n; i++)
         codes[i] = os_trial_run(&env, &s->search.cands[i], &s->results[i], &errs[i]);
-#ifdef _OPENMP
-    s->seconds = omp_get_wtime() - t0;
-#endif
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    s->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
 
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++)

@@ -142,7 +142,7 @@ static int choose(parse_ctx *ctx, const char *v, const char *choices, char *out,
         }
         c += len + (bar != NULL);
     }
-    char want[160];
+    char want[400];
     snprintf(want, sizeof want, "expected one of %s", choices);
     for (char *p = want; *p; p++)
         if (*p == '|')
@@ -469,6 +469,9 @@ static int check_section(parse_ctx *ctx, const char *section)
 {
     if (is_base_section(section))
         return 1;
+    if (!section[0])
+        return fail(ctx, OS_ERR_CONFIG, "key outside any section; put it under [data], "
+                    "[model], [search] or [optimizer.LABEL]");
     if (!strncmp(section, "optimizer.", 10))
         return opt_section(ctx, section + 10) != NULL;
     static const char *const names[] = { "data", "model", "search" };

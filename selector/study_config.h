@@ -38,7 +38,7 @@ typedef struct os_opt_config {
     size_t     hp_n[OS_MAX_HP];
     os_lr_spec lr;
     int        lr_set;      /* the section set lr, lr_range or lr_points    */
-    char       where[160];  /* "FILE:LINE" of its section, else of
+    char       where[400];  /* "FILE:LINE" of its section, else of
                                search.optimizers; for messages              */
 } os_opt_config;
 
@@ -74,7 +74,7 @@ typedef struct os_config {
 
     /* Where each key was set ("FILE:LINE" or "--set ..."), for messages
      * raised after parsing; indexed like the key table.  Empty if unset. */
-    char   (*where)[160];
+    char   (*where)[400];
 } os_config;
 
 /* Parses path, then applies each "section.key=value" of sets in order as if

@@ -33,6 +33,20 @@ is "$(q '[.trials[] | select(.status != "ok") | .message | length > 0] | all')" 
 is "$(q '.recommendation.score < 0.5 and .ranking[0].val_acc > 0.85')" true \
     "the recommended trial learns the digits (val loss < 0.5, accuracy > 85%)"
 
+# Several seeds: candidates are ranked by their mean over seeds.
+"$OPTSELECT" --format json --set search.seeds=3 --set search.steps=60 \
+    --set search.optimizers=adam,sgd "$cfg" >"$TMP/s.json"
+ok $? "a 3-seed study runs"
+qs() { jq -r "$1" "$TMP/s.json"; }
+is "$(qs '[(.ranking | length), (.trials | length)] | map(tostring) | join(" ")')" "14 42" \
+    "14 candidates, 42 trials"
+is "$(qs '[.ranking[] | .seeds == 3] | all')" true "every candidate ran 3 seeds"
+is "$(qs '.ranking[0] as $b | [.trials[] | select(.rank == 1) | .score] |
+          (add / length - $b.score) | fabs < 1e-6')" true \
+    "a candidate's score is the mean of its seeds' scores"
+is "$(qs '[.trials[] | select(.rank == 1) | .seed] | sort | join(",")')" "0,1,2" \
+    "the top candidate's trials are seeds 0, 1, 2"
+
 "$OPTSELECT" "$cfg" >"$TMP/r.txt"
 ok $? "the text report runs"
 rec=$(q '"recommendation: \(.recommendation.optimizer) with lr = "')

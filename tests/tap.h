@@ -71,25 +71,57 @@ static int done_testing(void)
     return tap_failed ? 1 : 0;
 }
 
-/* $top_builddir/rel, or rel when the variable is unset (running by hand). */
-static __attribute__((unused)) const char *build_path(const char *rel)
+/* $var/rel, or ./rel when the variable is unset (running by hand).  The
+ * result lives in one of 8 rotating buffers. */
+static const char *top_path(const char *var, const char *rel)
 {
     static char buf[8][4096];
     static int next;
-    const char *top = getenv("top_builddir");
+    const char *top = getenv(var);
     char *b = buf[next++ % 8];
     snprintf(b, sizeof buf[0], "%s/%s", top ? top : ".", rel);
     return b;
 }
 
+static __attribute__((unused)) const char *build_path(const char *rel)
+{
+    return top_path("top_builddir", rel);
+}
+
 static __attribute__((unused)) const char *src_path(const char *rel)
 {
-    static char buf[8][4096];
+    return top_path("top_srcdir", rel);
+}
+
+/* A scratch directory for one test program; tap_cleanup() removes it. */
+static char tap_dir[] = "/tmp/optselect-tap-XXXXXX";
+
+static __attribute__((unused)) int tap_mkdir(void)
+{
+    return mkdtemp(tap_dir) ? 0 : -1;
+}
+
+/* Writes text to tap_dir/name and returns the path (8 rotating buffers). */
+static __attribute__((unused)) const char *tap_write(const char *name, const char *text)
+{
+    static char path[8][512];
     static int next;
-    const char *top = getenv("top_srcdir");
-    char *b = buf[next++ % 8];
-    snprintf(b, sizeof buf[0], "%s/%s", top ? top : ".", rel);
-    return b;
+    char *p = path[next++ % 8];
+    snprintf(p, sizeof path[0], "%s/%s", tap_dir, name);
+    FILE *f = fopen(p, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+    return p;
+}
+
+static __attribute__((unused)) void tap_cleanup(void)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tap_dir);
+    if (system(cmd) != 0)
+        diag("could not remove %s", tap_dir);
 }
 
 #endif

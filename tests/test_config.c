@@ -1,24 +1,10 @@
 /* The config loader: a good study, overrides, and malformed inputs with the
  * exact one-line messages. */
-#include <unistd.h>
 #include "tap.h"
 #include "search.h"
 #include "study_config.h"
 
-static char dir[] = "/tmp/os-config-XXXXXX";
 static os_registry reg;
-
-static const char *write_ini(const char *name, const char *text)
-{
-    static char path[8][512];
-    static int next;
-    char *p = path[next++ % 8];
-    snprintf(p, sizeof path[0], "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    fputs(text, f);
-    fclose(f);
-    return p;
-}
 
 #define HEAD "[data]\npath = d.csv\n[search]\noptimizers = sgd, adam\n"
 
@@ -31,7 +17,7 @@ static void expect(const char *name, const char *text, char *const *sets, size_t
 {
     os_config cfg;
     os_error err = { 0 };
-    const char *path = write_ini(name, text);
+    const char *path = tap_write(name, text);
     char want[2048], tail[1024];
     /* rest may name the file again through one %s */
     snprintf(tail, sizeof tail, rest, path);
@@ -49,11 +35,11 @@ static void expect(const char *name, const char *text, char *const *sets, size_t
 int main(void)
 {
     os_error err = { 0 };
-    if (!mkdtemp(dir) || os_registry_load_path(&reg, build_path("plugins/.libs"), &err))
+    if (tap_mkdir() || os_registry_load_path(&reg, build_path("plugins/.libs"), &err))
         return 1;
 
     os_config cfg;
-    const char *p = write_ini("good.ini",
+    const char *p = tap_write("good.ini",
         "; a comment\n"
         "[data]\npath = sub/d.csv.gz\nheader = yes\nlabel = y\nvalidation = 0.25\n"
         "[model]\nhidden = 8, 4\nactivation = tanh\n"
@@ -65,7 +51,7 @@ int main(void)
     if (!ok(rc == 0, "a good config loads (%s)", rc ? err.msg : ""))
         return done_testing();
     char want[600];
-    snprintf(want, sizeof want, "%s/sub/d.csv.gz", dir);
+    snprintf(want, sizeof want, "%s/sub/d.csv.gz", tap_dir);
     is_str(cfg.data_path, want, "the data path is relative to the config file");
     ok(cfg.header == 1 && !strcmp(cfg.label, "y") && cfg.validation == 0.25, "[data] values");
     ok(cfg.mlp.n_hidden == 2 && cfg.mlp.hidden[0] == 8 && cfg.mlp.hidden[1] == 4 &&
@@ -129,6 +115,9 @@ int main(void)
            ": [data] path is required");
     expect("no_opts.ini", "[data]\npath = x.csv\n", NULL, 0,
            ": [search] optimizers is required (for example: optimizers = sgd, adam)");
+    expect("no_section.ini", "steps = 3\n" HEAD, NULL, 0,
+           ":1: key outside any section; put it under [data], [model], [search] or "
+           "[optimizer.LABEL]");
     expect("lr_both.ini", HEAD "lr = 0.1\nlr_range = 1, 2\n", NULL, 0,
            ":5: [search] sets both lr and lr_range (at %s:6); keep one");
     char *bad_set[] = { "search.steps=abc" };
@@ -139,7 +128,7 @@ int main(void)
     expect("set_form.ini", HEAD, bad_set2, 1, "--set steps=3: expected SECTION.KEY=VALUE");
 
     /* A section for an optimizer the study does not list. */
-    p = write_ini("unlisted.ini", "[data]\npath = d.csv\n[optimizer.adam]\nbeta1 = 0.8\n"
+    p = tap_write("unlisted.ini", "[data]\npath = d.csv\n[optimizer.adam]\nbeta1 = 0.8\n"
                   "[search]\noptimizers = sgd\n");
     rc = os_config_load(&cfg, p, &reg, NULL, 0, &err);
     snprintf(want, sizeof want, "%s:3: section [optimizer.adam] configures an optimizer that "
@@ -148,7 +137,7 @@ int main(void)
     is_str(err.msg, want, "... naming both places");
 
     /* Combinations the plugin refuses are reported at the optimizer's section. */
-    p = write_ini("nesterov.ini", HEAD "[optimizer.sgd]\nnesterov = true\n");
+    p = tap_write("nesterov.ini", HEAD "[optimizer.sgd]\nnesterov = true\n");
     rc = os_config_load(&cfg, p, &reg, NULL, 0, &err);
     ok(rc == 0, "nesterov without momentum parses");
     rc = os_search_build(&s, &cfg, &err);
@@ -158,10 +147,7 @@ int main(void)
     is_str(err.msg, want, "... at the section's line");
     os_config_free(&cfg);
 
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        diag("could not remove %s", dir);
+    tap_cleanup();
     os_registry_free(&reg);
     return done_testing();
 }

@@ -1,23 +1,8 @@
 /* The CSV loader: good files (plain and gzip) and every malformed kind,
  * asserting the exact one-line messages. */
-#include <unistd.h>
 #include <zlib.h>
 #include "tap.h"
 #include "dataset.h"
-
-static char dir[] = "/tmp/os-csv-XXXXXX";
-
-static const char *write_file(const char *name, const char *text)
-{
-    static char path[8][512];
-    static int next;
-    char *p = path[next++ % 8];
-    snprintf(p, sizeof path[0], "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    fputs(text, f);
-    fclose(f);
-    return p;
-}
 
 static int load(const char *path, int header, const char *label, os_dataset *ds, os_error *err)
 {
@@ -31,7 +16,7 @@ static void expect_error(const char *name, const char *text, int header, const c
 {
     os_dataset ds;
     os_error err = { 0 };
-    const char *path = write_file(name, text);
+    const char *path = tap_write(name, text);
     char want[1024];
     snprintf(want, sizeof want, "%s%s", path, rest);
     int rc = load(path, header, label, &ds, &err);
@@ -41,12 +26,12 @@ static void expect_error(const char *name, const char *text, int header, const c
 
 int main(void)
 {
-    if (!mkdtemp(dir))
+    if (tap_mkdir())
         return 1;
     os_dataset ds;
     os_error err = { 0 };
 
-    const char *p = write_file("good.csv", "x1,x2,y\n1,2,0\n\n3.5, -4 ,1\r\n5,6e-1,2\n");
+    const char *p = tap_write("good.csv", "x1,x2,y\n1,2,0\n\n3.5, -4 ,1\r\n5,6e-1,2\n");
     int rc = load(p, 1, "y", &ds, &err);
     ok(rc == 0, "a CSV with header, blank line and CRLF loads (%s)", rc ? err.msg : "");
     ok(ds.n == 3 && ds.d == 2 && ds.n_classes == 3, "3 rows, 2 features, 3 classes");
@@ -60,14 +45,14 @@ int main(void)
        "label by index takes another column");
     os_dataset_free(&ds);
 
-    p = write_file("noheader.csv", "1,2,1\n3,4,0\n");
+    p = tap_write("noheader.csv", "1,2,1\n3,4,0\n");
     rc = load(p, 0, "-1", &ds, &err);
     ok(rc == 0 && ds.n == 2 && ds.y[0] == 1.0f && ds.x[3] == 4.0f,
        "no header, label is the last column");
     os_dataset_free(&ds);
 
     char gz[600];
-    snprintf(gz, sizeof gz, "%s/data.csv.gz", dir);
+    snprintf(gz, sizeof gz, "%s/data.csv.gz", tap_dir);
     gzFile g = gzopen(gz, "wb");
     gzputs(g, "0.5,1\n0.25,0\n0.125,1\n");
     gzclose(g);
@@ -105,21 +90,18 @@ int main(void)
                  "true, or give a column index)");
 
     os_csv_options reg = { 0, "-1", ';', 1 };
-    p = write_file("semi.csv", "1;2;0.5\n3;4;-7.25\n");
+    p = tap_write("semi.csv", "1;2;0.5\n3;4;-7.25\n");
     rc = os_csv_load(p, &reg, &ds, &err);
     ok(rc == 0 && ds.n == 2 && ds.y[1] == -7.25f && ds.n_classes == 0,
        "regression labels and another delimiter");
     os_dataset_free(&ds);
 
     char missing[600];
-    snprintf(missing, sizeof missing, "%s/missing.csv", dir);
+    snprintf(missing, sizeof missing, "%s/missing.csv", tap_dir);
     rc = load(missing, 0, "-1", &ds, &err);
     ok(rc == OS_ERR_DATA && strstr(err.msg, "missing.csv: cannot open: No such file"),
        "a missing file names itself");
 
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        diag("could not remove %s", dir);
+    tap_cleanup();
     return done_testing();
 }

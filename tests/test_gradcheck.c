@@ -28,6 +28,20 @@ static double objective(const os_layer *l, const float *params, const float *x,
     return s;
 }
 
+/* Central difference of the layer objective in one coordinate v (an
+ * element of params or x). */
+static double numeric(const os_layer *l, const float *params, const float *x, const float *r,
+                      float *y, size_t batch, float *v)
+{
+    float keep = *v;
+    *v = keep + (float)EPS;
+    double up = objective(l, params, x, r, y, batch);
+    *v = keep - (float)EPS;
+    double down = objective(l, params, x, r, y, batch);
+    *v = keep;
+    return (up - down) / (2 * EPS);
+}
+
 static double rel_err(double a, double b)
 {
     return fabs(a - b) / fmax(1e-2, fmax(fabs(a), fabs(b)));
@@ -49,24 +63,11 @@ static void check_layer(os_layer_kind kind)
     os_layer_backward(&l, params, x, y, r, dx, dparams, batch);
 
     double worst_x = 0, worst_p = 0;
-    for (size_t i = 0; i < batch * in; i++) {
-        float keep = x[i];
-        x[i] = keep + (float)EPS;
-        double up = objective(&l, params, x, r, y, batch);
-        x[i] = keep - (float)EPS;
-        double down = objective(&l, params, x, r, y, batch);
-        x[i] = keep;
-        worst_x = fmax(worst_x, rel_err((up - down) / (2 * EPS), dx[i]));
-    }
-    for (size_t i = 0; i < l.n_params; i++) {
-        float keep = params[i];
-        params[i] = keep + (float)EPS;
-        double up = objective(&l, params, x, r, y, batch);
-        params[i] = keep - (float)EPS;
-        double down = objective(&l, params, x, r, y, batch);
-        params[i] = keep;
-        worst_p = fmax(worst_p, rel_err((up - down) / (2 * EPS), dparams[i]));
-    }
+    for (size_t i = 0; i < batch * in; i++)
+        worst_x = fmax(worst_x, rel_err(numeric(&l, params, x, r, y, batch, &x[i]), dx[i]));
+    for (size_t i = 0; i < l.n_params; i++)
+        worst_p = fmax(worst_p, rel_err(numeric(&l, params, x, r, y, batch, &params[i]),
+                                        dparams[i]));
     ok(worst_x < TOL, "%s: dX matches finite differences (worst relative error %.1e)",
        os_layer_kind_name(kind), worst_x);
     if (l.n_params)
