@@ -260,17 +260,9 @@ static int p_optimizers(parse_ctx *ctx, void *field, const char *v, double min, 
     int n = split_list(v, items, OS_MAX_OPTS);
     if (n < 0)
         return bad_value(ctx, v, "expected up to 32 comma-separated optimizer labels");
+    /* Labels are looked up once every --set has applied (resolve_optimizers),
+     * so that overriding the list with loaded optimizers works. */
     for (int i = 0; i < n; i++) {
-        if (!os_registry_find(ctx->reg, items[i])) {
-            char loaded[512] = "";
-            for (size_t k = 0; k < ctx->reg->n; k++) {
-                size_t used = strlen(loaded);
-                snprintf(loaded + used, sizeof loaded - used, "%s%s", k ? ", " : "",
-                         ctx->reg->entries[k].opt->label);
-            }
-            return fail(ctx, OS_ERR_CONFIG, "[search] optimizers: unknown optimizer '%s' "
-                        "(loaded: %s)", items[i], ctx->reg->n ? loaded : "none");
-        }
         for (int j = 0; j < i; j++)
             if (!strcmp(items[i], items[j]))
                 return fail(ctx, OS_ERR_CONFIG, "[search] optimizers: '%s' is listed twice",
@@ -671,11 +663,26 @@ static int resolve_optimizers(parse_ctx *ctx)
         for (k = 0; k < ctx->n_opt_labels; k++)
             if (!strcmp(ctx->opt_labels[k], ctx->sections[s].entry->opt->label))
                 break;
-        if (k == ctx->n_opt_labels)
+        /* A list replaced by --set may leave the file's sections behind on
+         * purpose; within the file, an unlisted section is a mistake. */
+        if (k == ctx->n_opt_labels && strncmp(opt_where, "--set", 5))
             return os_error_set(ctx->err, OS_ERR_CONFIG, "%s: section [optimizer.%s] "
                                 "configures an optimizer that [search] optimizers (%s) does "
                                 "not list", ctx->sections[s].where,
                                 ctx->sections[s].entry->opt->label, opt_where);
+    }
+    for (size_t k = 0; k < ctx->n_opt_labels; k++) {
+        if (os_registry_find(ctx->reg, ctx->opt_labels[k]))
+            continue;
+        char loaded[512] = "";
+        for (size_t i = 0; i < ctx->reg->n; i++) {
+            size_t used = strlen(loaded);
+            snprintf(loaded + used, sizeof loaded - used, "%s%s", i ? ", " : "",
+                     ctx->reg->entries[i].opt->label);
+        }
+        return os_error_set(ctx->err, OS_ERR_CONFIG, "%s: [search] optimizers: unknown "
+                            "optimizer '%s' (loaded: %s)", opt_where, ctx->opt_labels[k],
+                            ctx->reg->n ? loaded : "none");
     }
     for (size_t k = 0; k < ctx->n_opt_labels; k++) {
         os_opt_config *o = &cfg->opts[cfg->n_opts++];

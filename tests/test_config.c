@@ -136,6 +136,19 @@ int main(void)
     ok(rc == OS_ERR_CONFIG, "an unlisted optimizer section is refused");
     is_str(err.msg, want, "... naming both places");
 
+    char *only_adam[] = { "search.optimizers=adam" };
+    p = tap_write("override_opts.ini", HEAD "[optimizer.sgd]\nmomentum = 0.9\n");
+    rc = os_config_load(&cfg, p, &reg, only_adam, 1, &err);
+    ok(rc == 0 && cfg.n_opts == 1 && !strcmp(cfg.opts[0].entry->opt->label, "adam"),
+       "--set optimizers replaces the list; the file's sgd section is left unused");
+    if (!rc)
+        os_config_free(&cfg);
+    char *unknown[] = { "search.optimizers=adam,lion" };
+    rc = os_config_load(&cfg, p, &reg, unknown, 1, &err);
+    is_str(err.msg, "--set search.optimizers=adam,lion: [search] optimizers: unknown optimizer "
+           "'lion' (loaded: adagrad, adam, rmsprop, sgd)", "an unknown label from --set names "
+           "the --set");
+
     /* Combinations the plugin refuses are reported at the optimizer's section. */
     p = tap_write("nesterov.ini", HEAD "[optimizer.sgd]\nnesterov = true\n");
     rc = os_config_load(&cfg, p, &reg, NULL, 0, &err);
