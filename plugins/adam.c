@@ -1,9 +1,13 @@
 /*
- * adam — Adam (Kingma & Ba, 2015) with optional AMSGrad (Reddi et al., 2018)
- * and L2 weight decay, exactly as torch.optim.Adam (PyTorch 1.13,
- * _single_tensor_adam, the CPU path):
+ * adam — the Adam family, exactly as torch.optim (PyTorch 1.13, the
+ * _single_tensor_* CPU paths):
  *
- *     g  = grad + weight_decay * p
+ *   adam   Adam (Kingma & Ba, 2015) with optional AMSGrad (Reddi et al.,
+ *          2018) and L2 weight decay added to the gradient (torch.optim.Adam);
+ *   adamw  the same with decoupled weight decay (Loshchilov & Hutter, 2019),
+ *          p *= 1 - lr * weight_decay before the update (torch.optim.AdamW).
+ *
+ *     g  = grad + weight_decay * p          (adam; adamw decays p instead)
  *     m  = beta1 * m + (1 - beta1) * g
  *     v  = beta2 * v + (1 - beta2) * g^2
  *     vm = max(vm, v)                       (amsgrad only; used instead of v)
@@ -18,17 +22,24 @@
 
 enum { HP_BETA1, HP_BETA2, HP_EPS, HP_WEIGHT_DECAY, HP_AMSGRAD, HP_COUNT };
 
+#define ADAM_HPARAMS(decay_default, decay_help)                                 \
+    [HP_BETA1]        = { "beta1", 0.9, 0.0, 0.9999999, OS_HP_TUNABLE,          \
+                          "decay rate of the first-moment (mean) estimate" },   \
+    [HP_BETA2]        = { "beta2", 0.999, 0.0, 0.9999999, OS_HP_TUNABLE,        \
+                          "decay rate of the second-moment estimate" },         \
+    [HP_EPS]          = { "eps", 1e-8, 0.0, 1.0, 0,                             \
+                          "added to the denominator for numerical stability" }, \
+    [HP_WEIGHT_DECAY] = { "weight_decay", decay_default, 0.0, 1.0, OS_HP_TUNABLE, \
+                          decay_help },                                         \
+    [HP_AMSGRAD]      = { "amsgrad", 0.0, 0.0, 1.0, OS_HP_BOOL | OS_HP_TUNABLE, \
+                          "normalise by the running maximum of v (AMSGrad)" }
+
 static const os_hparam adam_hparams[HP_COUNT] = {
-    [HP_BETA1]        = { "beta1", 0.9, 0.0, 0.9999999, OS_HP_TUNABLE,
-                          "decay rate of the first-moment (mean) estimate" },
-    [HP_BETA2]        = { "beta2", 0.999, 0.0, 0.9999999, OS_HP_TUNABLE,
-                          "decay rate of the second-moment estimate" },
-    [HP_EPS]          = { "eps", 1e-8, 0.0, 1.0, 0,
-                          "added to the denominator for numerical stability" },
-    [HP_WEIGHT_DECAY] = { "weight_decay", 0.0, 0.0, 1.0, OS_HP_TUNABLE,
-                          "L2 penalty added to the gradient (not decoupled)" },
-    [HP_AMSGRAD]      = { "amsgrad", 0.0, 0.0, 1.0, OS_HP_BOOL | OS_HP_TUNABLE,
-                          "normalise by the running maximum of v (AMSGrad)" },
+    ADAM_HPARAMS(0.0, "L2 penalty added to the gradient (coupled)"),
+};
+
+static const os_hparam adamw_hparams[HP_COUNT] = {
+    ADAM_HPARAMS(1e-2, "decoupled decay: p *= 1 - lr * weight_decay each step"),
 };
 
 static size_t adam_state_bytes(const os_env *env)
@@ -43,8 +54,8 @@ static int adam_init(const os_env *env, void *state, const float *params)
     return OS_OK;
 }
 
-static int adam_step(const os_env *env, void *state, float *p, const float *grad,
-                     double lr, uint64_t t)
+static int adam_update(const os_env *env, void *state, float *p, const float *grad,
+                       double lr, uint64_t t, int decoupled)
 {
     const double *hp = env->hparams;
     const size_t n = env->layout->n;
@@ -59,10 +70,13 @@ static int adam_step(const os_env *env, void *state, float *p, const float *grad
     const float neg_step = (float)-(lr / bc1);
     float *m = os_slot(state, n, 0), *v = os_slot(state, n, 1);
     float *vmax = amsgrad ? os_slot(state, n, 2) : NULL;
+    const float shrink = (float)(1.0 - lr * hp[HP_WEIGHT_DECAY]);
 
     for (size_t i = 0; i < n; i++) {
         float g = grad[i];
-        if (wd != 0.0f)
+        if (decoupled)
+            p[i] = p[i] * shrink;
+        else if (wd != 0.0f)
             g = g + wd * p[i];
         m[i] = m[i] * b1 + one_minus_b1 * g;
         v[i] = v[i] * b2 + one_minus_b2 * (g * g);
@@ -75,6 +89,18 @@ static int adam_step(const os_env *env, void *state, float *p, const float *grad
         p[i] = p[i] + neg_step * m[i] / denom; /* addcdiv: (value * m) / denom */
     }
     return OS_OK;
+}
+
+static int adam_step(const os_env *env, void *state, float *p, const float *grad,
+                     double lr, uint64_t t)
+{
+    return adam_update(env, state, p, grad, lr, t, 0);
+}
+
+static int adamw_step(const os_env *env, void *state, float *p, const float *grad,
+                      double lr, uint64_t t)
+{
+    return adam_update(env, state, p, grad, lr, t, 1);
 }
 
 static const os_optimizer adam = {
@@ -90,8 +116,22 @@ static const os_optimizer adam = {
     .step = adam_step,
 };
 
+static const os_optimizer adamw = {
+    OS_OPTIMIZER_HEADER,
+    .label = "adamw",
+    .summary = "AdamW: Adam with decoupled weight decay (torch.optim.AdamW; Loshchilov & Hutter 2019)",
+    .default_lr = 1e-3,
+    .n_hparams = HP_COUNT,
+    .hparams = adamw_hparams,
+    .check = NULL,
+    .state_bytes = adam_state_bytes,
+    .init = adam_init,
+    .step = adamw_step,
+};
+
 const os_optimizer *optselect_descriptor(unsigned long index);
 const os_optimizer *optselect_descriptor(unsigned long index)
 {
-    return index == 0 ? &adam : NULL;
+    static const os_optimizer *const family[] = { &adam, &adamw };
+    return index < sizeof family / sizeof *family ? family[index] : NULL;
 }

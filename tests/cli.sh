@@ -13,11 +13,13 @@ grep -q '^plugin ABI 1\.0$' "$TMP/out"; ok $? "--version shows the plugin ABI"
 
 run "$OPTSELECT" --list-plugins
 is "$status" 0 "--list-plugins exits 0"
-is "$(head -n 1 "$TMP/out")" "4 optimizers" "--list-plugins finds 4 optimizers"
-for label in sgd adam rmsprop adagrad; do
+is "$(head -n 1 "$TMP/out")" "11 optimizers" "--list-plugins finds 11 optimizers"
+for label in sgd adam rmsprop adagrad adamax nadam radam adadelta asgd rprop; do
     grep -q "^$label  (.*/$label\.so, ABI 1\.0)$" "$TMP/out"
     ok $? "--list-plugins shows $label with its file"
 done
+grep -q "^adamw  (.*/adam\.so, ABI 1\.0)$" "$TMP/out"
+ok $? "--list-plugins shows adamw from the adam family's file"
 grep -q '^    momentum  *default 0  *\[0, 1\]  *tunable' "$TMP/out"
 ok $? "--list-plugins shows a hyperparameter with default and bounds"
 

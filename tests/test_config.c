@@ -97,9 +97,9 @@ int main(void)
            ":6: [data] header = 'maybe': expected true or false");
     expect("bad_act.ini", HEAD "[model]\nactivation = softplus\n", NULL, 0,
            ":6: [model] activation = 'softplus': expected one of relu,tanh,sigmoid");
-    expect("unknown_opt.ini", "[data]\npath = d.csv\n[search]\noptimizers = sgd, adamw\n",
-           NULL, 0, ":4: [search] optimizers: unknown optimizer 'adamw' (loaded: adagrad, "
-           "adam, rmsprop, sgd)");
+    expect("unknown_opt.ini", "[data]\npath = d.csv\n[search]\noptimizers = sgd, lion\n",
+           NULL, 0, ":4: [search] optimizers: unknown optimizer 'lion' (loaded: adadelta, "
+           "adagrad, adam, adamw, adamax, asgd, nadam, radam, rmsprop, rprop, sgd)");
     expect("hp_range.ini", HEAD "[optimizer.sgd]\nmomentum = 1.5\n", NULL, 0,
            ":6: [optimizer.sgd] momentum = '1.5': expected a number from 0 to 1");
     expect("hp_typo.ini", HEAD "[optimizer.sgd]\nmomentun = 0.9\n", NULL, 0,
@@ -146,7 +146,8 @@ int main(void)
     char *unknown[] = { "search.optimizers=adam,lion" };
     rc = os_config_load(&cfg, p, &reg, unknown, 1, &err);
     is_str(err.msg, "--set search.optimizers=adam,lion: [search] optimizers: unknown optimizer "
-           "'lion' (loaded: adagrad, adam, rmsprop, sgd)", "an unknown label from --set names "
+           "'lion' (loaded: adadelta, adagrad, adam, adamw, adamax, asgd, nadam, radam, rmsprop, "
+           "rprop, sgd)", "an unknown label from --set names "
            "the --set");
 
     /* Combinations the plugin refuses are reported at the optimizer's section. */

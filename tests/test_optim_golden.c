@@ -1,7 +1,9 @@
 /*
- * Each shipped optimizer replays torch.optim's trajectory on the quadratic
- * of tests/golden/generate.py: the parameters after every one of 20 steps
- * must match torch's within rtol 1e-5 plus atol 1e-6.
+ * Each shipped optimizer replays torch.optim's trajectories from
+ * tests/golden/generate.py — an ill-conditioned quadratic, and a small MLP
+ * whose gradients optselect's own engine computes — and the parameters
+ * after every one of 50 steps must match torch's within rtol 1e-5 plus
+ * atol 1e-6.
  *
  * Why the absolute term: a parameter that passes near zero on its way
  * between O(1) values carries an absolute rounding error of a few ulp of 1.0
@@ -12,18 +14,38 @@
 #define ATOL 1e-6
 #include <dirent.h>
 #include "tap.h"
+#include "model.h"
 #include "registry.h"
 #include "util.h"
 
 #define MAXN 64
-#define STEPS 20
+#define STEPS 50
+#define MAX_ROWS 64
+#define MAX_IN 8
 
 typedef struct golden {
-    char   label[64], hparams[512];
+    char   problem[16], label[64], hparams[512];
     double lr;
     size_t n;
     float  a[MAXN], b[MAXN], p0[MAXN], steps[STEPS][MAXN];
+    /* mlp only */
+    size_t in, hidden, out, batch, rows;
+    float  x[MAX_ROWS * MAX_IN], y[MAX_ROWS];
 } golden;
+
+/* Counts the numbers on a line, for the x and y rows. */
+static size_t count_numbers(const char *s)
+{
+    size_t n = 0;
+    for (;;) {
+        char *end;
+        strtod(s, &end);
+        if (end == s)
+            return n;
+        n++;
+        s = end;
+    }
+}
 
 static int read_floats(char *s, float *out, size_t n)
 {
@@ -42,7 +64,7 @@ static int read_golden(const char *path, golden *g)
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
-    char line[8192];
+    char line[16384];
     int steps = 0, bad = 0;
     memset(g, 0, sizeof *g);
     while (fgets(line, sizeof line, f)) {
@@ -51,7 +73,20 @@ static int read_golden(const char *path, golden *g)
         char *sp = strchr(line, ' ');
         if (line[0] == '#' || !sp)
             continue;
-        if (!strncmp(line, "optimizer ", 10))
+        if (!strncmp(line, "problem ", 8))
+            snprintf(g->problem, sizeof g->problem, "%s", line + 8);
+        else if (!strncmp(line, "model ", 6))
+            bad |= sscanf(line + 6, "%zu %zu %zu", &g->in, &g->hidden, &g->out) != 3 ||
+                   g->in > MAX_IN;
+        else if (!strncmp(line, "batch ", 6))
+            g->batch = strtoul(line + 6, NULL, 10);
+        else if (!strncmp(line, "x ", 2)) {
+            g->rows = g->in ? count_numbers(line + 2) / g->in : 0;
+            bad |= g->rows == 0 || g->rows > MAX_ROWS ||
+                   read_floats(line + 2, g->x, g->rows * g->in);
+        } else if (!strncmp(line, "y ", 2))
+            bad |= read_floats(line + 2, g->y, g->rows);
+        else if (!strncmp(line, "optimizer ", 10))
             snprintf(g->label, sizeof g->label, "%s", line + 10);
         else if (!strncmp(line, "hparams ", 8))
             snprintf(g->hparams, sizeof g->hparams, "%s", line + 8);
@@ -72,6 +107,11 @@ static int read_golden(const char *path, golden *g)
         }
     }
     fclose(f);
+    if (!strcmp(g->problem, "mlp"))
+        bad |= !g->batch || g->rows % g->batch ||
+               g->n != g->hidden * (g->in + 1) + g->out * (g->hidden + 1);
+    else
+        bad |= strcmp(g->problem, "quadratic") != 0;
     return bad || steps != STEPS || !g->n || g->n > MAXN || !g->label[0] ? -1 : 0;
 }
 
@@ -96,6 +136,50 @@ static int set_hparams(const os_optimizer *opt, const char *text, double *hp)
     return 0;
 }
 
+/* The problem's gradient at p for step t: a*p + b, or the MLP's on batch
+ * (t - 1) mod (rows / batch) through optselect's own engine. */
+typedef struct problem {
+    const golden *g;
+    os_model      model;
+    os_workspace  ws;
+} problem;
+
+static int problem_init(problem *pr, const golden *g)
+{
+    pr->g = g;
+    if (strcmp(g->problem, "mlp"))
+        return 0;
+    os_mlp_spec spec = { 1, { g->hidden }, OS_LAYER_TANH, OS_INIT_XAVIER,
+                         OS_LOSS_CROSS_ENTROPY };
+    if (os_model_build_mlp(&pr->model, &spec, g->in, g->out) ||
+        os_workspace_init(&pr->ws, &pr->model, g->batch))
+        return -1;
+    return pr->model.layout.n == g->n ? 0 : -1;
+}
+
+static void problem_grad(problem *pr, const float *p, float *grad, int t)
+{
+    const golden *g = pr->g;
+    if (strcmp(g->problem, "mlp")) {
+        for (size_t i = 0; i < g->n; i++)
+            grad[i] = g->a[i] * p[i] + g->b[i];
+        return;
+    }
+    size_t k = (size_t)(t - 1) % (g->rows / g->batch);
+    memcpy(pr->ws.params, p, g->n * sizeof *p);
+    os_model_forward(&pr->model, &pr->ws, g->x + k * g->batch * g->in, g->y + k * g->batch,
+                     g->batch, 1, NULL);
+    memcpy(grad, pr->ws.grads, g->n * sizeof *grad);
+}
+
+static void problem_free(problem *pr)
+{
+    if (!strcmp(pr->g->problem, "mlp")) {
+        os_workspace_free(&pr->ws);
+        os_model_free(&pr->model);
+    }
+}
+
 static void replay(const os_registry *reg, const char *name, const golden *g)
 {
     const os_registry_entry *e = os_registry_find(reg, g->label);
@@ -110,14 +194,19 @@ static void replay(const os_registry *reg, const char *name, const golden *g)
         char msg[128] = "";
         ok(opt->check(hp, msg, sizeof msg) == OS_OK, "%s: check accepts them %s", name, msg);
     }
-    /* Two tensors, to make sure element-wise methods ignore the split. */
-    os_tensor tensors[2] = {
+    problem pr = { 0 };
+    if (!ok(problem_init(&pr, g) == 0, "%s: the %s problem builds", name, g->problem))
+        return;
+    /* The quadratic comes as two tensors, to make sure element-wise methods
+     * ignore the split; the MLP brings its own four. */
+    os_tensor halves[2] = {
         { "w", 0, g->n / 2, 1, { g->n / 2 } },
         { "b", g->n / 2, g->n - g->n / 2, 1, { g->n - g->n / 2 } },
     };
-    os_layout layout = { g->n, 2, tensors };
+    os_layout quad = { g->n, 2, halves };
+    const os_layout *layout = strcmp(g->problem, "mlp") ? &quad : &pr.model.layout;
     char err[128] = "";
-    os_env env = { &layout, hp, err, sizeof err };
+    os_env env = { layout, hp, err, sizeof err };
     void *state = os_alloc_aligned(opt->state_bytes(&env));
     float p[MAXN], grad[MAXN];
     memcpy(p, g->p0, g->n * sizeof *p);
@@ -125,12 +214,14 @@ static void replay(const os_registry *reg, const char *name, const golden *g)
     double worst = 0;
     int worst_step = 0, step_ok = 1;
     for (int t = 1; t <= STEPS; t++) {
-        for (size_t i = 0; i < g->n; i++)
-            grad[i] = g->a[i] * p[i] + g->b[i];
+        problem_grad(&pr, p, grad, t);
         step_ok &= opt->step(&env, state, p, grad, g->lr, (uint64_t)t) == OS_OK;
         for (size_t i = 0; i < g->n; i++) {
             double ref = g->steps[t - 1][i];
             double rel = fabs(p[i] - ref) / (RTOL * fabs(ref) + ATOL);
+            if (getenv("GOLDEN_TRACE") && rel > 0.5)
+                diag("%s step %d [%zu]: got %.9g want %.9g (%.2f of tolerance)", name, t, i,
+                     p[i], ref, rel);
             if (rel > worst) {
                 worst = rel;
                 worst_step = t;
@@ -138,9 +229,10 @@ static void replay(const os_registry *reg, const char *name, const golden *g)
         }
     }
     ok(step_ok, "%s: every step returns OS_OK", name);
-    ok(worst <= 1.0, "%s: 20 steps match torch.optim (worst error %.2f of tolerance, step %d)",
-       name, worst, worst_step);
+    ok(worst <= 1.0, "%s: %d steps match torch.optim (worst error %.2f of tolerance, step %d)",
+       name, STEPS, worst, worst_step);
     os_free_aligned(state);
+    problem_free(&pr);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -168,23 +260,26 @@ int main(void)
     if (d)
         closedir(d);
     qsort(names, n, sizeof *names, cmp_names);
-    ok(n >= 15, "found %zu golden files", n);
+    ok(n >= 58, "found %zu golden files", n);
 
-    int covered[4] = { 0 };
-    static const char *labels[4] = { "sgd", "adam", "rmsprop", "adagrad" };
+    /* Every loaded optimizer must have trajectories on both problems. */
+    int (*covered)[2] = calloc(reg.n, sizeof *covered);
     for (size_t i = 0; i < n; i++) {
         char path[4096];
         golden g;
         snprintf(path, sizeof path, "%s/%s", src_path("tests/golden"), names[i]);
         if (ok(read_golden(path, &g) == 0, "%s parses", names[i])) {
             replay(&reg, names[i], &g);
-            for (int k = 0; k < 4; k++)
-                covered[k] |= !strcmp(g.label, labels[k]);
+            const os_registry_entry *e = os_registry_find(&reg, g.label);
+            if (e)
+                covered[e - reg.entries][!strcmp(g.problem, "mlp")] = 1;
         }
         free(names[i]);
     }
-    for (int k = 0; k < 4; k++)
-        ok(covered[k], "%s has golden trajectories", labels[k]);
+    for (size_t k = 0; k < reg.n; k++)
+        ok(covered[k][0] && covered[k][1], "%s has golden trajectories on both problems",
+           reg.entries[k].opt->label);
+    free(covered);
     os_registry_free(&reg);
     return done_testing();
 }

@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """Writes the golden optimizer trajectories in tests/golden/ with torch.optim.
 
-Run once by hand with Debian's python3-torch (PyTorch 1.13); the C test
-tests/test_optim_golden.c replays the same problem with each plugin and
-compares every step.  CI never runs this script.
+Run by hand with Debian's python3-torch (PyTorch 1.13):
 
-The problem is an ill-conditioned quadratic, f(p) = sum(a*p^2/2 + b*p), whose
-gradient a*p + b is computed in float32 on both sides; the curvatures a span
-two decades.
+    python3 tests/golden/generate.py
+
+The C test tests/test_optim_golden.c replays each case with the plugin of
+the same label and compares the parameters after every step.  CI never runs
+this script; the .golden files it writes are committed.
+
+Two problems, 50 steps each:
+  quadratic  f(p) = sum(a*p^2/2 + b*p) on 10 parameters, curvatures a over
+             two decades; the gradient a*p + b is computed in float32.
+  mlp        Linear(6,5) - tanh - Linear(5,3) with softmax cross-entropy, fixed
+             initial weights, 32 fixed rows taken in batches of 8 in order.
 """
 import math
 import os
@@ -15,39 +21,70 @@ import sys
 
 import torch
 
-N, STEPS = 10, 20
-A = [10 ** (-1 + 2 * i / (N - 1)) for i in range(N)]
-B = [0.5 * math.cos(3 * i) for i in range(N)]
-P0 = [2.0 * math.sin(i + 1) for i in range(N)]
+STEPS = 50
+OUT = os.path.dirname(os.path.abspath(__file__))
 
-# (file stem, plugin label, torch class, torch kwargs, plugin hyperparameters, lr)
+# (case, label, torch class, torch kwargs, plugin hyperparameters, lr on the
+#  quadratic, lr on the mlp).  Every option is exercised at least once.
+#
+# The rates keep trajectories off regimes that amplify rounding: a float32
+# replay differs from torch by an ulp here and there (fused multiply-adds,
+# another sgemm), and where a sign-normalised update sits at an optimum, that
+# ulp decides the sign of a step of size lr.  Measured: adamax_options at
+# lr 0.1 on the quadratic matched torch to 0.5x tolerance for 30 steps, then
+# drifted to 16x by step 50; rmsprop_momentum at lr 0.01 on the mlp reached 5x
+# by step 39 while its quadratic twin stays at 0.12x.
+O = torch.optim
 CASES = [
-    ("sgd", "sgd", torch.optim.SGD, {}, {}, 0.05),
-    ("sgd_momentum", "sgd", torch.optim.SGD, {"momentum": 0.9}, {"momentum": 0.9}, 0.05),
-    ("sgd_dampening", "sgd", torch.optim.SGD, {"momentum": 0.9, "dampening": 0.5},
-     {"momentum": 0.9, "dampening": 0.5}, 0.05),
-    ("sgd_nesterov", "sgd", torch.optim.SGD, {"momentum": 0.9, "nesterov": True},
-     {"momentum": 0.9, "nesterov": 1}, 0.05),
-    ("sgd_weight_decay", "sgd", torch.optim.SGD, {"momentum": 0.5, "weight_decay": 0.1},
-     {"momentum": 0.5, "weight_decay": 0.1}, 0.05),
-    ("adam", "adam", torch.optim.Adam, {}, {}, 0.1),
-    ("adam_amsgrad", "adam", torch.optim.Adam, {"amsgrad": True}, {"amsgrad": 1}, 0.1),
-    ("adam_weight_decay", "adam", torch.optim.Adam, {"weight_decay": 0.1},
-     {"weight_decay": 0.1}, 0.1),
-    ("adam_betas", "adam", torch.optim.Adam, {"betas": (0.8, 0.99), "eps": 1e-6},
-     {"beta1": 0.8, "beta2": 0.99, "eps": 1e-6}, 0.1),
-    ("rmsprop", "rmsprop", torch.optim.RMSprop, {}, {}, 0.01),
-    ("rmsprop_centered", "rmsprop", torch.optim.RMSprop, {"centered": True},
-     {"centered": 1}, 0.01),
-    ("rmsprop_momentum", "rmsprop", torch.optim.RMSprop, {"momentum": 0.9},
-     {"momentum": 0.9}, 0.01),
-    ("rmsprop_all", "rmsprop", torch.optim.RMSprop,
+    ("sgd", "sgd", O.SGD, {}, {}, 0.05, 0.1),
+    ("sgd_momentum", "sgd", O.SGD, {"momentum": 0.9}, {"momentum": 0.9}, 0.05, 0.1),
+    ("sgd_dampening", "sgd", O.SGD, {"momentum": 0.9, "dampening": 0.5},
+     {"momentum": 0.9, "dampening": 0.5}, 0.05, 0.1),
+    ("sgd_nesterov", "sgd", O.SGD, {"momentum": 0.9, "nesterov": True},
+     {"momentum": 0.9, "nesterov": 1}, 0.05, 0.1),
+    ("sgd_weight_decay", "sgd", O.SGD, {"momentum": 0.5, "weight_decay": 0.1},
+     {"momentum": 0.5, "weight_decay": 0.1}, 0.05, 0.1),
+    ("adam", "adam", O.Adam, {}, {}, 0.1, 0.01),
+    ("adam_amsgrad", "adam", O.Adam, {"amsgrad": True}, {"amsgrad": 1}, 0.1, 0.01),
+    ("adam_weight_decay", "adam", O.Adam, {"weight_decay": 0.1}, {"weight_decay": 0.1},
+     0.1, 0.01),
+    ("adam_betas", "adam", O.Adam, {"betas": (0.8, 0.99), "eps": 1e-6},
+     {"beta1": 0.8, "beta2": 0.99, "eps": 1e-6}, 0.1, 0.01),
+    ("adamw", "adamw", O.AdamW, {}, {}, 0.1, 0.01),
+    ("adamw_amsgrad", "adamw", O.AdamW, {"amsgrad": True, "weight_decay": 0.1},
+     {"amsgrad": 1, "weight_decay": 0.1}, 0.1, 0.01),
+    ("adamax", "adamax", O.Adamax, {}, {}, 0.1, 0.02),
+    ("adamax_options", "adamax", O.Adamax, {"betas": (0.8, 0.9), "weight_decay": 0.1},
+     {"beta1": 0.8, "beta2": 0.9, "weight_decay": 0.1}, 0.03, 0.02),
+    ("nadam", "nadam", O.NAdam, {}, {}, 0.1, 0.02),
+    ("nadam_options", "nadam", O.NAdam, {"momentum_decay": 0.01, "weight_decay": 0.1},
+     {"momentum_decay": 0.01, "weight_decay": 0.1}, 0.1, 0.02),
+    ("radam", "radam", O.RAdam, {}, {}, 0.1, 0.01),
+    ("radam_options", "radam", O.RAdam, {"betas": (0.9, 0.9), "weight_decay": 0.1},
+     {"beta2": 0.9, "weight_decay": 0.1}, 0.1, 0.01),
+    ("rmsprop", "rmsprop", O.RMSprop, {}, {}, 0.01, 0.01),
+    ("rmsprop_centered", "rmsprop", O.RMSprop, {"centered": True}, {"centered": 1},
+     0.01, 0.01),
+    ("rmsprop_momentum", "rmsprop", O.RMSprop, {"momentum": 0.9}, {"momentum": 0.9},
+     0.01, 0.003),
+    ("rmsprop_all", "rmsprop", O.RMSprop,
      {"alpha": 0.9, "centered": True, "momentum": 0.5, "weight_decay": 0.1},
-     {"alpha": 0.9, "centered": 1, "momentum": 0.5, "weight_decay": 0.1}, 0.01),
-    ("adagrad", "adagrad", torch.optim.Adagrad, {}, {}, 0.1),
-    ("adagrad_options", "adagrad", torch.optim.Adagrad,
+     {"alpha": 0.9, "centered": 1, "momentum": 0.5, "weight_decay": 0.1}, 0.01, 0.01),
+    ("adagrad", "adagrad", O.Adagrad, {}, {}, 0.1, 0.1),
+    ("adagrad_options", "adagrad", O.Adagrad,
      {"lr_decay": 0.05, "initial_accumulator_value": 0.1, "weight_decay": 0.1},
-     {"lr_decay": 0.05, "initial_accumulator_value": 0.1, "weight_decay": 0.1}, 0.1),
+     {"lr_decay": 0.05, "initial_accumulator_value": 0.1, "weight_decay": 0.1}, 0.1, 0.1),
+    ("adadelta", "adadelta", O.Adadelta, {}, {}, 1.0, 1.0),
+    ("adadelta_options", "adadelta", O.Adadelta, {"rho": 0.5, "eps": 1e-4, "weight_decay": 0.1},
+     {"rho": 0.5, "eps": 1e-4, "weight_decay": 0.1}, 1.0, 1.0),
+    ("asgd", "asgd", O.ASGD, {}, {}, 0.05, 0.1),
+    ("asgd_options", "asgd", O.ASGD,
+     {"lambd": 0.01, "alpha": 0.5, "t0": 10, "weight_decay": 0.1},
+     {"lambd": 0.01, "alpha": 0.5, "t0": 10, "weight_decay": 0.1}, 0.05, 0.1),
+    ("rprop", "rprop", O.Rprop, {}, {}, 0.01, 0.01),
+    ("rprop_options", "rprop", O.Rprop, {"etas": (0.3, 1.5), "step_sizes": (1e-3, 0.2)},
+     {"etaminus": 0.3, "etaplus": 1.5, "step_size_min": 1e-3, "step_size_max": 0.2},
+     0.01, 0.01),
 ]
 
 
@@ -55,32 +92,80 @@ def fmt(values):
     return " ".join("%.9g" % v for v in values)
 
 
+def quadratic():
+    n = 10
+    a = torch.tensor([10 ** (-1 + 2 * i / (n - 1)) for i in range(n)])
+    b = torch.tensor([0.5 * math.cos(3 * i) for i in range(n)])
+    p0 = torch.tensor([2.0 * math.sin(i + 1) for i in range(n)])
+    header = ["a " + fmt(a.tolist()), "b " + fmt(b.tolist())]
+
+    def grads(params, step):
+        (p,) = params
+        return [a * p + b]
+
+    return [p0], header, grads
+
+
+def mlp():
+    n_in, n_hidden, n_out, rows, batch = 6, 5, 3, 32, 8
+    # Deterministic values from simple formulas, independent of any RNG.
+    w1 = torch.tensor([[0.5 * math.sin(1.3 * i + 0.7 * j + 1) for j in range(n_in)]
+                       for i in range(n_hidden)])
+    b1 = torch.tensor([0.1 * math.cos(i) for i in range(n_hidden)])
+    w2 = torch.tensor([[0.6 * math.cos(0.9 * i - 1.1 * j) for j in range(n_hidden)]
+                       for i in range(n_out)])
+    b2 = torch.tensor([0.05 * i for i in range(n_out)])
+    x = torch.tensor([[math.sin(0.37 * r + 0.91 * c) + 0.3 * math.cos(1.7 * r * c)
+                       for c in range(n_in)] for r in range(rows)])
+    y = torch.tensor([(r * 7 + (r // 3)) % n_out for r in range(rows)])
+    header = ["model %d %d %d tanh" % (n_in, n_hidden, n_out), "batch %d" % batch,
+              "x " + fmt(x.flatten().tolist()), "y " + fmt(y.tolist())]
+
+    def grads(params, step):
+        W1, B1, W2, B2 = params
+        k = (step - 1) % (rows // batch)
+        xb, yb = x[k * batch:(k + 1) * batch], y[k * batch:(k + 1) * batch]
+        with torch.enable_grad():
+            ps = [t.detach().requires_grad_(True) for t in params]
+            h = torch.tanh(xb @ ps[0].T + ps[1])
+            loss = torch.nn.functional.cross_entropy(h @ ps[2].T + ps[3], yb)
+            return list(torch.autograd.grad(loss, ps))
+
+    return [w1, b1, w2, b2], header, grads
+
+
+def run(case, problem, make):
+    stem, label, cls, kwargs, hparams, lr_q, lr_m = case
+    lr = lr_q if problem == "quadratic" else lr_m
+    init, header, grads = make()
+    params = [t.clone().requires_grad_(True) for t in init]
+    opt = cls(params, lr=lr, **kwargs)
+    flat = lambda: fmt(torch.cat([p.detach().flatten() for p in params]).tolist())
+    lines = [
+        "# generated by tests/golden/generate.py with torch %s: %s(lr=%r, %r)"
+        % (torch.__version__, cls.__name__, lr, kwargs),
+        "problem " + problem,
+        "optimizer " + label,
+        "hparams " + " ".join("%s=%r" % kv for kv in sorted(hparams.items())),
+        "lr %r" % lr,
+        "n %d" % sum(p.numel() for p in params),
+    ] + header + ["p0 " + flat()]
+    for t in range(1, STEPS + 1):
+        with torch.no_grad():
+            for p, g in zip(params, grads(params, t)):
+                p.grad = g.detach().clone()
+        opt.step()
+        lines.append("step %d %s" % (t, flat()))
+    with open(os.path.join(OUT, "%s.%s.golden" % (stem, problem)), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def main():
-    out_dir = os.path.dirname(os.path.abspath(__file__))
-    a = torch.tensor(A, dtype=torch.float32)
-    b = torch.tensor(B, dtype=torch.float32)
-    for stem, label, cls, kwargs, hparams, lr in CASES:
-        p = torch.tensor(P0, dtype=torch.float32, requires_grad=True)
-        opt = cls([p], lr=lr, **kwargs)
-        lines = [
-            "# generated by tests/golden/generate.py with torch %s: %s(lr=%r, %r)"
-            % (torch.__version__, cls.__name__, lr, kwargs),
-            "optimizer " + label,
-            "hparams " + " ".join("%s=%r" % kv for kv in sorted(hparams.items())),
-            "lr %r" % lr,
-            "n %d" % N,
-            "a " + fmt(a.tolist()),
-            "b " + fmt(b.tolist()),
-            "p0 " + fmt(p.detach().tolist()),
-        ]
-        for t in range(1, STEPS + 1):
-            with torch.no_grad():
-                p.grad = a * p + b
-            opt.step()
-            lines.append("step %d %s" % (t, fmt(p.detach().tolist())))
-        with open(os.path.join(out_dir, stem + ".golden"), "w") as f:
-            f.write("\n".join(lines) + "\n")
-    print("wrote %d golden files to %s" % (len(CASES), out_dir), file=sys.stderr)
+    torch.set_num_threads(1)
+    for case in CASES:
+        run(case, "quadratic", quadratic)
+        run(case, "mlp", mlp)
+    print("wrote %d golden files to %s" % (2 * len(CASES), OUT), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,89 @@
+/*
+ * radam — Rectified Adam (Liu et al., 2020), exactly as torch.optim.RAdam
+ * (PyTorch 1.13, _single_tensor_radam):
+ *
+ *     g     = grad + weight_decay * p
+ *     m, v  as Adam;  mhat = m / (1 - beta1^t)
+ *     rho_inf = 2 / (1 - beta2) - 1
+ *     rho_t   = rho_inf - 2 t beta2^t / (1 - beta2^t)
+ *     rho_t > 5:  r = sqrt((rho_t-4)(rho_t-2) rho_inf / ((rho_inf-4)(rho_inf-2) rho_t))
+ *                 p -= mhat * lr * sqrt(1 - beta2^t) / (sqrt(v) + eps) * r
+ *     otherwise:  p -= mhat * lr          (an SGD-with-momentum warm-up)
+ */
+#include <math.h>
+#include <string.h>
+#include "plugin_util.h"
+
+enum { HP_BETA1, HP_BETA2, HP_EPS, HP_WEIGHT_DECAY, HP_COUNT };
+
+static const os_hparam radam_hparams[HP_COUNT] = {
+    [HP_BETA1]        = { "beta1", 0.9, 0.0, 0.9999999, OS_HP_TUNABLE,
+                          "decay rate of the first-moment estimate" },
+    [HP_BETA2]        = { "beta2", 0.999, 0.0, 0.9999999, OS_HP_TUNABLE,
+                          "decay rate of the second-moment estimate" },
+    [HP_EPS]          = { "eps", 1e-8, 0.0, 1.0, 0,
+                          "added to the denominator for numerical stability" },
+    [HP_WEIGHT_DECAY] = { "weight_decay", 0.0, 0.0, 1.0, OS_HP_TUNABLE,
+                          "L2 penalty added to the gradient" },
+};
+
+static size_t radam_state_bytes(const os_env *env)
+{
+    return 2 * env->layout->n * sizeof(float);
+}
+
+static int radam_init(const os_env *env, void *state, const float *params)
+{
+    memset(state, 0, radam_state_bytes(env));
+    return OS_OK;
+}
+
+static int radam_step(const os_env *env, void *state, float *p, const float *grad,
+                      double lr, uint64_t t)
+{
+    const double *hp = env->hparams;
+    const size_t n = env->layout->n;
+    const double beta1 = hp[HP_BETA1], beta2 = hp[HP_BETA2];
+    const float b1 = (float)beta1, one_minus_b1 = (float)(1.0 - beta1);
+    const float b2 = (float)beta2, one_minus_b2 = (float)(1.0 - beta2);
+    const float eps = (float)hp[HP_EPS], wd = (float)hp[HP_WEIGHT_DECAY];
+    const double bc1 = 1.0 - pow(beta1, (double)t), bc2 = 1.0 - pow(beta2, (double)t);
+    const double rho_inf = 2.0 / (1.0 - beta2) - 1.0;
+    const double rho_t = rho_inf - 2.0 * (double)t * pow(beta2, (double)t) / bc2;
+    const int rectify = rho_t > 5.0;
+    const float rect = rectify ? (float)sqrt((rho_t - 4) * (rho_t - 2) * rho_inf /
+                                             ((rho_inf - 4) * (rho_inf - 2) * rho_t)) : 0.0f;
+    const float fbc1 = (float)bc1, flr = (float)lr, bc2_sqrt = (float)sqrt(bc2);
+    float *m = os_slot(state, n, 0), *v = os_slot(state, n, 1);
+
+    for (size_t i = 0; i < n; i++) {
+        float g = grad[i];
+        if (wd != 0.0f)
+            g = g + wd * p[i];
+        m[i] = m[i] * b1 + one_minus_b1 * g;
+        v[i] = v[i] * b2 + one_minus_b2 * g * g;
+        float update = m[i] / fbc1 * flr;
+        if (rectify)
+            update = update * (bc2_sqrt / (sqrtf(v[i]) + eps)) * rect;
+        p[i] = p[i] - update;
+    }
+    return OS_OK;
+}
+
+static const os_optimizer radam = {
+    OS_OPTIMIZER_HEADER,
+    .label = "radam",
+    .summary = "RAdam: variance-rectified Adam (torch.optim.RAdam; Liu et al. 2020)",
+    .default_lr = 1e-3,
+    .n_hparams = HP_COUNT,
+    .hparams = radam_hparams,
+    .state_bytes = radam_state_bytes,
+    .init = radam_init,
+    .step = radam_step,
+};
+
+const os_optimizer *optselect_descriptor(unsigned long index);
+const os_optimizer *optselect_descriptor(unsigned long index)
+{
+    return index == 0 ? &radam : NULL;
+}
