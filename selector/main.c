@@ -12,19 +12,21 @@
 #include <string.h>
 #include <unistd.h>
 #include "blas.h"
+#include "conformance.h"
 #include "study_config.h"
 #include "registry.h"
 #include "report.h"
 #include "study.h"
 #include "util.h"
 
-#define EXIT_NO_RECOMMENDATION 1
+/* The run worked but found nothing good: no finite trial, a failed check. */
+#define EXIT_UNSUCCESSFUL 1
 
 static void usage(FILE *out)
 {
     fprintf(out,
 "usage: optselect [OPTIONS] CONFIG.ini\n"
-"       optselect --list-plugins | --help-config | --help | --version\n"
+"       optselect --list-plugins | --check-plugin FILE | --help-config | --help | --version\n"
 "\n"
 "Runs short training trials of every optimizer and learning rate the config\n"
 "lists, ranks them by validation loss, and recommends the best.\n"
@@ -39,6 +41,8 @@ static void usage(FILE *out)
 "  -p, --plugin FILE      load an optimizer plugin from FILE before the search path\n"
 "                         (repeatable)\n"
 "      --list-plugins     list the optimizers found and their hyperparameters\n"
+"      --check-plugin FILE run the conformance suite on a plugin file; exit 1 if any\n"
+"                         check fails\n"
 "      --help-config      list every config key with its default\n"
 "  -h, --help             show this help\n"
 "  -V, --version          show the version and the BLAS in use\n"
@@ -48,7 +52,8 @@ static void usage(FILE *out)
 "\n"
 "exit status:\n"
 "  0  a recommendation was made         5  bad or missing plugin\n"
-"  1  every trial diverged or failed    6  input/output failure\n"
+"  1  every trial diverged or failed,   6  input/output failure\n"
+"     or a --check-plugin check failed\n"
 "  2  bad command line                  7  out of memory\n"
 "  3  bad configuration                 9  internal error\n"
 "  4  bad data file\n", PKGLIBDIR);
@@ -113,7 +118,8 @@ typedef struct cli {
     char      **plugins;
     size_t      n_plugins;
     char        seed_set[64];
-    enum { ACT_RUN, ACT_LIST, ACT_HELP, ACT_HELP_CONFIG, ACT_VERSION } action;
+    const char *check_plugin;
+    enum { ACT_RUN, ACT_LIST, ACT_CHECK, ACT_HELP, ACT_HELP_CONFIG, ACT_VERSION } action;
 } cli;
 
 static int push(char ***list, size_t *n, char *item, os_error *err)
@@ -128,7 +134,7 @@ static int push(char ***list, size_t *n, char *item, os_error *err)
 
 static int parse_cli(cli *c, int argc, char **argv, os_error *err)
 {
-    enum { OPT_LIST = 256, OPT_HELP_CONFIG };
+    enum { OPT_LIST = 256, OPT_HELP_CONFIG, OPT_CHECK };
     static const struct option longs[] = {
         { "threads", required_argument, NULL, 'j' },
         { "seed", required_argument, NULL, 's' },
@@ -137,6 +143,7 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
         { "set", required_argument, NULL, 'S' },
         { "plugin", required_argument, NULL, 'p' },
         { "list-plugins", no_argument, NULL, OPT_LIST },
+        { "check-plugin", required_argument, NULL, OPT_CHECK },
         { "help-config", no_argument, NULL, OPT_HELP_CONFIG },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -172,6 +179,10 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
         case 'S': rc = push(&c->sets, &c->n_sets, optarg, err); break;
         case 'p': rc = push(&c->plugins, &c->n_plugins, optarg, err); break;
         case OPT_LIST: c->action = ACT_LIST; break;
+        case OPT_CHECK:
+            c->action = ACT_CHECK;
+            c->check_plugin = optarg;
+            break;
         case OPT_HELP_CONFIG: c->action = ACT_HELP_CONFIG; break;
         case 'h': c->action = ACT_HELP; break;
         case 'V': c->action = ACT_VERSION; break;
@@ -242,7 +253,7 @@ int main(int argc, char **argv)
     cli c = { 0 };
     os_error err = { 0 };
     os_registry reg = { 0 };
-    int rc = parse_cli(&c, argc, argv, &err), no_rec = 0;
+    int rc = parse_cli(&c, argc, argv, &err), unsuccessful = 0;
     if (!rc && c.action == ACT_HELP)
         usage(stdout);
     else if (!rc && c.action == ACT_VERSION)
@@ -254,6 +265,8 @@ int main(int argc, char **argv)
     }
     else if (!rc && c.action == ACT_HELP_CONFIG)
         os_config_print_keys(stdout);
+    else if (!rc && c.action == ACT_CHECK)
+        unsuccessful = os_conformance_run(c.check_plugin, stdout) > 0;
     else if (!rc) {
         for (size_t i = 0; i < c.n_plugins && !rc; i++)
             rc = os_registry_load_file(&reg, c.plugins[i], &err);
@@ -262,7 +275,7 @@ int main(int argc, char **argv)
         if (!rc && c.action == ACT_LIST)
             list_plugins(&reg);
         else if (!rc)
-            rc = run(&c, &reg, &no_rec, &err);
+            rc = run(&c, &reg, &unsuccessful, &err);
     }
     if (rc)
         fprintf(stderr, "optselect: %s\n", err.msg);
@@ -271,5 +284,5 @@ int main(int argc, char **argv)
     free(c.plugins);
     if (rc)
         return os_error_exit_status(rc);
-    return no_rec ? EXIT_NO_RECOMMENDATION : 0;
+    return unsuccessful ? EXIT_UNSUCCESSFUL : 0;
 }

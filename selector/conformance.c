@@ -1,0 +1,213 @@
+/*
+ * conformance.c — `optselect --check-plugin FILE`: what a host relies on,
+ * checked on any plugin, one line per check.
+ *
+ * The checks run each optimizer of the file on a small convex quadratic
+ * whose layout has a matrix and a vector, at its default hyperparameters
+ * and learning rate:
+ *   - the descriptor passes the loader's handshake and table checks;
+ *   - check() accepts the defaults;
+ *   - 200 steps lower the loss;
+ *   - zero gradients keep every parameter finite;
+ *   - step writes nothing past state_bytes;
+ *   - a copied state continues exactly as the original (pause and resume);
+ *   - init resets: a second run from init is the first run again;
+ *   - two runs are bit-identical (no hidden globals, no randomness).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "conformance.h"
+#include "util.h"
+
+#define N_MAT_ROWS 6
+#define N_MAT_COLS 5
+#define N_VEC 7
+#define N (N_MAT_ROWS * N_MAT_COLS + N_VEC)
+#define CANARY 0xA5
+#define GUARD 64
+
+typedef struct checker {
+    FILE *out;
+    int   checks, failed;
+} checker;
+
+static void report(checker *c, int pass, const char *label, const char *what,
+                   const char *detail)
+{
+    c->checks++;
+    c->failed += !pass;
+    fprintf(c->out, "%s  %s: %s%s%s\n", pass ? "pass" : "FAIL", label, what,
+            detail && *detail ? ": " : "", detail ? detail : "");
+}
+
+/* The quadratic f(p) = sum(a_i p_i^2) / 2 with a_i in [0.5, 2]. */
+static double curvature(size_t i)
+{
+    return 0.5 + 1.5 * (double)(i % 7) / 6.0;
+}
+
+static double loss(const float *p)
+{
+    double f = 0;
+    for (size_t i = 0; i < N; i++)
+        f += 0.5 * curvature(i) * (double)p[i] * p[i];
+    return f;
+}
+
+static void start(float *p)
+{
+    for (size_t i = 0; i < N; i++)
+        p[i] = (float)(1.0 - 0.05 * (double)(i % 5));
+}
+
+typedef struct run {
+    const os_optimizer *opt;
+    os_env              env;
+    unsigned char      *state;   /* state_bytes + GUARD canary bytes */
+    size_t              bytes;
+    float               p[N];
+    char                msg[256];
+    int                 rc;      /* first non-OK code returned        */
+} run;
+
+static const os_tensor tensors[2] = {
+    { "matrix", 0, N_MAT_ROWS * N_MAT_COLS, 2, { N_MAT_ROWS, N_MAT_COLS } },
+    { "vector", N_MAT_ROWS * N_MAT_COLS, N_VEC, 1, { N_VEC } },
+};
+static const os_layout layout = { N, 2, tensors };
+
+static int run_open(run *r, const os_optimizer *opt, const double *hp)
+{
+    memset(r, 0, sizeof *r);
+    r->opt = opt;
+    r->env = (os_env){ &layout, hp, r->msg, sizeof r->msg };
+    r->bytes = opt->state_bytes(&r->env);
+    if (r->bytes > ((size_t)1 << 30))
+        return -1;
+    r->state = os_alloc_aligned(r->bytes + GUARD);
+    if (!r->state)
+        return -1;
+    memset(r->state + r->bytes, CANARY, GUARD);
+    start(r->p);
+    r->rc = opt->init(&r->env, r->state, r->p);
+    return 0;
+}
+
+/* Steps t = first..last with the quadratic's gradient (or zeros). */
+static void run_steps(run *r, uint64_t first, uint64_t last, int zero_grad)
+{
+    float g[N];
+    for (uint64_t t = first; t <= last && r->rc == OS_OK; t++) {
+        for (size_t i = 0; i < N; i++)
+            g[i] = zero_grad ? 0.0f : (float)(curvature(i) * r->p[i]);
+        r->rc = r->opt->step(&r->env, r->state, r->p, g, r->opt->default_lr, t);
+    }
+}
+
+static int canary_intact(const run *r)
+{
+    for (size_t i = 0; i < GUARD; i++)
+        if (r->state[r->bytes + i] != CANARY)
+            return 0;
+    return 1;
+}
+
+static void run_close(run *r)
+{
+    os_free_aligned(r->state);
+    r->state = NULL;
+}
+
+static int all_finite(const float *p)
+{
+    for (size_t i = 0; i < N; i++)
+        if (!isfinite(p[i]))
+            return 0;
+    return 1;
+}
+
+static void check_optimizer(checker *c, const os_optimizer *opt)
+{
+    const char *label = opt->label;
+    double hp[64];
+    char detail[320] = "";
+    for (size_t h = 0; h < opt->n_hparams; h++)
+        hp[h] = opt->hparams[h].default_value;
+
+    if (opt->check) {
+        int rc = opt->check(hp, detail, sizeof detail);
+        report(c, rc == OS_OK, label, "check() accepts the default hyperparameters", detail);
+    }
+
+    run a, b;
+    if (run_open(&a, opt, hp) || run_open(&b, opt, hp)) {
+        report(c, 0, label, "state_bytes", "allocation failed or over 1 GiB");
+        run_close(&a);
+        return;
+    }
+    report(c, a.rc == OS_OK, label, "init succeeds", a.msg);
+
+    /* Descent, and no writes past the state. */
+    double before = loss(a.p);
+    run_steps(&a, 1, 200, 0);
+    double after = loss(a.p);
+    snprintf(detail, sizeof detail, "loss %.4g -> %.4g in 200 steps at lr %g%s%s", before,
+             after, opt->default_lr, a.rc ? "; step failed: " : "", a.rc ? a.msg : "");
+    report(c, a.rc == OS_OK && after < before, label, "steps lower a convex quadratic", detail);
+    report(c, canary_intact(&a), label, "step writes only inside state_bytes", NULL);
+
+    /* Determinism and reset: b runs the same 200 steps; then a is reset
+     * with init and run again. */
+    run_steps(&b, 1, 200, 0);
+    report(c, b.rc == a.rc && !memcmp(a.p, b.p, sizeof a.p), label,
+           "two runs are bit-identical", NULL);
+    float first[N];
+    memcpy(first, a.p, sizeof first);
+    start(a.p);
+    a.rc = opt->init(&a.env, a.state, a.p);
+    run_steps(&a, 1, 200, 0);
+    report(c, a.rc == OS_OK && !memcmp(first, a.p, sizeof first), label,
+           "init resets the state (a second run repeats the first)", NULL);
+
+    /* Pause and resume: copy (params, state) after 50 steps, run both on. */
+    start(a.p);
+    a.rc = opt->init(&a.env, a.state, a.p);
+    run_steps(&a, 1, 50, 0);
+    memcpy(b.p, a.p, sizeof a.p);
+    if (a.bytes)
+        memcpy(b.state, a.state, a.bytes);
+    b.rc = a.rc;
+    run_steps(&a, 51, 100, 0);
+    run_steps(&b, 51, 100, 0);
+    report(c, a.rc == OS_OK && b.rc == OS_OK && !memcmp(a.p, b.p, sizeof a.p), label,
+           "a copied state continues exactly as the original", NULL);
+
+    /* Zero gradients from the start and after training. */
+    start(a.p);
+    a.rc = opt->init(&a.env, a.state, a.p);
+    run_steps(&a, 1, 20, 1);
+    int finite_fresh = a.rc == OS_OK && all_finite(a.p);
+    run_steps(&b, 101, 120, 1);
+    int finite_trained = b.rc == OS_OK && all_finite(b.p);
+    report(c, finite_fresh && finite_trained, label, "zero gradients keep every parameter "
+           "finite", !finite_fresh ? "not from the first step" : !finite_trained ?
+           "not after 100 steps of training" : NULL);
+    run_close(&a);
+    run_close(&b);
+}
+
+int os_conformance_run(const char *path, FILE *out)
+{
+    checker c = { out, 0, 0 };
+    os_registry reg = { 0 };
+    os_error err = { 0 };
+    int rc = os_registry_load_file(&reg, path, &err);
+    report(&c, rc == 0, path, "loads, passes the ABI handshake and the descriptor checks",
+           rc ? err.msg : NULL);
+    for (size_t i = 0; i < reg.n; i++)
+        check_optimizer(&c, reg.entries[i].opt);
+    fprintf(out, "%d checks, %d failed\n", c.checks, c.failed);
+    os_registry_free(&reg);
+    return c.failed;
+}

@@ -1,0 +1,34 @@
+#!/bin/sh
+# --check-plugin: every shipped plugin passes; each deliberately broken one
+# fails the check that describes its defect, with exit status 1.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+for so in "$top_builddir"/plugins/.libs/*.so; do
+    run "$OPTSELECT" --check-plugin "$so"
+    is "$status" 0 "$(basename "$so") passes the conformance suite"
+    grep -q FAIL "$TMP/out" && cat "$TMP/out" | sed 's/^/# /'
+done
+last=$(tail -n 1 "$TMP/out")
+case "$last" in *" checks, 0 failed") ok 0 "the suite ends with a count";; *) ok 1 "the suite ends with a count: $last";; esac
+
+broken="$top_builddir/tests/broken/.libs"
+expect_fail() { # FILE LINE-PATTERN NAME
+    run "$OPTSELECT" --check-plugin "$broken/$1"
+    is "$status" 1 "$3: exit status 1"
+    grep -q "^FAIL  $2" "$TMP/out"
+    ok $? "$3: reported as '$2'"
+    [ $? -eq 0 ] || sed 's/^/# /' "$TMP/out"
+}
+expect_fail nan_zero.so "nan-zero: zero gradients keep every parameter finite" \
+    "NaN on zero gradients"
+expect_fail nondeterministic.so "nondeterministic: two runs are bit-identical" \
+    "a non-deterministic step"
+expect_fail overflow_state.so "overflow-state: step writes only inside state_bytes" \
+    "writes past the state"
+expect_fail bad_hparam.so ".*bad_hparam.so: loads, passes the ABI handshake and the descriptor checks: .*hyperparameter 'beta' needs finite min <= default <= max" \
+    "a default outside its bounds"
+expect_fail abi_major.so ".*abi_major.so: loads.*built for plugin ABI 2.3" "another ABI major"
+
+run "$OPTSELECT" --check-plugin "$broken/missing.so"
+is "$status" 1 "a missing file fails the suite"
+done_testing
