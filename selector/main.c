@@ -59,6 +59,20 @@ static void usage(FILE *out)
 "  4  bad data file\n", PKGLIBDIR);
 }
 
+/* State floats per parameter at the default hyperparameters, measured on a
+ * layout of a million parameters so that per-optimizer scalars vanish. */
+static double state_per_param(const os_optimizer *o)
+{
+    enum { N = 1000000 };
+    static const os_tensor t = { "p", 0, N, 1, { N } };
+    static const os_layout layout = { N, 1, &t };
+    double hp[64];
+    for (size_t h = 0; h < o->n_hparams; h++)
+        hp[h] = o->hparams[h].default_value;
+    os_env env = { &layout, hp, NULL, 0 };
+    return (double)(o->state_bytes(&env) / sizeof(float) / (N / 100)) / 100.0;
+}
+
 static void list_plugins(const os_registry *reg)
 {
     printf("%zu optimizer%s\n", reg->n, reg->n == 1 ? "" : "s");
@@ -66,6 +80,7 @@ static void list_plugins(const os_registry *reg)
         const os_optimizer *o = reg->entries[i].opt;
         printf("\n%s  (%s, ABI %u.%u)\n  %s\n", o->label, reg->entries[i].path,
                (unsigned)o->abi_major, (unsigned)o->abi_minor, o->summary);
+        printf("  state: %g floats per parameter at the defaults\n", state_per_param(o));
         printf("    %-26s default %-8g\n", "lr", o->default_lr);
         for (size_t h = 0; h < o->n_hparams; h++) {
             const os_hparam *hp = &o->hparams[h];

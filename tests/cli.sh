@@ -23,6 +23,20 @@ ok $? "--list-plugins shows adamw from the adam family's file"
 grep -q '^    momentum  *default 0  *\[0, 1\]  *tunable' "$TMP/out"
 ok $? "--list-plugins shows a hyperparameter with default and bounds"
 
+# docs/optimizers.md has a row per optimizer with its defaults and state size.
+"$OPTSELECT" --list-plugins | awk '
+    /^[a-z]/ { label = $1 }
+    /^  state: / { state[label] = $2 }
+    /^    [a-z_]/ { hp[label] = hp[label] " " $1 "=" $3 }
+    END { for (l in hp) print l, state[l], hp[l] }' >"$TMP/catalog"
+bad=""
+while read -r label state defaults; do
+    row=$(grep "^| \`$label\` |" "$top_srcdir/docs/optimizers.md")
+    case "$row" in *"| $defaults |"*) ;; *) bad="$bad $label(defaults)";; esac
+    case "$row" in *"| $state |"* | *"| $state ("*) ;; *) bad="$bad $label(state)";; esac
+done <"$TMP/catalog"
+is "$bad" "" "docs/optimizers.md matches --list-plugins: defaults and state per optimizer"
+
 run "$OPTSELECT" --help-config
 is "$status" 0 "--help-config exits 0"
 # Every key the program knows is documented in docs/config.md.
