@@ -6,6 +6,7 @@
 #define OS_PLUGIN_UTIL_H
 
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <optselect/plugin.h>
 
@@ -28,6 +29,16 @@ static inline int os_fail(char *err, size_t err_size, int code, const char *fmt,
 static inline float *os_slot(void *state, size_t n, unsigned k)
 {
     return (float *)state + (size_t)k * n;
+}
+
+/* Euclidean norm of x[0..n), accumulated in double: per-tensor trust ratios
+ * compare norms of vectors with up to millions of entries. */
+static inline float os_norm(const float *x, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)x[i] * x[i];
+    return (float)sqrt(s);
 }
 
 #endif

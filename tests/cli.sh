@@ -13,8 +13,9 @@ grep -q '^plugin ABI 1\.0$' "$TMP/out"; ok $? "--version shows the plugin ABI"
 
 run "$OPTSELECT" --list-plugins
 is "$status" 0 "--list-plugins exits 0"
-is "$(head -n 1 "$TMP/out")" "11 optimizers" "--list-plugins finds 11 optimizers"
-for label in sgd adam rmsprop adagrad adamax nadam radam adadelta asgd rprop; do
+is "$(head -n 1 "$TMP/out")" "17 optimizers" "--list-plugins finds 17 optimizers"
+for label in sgd adam rmsprop adagrad adamax nadam radam adadelta asgd rprop \
+        lion adabelief yogi adan lamb lars; do
     grep -q "^$label  (.*/$label\.so, ABI 1\.0)$" "$TMP/out"
     ok $? "--list-plugins shows $label with its file"
 done

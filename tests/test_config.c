@@ -97,17 +97,18 @@ int main(void)
            ":6: [data] header = 'maybe': expected true or false");
     expect("bad_act.ini", HEAD "[model]\nactivation = softplus\n", NULL, 0,
            ":6: [model] activation = 'softplus': expected one of relu,tanh,sigmoid");
-    expect("unknown_opt.ini", "[data]\npath = d.csv\n[search]\noptimizers = sgd, lion\n",
-           NULL, 0, ":4: [search] optimizers: unknown optimizer 'lion' (loaded: adadelta, "
-           "adagrad, adam, adamw, adamax, asgd, nadam, radam, rmsprop, rprop, sgd)");
+    expect("unknown_opt.ini", "[data]\npath = d.csv\n[search]\noptimizers = sgd, sophia\n",
+           NULL, 0, ":4: [search] optimizers: unknown optimizer 'sophia' (loaded: "
+           "adabelief, adadelta, adagrad, adam, adamw, adamax, adan, asgd, lamb, lars, lion, "
+           "nadam, radam, rmsprop, rprop, sgd, yogi)");
     expect("hp_range.ini", HEAD "[optimizer.sgd]\nmomentum = 1.5\n", NULL, 0,
            ":6: [optimizer.sgd] momentum = '1.5': expected a number from 0 to 1");
     expect("hp_typo.ini", HEAD "[optimizer.sgd]\nmomentun = 0.9\n", NULL, 0,
            ":6: [optimizer.sgd] unknown key 'momentun' (did you mean 'momentum'?)");
     expect("hp_not_tunable.ini", HEAD "[optimizer.adam]\neps = 1e-8, 1e-6\n", NULL, 0,
            ":6: [optimizer.adam] eps is not tunable: give one value");
-    expect("opt_section_unknown.ini", HEAD "[optimizer.lion]\n", NULL, 0,
-           ":5: section [optimizer.lion]: no loaded optimizer is called 'lion' (see optselect "
+    expect("opt_section_unknown.ini", HEAD "[optimizer.sophia]\n", NULL, 0,
+           ":5: section [optimizer.sophia]: no loaded optimizer is called 'sophia' (see optselect "
            "--list-plugins)");
     expect("syntax.ini", HEAD "just some words\n", NULL, 0,
            ":5: syntax error: expected [section], key = value, or a comment");
@@ -143,11 +144,11 @@ int main(void)
        "--set optimizers replaces the list; the file's sgd section is left unused");
     if (!rc)
         os_config_free(&cfg);
-    char *unknown[] = { "search.optimizers=adam,lion" };
+    char *unknown[] = { "search.optimizers=adam,sophia" };
     rc = os_config_load(&cfg, p, &reg, unknown, 1, &err);
-    is_str(err.msg, "--set search.optimizers=adam,lion: [search] optimizers: unknown optimizer "
-           "'lion' (loaded: adadelta, adagrad, adam, adamw, adamax, asgd, nadam, radam, rmsprop, "
-           "rprop, sgd)", "an unknown label from --set names "
+    is_str(err.msg, "--set search.optimizers=adam,sophia: [search] optimizers: unknown optimizer "
+           "'sophia' (loaded: adabelief, adadelta, adagrad, adam, adamw, adamax, adan, asgd, lamb, "
+           "lars, lion, nadam, radam, rmsprop, rprop, sgd, yogi)", "an unknown label from --set names "
            "the --set");
 
     /* Combinations the plugin refuses are reported at the optimizer's section. */

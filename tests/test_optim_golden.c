@@ -260,7 +260,7 @@ int main(void)
     if (d)
         closedir(d);
     qsort(names, n, sizeof *names, cmp_names);
-    ok(n >= 58, "found %zu golden files", n);
+    ok(n >= 86, "found %zu golden files", n);
 
     /* Every loaded optimizer must have trajectories on both problems. */
     int (*covered)[2] = calloc(reg.n, sizeof *covered);
