@@ -12,7 +12,9 @@
  *   - step writes nothing past state_bytes;
  *   - a copied state continues exactly as the original (pause and resume);
  *   - init resets: a second run from init is the first run again;
- *   - two runs are bit-identical (no hidden globals, no randomness).
+ *   - two runs are bit-identical (no hidden globals, no randomness);
+ *   - eval_params, where a plugin has it, gives finite parameters and
+ *     changes neither the training parameters nor the state.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -193,6 +195,21 @@ static void check_optimizer(checker *c, const os_optimizer *opt)
     report(c, finite_fresh && finite_trained, label, "zero gradients keep every parameter "
            "finite", !finite_fresh ? "not from the first step" : !finite_trained ?
            "not after 100 steps of training" : NULL);
+    os_eval_params_fn eval = os_optimizer_eval_params(opt);
+    if (eval) {
+        float before_p[N], out[N];
+        unsigned char *before_s = os_alloc_aligned(a.bytes);
+        memcpy(before_p, b.p, sizeof before_p);
+        if (before_s && a.bytes)
+            memcpy(before_s, b.state, b.bytes);
+        int rc = eval(&b.env, b.state, b.p, out);
+        int untouched = !memcmp(before_p, b.p, sizeof before_p) &&
+                        (!b.bytes || (before_s && !memcmp(before_s, b.state, b.bytes)));
+        report(c, rc == OS_OK && all_finite(out) && untouched, label,
+               "eval_params gives finite parameters and changes nothing", rc != OS_OK ? b.msg
+               : !untouched ? "it modified the parameters or the state" : NULL);
+        os_free_aligned(before_s);
+    }
     run_close(&a);
     run_close(&b);
 }

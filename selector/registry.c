@@ -30,10 +30,16 @@ static int name_ok(const char *s, const char *extra)
     return 1;
 }
 
+/* A descriptor claiming 1.minor must cover that minor's fields; a minor
+ * newer than this host's must cover at least every field the host knows. */
 static size_t required_size(uint32_t minor)
 {
-    (void)minor; /* ABI 1.0 is the only minor so far: every 1.x needs its fields */
-    return OS_OPTIMIZER_SIZE_1_0;
+    return minor == 0 ? OS_OPTIMIZER_SIZE_1_0 : OS_OPTIMIZER_SIZE_1_1;
+}
+
+os_eval_params_fn os_optimizer_eval_params(const os_optimizer *d)
+{
+    return d->abi_minor >= 1 ? d->eval_params : NULL;
 }
 
 static int check_hparams(const os_optimizer *d, const char *path, os_error *err)

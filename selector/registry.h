@@ -42,6 +42,11 @@ const os_registry_entry *os_registry_find(const os_registry *reg, const char *la
 /* Index of a hyperparameter by name in opt's table, or -1. */
 int os_hparam_index(const os_optimizer *opt, const char *name);
 
+/* The descriptor's eval_params, or NULL when it has none or predates ABI 1.1
+ * (whose descriptors end before that field). */
+typedef int (*os_eval_params_fn)(const os_env *, const void *, const float *, float *);
+os_eval_params_fn os_optimizer_eval_params(const os_optimizer *d);
+
 /* Checks a descriptor the way the loader does; exposed for tests. */
 int os_descriptor_check(const os_optimizer *d, const char *path, os_error *err);
 

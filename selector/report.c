@@ -216,8 +216,12 @@ static void write_text(FILE *out, const os_study *s)
         fprintf(out, "note:   %s\n", os_blas_advice());
     fputc('\n', out);
 
-    int seeds = cfg->seeds > 1;
-    fprintf(out, "%4s  %-12s %-10s %-12s%s %8s  %-9s %s\n", "rank", "optimizer", "lr",
+    int seeds = cfg->seeds > 1, width = (int)strlen("optimizer");
+    for (size_t k = 0; k < s->n_groups; k++) {
+        int len = (int)strlen(s->search.cands[s->ranking[k].first].opt->entry->opt->label);
+        width = len > width ? len : width;
+    }
+    fprintf(out, "%4s  %-*s %-10s %-12s%s %8s  %-9s %s\n", "rank", width, "optimizer", "lr",
             "val_loss", seeds ? " ± std    " : "", "val_acc", "status", "hyperparameters");
     for (size_t k = 0; k < s->n_groups; k++) {
         const os_group *g = &s->ranking[k];
@@ -230,7 +234,7 @@ static void write_text(FILE *out, const os_study *s)
             snprintf(score, sizeof score, "%.5f", g->score);
         if (seeds)
             snprintf(std, sizeof std, " ± %-7.5f", g->score_std);
-        fprintf(out, "%4zu  %-12s %-10.4g %-12s%s %8s  %-9s %s\n", k + 1,
+        fprintf(out, "%4zu  %-*s %-10.4g %-12s%s %8s  %-9s %s\n", k + 1, width,
                 c->opt->entry->opt->label, c->lr, score, std, acc,
                 os_trial_status_name(g->status), hp[0] ? hp : "defaults");
     }

@@ -22,9 +22,10 @@ const char *os_trial_status_name(os_trial_status s)
     return "?";
 }
 
-/* Validation loss and accuracy over the whole validation set, in chunks. */
-static void evaluate(const os_model *m, os_workspace *ws, const os_dataset *val,
-                     double *loss, double *acc)
+/* Validation loss and accuracy over the whole validation set, in chunks,
+ * at ws->params. */
+static void evaluate_at(const os_model *m, os_workspace *ws, const os_dataset *val,
+                        double *loss, double *acc)
 {
     double total = 0.0;
     size_t hits = 0;
@@ -37,6 +38,33 @@ static void evaluate(const os_model *m, os_workspace *ws, const os_dataset *val,
     }
     *loss = total / (double)val->n;
     *acc = m->loss == OS_LOSS_CROSS_ENTROPY ? (double)hits / (double)val->n : NAN;
+}
+
+/* The same, at the optimizer's evaluation point when it has one (ABI 1.1's
+ * eval_params): schedule-free methods train at one point and are judged at
+ * another.  Returns the plugin's code. */
+typedef struct eval_point {
+    os_eval_params_fn fn;
+    const os_env     *env;
+    const void       *state;
+    float            *buf;   /* layout.n floats, or NULL without fn */
+} eval_point;
+
+static int evaluate(const os_model *m, os_workspace *ws, const os_dataset *val,
+                    const eval_point *ep, double *loss, double *acc)
+{
+    if (!ep->fn) {
+        evaluate_at(m, ws, val, loss, acc);
+        return OS_OK;
+    }
+    int rc = ep->fn(ep->env, ep->state, ws->params, ep->buf);
+    if (rc != OS_OK)
+        return rc;
+    float *train = ws->params;
+    ws->params = ep->buf;
+    evaluate_at(m, ws, val, loss, acc);
+    ws->params = train;
+    return OS_OK;
 }
 
 static void stop(os_trial_result *r, os_trial_status status, const char *fmt, ...)
@@ -63,6 +91,7 @@ int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result
     os_workspace ws;
     os_batcher batcher = { 0 };
     void *state = NULL;
+    eval_point ep = { os_optimizer_eval_params(opt), NULL, NULL, NULL };
     int rc = 0;
     r->curve = calloc(max_points, sizeof *r->curve);
     float *targets = malloc(env->batch_size * sizeof *targets);
@@ -91,6 +120,12 @@ int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result
                           state_bytes, opt->label);
         goto done;
     }
+    if (ep.fn && !(ep.buf = os_alloc_aligned(m->layout.n * sizeof(float)))) {
+        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
+        goto done;
+    }
+    ep.env = &oenv;
+    ep.state = state;
     int orc = opt->init(&oenv, state, ws.params);
     if (orc != OS_OK) {
         stop(r, OS_TRIAL_FAILED, "%s init failed (code %d): %s", opt->label, orc, msg);
@@ -100,7 +135,10 @@ int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result
     os_curve_point *pt = &r->curve[r->n_curve++];
     pt->step = 0;
     pt->train_loss = NAN;
-    evaluate(m, &ws, &env->data->val, &pt->val_loss, &pt->val_acc);
+    if ((orc = evaluate(m, &ws, &env->data->val, &ep, &pt->val_loss, &pt->val_acc))) {
+        stop(r, OS_TRIAL_FAILED, "%s eval_params failed (code %d): %s", opt->label, orc, msg);
+        goto done;
+    }
     const double limit = env->diverge_factor * fmax(pt->val_loss, 1e-12);
     if (!isfinite(pt->val_loss)) {
         stop(r, OS_TRIAL_DIVERGED, "initial validation loss is %g", pt->val_loss);
@@ -137,7 +175,11 @@ int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result
             pt = &r->curve[r->n_curve++];
             pt->step = t;
             pt->train_loss = smooth;
-            evaluate(m, &ws, &env->data->val, &pt->val_loss, &pt->val_acc);
+            if ((orc = evaluate(m, &ws, &env->data->val, &ep, &pt->val_loss, &pt->val_acc))) {
+                stop(r, OS_TRIAL_FAILED, "%s eval_params failed at step %llu (code %d): %s",
+                     opt->label, (unsigned long long)t, orc, msg);
+                goto done;
+            }
             if (!(pt->val_loss <= limit)) {
                 stop(r, OS_TRIAL_DIVERGED, "validation loss %.4g exceeded %.4g at step %llu",
                      pt->val_loss, limit, (unsigned long long)t);
@@ -148,6 +190,7 @@ int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result
     r->status = OS_TRIAL_OK;
     r->score = r->curve[r->n_curve - 1].val_loss;
 done:
+    os_free_aligned(ep.buf);
     os_free_aligned(state);
     os_batcher_free(&batcher);
     os_workspace_free(&ws);

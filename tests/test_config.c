@@ -99,8 +99,8 @@ int main(void)
            ":6: [model] activation = 'softplus': expected one of relu,tanh,sigmoid");
     expect("unknown_opt.ini", "[data]\npath = d.csv\n[search]\noptimizers = sgd, sophia\n",
            NULL, 0, ":4: [search] optimizers: unknown optimizer 'sophia' (loaded: "
-           "adabelief, adadelta, adagrad, adam, adamw, adamax, adan, asgd, lamb, lars, lion, "
-           "nadam, radam, rmsprop, rprop, sgd, yogi)");
+           "adabelief, adadelta, adafactor, adagrad, adam, adamw, adamax, adamw_schedulefree, "
+           "adan, asgd, lamb, lars, lion, muon, nadam, radam, rmsprop, rprop, sgd, yogi)");
     expect("hp_range.ini", HEAD "[optimizer.sgd]\nmomentum = 1.5\n", NULL, 0,
            ":6: [optimizer.sgd] momentum = '1.5': expected a number from 0 to 1");
     expect("hp_typo.ini", HEAD "[optimizer.sgd]\nmomentun = 0.9\n", NULL, 0,
@@ -147,8 +147,9 @@ int main(void)
     char *unknown[] = { "search.optimizers=adam,sophia" };
     rc = os_config_load(&cfg, p, &reg, unknown, 1, &err);
     is_str(err.msg, "--set search.optimizers=adam,sophia: [search] optimizers: unknown optimizer "
-           "'sophia' (loaded: adabelief, adadelta, adagrad, adam, adamw, adamax, adan, asgd, lamb, "
-           "lars, lion, nadam, radam, rmsprop, rprop, sgd, yogi)", "an unknown label from --set names "
+           "'sophia' (loaded: adabelief, adadelta, adafactor, adagrad, adam, adamw, adamax, "
+           "adamw_schedulefree, adan, asgd, lamb, lars, lion, muon, nadam, radam, rmsprop, rprop, "
+           "sgd, yogi)", "an unknown label from --set names "
            "the --set");
 
     /* Combinations the plugin refuses are reported at the optimizer's section. */

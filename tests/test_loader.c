@@ -28,9 +28,9 @@ int main(void)
     os_registry_free(&reg);
 
     rc = os_registry_load_path(&reg, build_path("plugins/.libs"), &err);
-    ok(rc == 0 && reg.n == 17, "the plugins directory holds 17 optimizers (got %zu)", reg.n);
-    ok(reg.n == 17 && !strcmp(reg.entries[0].opt->label, "adabelief") &&
-       !strcmp(reg.entries[16].opt->label, "yogi"), "files load in name order");
+    ok(rc == 0 && reg.n == 20, "the plugins directory holds 20 optimizers (got %zu)", reg.n);
+    ok(reg.n == 20 && !strcmp(reg.entries[0].opt->label, "adabelief") &&
+       !strcmp(reg.entries[19].opt->label, "yogi"), "files load in name order");
     const os_registry_entry *adam = os_registry_find(&reg, "adam"),
                             *adamw = os_registry_find(&reg, "adamw");
     ok(adam && adamw && adam->path == adamw->path && adamw == adam + 1,
@@ -45,7 +45,7 @@ int main(void)
 
     rc = load("tests/broken/.libs/abi_major.so", &err);
     snprintf(want, sizeof want, "%s: built for plugin ABI 2.3, but this optselect supports "
-             "ABI 1.x (it is 1.0)", build_path("tests/broken/.libs/abi_major.so"));
+             "ABI 1.x (it is 1.1)", build_path("tests/broken/.libs/abi_major.so"));
     ok(rc == OS_ERR_PLUGIN, "a plugin of another ABI major is refused");
     is_str(err.msg, want, "... naming the file and both versions");
 
@@ -60,6 +60,15 @@ int main(void)
     ok(rc == OS_ERR_PLUGIN, "a hyperparameter default outside its bounds is refused");
     has_str(err.msg, "optimizer 'bad-hparam': hyperparameter 'beta' needs finite min <= "
             "default <= max", "... naming the optimizer and the hyperparameter");
+
+    /* A plugin built against the 1.0 header still loads, without eval_params. */
+    rc = os_registry_load_file(&reg, build_path("tests/plugins/.libs/abi_1_0.so"), &err);
+    ok(rc == 0 && reg.n == 1 && !strcmp(reg.entries[0].opt->label, "old-sgd"),
+       "an ABI 1.0 plugin loads in an ABI 1.%d host (%s)", OS_PLUGIN_ABI_MINOR,
+       rc ? err.msg : "ok");
+    ok(rc == 0 && os_optimizer_eval_params(reg.entries[0].opt) == NULL,
+       "... and the host never reads past its 1.0 descriptor");
+    os_registry_free(&reg);
 
     rc = load("tests/broken/.libs/does-not-exist.so", &err);
     ok(rc == OS_ERR_PLUGIN, "a missing file is an error");

@@ -229,7 +229,7 @@ static void replay(const os_registry *reg, const char *name, const golden *g)
         }
     }
     ok(step_ok, "%s: every step returns OS_OK", name);
-    ok(worst <= 1.0, "%s: %d steps match torch.optim (worst error %.2f of tolerance, step %d)",
+    ok(worst <= 1.0, "%s: %d steps match the reference (worst error %.2f of tolerance, step %d)",
        name, STEPS, worst, worst_step);
     os_free_aligned(state);
     problem_free(&pr);

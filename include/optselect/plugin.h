@@ -44,7 +44,7 @@ extern "C" {
 #endif
 
 #define OS_PLUGIN_ABI_MAJOR 1
-#define OS_PLUGIN_ABI_MINOR 0
+#define OS_PLUGIN_ABI_MINOR 1
 
 /* The one symbol a plugin exports, and its type. */
 #define OS_PLUGIN_ENTRY "optselect_descriptor"
@@ -145,6 +145,17 @@ typedef struct os_optimizer {
      * aliasing buffers. */
     int (*step)(const os_env *env, void *state, float *params,
                 const float *grads, double lr, uint64_t t);
+
+    /* ---- ABI 1.1 ---- */
+
+    /* Optional (may be NULL): for methods that evaluate the model at another
+     * point than they train at (schedule-free methods, averaging).  Writes
+     * the parameters to evaluate with into out (env->layout->n floats),
+     * given the training parameters and the state; changes neither.  The
+     * host validates, scores and reports with these parameters.  A host
+     * reads this field only from descriptors that claim ABI 1.1 or later. */
+    int (*eval_params)(const os_env *env, const void *state, const float *params,
+                       float *out);
 } os_optimizer;
 
 /* Initialiser for the handshake fields; use it first in every descriptor:
@@ -155,9 +166,11 @@ typedef struct os_optimizer {
     .float_size = (uint32_t)sizeof(float)
 
 /* Size a host requires of a descriptor that claims ABI 1.minor: the end of
- * the last field that minor defines.  Appending fields adds a case here. */
+ * the last field that minor defines.  Appending fields adds a line here. */
 #define OS_OPTIMIZER_SIZE_1_0 \
     (offsetof(os_optimizer, step) + sizeof(((os_optimizer *)0)->step))
+#define OS_OPTIMIZER_SIZE_1_1 \
+    (offsetof(os_optimizer, eval_params) + sizeof(((os_optimizer *)0)->eval_params))
 
 #ifdef __cplusplus
 }

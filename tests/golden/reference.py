@@ -173,3 +173,129 @@ class Lars:
             local = eta * w_norm / denom if w_norm > 0 and denom > 0 else F(1)
             v[:] = v * mom + F(F(self.lr) * local) * (g + wd * p)
             p -= v
+
+
+def lerp(a, b, w):
+    """torch.lerp's two-sided formula, in float32."""
+    w = F(w)
+    return a + w * (b - a) if w < 0.5 else b - (b - a) * (F(1) - w)
+
+
+class Muon:
+    """Jordan et al. 2024, as SingleDeviceMuonWithAuxAdam computes it, with
+    the Newton-Schulz iteration in float32 instead of bfloat16.  Matrices
+    (ndim >= 2) get Muon, other tensors AdamW at lr * adam_lr_ratio."""
+    defaults = dict(momentum=0.95, nesterov=1, ns_steps=5, weight_decay=0.0,
+                    adam_lr_ratio=0.015, adam_beta1=0.9, adam_beta2=0.95, adam_eps=1e-10)
+
+    def __init__(self, params, lr, **hp):
+        self.p, self.lr, self.h = params, lr, {**self.defaults, **hp}
+        self.buf = [np.zeros_like(p) for p in params]
+        self.v = [np.zeros_like(p) for p in params]
+
+    @staticmethod
+    def orthogonalise(u, steps):
+        a, b, c = F(3.4445), F(-4.7750), F(2.0315)
+        x = u.T if u.shape[0] > u.shape[1] else u
+        x = x * (F(1) / (norm(x) + F(1e-7)))
+        for _ in range(steps):
+            A = x @ x.T
+            B = b * A + c * (A @ A)
+            x = a * x + B @ x
+        return x.T if u.shape[0] > u.shape[1] else x
+
+    def step(self, grads, t):
+        h, lr = self.h, self.lr
+        for p, g, buf, v in zip(self.p, grads, self.buf, self.v):
+            if p.ndim < 2:
+                alr = lr * h["adam_lr_ratio"]
+                b1, b2 = h["adam_beta1"], h["adam_beta2"]
+                buf[:] = lerp(buf, g, 1 - b1)
+                v[:] = lerp(v, g * g, 1 - b2)
+                update = (buf / F(1 - b1 ** t)) / (np.sqrt(v / F(1 - b2 ** t)) + F(h["adam_eps"]))
+                p *= F(1 - alr * h["weight_decay"])
+                p += F(-alr) * update
+                continue
+            buf[:] = lerp(buf, g, 1 - h["momentum"])
+            u = lerp(g, buf, h["momentum"]) if h["nesterov"] else buf.copy()
+            u = self.orthogonalise(u, int(h["ns_steps"]))
+            gain = F(math.sqrt(max(1.0, p.shape[0] / p.shape[1])))
+            p *= F(1 - lr * h["weight_decay"])
+            p += F(-lr) * (u * gain)
+
+
+class Adafactor:
+    """Shazeer & Stern 2018, Algorithms 4-5, with an external learning rate
+    (relative_step=False in the transformers port of the authors' code)."""
+    defaults = dict(decay_rate=-0.8, clip_threshold=1.0, beta1=0.0, eps1=1e-30, eps2=1e-3,
+                    scale_parameter=1, weight_decay=0.0)
+
+    def __init__(self, params, lr, **hp):
+        self.p, self.lr, self.h = params, lr, {**self.defaults, **hp}
+        self.factored = [p.ndim >= 2 and p.shape[0] >= 2 and p.shape[-1] >= 2 for p in params]
+        self.row = [np.zeros(p.shape[0], F) if f else None for p, f in zip(params, self.factored)]
+        self.col = [np.zeros(p.shape[-1], F) if f else None for p, f in zip(params, self.factored)]
+        self.vec = [None if f else np.zeros_like(p) for p, f in zip(params, self.factored)]
+        self.m = [np.zeros_like(p) for p in params]
+
+    def step(self, grads, t):
+        h = self.h
+        beta2t = 1.0 - t ** h["decay_rate"]
+        for k, (p, g) in enumerate(zip(self.p, grads)):
+            scale = F(self.lr)
+            if h["scale_parameter"]:
+                scale = max(F(h["eps2"]), norm(p) / F(math.sqrt(p.size))) * scale
+            g2 = g * g + F(h["eps1"])
+            if self.factored[k]:
+                row, col = self.row[k], self.col[k]
+                row[:] = row * F(beta2t) + F(1 - beta2t) * g2.astype(np.float64).mean(axis=1).astype(F)
+                col[:] = col * F(beta2t) + F(1 - beta2t) * g2.astype(np.float64).mean(axis=0).astype(F)
+                row_mean = F(row.astype(np.float64).mean())
+                r = F(1) / np.sqrt(row / row_mean)
+                c = F(1) / np.sqrt(col)
+                u = r[:, None] * c[None, :] * g
+            else:
+                v = self.vec[k]
+                v[:] = v * F(beta2t) + F(1 - beta2t) * g2
+                u = g / np.sqrt(v)
+            u_rms = norm(u) / F(math.sqrt(u.size))
+            u = u / max(u_rms / F(h["clip_threshold"]), F(1))
+            u = u * scale
+            if h["beta1"] > 0:
+                m = self.m[k]
+                m[:] = m * F(h["beta1"]) + F(1 - h["beta1"]) * u
+                u = m
+            if h["weight_decay"]:
+                p += F(-(h["weight_decay"] * float(scale))) * p
+            p -= u
+
+
+class AdamWScheduleFree:
+    """Defazio et al. 2024, as AdamWScheduleFreeReference computes it.  The
+    parameters are the training point y; eval() gives x."""
+    defaults = dict(beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, warmup_steps=0, r=0.0,
+                    weight_lr_power=2.0, decay_at_z=0)
+
+    def __init__(self, params, lr, **hp):
+        self.p, self.lr, self.h = params, lr, {**self.defaults, **hp}
+        self.z = [p.copy() for p in params]
+        self.x = [p.copy() for p in params]
+        self.v = [np.zeros_like(p) for p in params]
+        self.lr_max, self.weight_sum = -1.0, 0.0
+
+    def step(self, grads, t):
+        h = self.h
+        sched = t / h["warmup_steps"] if t - 1 < h["warmup_steps"] else 1.0
+        lr = self.lr * sched * math.sqrt(1 - h["beta2"] ** t)
+        self.lr_max = max(lr, self.lr_max)
+        weight = (t ** h["r"]) * (self.lr_max ** h["weight_lr_power"])
+        self.weight_sum += weight
+        ckp1 = weight / self.weight_sum if self.weight_sum else 0.0
+        b1, b2 = h["beta1"], h["beta2"]
+        for y, g, z, x, v in zip(self.p, grads, self.z, self.x, self.v):
+            if h["weight_decay"]:
+                z += F(-(lr * h["weight_decay"])) * (z if h["decay_at_z"] else y)
+            v[:] = v * F(b2) + F(1 - b2) * g * g
+            z += F(-lr) * g / (np.sqrt(v) + F(h["eps"]))
+            x[:] = x * F(1 - ckp1) + F(ckp1) * z
+            y[:] = x * F(b1) + F(1 - b1) * z
