@@ -46,8 +46,7 @@ static size_t adabelief_state_bytes(const os_env *env)
 
 static int adabelief_init(const os_env *env, void *state, const float *params)
 {
-    memset(state, 0, adabelief_state_bytes(env));
-    return OS_OK;
+    return os_zero_state(state, adabelief_state_bytes(env));
 }
 
 static int adabelief_step(const os_env *env, void *state, float *p, const float *grad,
@@ -120,8 +119,4 @@ static const os_optimizer adabelief = {
     .step = adabelief_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &adabelief : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&adabelief)

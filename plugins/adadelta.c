@@ -30,8 +30,7 @@ static size_t adadelta_state_bytes(const os_env *env)
 
 static int adadelta_init(const os_env *env, void *state, const float *params)
 {
-    memset(state, 0, adadelta_state_bytes(env));
-    return OS_OK;
+    return os_zero_state(state, adadelta_state_bytes(env));
 }
 
 static int adadelta_step(const os_env *env, void *state, float *p, const float *grad,
@@ -69,8 +68,4 @@ static const os_optimizer adadelta = {
     .step = adadelta_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &adadelta : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&adadelta)

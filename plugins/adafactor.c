@@ -76,8 +76,7 @@ static size_t adafactor_state_bytes(const os_env *env)
 
 static int adafactor_init(const os_env *env, void *state, const float *params)
 {
-    memset(state, 0, adafactor_state_bytes(env));
-    return OS_OK;
+    return os_zero_state(state, adafactor_state_bytes(env));
 }
 
 static float rms(const float *x, size_t n)
@@ -183,8 +182,4 @@ static const os_optimizer adafactor = {
     .step = adafactor_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &adafactor : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&adafactor)

@@ -72,8 +72,4 @@ static const os_optimizer adagrad = {
     .step = adagrad_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &adagrad : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&adagrad)

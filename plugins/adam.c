@@ -50,8 +50,7 @@ static size_t adam_state_bytes(const os_env *env)
 
 static int adam_init(const os_env *env, void *state, const float *params)
 {
-    memset(state, 0, adam_state_bytes(env));
-    return OS_OK;
+    return os_zero_state(state, adam_state_bytes(env));
 }
 
 static int adam_update(const os_env *env, void *state, float *p, const float *grad,
@@ -129,9 +128,4 @@ static const os_optimizer adamw = {
     .step = adamw_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    static const os_optimizer *const family[] = { &adam, &adamw };
-    return index < sizeof family / sizeof *family ? family[index] : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&adam, &adamw)

@@ -31,8 +31,7 @@ static size_t adamax_state_bytes(const os_env *env)
 
 static int adamax_init(const os_env *env, void *state, const float *params)
 {
-    memset(state, 0, adamax_state_bytes(env));
-    return OS_OK;
+    return os_zero_state(state, adamax_state_bytes(env));
 }
 
 static int adamax_step(const os_env *env, void *state, float *p, const float *grad,
@@ -69,8 +68,4 @@ static const os_optimizer adamax = {
     .step = adamax_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &adamax : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&adamax)

@@ -121,8 +121,4 @@ static const os_optimizer adamw_schedulefree = {
     .eval_params = sf_eval_params,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &adamw_schedulefree : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&adamw_schedulefree)

@@ -41,8 +41,7 @@ static size_t adan_state_bytes(const os_env *env)
 
 static int adan_init(const os_env *env, void *state, const float *params)
 {
-    memset(state, 0, adan_state_bytes(env));
-    return OS_OK;
+    return os_zero_state(state, adan_state_bytes(env));
 }
 
 static int adan_step(const os_env *env, void *state, float *p, const float *grad,
@@ -95,8 +94,4 @@ static const os_optimizer adan = {
     .step = adan_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &adan : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&adan)

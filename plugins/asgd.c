@@ -35,8 +35,7 @@ static size_t asgd_state_bytes(const os_env *env)
 
 static int asgd_init(const os_env *env, void *state, const float *params)
 {
-    memset(state, 0, asgd_state_bytes(env));
-    return OS_OK;
+    return os_zero_state(state, asgd_state_bytes(env));
 }
 
 static int asgd_step(const os_env *env, void *state, float *p, const float *grad,
@@ -79,8 +78,4 @@ static const os_optimizer asgd = {
     .step = asgd_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &asgd : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&asgd)

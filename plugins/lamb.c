@@ -41,8 +41,7 @@ static inline float lamb_update(float m, float v, float p, float bc1, float bc2,
 
 static int lamb_init(const os_env *env, void *state, const float *params)
 {
-    memset(state, 0, lamb_state_bytes(env));
-    return OS_OK;
+    return os_zero_state(state, lamb_state_bytes(env));
 }
 
 static int lamb_step(const os_env *env, void *state, float *p, const float *grad,
@@ -89,8 +88,4 @@ static const os_optimizer lamb = {
     .step = lamb_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &lamb : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&lamb)

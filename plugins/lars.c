@@ -32,8 +32,7 @@ static size_t lars_state_bytes(const os_env *env)
 
 static int lars_init(const os_env *env, void *state, const float *params)
 {
-    memset(state, 0, lars_state_bytes(env));
-    return OS_OK;
+    return os_zero_state(state, lars_state_bytes(env));
 }
 
 static int lars_step(const os_env *env, void *state, float *p, const float *grad,
@@ -71,8 +70,4 @@ static const os_optimizer lars = {
     .step = lars_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &lars : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&lars)

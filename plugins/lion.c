@@ -31,8 +31,7 @@ static size_t lion_state_bytes(const os_env *env)
 
 static int lion_init(const os_env *env, void *state, const float *params)
 {
-    memset(state, 0, lion_state_bytes(env));
-    return OS_OK;
+    return os_zero_state(state, lion_state_bytes(env));
 }
 
 static int lion_step(const os_env *env, void *state, float *p, const float *grad,
@@ -67,8 +66,4 @@ static const os_optimizer lion = {
     .step = lion_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &lion : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&lion)

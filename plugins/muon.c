@@ -80,8 +80,7 @@ static size_t muon_state_bytes(const os_env *env)
 
 static int muon_init(const os_env *env, void *state, const float *params)
 {
-    memset(state, 0, muon_state_bytes(env));
-    return OS_OK;
+    return os_zero_state(state, muon_state_bytes(env));
 }
 
 /* torch.lerp: a + w (b - a) for w < 0.5, else b - (b - a)(1 - w). */
@@ -192,8 +191,4 @@ static const os_optimizer muon = {
     .step = muon_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &muon : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&muon)

@@ -88,8 +88,4 @@ static const os_optimizer nadam = {
     .step = nadam_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &nadam : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&nadam)

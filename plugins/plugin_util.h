@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <optselect/plugin.h>
 
 /* Writes a message into the host's buffer (if any) and returns code, so that
@@ -30,6 +31,25 @@ static inline float *os_slot(void *state, size_t n, unsigned k)
 {
     return (float *)state + (size_t)k * n;
 }
+
+/* init for optimizers whose state starts at zero: zeroes bytes of state
+ * (state may be NULL when bytes is 0). */
+static inline int os_zero_state(void *state, size_t bytes)
+{
+    if (state && bytes)
+        memset(state, 0, bytes);
+    return OS_OK;
+}
+
+/* Defines the file's one exported symbol over its descriptors, in order:
+ *     OS_EXPORT_OPTIMIZERS(&adam, &adamw) */
+#define OS_EXPORT_OPTIMIZERS(...)                                                   \
+    const os_optimizer *optselect_descriptor(unsigned long index);                 \
+    const os_optimizer *optselect_descriptor(unsigned long index)                  \
+    {                                                                              \
+        static const os_optimizer *const all[] = { __VA_ARGS__ };                  \
+        return index < sizeof all / sizeof *all ? all[index] : NULL;               \
+    }
 
 /* Euclidean norm of x[0..n), accumulated in double: per-tensor trust ratios
  * compare norms of vectors with up to millions of entries. */

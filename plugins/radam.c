@@ -34,8 +34,7 @@ static size_t radam_state_bytes(const os_env *env)
 
 static int radam_init(const os_env *env, void *state, const float *params)
 {
-    memset(state, 0, radam_state_bytes(env));
-    return OS_OK;
+    return os_zero_state(state, radam_state_bytes(env));
 }
 
 static int radam_step(const os_env *env, void *state, float *p, const float *grad,
@@ -82,8 +81,4 @@ static const os_optimizer radam = {
     .step = radam_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &radam : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&radam)

@@ -47,8 +47,7 @@ static size_t rmsprop_state_bytes(const os_env *env)
 
 static int rmsprop_init(const os_env *env, void *state, const float *params)
 {
-    memset(state, 0, rmsprop_state_bytes(env));
-    return OS_OK;
+    return os_zero_state(state, rmsprop_state_bytes(env));
 }
 
 static int rmsprop_step(const os_env *env, void *state, float *p, const float *grad,
@@ -103,8 +102,4 @@ static const os_optimizer rmsprop = {
     .step = rmsprop_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &rmsprop : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&rmsprop)

@@ -43,8 +43,7 @@ static size_t rprop_state_bytes(const os_env *env)
 
 static int rprop_init(const os_env *env, void *state, const float *params)
 {
-    memset(state, 0, rprop_state_bytes(env));
-    return OS_OK;
+    return os_zero_state(state, rprop_state_bytes(env));
 }
 
 static float sign_of(float x)
@@ -90,8 +89,4 @@ static const os_optimizer rprop = {
     .step = rprop_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &rprop : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&rprop)

@@ -43,9 +43,7 @@ static size_t sgd_state_bytes(const os_env *env)
 
 static int sgd_init(const os_env *env, void *state, const float *params)
 {
-    if (state)
-        memset(state, 0, sgd_state_bytes(env));
-    return OS_OK;
+    return os_zero_state(state, sgd_state_bytes(env));
 }
 
 static int sgd_step(const os_env *env, void *state, float *p, const float *grad,
@@ -87,8 +85,4 @@ static const os_optimizer sgd = {
     .step = sgd_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &sgd : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&sgd)

@@ -77,8 +77,4 @@ static const os_optimizer yogi = {
     .step = yogi_step,
 };
 
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &yogi : NULL;
-}
+OS_EXPORT_OPTIMIZERS(&yogi)
