@@ -17,6 +17,7 @@ typedef struct os_dataset {
     float *x;           /* n × d, row-major; owned                            */
     float *y;           /* n targets: class index (exact in float) or value   */
     size_t n_classes;   /* max class + 1; 0 for regression                    */
+    size_t height, width, channels; /* image geometry of IDX images; else 0   */
 } os_dataset;
 
 void os_dataset_free(os_dataset *ds);
@@ -34,6 +35,17 @@ typedef struct os_csv_options {
 int os_csv_load(const char *path, const os_csv_options *opt, os_dataset *out,
                 os_error *err);
 
+typedef struct os_idx_options {
+    int pixel_scale;    /* divide every image value by 255                    */
+    int regression;     /* labels are values rather than classes              */
+} os_idx_options;
+
+/* Reads an IDX images file (2 to 4 dimensions: items first) and an IDX
+ * labels file (one value per item), plain or gzip-compressed.  Every
+ * malformed header or record is an error naming the file and the record. */
+int os_idx_load(const char *images, const char *labels, const os_idx_options *opt,
+                os_dataset *out, os_error *err);
+
 /* Stream keys for os_rng_seed, so that no two uses of the study seed collide. */
 enum { OS_STREAM_SPLIT = 1, OS_STREAM_SUBSET = 2, OS_STREAM_TRIAL = 1000 };
 
@@ -42,7 +54,13 @@ typedef struct os_data_split {
     os_dataset train, val;  /* disjoint rows of the loaded dataset          */
     uint32_t  *subset;      /* rows of train that trials draw batches from  */
     size_t     n_subset;
+    double    *mean;        /* per feature, from the training rows; NULL
+                               when not standardised                        */
+    float     *scale;
 } os_data_split;
+
+/* Applies a split's standardisation to another dataset (the test set). */
+void os_data_standardize_like(const os_data_split *s, os_dataset *ds);
 
 /* Seeded split: round(val_fraction * n) rows to validation (at least one
  * row each side).  With standardize, every feature is centred and scaled

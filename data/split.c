@@ -24,8 +24,9 @@ static void copy_rows(os_dataset *dst, const os_dataset *src, const uint32_t *ro
 }
 
 /* Centres and scales every feature of both parts by the training part's mean
- * and standard deviation; a constant feature is only centred. */
-static void standardize(os_dataset *train, os_dataset *val)
+ * and standard deviation, kept in mean and scale; a constant feature is only
+ * centred. */
+static void standardize(os_dataset *train, os_dataset *val, double *mean_out, float *scale_out)
 {
     const size_t d = train->d;
     for (size_t j = 0; j < d; j++) {
@@ -43,7 +44,18 @@ static void standardize(os_dataset *train, os_dataset *val)
             train->x[i * d + j] = (float)(train->x[i * d + j] - mean) * scale;
         for (size_t i = 0; i < val->n; i++)
             val->x[i * d + j] = (float)(val->x[i * d + j] - mean) * scale;
+        mean_out[j] = mean;
+        scale_out[j] = scale;
     }
+}
+
+void os_data_standardize_like(const os_data_split *s, os_dataset *ds)
+{
+    if (!s->mean)
+        return;
+    for (size_t i = 0; i < ds->n; i++)
+        for (size_t j = 0; j < ds->d; j++)
+            ds->x[i * ds->d + j] = (float)(ds->x[i * ds->d + j] - s->mean[j]) * s->scale[j];
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -84,8 +96,13 @@ int os_data_split_make(const os_dataset *all, double val_fraction, int standardi
         goto nomem;
     copy_rows(&out->val, all, perm);
     copy_rows(&out->train, all, perm + n_val);
-    if (standardize_x)
-        standardize(&out->train, &out->val);
+    if (standardize_x) {
+        out->mean = malloc(all->d * sizeof *out->mean);
+        out->scale = malloc(all->d * sizeof *out->scale);
+        if (!out->mean || !out->scale)
+            goto nomem;
+        standardize(&out->train, &out->val, out->mean, out->scale);
+    }
 
     out->n_subset = subset && subset < n_train ? subset : n_train;
     out->subset = malloc(n_train * sizeof *out->subset);
@@ -111,6 +128,8 @@ void os_data_split_free(os_data_split *s)
     os_dataset_free(&s->train);
     os_dataset_free(&s->val);
     free(s->subset);
+    free(s->mean);
+    free(s->scale);
     *s = (os_data_split){ 0 };
 }
 

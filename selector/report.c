@@ -80,8 +80,8 @@ static void write_json(FILE *out, const os_study *s)
     fprintf(out, ",\n  \"seed\": %llu,\n  \"data\": {\"path\": ", (unsigned long long)cfg->seed);
     json_str(out, cfg->data_path);
     fprintf(out, ", \"train_rows\": %zu, \"validation_rows\": %zu, \"trial_rows\": %zu, "
-            "\"features\": %zu, \"classes\": %zu},\n", s->data.train.n, s->data.val.n,
-            s->data.n_subset, s->all.d, s->all.n_classes);
+            "\"test_rows\": %zu, \"features\": %zu, \"classes\": %zu},\n", s->data.train.n,
+            s->data.val.n, s->data.n_subset, s->test.n, s->all.d, s->all.n_classes);
     fprintf(out, "  \"model\": {\"layers\": [");
     for (size_t i = 0; i < s->model.n_layers; i++)
         fprintf(out, "%s\"%s %zu-%zu\"", i ? ", " : "",
@@ -106,6 +106,10 @@ static void write_json(FILE *out, const os_study *s)
         json_hparams(out, bc);
         fputs(", \"score\": ", out);
         json_num(out, best->score);
+        fputs(", \"test_loss\": ", out);
+        json_num(out, best->test_loss);
+        fputs(", \"test_acc\": ", out);
+        json_num(out, best->test_acc);
         fputs("},\n", out);
     } else {
         fputs("null,\n", out);
@@ -145,6 +149,10 @@ static void write_json(FILE *out, const os_study *s)
             fprintf(out, ", \"seed\": %llu, \"status\": \"%s\", \"score\": ",
                     (unsigned long long)c->seed_index, os_trial_status_name(r->status));
             json_num(out, r->score);
+            fputs(", \"test_loss\": ", out);
+            json_num(out, r->test_loss);
+            fputs(", \"test_acc\": ", out);
+            json_num(out, r->test_acc);
             fprintf(out, ", \"steps\": %llu, \"message\": ", (unsigned long long)r->steps);
             json_str(out, r->message);
             fputs(",\n     \"curve\": [", out);
@@ -198,7 +206,10 @@ static void write_text(FILE *out, const os_study *s)
             s->data.train.n, s->data.val.n, s->all.d);
     if (s->all.n_classes)
         fprintf(out, ", %zu classes", s->all.n_classes);
-    fprintf(out, "; trials draw from %zu rows\n", s->data.n_subset);
+    fprintf(out, "; trials draw from %zu rows", s->data.n_subset);
+    if (s->test.n)
+        fprintf(out, "; %zu test rows held out", s->test.n);
+    fputc('\n', out);
     fprintf(out, "model:  mlp %zu", m->in);
     for (size_t i = 0; i < m->n_layers; i++)
         if (m->layers[i].kind == OS_LAYER_DENSE)
@@ -251,6 +262,12 @@ static void write_text(FILE *out, const os_study *s)
     fprintf(out, "\nrecommendation: %s with lr = %.4g%s%s (validation loss %.5f after %llu "
             "steps)\n", bc->opt->entry->opt->label, bc->lr, hp[0] ? ", " : "", hp, best->score,
             (unsigned long long)cfg->steps);
+    if (s->test.n) {
+        fprintf(out, "test set: loss %.5f", best->test_loss);
+        if (isfinite(best->test_acc))
+            fprintf(out, ", accuracy %.2f%%", 100.0 * best->test_acc);
+        fprintf(out, " on %zu held-out rows (reported, never used to choose)\n", s->test.n);
+    }
 }
 
 int os_report_write(FILE *out, const os_study *s, os_format format)

@@ -11,18 +11,44 @@
 #include "blas.h"
 #include "study.h"
 
+/* Loads one dataset in the config's format. */
+static int load(const os_config *cfg, const char *path, const char *labels, int regression,
+                os_dataset *out, os_error *err)
+{
+    if (!strcmp(cfg->format, "idx")) {
+        os_idx_options idx = { cfg->pixel_scale, regression };
+        return os_idx_load(path, labels, &idx, out, err);
+    }
+    os_csv_options csv = { cfg->header, cfg->label, cfg->delimiter, regression };
+    return os_csv_load(path, &csv, out, err);
+}
+
 int os_study_prepare(os_study *s, const os_config *cfg, os_error *err)
 {
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
     int regression = !strcmp(cfg->task, "regression");
-    os_csv_options csv = { cfg->header, cfg->label, cfg->delimiter, regression };
-    int rc = os_csv_load(cfg->data_path, &csv, &s->all, err);
+    int rc = load(cfg, cfg->data_path, cfg->labels_path, regression, &s->all, err);
     if (!rc)
         rc = os_data_split_make(&s->all, cfg->validation, cfg->standardize,
                                 (size_t)cfg->subset, cfg->seed, &s->data, err);
+    if (!rc && cfg->test_path)
+        rc = load(cfg, cfg->test_path, cfg->test_labels_path, regression, &s->test, err);
     if (rc)
         return rc;
+    /* The split holds its own copies of the rows. */
+    free(s->all.x);
+    free(s->all.y);
+    s->all.x = s->all.y = NULL;
+    if (s->test.n) {
+        if (s->test.d != s->all.d)
+            return os_error_set(err, OS_ERR_DATA, "%s: %zu features per row, but the training "
+                                "data has %zu", cfg->test_path, s->test.d, s->all.d);
+        if (!regression && s->test.n_classes > s->all.n_classes)
+            return os_error_set(err, OS_ERR_DATA, "%s: class %zu does not occur in the "
+                                "training data", cfg->test_path, s->test.n_classes - 1);
+        os_data_standardize_like(&s->data, &s->test);
+    }
     if (cfg->batch_size > s->data.n_subset)
         return os_error_set(err, OS_ERR_CONFIG, "%s: [search] batch_size %llu exceeds the "
                             "%zu training rows trials draw from",
@@ -70,14 +96,18 @@ static void rank(os_study *s)
     }
     for (size_t k = 0; k < s->n_groups; k++) {
         os_group *g = &s->ranking[k];
-        double sum = 0, sum_acc = 0, sq = 0;
+        double sum = 0, sum_acc = 0, sq = 0, test_loss = 0, test_acc = 0;
         for (size_t j = 0; j < g->n_seeds; j++) {
             const os_trial_result *r = &s->results[g->first + j];
             sum += r->score;
             sum_acc += r->n_curve ? r->curve[r->n_curve - 1].val_acc : NAN;
+            test_loss += r->test_loss;
+            test_acc += r->test_acc;
         }
         g->score = g->status == OS_TRIAL_OK ? sum / (double)g->n_seeds : INFINITY;
         g->val_acc = sum_acc / (double)g->n_seeds;
+        g->test_loss = test_loss / (double)g->n_seeds;
+        g->test_acc = test_acc / (double)g->n_seeds;
         for (size_t j = 0; j < g->n_seeds && g->status == OS_TRIAL_OK; j++) {
             double d = s->results[g->first + j].score - g->score;
             sq += d * d;
@@ -100,8 +130,9 @@ int os_study_run(os_study *s, int threads, os_error *err)
         free(codes);
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
     }
-    os_trial_env env = { &s->model, &s->data, cfg->steps, cfg->batch_size, cfg->eval_every,
-                         cfg->seed, cfg->smoothing, cfg->diverge_factor };
+    os_trial_env env = { &s->model, &s->data, s->test.n ? &s->test : NULL, cfg->steps,
+                         cfg->batch_size, cfg->eval_every, cfg->seed, cfg->smoothing,
+                         cfg->diverge_factor };
 
     /* One trial per thread, each with a single-threaded BLAS. */
     os_blas_set_threads(1);
@@ -148,6 +179,7 @@ void os_study_free(os_study *s)
     os_search_free(&s->search);
     os_model_free(&s->model);
     os_data_split_free(&s->data);
+    os_dataset_free(&s->test);
     os_dataset_free(&s->all);
     memset(s, 0, sizeof *s);
 }

@@ -20,12 +20,15 @@ typedef struct os_group {
     double          score;      /* mean final validation loss over its seeds */
     double          score_std;  /* sample standard deviation (0 for 1 seed)  */
     double          val_acc;    /* mean final validation accuracy            */
+    double          test_loss;  /* mean over seeds on the test set, or NaN   */
+    double          test_acc;
 } os_group;
 
 typedef struct os_study {
     const os_config *cfg;        /* borrowed                                  */
-    os_dataset       all;
+    os_dataset       all;        /* as loaded; its rows are freed after the split */
     os_data_split    data;
+    os_dataset       test;       /* held out, standardised like train; may be empty */
     os_model         model;
     os_search        search;
     os_trial_result *results;    /* one per candidate, in candidate order     */

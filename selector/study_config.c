@@ -152,7 +152,7 @@ static int choose(parse_ctx *ctx, const char *v, const char *choices, char *out,
 
 static int p_format(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
-    return choose(ctx, v, "csv", field, 16);
+    return choose(ctx, v, "csv|idx", field, 16);
 }
 
 static int p_task(parse_ctx *ctx, void *field, const char *v, double min, double max)
@@ -314,7 +314,16 @@ static int p_lr_points(parse_ctx *ctx, void *field, const char *v, double min, d
 static const os_key keys[] = {
     { "data", "path", NULL, "data file (CSV, optionally gzip-compressed); relative to the "
       "config file's directory; required", p_path, F(data_path), 0, 0 },
-    { "data", "format", "csv", "file format: csv", p_format, F(format), 0, 0 },
+    { "data", "format", "csv", "file format: csv (with the label as a column) or idx (an "
+      "images file in path and a labels file in labels)", p_format, F(format), 0, 0 },
+    { "data", "labels", NULL, "idx: the labels file (gzip or plain)", p_path, F(labels_path),
+      0, 0 },
+    { "data", "pixel_scale", "true", "idx: divide image values by 255", p_bool, F(pixel_scale),
+      0, 0 },
+    { "data", "test_path", NULL, "held-out test data in the same format; reported for the "
+      "trials, never used to rank them", p_path, F(test_path), 0, 0 },
+    { "data", "test_labels", NULL, "idx: the test labels file", p_path, F(test_labels_path),
+      0, 0 },
     { "data", "header", "false", "the first line holds column names", p_bool, F(header), 0, 0 },
     { "data", "label", "-1", "label column: 0-based index (negative counts from the end) or "
       "header name", p_label, F(label), 0, 0 },
@@ -771,6 +780,27 @@ int os_config_load(os_config *cfg, const char *path, const os_registry *reg,
         rc = os_error_set(err, OS_ERR_CONFIG, "%s: [data] path is required", path);
         goto done;
     }
+    int idx = !strcmp(cfg->format, "idx");
+    if (idx && !cfg->labels_path) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [data] format = idx needs labels, the "
+                          "labels file", os_config_where(cfg, "data", "format"));
+        goto done;
+    }
+    if (!idx && (cfg->labels_path || cfg->test_labels_path)) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [data] %s is for format = idx; a CSV file "
+                          "holds its labels in a column", cfg->labels_path ?
+                          os_config_where(cfg, "data", "labels") :
+                          os_config_where(cfg, "data", "test_labels"),
+                          cfg->labels_path ? "labels" : "test_labels");
+        goto done;
+    }
+    if (idx && !cfg->test_path != !cfg->test_labels_path) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [data] an IDX test set needs both test_path "
+                          "and test_labels", cfg->test_path ?
+                          os_config_where(cfg, "data", "test_path") :
+                          os_config_where(cfg, "data", "test_labels"));
+        goto done;
+    }
     if (!ctx.n_opt_labels) {
         rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] optimizers is required "
                           "(for example: optimizers = sgd, adam)", path);
@@ -789,6 +819,9 @@ void os_config_free(os_config *cfg)
     free(cfg->path);
     free(cfg->dir);
     free(cfg->data_path);
+    free(cfg->labels_path);
+    free(cfg->test_path);
+    free(cfg->test_labels_path);
     free(cfg->where);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -48,6 +48,10 @@ typedef struct os_config {
 
     /* [data] */
     char    *data_path;     /* resolved against dir                        */
+    char    *labels_path;   /* idx: the labels file; NULL for csv           */
+    char    *test_path;     /* held-out test data, or NULL                  */
+    char    *test_labels_path;
+    int      pixel_scale;   /* idx: divide values by 255                    */
     char     format[16];
     int      header;
     char     label[128];

@@ -85,6 +85,7 @@ int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result
     const os_optimizer *opt = c->opt->entry->opt;
     memset(r, 0, sizeof *r);
     r->score = INFINITY;
+    r->test_loss = r->test_acc = NAN;
 
     size_t max_batch = env->batch_size > EVAL_CHUNK ? env->batch_size : EVAL_CHUNK;
     size_t max_points = (size_t)(env->steps / env->eval_every) + 2;
@@ -186,6 +187,12 @@ int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result
                 goto done;
             }
         }
+    }
+    /* The test set is measured once, at the end, and never consulted for
+     * ranking: it tells the user what the recommendation is worth. */
+    if (env->test && (orc = evaluate(m, &ws, env->test, &ep, &r->test_loss, &r->test_acc))) {
+        stop(r, OS_TRIAL_FAILED, "%s eval_params failed (code %d): %s", opt->label, orc, msg);
+        goto done;
     }
     r->status = OS_TRIAL_OK;
     r->score = r->curve[r->n_curve - 1].val_loss;

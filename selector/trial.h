@@ -37,12 +37,16 @@ typedef struct os_trial_result {
     os_curve_point *curve;      /* step 0, every eval_every steps, the last one */
     size_t          n_curve;
     char            message[256]; /* why it diverged or failed; else empty     */
+    double          test_loss;  /* on the held-out test set when the study has
+                                   one and the trial finished; else NaN        */
+    double          test_acc;
 } os_trial_result;
 
 /* What every trial of a study shares; read-only. */
 typedef struct os_trial_env {
     const os_model      *model;
     const os_data_split *data;
+    const os_dataset    *test;  /* held-out test set, or NULL                   */
     uint64_t steps, batch_size, eval_every, seed;
     double   smoothing, diverge_factor;
 } os_trial_env;
