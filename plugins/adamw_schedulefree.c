@@ -40,28 +40,31 @@ static const os_hparam sf_hparams[HP_COUNT] = {
                              "take weight decay at z instead of y" },
 };
 
-/* z, x, v, then two doubles: the running maximum of lr_t and the weight sum. */
+/* Two doubles first — the running maximum of lr_t and the weight sum —
+ * where the host's 64-byte alignment keeps them aligned whatever n is; then
+ * z, x and v. */
 typedef struct sf_scalars {
     double lr_max, weight_sum;
 } sf_scalars;
 
 static size_t sf_state_bytes(const os_env *env)
 {
-    return 3 * env->layout->n * sizeof(float) + sizeof(sf_scalars);
+    return sizeof(sf_scalars) + 3 * env->layout->n * sizeof(float);
 }
 
-static sf_scalars *sf_scalars_of(const void *state, size_t n)
+/* Vector k (0 z, 1 x, 2 v) of the state. */
+static float *sf_vec(const void *state, size_t n, unsigned k)
 {
-    return (sf_scalars *)((char *)state + 3 * n * sizeof(float));
+    return (float *)((char *)state + sizeof(sf_scalars)) + (size_t)k * n;
 }
 
 static int sf_init(const os_env *env, void *state, const float *params)
 {
     const size_t n = env->layout->n;
-    memcpy(os_slot(state, n, 0), params, n * sizeof(float)); /* z */
-    memcpy(os_slot(state, n, 1), params, n * sizeof(float)); /* x */
-    memset(os_slot(state, n, 2), 0, n * sizeof(float));      /* v */
-    *sf_scalars_of(state, n) = (sf_scalars){ -1.0, 0.0 };
+    *(sf_scalars *)state = (sf_scalars){ -1.0, 0.0 };
+    memcpy(sf_vec(state, n, 0), params, n * sizeof(float)); /* z */
+    memcpy(sf_vec(state, n, 1), params, n * sizeof(float)); /* x */
+    memset(sf_vec(state, n, 2), 0, n * sizeof(float));      /* v */
     return OS_OK;
 }
 
@@ -74,7 +77,7 @@ static int sf_step(const os_env *env, void *state, float *y, const float *grad, 
     const double warmup = hp[HP_WARMUP];
     const double sched = (double)(t - 1) < warmup ? (double)t / warmup : 1.0;
     const double lr_t = lr * sched * sqrt(1.0 - pow(beta2, (double)t));
-    sf_scalars *sc = sf_scalars_of(state, n);
+    sf_scalars *sc = state;
     sc->lr_max = fmax(lr_t, sc->lr_max);
     const double weight = pow((double)t, hp[HP_R]) * pow(sc->lr_max, hp[HP_WEIGHT_LR_POWER]);
     sc->weight_sum += weight;
@@ -87,7 +90,7 @@ static int sf_step(const os_env *env, void *state, float *y, const float *grad, 
     const int decay = hp[HP_WEIGHT_DECAY] != 0.0, at_z = hp[HP_DECAY_AT_Z] != 0.0;
     const float neg_lr = (float)-lr_t;
     const float keep = (float)(1.0 - ckp1), take = (float)ckp1;
-    float *z = os_slot(state, n, 0), *x = os_slot(state, n, 1), *v = os_slot(state, n, 2);
+    float *z = sf_vec(state, n, 0), *x = sf_vec(state, n, 1), *v = sf_vec(state, n, 2);
 
     for (size_t i = 0; i < n; i++) {
         if (decay)
@@ -104,7 +107,7 @@ static int sf_eval_params(const os_env *env, const void *state, const float *par
                           float *out)
 {
     const size_t n = env->layout->n;
-    memcpy(out, (const float *)state + n, n * sizeof(float)); /* x */
+    memcpy(out, sf_vec(state, n, 1), n * sizeof(float)); /* x */
     return OS_OK;
 }
 
