@@ -33,7 +33,8 @@ int main(void)
     ok(perm, "shuffle is a permutation");
 
     /* A dataset of 100 rows, 2 features: x0 = i, x1 = 5 (constant). */
-    os_dataset all = { 100, 2, malloc(200 * sizeof(float)), malloc(100 * sizeof(float)), 2 };
+    os_dataset all = { .n = 100, .d = 2, .x = malloc(200 * sizeof(float)),
+                       .y = malloc(100 * sizeof(float)), .n_classes = 2 };
     for (int i = 0; i < 100; i++) {
         all.x[2 * i] = (float)i;
         all.x[2 * i + 1] = 5.0f;
