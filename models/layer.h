@@ -5,6 +5,8 @@
  *
  * Shapes: X is [batch × in], Y is [batch × out].  A dense layer's weight is
  * [out × in] (PyTorch's nn.Linear layout) followed by its bias [out].
+ * Images are NCHW: each row of X is C planes of H × W.  A convolution's
+ * weight is [c_out × c_in × k × k] (nn.Conv2d's layout), then its bias.
  */
 #ifndef OS_LAYER_H
 #define OS_LAYER_H
@@ -15,15 +17,29 @@ typedef enum os_layer_kind {
     OS_LAYER_DENSE,
     OS_LAYER_RELU,
     OS_LAYER_TANH,
-    OS_LAYER_SIGMOID
+    OS_LAYER_SIGMOID,
+    OS_LAYER_LEAKY_RELU,  /* slope 0.01 below zero, torch's default          */
+    OS_LAYER_GELU,        /* exact: x * Phi(x)                               */
+    OS_LAYER_CONV2D,      /* square kernel, stride 1, zero padding           */
+    OS_LAYER_MAXPOOL2D    /* square window, stride = window                  */
 } os_layer_kind;
 
 typedef struct os_layer {
     os_layer_kind kind;
-    size_t in, out;       /* widths; equal for activations                  */
+    size_t in, out;       /* widths per row; equal for activations          */
     size_t param_offset;  /* first parameter in the arena                   */
-    size_t n_params;      /* dense: out*in + out; activations: 0            */
+    size_t n_params;      /* dense: out*in + out; conv: c_out*c_in*k*k + c_out */
+    /* conv2d and maxpool2d only: input and output geometry */
+    size_t c_in, h_in, w_in, c_out, h_out, w_out, kernel, pad;
 } os_layer;
+
+/* A convolution or pooling layer over c × h × w inputs; fills the geometry,
+ * in, out and n_params (param_offset is the caller's). */
+os_layer os_layer_conv2d(size_t c, size_t h, size_t w, size_t c_out, size_t kernel, size_t pad);
+os_layer os_layer_maxpool2d(size_t c, size_t h, size_t w, size_t window);
+
+/* Scratch floats one row of this layer needs in forward and backward. */
+size_t os_layer_scratch(const os_layer *l);
 
 /* Parameters a layer of this kind and shape needs. */
 size_t os_layer_param_count(os_layer_kind kind, size_t in, size_t out);
@@ -32,14 +48,15 @@ size_t os_layer_param_count(os_layer_kind kind, size_t in, size_t out);
 const char *os_layer_kind_name(os_layer_kind kind);
 int os_layer_kind_from_name(const char *name);
 
-/* Y = f(X).  params is the whole arena. */
+/* Y = f(X).  params is the whole arena; scratch holds os_layer_scratch(l)
+ * floats (may be NULL when that is 0). */
 void os_layer_forward(const os_layer *l, const float *params, const float *x, float *y,
-                      size_t batch);
+                      size_t batch, float *scratch);
 
 /* Given X, Y = f(X) and dY, writes dX (skipped when dx is NULL) and this
  * layer's slice of dparams (overwritten, not accumulated). */
 void os_layer_backward(const os_layer *l, const float *params, const float *x,
                        const float *y, const float *dy, float *dx, float *dparams,
-                       size_t batch);
+                       size_t batch, float *scratch);
 
 #endif

@@ -6,20 +6,46 @@
 #include "model.h"
 #include "util.h"
 
-static void add_layer(os_model *m, os_layer_kind kind, size_t in, size_t out, size_t *offset)
+/* Appends l at *offset and, when it has parameters, its weight and bias
+ * tensors. */
+static void add(os_model *m, os_layer l, size_t *offset)
 {
-    os_layer *l = &m->layers[m->n_layers++];
-    *l = (os_layer){ kind, in, out, *offset, os_layer_param_count(kind, in, out) };
-    *offset += l->n_params;
+    l.param_offset = *offset;
+    m->layers[m->n_layers++] = l;
+    *offset += l.n_params;
+    if (!l.n_params)
+        return;
+    size_t t = m->layout.n_tensors, k = 0;
+    for (size_t i = 0; i < m->n_layers; i++)
+        k += m->layers[i].n_params > 0;
+    os_tensor *w = &m->tensors[t], *b = &m->tensors[t + 1];
+    snprintf(m->tensor_names[t], sizeof m->tensor_names[t], "%s%zu.weight",
+             os_layer_kind_name(l.kind), k);
+    snprintf(m->tensor_names[t + 1], sizeof m->tensor_names[t + 1], "%s%zu.bias",
+             os_layer_kind_name(l.kind), k);
+    size_t bias = l.kind == OS_LAYER_CONV2D ? l.c_out : l.out;
+    size_t nw = l.n_params - bias;
+    if (l.kind == OS_LAYER_CONV2D)
+        *w = (os_tensor){ m->tensor_names[t], l.param_offset, nw, 4,
+                          { l.c_out, l.c_in, l.kernel, l.kernel } };
+    else
+        *w = (os_tensor){ m->tensor_names[t], l.param_offset, nw, 2, { l.out, l.in } };
+    *b = (os_tensor){ m->tensor_names[t + 1], l.param_offset + nw, bias, 1, { bias } };
+    m->layout.n_tensors += 2;
 }
 
-int os_model_build_mlp(os_model *m, const os_mlp_spec *spec, size_t in, size_t out)
+static os_layer plain(os_layer_kind kind, size_t width)
+{
+    return (os_layer){ .kind = kind, .in = width, .out = width };
+}
+
+int os_model_build(os_model *m, const os_model_spec *spec, size_t in, size_t out)
 {
     *m = (os_model){ 0 };
-    size_t n_dense = spec->n_hidden + 1;
-    m->layers = calloc(2 * n_dense, sizeof *m->layers);
-    m->tensors = calloc(2 * n_dense, sizeof *m->tensors);
-    m->tensor_names = calloc(2 * n_dense, sizeof *m->tensor_names);
+    size_t max_layers = 3 * spec->n_conv + 2 * (spec->n_hidden + 1);
+    m->layers = calloc(max_layers, sizeof *m->layers);
+    m->tensors = calloc(max_layers, sizeof *m->tensors);
+    m->tensor_names = calloc(max_layers, sizeof *m->tensor_names);
     if (!m->layers || !m->tensors || !m->tensor_names) {
         os_model_free(m);
         return -1;
@@ -28,24 +54,46 @@ int os_model_build_mlp(os_model *m, const os_mlp_spec *spec, size_t in, size_t o
     m->out = out;
     m->loss = spec->loss;
     m->init = spec->init != OS_INIT_AUTO ? spec->init
-            : spec->activation == OS_LAYER_RELU ? OS_INIT_HE : OS_INIT_XAVIER;
+            : spec->activation == OS_LAYER_RELU || spec->activation == OS_LAYER_LEAKY_RELU ||
+              spec->activation == OS_LAYER_GELU ? OS_INIT_HE : OS_INIT_XAVIER;
+    m->layout.tensors = m->tensors;
 
-    size_t offset = 0, width = in, t = 0;
-    for (size_t d = 0; d < n_dense; d++) {
+    size_t offset = 0, width = in;
+    if (spec->n_conv) {
+        size_t c = spec->image[0], h = spec->image[1], w = spec->image[2];
+        if (c * h * w != in) {
+            os_model_free(m);
+            return -2;
+        }
+        for (size_t i = 0; i < spec->n_conv; i++) {
+            const os_conv_spec *cs = &spec->conv[i];
+            os_layer conv = os_layer_conv2d(c, h, w, cs->channels, cs->kernel, cs->pad);
+            if (!conv.h_out || !conv.w_out || (spec->pool > 1 && (conv.h_out < spec->pool ||
+                                                                   conv.w_out < spec->pool))) {
+                os_model_free(m);
+                return -2;
+            }
+            add(m, conv, &offset);
+            add(m, plain(spec->activation, conv.out), &offset);
+            c = conv.c_out, h = conv.h_out, w = conv.w_out;
+            if (spec->pool > 1) {
+                os_layer pool = os_layer_maxpool2d(c, h, w, spec->pool);
+                add(m, pool, &offset);
+                h = pool.h_out, w = pool.w_out;
+            }
+        }
+        width = c * h * w; /* NCHW rows are already flat */
+    }
+    for (size_t d = 0; d <= spec->n_hidden; d++) {
         size_t next = d < spec->n_hidden ? spec->hidden[d] : out;
-        size_t w_off = offset;
-        add_layer(m, OS_LAYER_DENSE, width, next, &offset);
-        snprintf(m->tensor_names[t], sizeof m->tensor_names[t], "dense%zu.weight", d + 1);
-        m->tensors[t] = (os_tensor){ m->tensor_names[t], w_off, next * width, 2, { next, width } };
-        t++;
-        snprintf(m->tensor_names[t], sizeof m->tensor_names[t], "dense%zu.bias", d + 1);
-        m->tensors[t] = (os_tensor){ m->tensor_names[t], w_off + next * width, next, 1, { next } };
-        t++;
+        add(m, (os_layer){ .kind = OS_LAYER_DENSE, .in = width, .out = next,
+                           .n_params = os_layer_param_count(OS_LAYER_DENSE, width, next) },
+            &offset);
         if (d < spec->n_hidden)
-            add_layer(m, spec->activation, next, next, &offset);
+            add(m, plain(spec->activation, next), &offset);
         width = next;
     }
-    m->layout = (os_layout){ offset, t, m->tensors };
+    m->layout.n = offset;
     return 0;
 }
 
@@ -61,20 +109,24 @@ void os_model_init_params(const os_model *m, float *params, os_rng *rng)
 {
     for (size_t i = 0; i < m->n_layers; i++) {
         const os_layer *l = &m->layers[i];
-        if (l->kind != OS_LAYER_DENSE)
+        if (!l->n_params)
             continue;
+        /* fans as torch computes them: a conv's receptive field counts */
+        int conv = l->kind == OS_LAYER_CONV2D;
+        size_t field = conv ? l->kernel * l->kernel : 1;
+        size_t fan_in = conv ? l->c_in * field : l->in, fan_out = conv ? l->c_out * field : l->out;
+        size_t bias = conv ? l->c_out : l->out, nw = l->n_params - bias;
         float *w = params + l->param_offset;
-        size_t nw = l->out * l->in;
         if (m->init == OS_INIT_HE) {
-            double std = sqrt(2.0 / (double)l->in);
+            double std = sqrt(2.0 / (double)fan_in);
             for (size_t j = 0; j < nw; j++)
                 w[j] = (float)(std * os_rng_normal(rng));
         } else {
-            double a = sqrt(6.0 / (double)(l->in + l->out));
+            double a = sqrt(6.0 / (double)(fan_in + fan_out));
             for (size_t j = 0; j < nw; j++)
                 w[j] = (float)(a * (2.0 * os_rng_uniform(rng) - 1.0));
         }
-        memset(w + nw, 0, l->out * sizeof *w);
+        memset(w + nw, 0, bias * sizeof *w);
     }
 }
 
@@ -84,7 +136,11 @@ int os_workspace_init(os_workspace *ws, const os_model *m, size_t max_batch)
     ws->max_batch = max_batch;
     /* Each buffer is rounded up to 16 floats so every one starts 64-byte aligned. */
 #define ROUND16(x) (((x) + 15) / 16 * 16)
-    size_t total = 2 * ROUND16(m->layout.n);
+    size_t scratch = 0;
+    for (size_t i = 0; i < m->n_layers; i++)
+        scratch = os_layer_scratch(&m->layers[i]) > scratch ? os_layer_scratch(&m->layers[i])
+                                                            : scratch;
+    size_t total = 2 * ROUND16(m->layout.n) + ROUND16(scratch);
     for (size_t i = 0; i <= m->n_layers; i++) {
         size_t width = i < m->n_layers ? m->layers[i].in : m->out;
         total += 2 * ROUND16(max_batch * width);
@@ -101,6 +157,8 @@ int os_workspace_init(os_workspace *ws, const os_model *m, size_t max_batch)
     p += ROUND16(m->layout.n);
     ws->grads = p;
     p += ROUND16(m->layout.n);
+    ws->scratch = p;
+    p += ROUND16(scratch);
     for (size_t i = 0; i <= m->n_layers; i++) {
         size_t width = i < m->n_layers ? m->layers[i].in : m->out;
         ws->act[i] = p;
@@ -126,13 +184,15 @@ double os_model_forward(const os_model *m, os_workspace *ws, const float *x,
     if (x != ws->act[0]) /* callers may gather the batch straight into act[0] */
         memcpy(ws->act[0], x, batch * m->in * sizeof *x);
     for (size_t i = 0; i < m->n_layers; i++)
-        os_layer_forward(&m->layers[i], ws->params, ws->act[i], ws->act[i + 1], batch);
+        os_layer_forward(&m->layers[i], ws->params, ws->act[i], ws->act[i + 1], batch,
+                         ws->scratch);
     size_t L = m->n_layers;
     double loss = os_loss(m->loss, ws->act[L], target, batch, m->out,
                           train ? ws->dact[L] : NULL, correct);
     if (train)
         for (size_t i = L; i-- > 0;)
             os_layer_backward(&m->layers[i], ws->params, ws->act[i], ws->act[i + 1],
-                              ws->dact[i + 1], i > 0 ? ws->dact[i] : NULL, ws->grads, batch);
+                              ws->dact[i + 1], i > 0 ? ws->dact[i] : NULL, ws->grads, batch,
+                              ws->scratch);
     return loss;
 }

@@ -1,6 +1,8 @@
 /*
  * model.h — a model: a chain of layers over one parameter arena, its loss,
- * and the parameter layout optimizers see.
+ * and the parameter layout optimizers see.  An MLP, or a CNN: convolution
+ * blocks (conv, activation, max-pool) whose output is flattened into the
+ * dense layers.
  *
  * An os_model is an immutable description shared read-only by every trial.
  * What a trial mutates lives in its own os_workspace: parameters, gradients
@@ -17,6 +19,7 @@
 #include "rng.h"
 
 #define OS_MAX_HIDDEN 16
+#define OS_MAX_CONV 8
 
 typedef enum os_init_kind {
     OS_INIT_AUTO,    /* He for relu, Xavier for tanh and sigmoid */
@@ -24,14 +27,24 @@ typedef enum os_init_kind {
     OS_INIT_XAVIER   /* uniform, ±sqrt(6 / (fan_in + fan_out))    */
 } os_init_kind;
 
+/* One convolution block: conv (stride 1), activation, then max-pool. */
+typedef struct os_conv_spec {
+    size_t channels, kernel, pad;
+} os_conv_spec;
+
 /* What the config asks for. */
-typedef struct os_mlp_spec {
+typedef struct os_model_spec {
     size_t        n_hidden;               /* 0 gives a linear model           */
-    size_t        hidden[OS_MAX_HIDDEN];  /* widths                            */
-    os_layer_kind activation;             /* RELU, TANH or SIGMOID             */
+    size_t        hidden[OS_MAX_HIDDEN];  /* dense widths                      */
+    os_layer_kind activation;             /* an activation kind                */
     os_init_kind  init;
     os_loss_kind  loss;
-} os_mlp_spec;
+    size_t        n_conv;                 /* 0 for an MLP                      */
+    os_conv_spec  conv[OS_MAX_CONV];
+    size_t        pool;                   /* window after each conv; 1 = none  */
+    size_t        image[3];               /* c, h, w of the input; needed with
+                                             n_conv > 0                        */
+} os_model_spec;
 
 typedef struct os_model {
     os_layer    *layers;
@@ -44,8 +57,10 @@ typedef struct os_model {
     os_layout    layout;        /* what optimizers are told                   */
 } os_model;
 
-/* Builds an MLP from in features to out outputs.  Returns 0 or -1 (no memory). */
-int os_model_build_mlp(os_model *m, const os_mlp_spec *spec, size_t in, size_t out);
+/* Builds the model from in features to out outputs.  Returns 0, -1 (no
+ * memory) or -2 (the convolution blocks shrink the image to nothing, or
+ * image does not multiply out to in). */
+int os_model_build(os_model *m, const os_model_spec *spec, size_t in, size_t out);
 void os_model_free(os_model *m);
 
 /* Draws initial parameters from rng (weights per init, biases zero). */
@@ -57,6 +72,7 @@ typedef struct os_workspace {
     float *grads;     /* layout.n floats, same layout                         */
     float **act;      /* act[i] is layer i's input; act[n_layers] the output  */
     float **dact;     /* gradients of the same                                */
+    float *scratch;   /* the largest os_layer_scratch of any layer            */
     float *block;     /* the single allocation behind everything above        */
 } os_workspace;
 

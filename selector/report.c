@@ -210,12 +210,19 @@ static void write_text(FILE *out, const os_study *s)
     if (s->test.n)
         fprintf(out, "; %zu test rows held out", s->test.n);
     fputc('\n', out);
-    fprintf(out, "model:  mlp %zu", m->in);
-    for (size_t i = 0; i < m->n_layers; i++)
-        if (m->layers[i].kind == OS_LAYER_DENSE)
-            fprintf(out, "-%zu", m->layers[i].out);
+    fprintf(out, "model:  %s %zu", cfg->model.n_conv ? "cnn" : "mlp", m->in);
+    for (size_t i = 0; i < m->n_layers; i++) {
+        const os_layer *l = &m->layers[i];
+        if (l->kind == OS_LAYER_DENSE)
+            fprintf(out, "-%zu", l->out);
+        else if (l->kind == OS_LAYER_CONV2D)
+            fprintf(out, "-conv%zu@%zux%zu", l->c_out, l->kernel, l->kernel);
+        else if (l->kind == OS_LAYER_MAXPOOL2D)
+            fprintf(out, "-pool%zu", l->kernel);
+    }
     fprintf(out, " %s, %zu parameters, %s loss\n",
-            cfg->mlp.n_hidden ? os_layer_kind_name(cfg->mlp.activation) : "linear",
+            cfg->model.n_hidden || cfg->model.n_conv ? os_layer_kind_name(cfg->model.activation)
+                                                      : "linear",
             m->layout.n, os_loss_name(m->loss));
     fprintf(out, "search: %zu optimizers, %zu candidates × %llu seed%s = %zu trials of %llu "
             "steps, batch %llu\n", cfg->n_opts, s->n_groups, (unsigned long long)cfg->seeds,

@@ -55,9 +55,25 @@ int os_study_prepare(os_study *s, const os_config *cfg, os_error *err)
                             os_config_where(cfg, "search", "batch_size"),
                             (unsigned long long)cfg->batch_size, s->data.n_subset);
 
-    os_mlp_spec spec = cfg->mlp;
+    os_model_spec spec = cfg->model;
     spec.loss = regression ? OS_LOSS_MSE : OS_LOSS_CROSS_ENTROPY;
-    if (os_model_build_mlp(&s->model, &spec, s->all.d, regression ? 1 : s->all.n_classes))
+    if (spec.n_conv && !spec.image[0]) {
+        if (!s->all.height)
+            return os_error_set(err, OS_ERR_CONFIG, "%s: [model] conv needs the image geometry: "
+                                "set image = CxHxW (the data file does not say)",
+                                os_config_where(cfg, "model", "conv"));
+        spec.image[0] = s->all.channels;
+        spec.image[1] = s->all.height;
+        spec.image[2] = s->all.width;
+    }
+    int built = os_model_build(&s->model, &spec, s->all.d, regression ? 1 : s->all.n_classes);
+    if (built == -2)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [model] the convolution blocks do not fit "
+                            "a %zux%zux%zu input of %zu features (a kernel or pool larger than "
+                            "the image, or image does not multiply out to the features)",
+                            os_config_where(cfg, "model", "conv"), spec.image[0], spec.image[1],
+                            spec.image[2], s->all.d);
+    if (built)
         return os_error_set(err, OS_ERR_NOMEM, "out of memory building the model");
     return os_search_build(&s->search, cfg, err);
 }

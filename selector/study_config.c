@@ -215,7 +215,7 @@ static int split_list(const char *v, char items[][128], size_t max)
 
 static int p_hidden(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
-    os_mlp_spec *mlp = field;
+    os_model_spec *mlp = field;
     char items[OS_MAX_HIDDEN][128], buf[16];
     os_trim_copy(buf, sizeof buf, v, strlen(v));
     if (!strcmp(buf, "none")) {
@@ -238,9 +238,53 @@ static int p_hidden(parse_ctx *ctx, void *field, const char *v, double min, doub
 static int p_activation(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     char word[16];
-    if (!choose(ctx, v, "relu|tanh|sigmoid", word, sizeof word))
+    if (!choose(ctx, v, "relu|tanh|sigmoid|leaky_relu|gelu", word, sizeof word))
         return 0;
     *(os_layer_kind *)field = (os_layer_kind)os_layer_kind_from_name(word);
+    return 1;
+}
+
+/* "none", or blocks CHANNELS:KERNEL[:PAD], e.g. "6:5:2, 16:5". */
+static int p_conv(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    os_model_spec *spec = field;
+    char items[OS_MAX_CONV][128], buf[16];
+    os_trim_copy(buf, sizeof buf, v, strlen(v));
+    if (!strcmp(buf, "none")) {
+        spec->n_conv = 0;
+        return 1;
+    }
+    int n = split_list(v, items, OS_MAX_CONV);
+    if (n < 0)
+        return bad_value(ctx, v, "expected 'none' or up to 8 blocks CHANNELS:KERNEL[:PAD]");
+    for (int i = 0; i < n; i++) {
+        unsigned long ch, k, pad = 0;
+        char tail;
+        int got = sscanf(items[i], "%lu:%lu:%lu%c", &ch, &k, &pad, &tail);
+        if ((got != 2 && got != 3) || ch < 1 || ch > 4096 || k < 1 || k > 31 || pad >= k)
+            return bad_value(ctx, v, "each block is CHANNELS:KERNEL or CHANNELS:KERNEL:PAD "
+                                     "(channels 1..4096, kernel 1..31, pad < kernel)");
+        spec->conv[i] = (os_conv_spec){ ch, k, pad };
+    }
+    spec->n_conv = (size_t)n;
+    return 1;
+}
+
+/* "auto" (from the data) or CxHxW. */
+static int p_image(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    size_t *image = field;
+    char buf[64], tail;
+    unsigned long c, h, w;
+    os_trim_copy(buf, sizeof buf, v, strlen(v));
+    if (!strcmp(buf, "auto")) {
+        image[0] = image[1] = image[2] = 0;
+        return 1;
+    }
+    if (sscanf(buf, "%lux%lux%lu%c", &c, &h, &w, &tail) != 3 || !c || !h || !w ||
+        c > 4096 || h > 65536 || w > 65536)
+        return bad_value(ctx, v, "expected auto or CHANNELSxHEIGHTxWIDTH, e.g. 1x28x28");
+    image[0] = c, image[1] = h, image[2] = w;
     return 1;
 }
 
@@ -339,11 +383,17 @@ static const os_key keys[] = {
       "statistics", p_bool, F(standardize), 0, 0 },
 
     { "model", "hidden", "64,32", "hidden layer widths, comma-separated, or none for a linear "
-      "model", p_hidden, F(mlp), 0, 0 },
-    { "model", "activation", "relu", "hidden activation: relu, tanh or sigmoid",
-      p_activation, F(mlp.activation), 0, 0 },
+      "model", p_hidden, F(model), 0, 0 },
+    { "model", "activation", "relu", "hidden activation: relu, tanh, sigmoid, leaky_relu "
+      "or gelu", p_activation, F(model.activation), 0, 0 },
+    { "model", "conv", "none", "convolution blocks before the dense layers, CHANNELS:KERNEL"
+      "[:PAD] each (conv, activation, max-pool), or none for an MLP", p_conv, F(model), 0, 0 },
+    { "model", "pool", "2", "max-pool window after each convolution (1: none)", p_u64,
+      F(model.pool), 1, 16 },
+    { "model", "image", "auto", "input geometry CxHxW for convolutions; auto takes it from "
+      "IDX files", p_image, F(model.image), 0, 0 },
     { "model", "init", "auto", "weight initialisation: auto (He for relu, Xavier otherwise), "
-      "he or xavier", p_init, F(mlp.init), 0, 0 },
+      "he or xavier", p_init, F(model.init), 0, 0 },
 
     { "search", "optimizers", NULL, "comma-separated optimizer labels (see --list-plugins); "
       "required", p_optimizers, 0, 0, 0 },

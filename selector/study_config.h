@@ -62,7 +62,7 @@ typedef struct os_config {
     int      standardize;
 
     /* [model] */
-    os_mlp_spec mlp;
+    os_model_spec model;
 
     /* [search] */
     os_opt_config opts[OS_MAX_OPTS];

@@ -54,8 +54,9 @@ int main(void)
     snprintf(want, sizeof want, "%s/sub/d.csv.gz", tap_dir);
     is_str(cfg.data_path, want, "the data path is relative to the config file");
     ok(cfg.header == 1 && !strcmp(cfg.label, "y") && cfg.validation == 0.25, "[data] values");
-    ok(cfg.mlp.n_hidden == 2 && cfg.mlp.hidden[0] == 8 && cfg.mlp.hidden[1] == 4 &&
-       cfg.mlp.activation == OS_LAYER_TANH, "[model] values");
+    ok(cfg.model.n_hidden == 2 && cfg.model.hidden[0] == 8 && cfg.model.hidden[1] == 4 &&
+       cfg.model.activation == OS_LAYER_TANH && cfg.model.n_conv == 0 && cfg.model.pool == 2,
+       "[model] values and defaults");
     ok(cfg.steps == 50 && cfg.seeds == 2 && cfg.batch_size == 64, "[search] values and "
        "defaults");
     ok(cfg.n_opts == 2 && cfg.opts[0].hp_n[0] == 2 && cfg.opts[0].hp[0][1] == 0.9,
@@ -75,6 +76,13 @@ int main(void)
     os_search_free(&s);
     os_config_free(&cfg);
 
+    char *conv[] = { "model.conv=6:5:2, 16:5", "model.image=1x28x28" };
+    rc = os_config_load(&cfg, p, &reg, conv, 2, &err);
+    ok(rc == 0 && cfg.model.n_conv == 2 && cfg.model.conv[0].channels == 6 &&
+       cfg.model.conv[0].kernel == 5 && cfg.model.conv[0].pad == 2 && cfg.model.conv[1].pad == 0 &&
+       cfg.model.image[0] == 1 && cfg.model.image[2] == 28, "conv blocks and image geometry parse");
+    if (!rc)
+        os_config_free(&cfg);
     char *sets[] = { "search.steps=77", "optimizer.adam.beta1=0.5", "data.path=/abs.csv" };
     rc = os_config_load(&cfg, p, &reg, sets, 3, &err);
     ok(rc == 0 && cfg.steps == 77 && cfg.opts[1].hp[0][0] == 0.5 &&
@@ -96,7 +104,13 @@ int main(void)
     expect("bad_bool.ini", HEAD "[data]\nheader = maybe\n", NULL, 0,
            ":6: [data] header = 'maybe': expected true or false");
     expect("bad_act.ini", HEAD "[model]\nactivation = softplus\n", NULL, 0,
-           ":6: [model] activation = 'softplus': expected one of relu,tanh,sigmoid");
+           ":6: [model] activation = 'softplus': expected one of relu,tanh,sigmoid,leaky_relu,"
+           "gelu");
+    expect("bad_conv.ini", HEAD "[model]\nconv = 6:5:5\n", NULL, 0,
+           ":6: [model] conv = '6:5:5': each block is CHANNELS:KERNEL or CHANNELS:KERNEL:PAD "
+           "(channels 1..4096, kernel 1..31, pad < kernel)");
+    expect("bad_image.ini", HEAD "[model]\nimage = 28x28\n", NULL, 0,
+           ":6: [model] image = '28x28': expected auto or CHANNELSxHEIGHTxWIDTH, e.g. 1x28x28");
     expect("unknown_opt.ini", "[data]\npath = d.csv\n[search]\noptimizers = sgd, sophia\n",
            NULL, 0, ":4: [search] optimizers: unknown optimizer 'sophia' (loaded: "
            "adabelief, adadelta, adafactor, adagrad, adam, adamw, adamax, adamw_schedulefree, "

@@ -19,26 +19,31 @@ static float away_from_zero(void)
 
 /* Scalar objective of a layer: sum(Y .* R) with fixed random R, so dY = R. */
 static double objective(const os_layer *l, const float *params, const float *x,
-                        const float *r, float *y, size_t batch)
+                        const float *r, float *y, float *scratch)
 {
-    os_layer_forward(l, params, x, y, batch);
+    os_layer_forward(l, params, x, y, 3, scratch);
     double s = 0;
-    for (size_t i = 0; i < batch * l->out; i++)
+    for (size_t i = 0; i < 3 * l->out; i++)
         s += (double)y[i] * r[i];
     return s;
 }
 
-/* Central difference of the layer objective in one coordinate v (an
- * element of params or x). */
+/* Central difference of the objective in one coordinate v (an element of
+ * params or x), or NaN at a kink: where one-sided differences disagree, a
+ * relu or a max switched branches within ±EPS and no derivative exists. */
 static double numeric(const os_layer *l, const float *params, const float *x, const float *r,
-                      float *y, size_t batch, float *v)
+                      float *y, float *scratch, float *v)
 {
     float keep = *v;
+    double center = objective(l, params, x, r, y, scratch);
     *v = keep + (float)EPS;
-    double up = objective(l, params, x, r, y, batch);
+    double up = objective(l, params, x, r, y, scratch);
     *v = keep - (float)EPS;
-    double down = objective(l, params, x, r, y, batch);
+    double down = objective(l, params, x, r, y, scratch);
     *v = keep;
+    double right = (up - center) / EPS, left = (center - down) / EPS;
+    if (fabs(right - left) > 0.2 * fmax(1e-2, fmax(fabs(right), fabs(left))))
+        return NAN;
     return (up - down) / (2 * EPS);
 }
 
@@ -47,32 +52,52 @@ static double rel_err(double a, double b)
     return fabs(a - b) / fmax(1e-2, fmax(fabs(a), fabs(b)));
 }
 
-static void check_layer(os_layer_kind kind)
+/* Checks dX and dparams of layer l (geometry filled in) on a batch of 3. */
+static void check_layer(os_layer l, const char *name)
 {
-    const size_t batch = 3, in = 5, out = kind == OS_LAYER_DENSE ? 4 : 5;
-    os_layer l = { kind, in, out, 0, os_layer_param_count(kind, in, out) };
-    float params[64] = { 0 }, dparams[64] = { 0 }, x[15], y[15], r[15], dx[15];
-    for (size_t i = 0; i < l.n_params; i++)
-        params[i] = away_from_zero();
-    for (size_t i = 0; i < batch * in; i++)
+    const size_t batch = 3;
+    size_t np = l.n_params, nx = batch * l.in, ny = batch * l.out;
+    float *params = calloc(np + 1, sizeof *params), *dparams = calloc(np + 1, sizeof *params);
+    float *x = calloc(nx, sizeof *x), *dx = calloc(nx, sizeof *x);
+    float *y = calloc(ny, sizeof *y), *r = calloc(ny, sizeof *r);
+    float *scratch = calloc(os_layer_scratch(&l) + 1, sizeof *scratch);
+    for (size_t i = 0; i < np; i++)
+        params[i] = 0.5f * away_from_zero();
+    for (size_t i = 0; i < nx; i++)
         x[i] = away_from_zero();
-    for (size_t i = 0; i < batch * out; i++)
+    for (size_t i = 0; i < ny; i++)
         r[i] = away_from_zero();
 
-    os_layer_forward(&l, params, x, y, batch);
-    os_layer_backward(&l, params, x, y, r, dx, dparams, batch);
+    os_layer_forward(&l, params, x, y, batch, scratch);
+    os_layer_backward(&l, params, x, y, r, dx, dparams, batch, scratch);
 
     double worst_x = 0, worst_p = 0;
-    for (size_t i = 0; i < batch * in; i++)
-        worst_x = fmax(worst_x, rel_err(numeric(&l, params, x, r, y, batch, &x[i]), dx[i]));
-    for (size_t i = 0; i < l.n_params; i++)
-        worst_p = fmax(worst_p, rel_err(numeric(&l, params, x, r, y, batch, &params[i]),
-                                        dparams[i]));
-    ok(worst_x < TOL, "%s: dX matches finite differences (worst relative error %.1e)",
-       os_layer_kind_name(kind), worst_x);
-    if (l.n_params)
-        ok(worst_p < TOL, "%s: dW and db match finite differences (worst %.1e)",
-           os_layer_kind_name(kind), worst_p);
+    size_t kinks = 0;
+    for (size_t i = 0; i < nx; i++) {
+        double d = numeric(&l, params, x, r, y, scratch, &x[i]);
+        if (isnan(d))
+            kinks++;
+        else
+            worst_x = fmax(worst_x, rel_err(d, dx[i]));
+    }
+    for (size_t i = 0; i < np; i++) {
+        double d = numeric(&l, params, x, r, y, scratch, &params[i]);
+        if (isnan(d))
+            kinks++;
+        else
+            worst_p = fmax(worst_p, rel_err(d, dparams[i]));
+    }
+    ok(worst_x < TOL && kinks * 10 < nx + np, "%s: dX matches finite differences (worst "
+       "relative error %.1e; %zu of %zu coordinates at a kink)", name, worst_x, kinks, nx + np);
+    if (np)
+        ok(worst_p < TOL, "%s: dW and db match finite differences (worst %.1e)", name, worst_p);
+    free(params), free(dparams), free(x), free(dx), free(y), free(r), free(scratch);
+}
+
+static os_layer simple(os_layer_kind kind, size_t in, size_t out)
+{
+    return (os_layer){ .kind = kind, .in = in, .out = out,
+                       .n_params = os_layer_param_count(kind, in, out) };
 }
 
 static void check_loss(os_loss_kind kind)
@@ -98,20 +123,31 @@ static void check_loss(os_loss_kind kind)
        os_loss_name(kind), worst);
 }
 
-/* The whole model: builder wiring, backward order, gradient buffers. */
-static void check_model(os_layer_kind act, os_loss_kind loss)
+/* The whole model: builder wiring, backward order, gradient buffers.  With
+ * conv set, a CNN on 1x6x6 images: conv 2@3x3 pad 1, pool 2, dense 4. */
+static void check_model(os_layer_kind act, os_loss_kind loss, int conv)
 {
-    os_mlp_spec spec = { 2, { 6, 4 }, act, OS_INIT_AUTO, loss };
+    os_model_spec spec = { 2, { 6, 4 }, act, OS_INIT_AUTO, loss, 0, { { 0 } }, 2, { 0 } };
+    if (conv) {
+        spec.n_hidden = 1;
+        spec.hidden[0] = 4;
+        spec.n_conv = 1;
+        spec.conv[0] = (os_conv_spec){ 2, 3, 1 };
+        spec.image[0] = 1, spec.image[1] = 6, spec.image[2] = 6;
+    }
     os_model m;
     os_workspace ws;
-    const size_t batch = 5, in = 3, out = loss == OS_LOSS_MSE ? 1 : 3;
-    if (!ok(os_model_build_mlp(&m, &spec, in, out) == 0 && os_workspace_init(&ws, &m, batch) == 0,
-            "model %s/%s builds", os_layer_kind_name(act), os_loss_name(loss)))
+    const size_t batch = 5, in = conv ? 36 : 3, out = loss == OS_LOSS_MSE ? 1 : 3;
+    if (!ok(os_model_build(&m, &spec, in, out) == 0 && os_workspace_init(&ws, &m, batch) == 0,
+            "model %s%s/%s builds", conv ? "cnn " : "", os_layer_kind_name(act),
+            os_loss_name(loss)))
         return;
-    ok(m.layout.n == (3 * 6 + 6) + (6 * 4 + 4) + (4 * out + out) && m.layout.n_tensors == 6,
+    size_t want = conv ? (2 * 9 + 2) + (18 * 4 + 4) + (4 * out + out)
+                       : (3 * 6 + 6) + (6 * 4 + 4) + (4 * out + out);
+    ok(m.layout.n == want && m.layout.n_tensors == 6,
        "layout: %zu parameters in %zu tensors", m.layout.n, m.layout.n_tensors);
     os_model_init_params(&m, ws.params, &rng);
-    float x[15], target[5];
+    float x[5 * 36], target[5];
     for (size_t i = 0; i < batch * in; i++)
         x[i] = away_from_zero();
     for (size_t i = 0; i < batch; i++)
@@ -119,24 +155,27 @@ static void check_model(os_layer_kind act, os_loss_kind loss)
     os_model_forward(&m, &ws, x, target, batch, 1, NULL);
     float *analytic = malloc(m.layout.n * sizeof *analytic);
     memcpy(analytic, ws.grads, m.layout.n * sizeof *analytic);
-    /* A relu unit whose input crosses zero within ±EPS makes the loss
-     * non-differentiable there; such a coordinate shows as one-sided
-     * differences that disagree, and is skipped (and counted). */
+    /* A relu unit or a max-pool window that switches within ±h makes the
+     * loss non-differentiable there; such a coordinate shows as one-sided
+     * differences that disagree, and is skipped (and counted).  The step is
+     * smaller than the layers' EPS: through a max-pool, a switch on one side
+     * only bends a one-sided slope by less than the detector sees at 1e-2. */
+    const double h = 1e-3;
     double worst = 0, center = os_model_forward(&m, &ws, x, target, batch, 0, NULL);
     size_t kinks = 0;
     for (size_t i = 0; i < m.layout.n; i++) {
         float keep = ws.params[i];
-        ws.params[i] = keep + (float)EPS;
+        ws.params[i] = keep + (float)h;
         double up = os_model_forward(&m, &ws, x, target, batch, 0, NULL);
-        ws.params[i] = keep - (float)EPS;
+        ws.params[i] = keep - (float)h;
         double down = os_model_forward(&m, &ws, x, target, batch, 0, NULL);
         ws.params[i] = keep;
-        double right = (up - center) / EPS, left = (center - down) / EPS;
+        double right = (up - center) / h, left = (center - down) / h;
         if (fabs(right - left) > 0.2 * fmax(1e-2, fmax(fabs(right), fabs(left)))) {
             kinks++;
             continue;
         }
-        worst = fmax(worst, rel_err((up - down) / (2 * EPS), analytic[i]));
+        worst = fmax(worst, rel_err((up - down) / (2 * h), analytic[i]));
     }
     ok(worst < TOL && kinks * 10 < m.layout.n, "model %s/%s: every parameter's gradient "
        "matches (worst %.1e; %zu of %zu at a kink)", os_layer_kind_name(act),
@@ -149,14 +188,21 @@ static void check_model(os_layer_kind act, os_loss_kind loss)
 int main(void)
 {
     os_rng_seed(&rng, 42, 7);
-    check_layer(OS_LAYER_DENSE);
-    check_layer(OS_LAYER_RELU);
-    check_layer(OS_LAYER_TANH);
-    check_layer(OS_LAYER_SIGMOID);
+    check_layer(simple(OS_LAYER_DENSE, 5, 4), "dense");
+    check_layer(simple(OS_LAYER_RELU, 5, 5), "relu");
+    check_layer(simple(OS_LAYER_TANH, 5, 5), "tanh");
+    check_layer(simple(OS_LAYER_SIGMOID, 5, 5), "sigmoid");
+    check_layer(simple(OS_LAYER_LEAKY_RELU, 5, 5), "leaky_relu");
+    check_layer(simple(OS_LAYER_GELU, 5, 5), "gelu");
+    check_layer(os_layer_conv2d(2, 4, 5, 3, 3, 1), "conv2d 2x4x5 -> 3@3x3 pad 1");
+    check_layer(os_layer_conv2d(1, 5, 5, 2, 2, 0), "conv2d 1x5x5 -> 2@2x2 no pad");
+    check_layer(os_layer_maxpool2d(2, 4, 6, 2), "maxpool2d 2x4x6 window 2");
     check_loss(OS_LOSS_CROSS_ENTROPY);
     check_loss(OS_LOSS_MSE);
-    check_model(OS_LAYER_TANH, OS_LOSS_CROSS_ENTROPY);
-    check_model(OS_LAYER_SIGMOID, OS_LOSS_MSE);
-    check_model(OS_LAYER_RELU, OS_LOSS_CROSS_ENTROPY);
+    check_model(OS_LAYER_TANH, OS_LOSS_CROSS_ENTROPY, 0);
+    check_model(OS_LAYER_SIGMOID, OS_LOSS_MSE, 0);
+    check_model(OS_LAYER_RELU, OS_LOSS_CROSS_ENTROPY, 0);
+    check_model(OS_LAYER_GELU, OS_LOSS_CROSS_ENTROPY, 1);
+    check_model(OS_LAYER_LEAKY_RELU, OS_LOSS_MSE, 1);
     return done_testing();
 }

@@ -149,9 +149,9 @@ static int problem_init(problem *pr, const golden *g)
     pr->g = g;
     if (strcmp(g->problem, "mlp"))
         return 0;
-    os_mlp_spec spec = { 1, { g->hidden }, OS_LAYER_TANH, OS_INIT_XAVIER,
+    os_model_spec spec = { 1, { g->hidden }, OS_LAYER_TANH, OS_INIT_XAVIER,
                          OS_LOSS_CROSS_ENTROPY };
-    if (os_model_build_mlp(&pr->model, &spec, g->in, g->out) ||
+    if (os_model_build(&pr->model, &spec, g->in, g->out) ||
         os_workspace_init(&pr->ws, &pr->model, g->batch))
         return -1;
     return pr->model.layout.n == g->n ? 0 : -1;
