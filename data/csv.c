@@ -248,5 +248,6 @@ void os_dataset_free(os_dataset *ds)
 {
     free(ds->x);
     free(ds->y);
+    free(ds->class_values);
     *ds = (os_dataset){ 0 };
 }

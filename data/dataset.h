@@ -18,6 +18,7 @@ typedef struct os_dataset {
     float *y;           /* n targets: class index (exact in float) or value   */
     size_t n_classes;   /* max class + 1; 0 for regression                    */
     size_t height, width, channels; /* image geometry of IDX images; else 0   */
+    double *class_values; /* libsvm: the file's label for each class, or NULL */
 } os_dataset;
 
 void os_dataset_free(os_dataset *ds);
@@ -45,6 +46,14 @@ typedef struct os_idx_options {
  * malformed header or record is an error naming the file and the record. */
 int os_idx_load(const char *images, const char *labels, const os_idx_options *opt,
                 os_dataset *out, os_error *err);
+
+/* Reads a LIBSVM / SVMlight file, plain or gzip-compressed, into a dense
+ * dataset with features columns (0: the largest index in the file).  Class
+ * labels are mapped to 0..K-1 in increasing order; with like (a training
+ * set) non-NULL, its width and its mapping are used instead.  Every malformed
+ * record is an error naming file, line and feature. */
+int os_libsvm_load(const char *path, size_t features, int regression, const os_dataset *like,
+                   os_dataset *out, os_error *err);
 
 /* Stream keys for os_rng_seed, so that no two uses of the study seed collide. */
 enum { OS_STREAM_SPLIT = 1, OS_STREAM_SUBSET = 2, OS_STREAM_TRIAL = 1000 };

@@ -11,10 +11,13 @@
 #include "blas.h"
 #include "study.h"
 
-/* Loads one dataset in the config's format. */
+/* Loads one dataset in the config's format; like is the training set when
+ * loading the test set (LIBSVM takes its width and classes from it). */
 static int load(const os_config *cfg, const char *path, const char *labels, int regression,
-                os_dataset *out, os_error *err)
+                const os_dataset *like, os_dataset *out, os_error *err)
 {
+    if (!strcmp(cfg->format, "libsvm"))
+        return os_libsvm_load(path, (size_t)cfg->features, regression, like, out, err);
     if (!strcmp(cfg->format, "idx")) {
         os_idx_options idx = { cfg->pixel_scale, regression };
         return os_idx_load(path, labels, &idx, out, err);
@@ -28,12 +31,13 @@ int os_study_prepare(os_study *s, const os_config *cfg, os_error *err)
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
     int regression = !strcmp(cfg->task, "regression");
-    int rc = load(cfg, cfg->data_path, cfg->labels_path, regression, &s->all, err);
+    int rc = load(cfg, cfg->data_path, cfg->labels_path, regression, NULL, &s->all, err);
     if (!rc)
         rc = os_data_split_make(&s->all, cfg->validation, cfg->standardize,
                                 (size_t)cfg->subset, cfg->seed, &s->data, err);
     if (!rc && cfg->test_path)
-        rc = load(cfg, cfg->test_path, cfg->test_labels_path, regression, &s->test, err);
+        rc = load(cfg, cfg->test_path, cfg->test_labels_path, regression, &s->all, &s->test,
+                  err);
     if (rc)
         return rc;
     /* The split holds its own copies of the rows. */

@@ -152,7 +152,7 @@ static int choose(parse_ctx *ctx, const char *v, const char *choices, char *out,
 
 static int p_format(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
-    return choose(ctx, v, "csv|idx", field, 16);
+    return choose(ctx, v, "csv|idx|libsvm", field, 16);
 }
 
 static int p_task(parse_ctx *ctx, void *field, const char *v, double min, double max)
@@ -358,8 +358,10 @@ static int p_lr_points(parse_ctx *ctx, void *field, const char *v, double min, d
 static const os_key keys[] = {
     { "data", "path", NULL, "data file (CSV, optionally gzip-compressed); relative to the "
       "config file's directory; required", p_path, F(data_path), 0, 0 },
-    { "data", "format", "csv", "file format: csv (with the label as a column) or idx (an "
-      "images file in path and a labels file in labels)", p_format, F(format), 0, 0 },
+    { "data", "format", "csv", "file format: csv (with the label as a column), idx (an "
+      "images file in path and a labels file in labels) or libsvm", p_format, F(format), 0, 0 },
+    { "data", "features", "0", "libsvm: number of features; 0 takes the largest index in the "
+      "file", p_u64, F(features), 0, 10000000 },
     { "data", "labels", NULL, "idx: the labels file (gzip or plain)", p_path, F(labels_path),
       0, 0 },
     { "data", "pixel_scale", "true", "idx: divide image values by 255", p_bool, F(pixel_scale),

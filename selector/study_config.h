@@ -52,6 +52,7 @@ typedef struct os_config {
     char    *test_path;     /* held-out test data, or NULL                  */
     char    *test_labels_path;
     int      pixel_scale;   /* idx: divide values by 255                    */
+    uint64_t features;      /* libsvm: columns; 0 = the largest index       */
     char     format[16];
     int      header;
     char     label[128];

@@ -47,6 +47,31 @@ is "$(qs '.ranking[0] as $b | [.trials[] | select(.rank == 1) | .score] |
 is "$(qs '[.trials[] | select(.rank == 1) | .seed] | sort | join(",")')" "0,1,2" \
     "the top candidate's trials are seeds 0, 1, 2"
 
+# LIBSVM data with a LIBSVM test file: two separable classes labelled -1/+1.
+awk 'BEGIN { for (i = 0; i < 240; i++) { c = i % 2; printf "%s 1:%g 3:%g\n", \
+        c ? "+1" : "-1", (c ? 1 : -1) + (i % 7) / 10, (i % 5) / 10 } }' >"$TMP/train.svm"
+awk 'BEGIN { for (i = 0; i < 40; i++) { c = i % 2; printf "%s 1:%g\n", \
+        c ? "+1" : "-1", (c ? 1 : -1) + (i % 3) / 10 } }' >"$TMP/test.svm"
+cat >"$TMP/svm.ini" <<'INI'
+[data]
+format = libsvm
+path = train.svm
+test_path = test.svm
+[model]
+hidden = 8
+[search]
+optimizers = adam
+lr = 0.01
+steps = 60
+batch_size = 16
+INI
+"$OPTSELECT" --format json "$TMP/svm.ini" >"$TMP/svm.json"
+ok $? "a LIBSVM study with a LIBSVM test file runs"
+is "$(jq -r '[.data.features, .data.classes, .data.test_rows] | map(tostring) | join(" ")' \
+    "$TMP/svm.json")" "3 2 40" "3 features (the largest index), 2 classes, 40 test rows"
+is "$(jq -r '.recommendation.test_acc > 0.9' "$TMP/svm.json")" true \
+    "separable LIBSVM data is learnt (test accuracy > 90%)"
+
 "$OPTSELECT" "$cfg" >"$TMP/r.txt"
 ok $? "the text report runs"
 rec=$(q '"recommendation: \(.recommendation.optimizer) with lr = "')

@@ -1,0 +1,239 @@
+/*
+ * libsvm.c — the LIBSVM / SVMlight loader: one record per line,
+ *
+ *     LABEL INDEX:VALUE INDEX:VALUE ...      # an optional comment
+ *
+ * with 1-based, strictly increasing indices; absent features are zero.  The
+ * file is read twice (zlib reads plain and gzip files alike): once to find
+ * the number of rows and the largest index, once to fill a dense matrix —
+ * at the sizes optselect trains on, dense is both simpler and faster.
+ *
+ * Class labels are whatever numbers the file uses (-1/+1, 1..K, 0..K-1);
+ * they are mapped to 0..K-1 in increasing order, and the report speaks of
+ * those indices.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include "dataset.h"
+#include "util.h"
+
+#define MAX_FEATURES 10000000
+#define MAX_CLASSES 65536
+
+typedef struct lreader {
+    gzFile f;
+    char  *line;
+    size_t cap, lineno;
+} lreader;
+
+static int next_line(lreader *r)
+{
+    size_t len = 0;
+    for (;;) {
+        if (r->cap - len < 2) {
+            size_t cap = r->cap ? 2 * r->cap : 4096;
+            char *p = realloc(r->line, cap);
+            if (!p)
+                return -1;
+            r->line = p;
+            r->cap = cap;
+        }
+        if (!gzgets(r->f, r->line + len, (int)(r->cap - len))) {
+            if (len == 0)
+                return 0;
+            break;
+        }
+        len += strlen(r->line + len);
+        if (len && r->line[len - 1] == '\n')
+            break;
+    }
+    r->lineno++;
+    char *hash = strchr(r->line, '#');
+    if (hash)
+        *hash = '\0';
+    return 1;
+}
+
+/* Parses one record.  With x NULL only checks it and reports the largest
+ * index; otherwise writes the features into x[0..d) (zeroed first). */
+static int parse_record(const char *path, lreader *r, double *label, float *x, size_t d,
+                        size_t *max_index, int *blank, os_error *err)
+{
+    char *s = r->line, *end;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    *blank = *s == '\0' || *s == '\n' || *s == '\r';
+    if (*blank)
+        return 0;
+    errno = 0;
+    *label = strtod(s, &end);
+    if (end == s || !isfinite(*label) || (*end && !strchr(" \t\r\n", *end)))
+        return os_error_set(err, OS_ERR_DATA, "%s:%zu: the label is not a number", path,
+                            r->lineno);
+    if (x)
+        memset(x, 0, d * sizeof *x);
+    unsigned long long last = 0;
+    size_t col = 1;
+    for (s = end;; col++) {
+        while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+            s++;
+        if (!*s)
+            break;
+        if (*s < '0' || *s > '9')
+            return os_error_set(err, OS_ERR_DATA, "%s:%zu: feature %zu: expected INDEX:VALUE "
+                                "with a positive integer index", path, r->lineno, col);
+        unsigned long long idx = strtoull(s, &end, 10);
+        if (*end != ':')
+            return os_error_set(err, OS_ERR_DATA, "%s:%zu: feature %zu: expected INDEX:VALUE",
+                                path, r->lineno, col);
+        if (idx == 0 || idx > MAX_FEATURES)
+            return os_error_set(err, OS_ERR_DATA, "%s:%zu: feature %zu: index %llu is outside "
+                                "1..%d", path, r->lineno, col, idx, MAX_FEATURES);
+        if (idx <= last)
+            return os_error_set(err, OS_ERR_DATA, "%s:%zu: feature %zu: index %llu does not "
+                                "increase (after %llu)", path, r->lineno, col, idx, last);
+        last = idx;
+        s = end + 1;
+        double v = strtod(s, &end);
+        if (end == s || !isfinite(v) || fabs(v) > 3.0e38 || (*end && !strchr(" \t\r\n", *end)))
+            return os_error_set(err, OS_ERR_DATA, "%s:%zu: feature %zu (index %llu): the value "
+                                "is not a finite number", path, r->lineno, col, idx);
+        s = end;
+        if (x)
+            x[idx - 1] = (float)v;
+    }
+    if (last > *max_index)
+        *max_index = (size_t)last;
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int os_libsvm_load(const char *path, size_t features, int regression, const os_dataset *like,
+                   os_dataset *out, os_error *err)
+{
+    if (like)
+        features = like->d;
+    memset(out, 0, sizeof *out);
+    lreader r = { 0 };
+    double *labels = NULL, *classes = NULL;
+    size_t n = 0, cap = 0, max_index = 0, n_classes = 0;
+    int rc = 0, more, blank;
+
+    r.f = gzopen(path, "rb");
+    if (!r.f)
+        return os_error_set(err, OS_ERR_DATA, "%s: cannot open: %s", path,
+                            errno ? strerror(errno) : "out of memory");
+    /* Pass 1: count, check, and collect labels. */
+    while ((more = next_line(&r)) > 0) {
+        double label;
+        if ((rc = parse_record(path, &r, &label, NULL, 0, &max_index, &blank, err)))
+            goto done;
+        if (blank)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            double *grown = realloc(labels, cap * sizeof *labels);
+            if (!grown)
+                goto nomem;
+            labels = grown;
+        }
+        labels[n++] = label;
+    }
+    if (more < 0)
+        goto nomem;
+    if (n == 0) {
+        rc = os_error_set(err, OS_ERR_DATA, "%s: no records", path);
+        goto done;
+    }
+    if (features && max_index > features) {
+        rc = os_error_set(err, OS_ERR_DATA, "%s: index %zu exceeds features = %zu", path,
+                          max_index, features);
+        goto done;
+    }
+    out->n = n;
+    out->d = features ? features : max_index;
+    if (out->d == 0) {
+        rc = os_error_set(err, OS_ERR_DATA, "%s: no record has a feature", path);
+        goto done;
+    }
+    if (!regression && like) {
+        /* A test file speaks the training file's classes. */
+        classes = malloc(like->n_classes * sizeof *classes);
+        if (!classes)
+            goto nomem;
+        memcpy(classes, like->class_values, like->n_classes * sizeof *classes);
+        n_classes = like->n_classes;
+        out->n_classes = n_classes;
+    } else if (!regression) {
+        /* The sorted distinct labels are the classes. */
+        classes = malloc(n * sizeof *classes);
+        if (!classes)
+            goto nomem;
+        memcpy(classes, labels, n * sizeof *classes);
+        qsort(classes, n, sizeof *classes, cmp_double);
+        for (size_t i = 0; i < n; i++)
+            if (i == 0 || classes[i] != classes[n_classes - 1])
+                classes[n_classes++] = classes[i];
+        if (n_classes < 2 || n_classes > MAX_CLASSES) {
+            rc = os_error_set(err, OS_ERR_DATA, "%s: %zu distinct labels; classification needs "
+                              "2 to %d (or set task = regression)", path, n_classes,
+                              MAX_CLASSES);
+            goto done;
+        }
+        out->n_classes = n_classes;
+    }
+    if (!regression) {
+        out->class_values = malloc(n_classes * sizeof *out->class_values);
+        if (!out->class_values)
+            goto nomem;
+        memcpy(out->class_values, classes, n_classes * sizeof *classes);
+    }
+    out->x = malloc(out->n * out->d * sizeof *out->x);
+    out->y = malloc(out->n * sizeof *out->y);
+    if (!out->x || !out->y)
+        goto nomem;
+
+    /* Pass 2: fill. */
+    gzrewind(r.f);
+    r.lineno = 0;
+    for (size_t i = 0; (more = next_line(&r)) > 0;) {
+        double label;
+        size_t unused = 0;
+        if ((rc = parse_record(path, &r, &label, out->x + i * out->d, out->d, &unused, &blank,
+                               err)))
+            goto done;
+        if (blank)
+            continue;
+        if (regression) {
+            out->y[i] = (float)label;
+        } else {
+            double *at = bsearch(&label, classes, n_classes, sizeof *classes, cmp_double);
+            if (!at) {
+                rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: label %g does not occur in the "
+                                  "training data", path, r.lineno, label);
+                goto done;
+            }
+            out->y[i] = (float)(at - classes);
+        }
+        i++;
+    }
+    goto done;
+nomem:
+    rc = os_error_set(err, OS_ERR_NOMEM, "%s:%zu: out of memory", path, r.lineno);
+done:
+    if (rc)
+        os_dataset_free(out);
+    free(labels);
+    free(classes);
+    free(r.line);
+    gzclose(r.f);
+    return rc;
+}
