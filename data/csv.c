@@ -58,31 +58,117 @@ static int blank(const char *s)
     return s[strspn(s, " \t")] == '\0';
 }
 
-/* Splits line in place at delim; fields[] point into it.  Returns the count
- * (which may exceed max; only max are stored). */
+/* Splits line in place at delim, honouring double quotes: a quoted field
+ * may hold the delimiter, and "" inside quotes is one quote.  fields[]
+ * point into line (only max are stored).  Returns the field count, or 0
+ * when a quote is unterminated or followed by anything but a delimiter. */
 static size_t split(char *line, char delim, char **fields, size_t max)
 {
     size_t n = 0;
     char *p = line;
     for (;;) {
-        char *end = strchr(p, delim);
+        while (*p == ' ' || *p == '\t')
+            p++;
+        char *start = p, *w = p;
+        if (*p == '"') {
+            start = w = ++p;
+            for (;;) {
+                if (!*p)
+                    return 0;                       /* unterminated */
+                if (*p == '"' && p[1] == '"') {
+                    *w++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    *w++ = *p++;
+                }
+            }
+            while (*p == ' ' || *p == '\t')
+                p++;
+            if (*p && *p != delim)
+                return 0;                           /* text after the closing quote */
+        } else {
+            while (*p && *p != delim)
+                p++;
+            w = p;
+        }
+        char *next = *p ? p + 1 : NULL;
+        *w = '\0';
         if (n < max)
-            fields[n] = p;
+            fields[n] = start;
         n++;
-        if (!end)
-            break;
-        *end = '\0';
-        p = end + 1;
+        if (!next)
+            return n;
+        p = next;
     }
+}
+
+/* Fields on a line, without changing it; 0 for a malformed quote. */
+static size_t count_fields(const char *line, char delim)
+{
+    char *copy = os_strdup(line);
+    size_t n = copy ? split(copy, delim, NULL, 0) : 0;
+    free(copy);
     return n;
 }
 
-static size_t count_fields(const char *line, char delim)
+/* The index of a class name among names[0..n), or -1. */
+static long find_class(char *const *names, size_t n, const char *label)
 {
-    size_t n = 1;
-    for (; *line; line++)
-        n += *line == delim;
-    return n;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(names[i], label))
+            return (long)i;
+    return -1;
+}
+
+/* The index of a class name, added when new: -1 past 65536 classes, -2
+ * when out of memory. */
+static long add_class(char ***names, size_t *n, const char *label)
+{
+    long k = find_class(*names, *n, label);
+    if (k >= 0)
+        return k;
+    if (*n >= 65536)
+        return -1;
+    char **grown = realloc(*names, (*n + 1) * sizeof **names);
+    if (!grown)
+        return -2;
+    *names = grown;
+    if (!((*names)[*n] = os_strdup(label)))
+        return -2;
+    return (long)(*n)++;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts the class names and renumbers y to match: the classes of a file do
+ * not depend on the order of its rows. */
+static int sort_classes(os_dataset *ds)
+{
+    size_t k = ds->n_classes;
+    char **sorted = malloc(k * sizeof *sorted);
+    long *renum = malloc(k * sizeof *renum);
+    if (!sorted || !renum) {
+        free(sorted);
+        free(renum);
+        return -1;
+    }
+    memcpy(sorted, ds->class_names, k * sizeof *sorted);
+    qsort(sorted, k, sizeof *sorted, cmp_name);
+    for (size_t i = 0; i < k; i++)
+        renum[i] = (char **)bsearch(&ds->class_names[i], sorted, k, sizeof *sorted, cmp_name) -
+                   sorted;
+    for (size_t i = 0; i < ds->n; i++)
+        ds->y[i] = (float)renum[(size_t)ds->y[i]];
+    free(ds->class_names);
+    ds->class_names = sorted;
+    free(renum);
+    return 0;
 }
 
 /* Resolves the label column from a spec against a header (may be NULL). */
@@ -132,11 +218,13 @@ static int grow(os_dataset *ds, size_t *cap, size_t d)
     return 0;
 }
 
-int os_csv_load(const char *path, const os_csv_options *opt, os_dataset *out, os_error *err)
+int os_csv_load(const char *path, const os_csv_options *opt, const os_dataset *like,
+                os_dataset *out, os_error *err)
 {
     *out = (os_dataset){ 0 };
     reader r = { 0 };
     char **fields = NULL;
+    int names_mode = -1; /* class labels as names: -1 undecided, 0 no, 1 yes */
     size_t n_cols = 0, label_col = 0, cap = 0, header_line = 0;
     int rc = 0, more;
     const char delim = opt->delimiter ? opt->delimiter : ',';
@@ -153,10 +241,20 @@ int os_csv_load(const char *path, const os_csv_options *opt, os_dataset *out, os
         size_t got;
         if (n_cols) {
             got = split(r.line, delim, fields, n_cols);
+            if (!got) {
+                rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: a quoted field is not closed, or "
+                                  "text follows its closing quote", path, r.lineno);
+                goto fail;
+            }
         } else {
             /* The first record fixes the column count and the label column. */
             n_cols = count_fields(r.line, delim);
             header_line = r.lineno;
+            if (!n_cols) {
+                rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: a quoted field is not closed, or "
+                                  "text follows its closing quote", path, r.lineno);
+                goto fail;
+            }
             if (n_cols < 2) {
                 rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: found 1 column; a dataset needs "
                                   "at least one feature and a label (is the delimiter '%c' "
@@ -191,6 +289,31 @@ int os_csv_load(const char *path, const os_csv_options *opt, os_dataset *out, os
         float *row = out->x + out->n * out->d;
         for (size_t c = 0, j = 0; c < n_cols; c++) {
             double v;
+            if (c == label_col && !opt->regression) {
+                /* The first data row decides: numeric class indices, or
+                 * names (which then map to classes in sorted order). */
+                if (names_mode < 0)
+                    names_mode = like ? like->class_names != NULL
+                                      : os_parse_double(fields[c], &v) != 0;
+                if (names_mode) {
+                    char label[256];
+                    os_trim_copy(label, sizeof label, fields[c], strlen(fields[c]));
+                    long k = like ? find_class(like->class_names, like->n_classes, label)
+                                  : add_class(&out->class_names, &out->n_classes, label);
+                    if (k == -2)
+                        goto nomem;
+                    if (k < 0) {
+                        rc = os_error_set(err, OS_ERR_DATA, like
+                                          ? "%s:%zu: column %zu: class '%s' does not occur in "
+                                            "the training data"
+                                          : "%s:%zu: column %zu: more than 65536 classes ('%s')",
+                                          path, r.lineno, c + 1, label);
+                        goto fail;
+                    }
+                    out->y[out->n] = (float)k;
+                    continue;
+                }
+            }
             if (os_parse_double(fields[c], &v) || fabs(v) > 3.0e38) {
                 char shown[40];
                 os_trim_copy(shown, sizeof shown, fields[c], strlen(fields[c]));
@@ -227,6 +350,11 @@ int os_csv_load(const char *path, const os_csv_options *opt, os_dataset *out, os
         rc = os_error_set(err, OS_ERR_DATA, "%s: no data rows", path);
         goto fail;
     }
+    if (names_mode == 1 && like) {
+        out->n_classes = like->n_classes;
+    } else if (names_mode == 1 && sort_classes(out)) {
+        goto nomem;
+    }
     if (!opt->regression && out->n_classes < 2) {
         rc = os_error_set(err, OS_ERR_DATA, "%s: every row has class 0; classification "
                           "needs at least two classes", path);
@@ -249,5 +377,9 @@ void os_dataset_free(os_dataset *ds)
     free(ds->x);
     free(ds->y);
     free(ds->class_values);
+    if (ds->class_names)
+        for (size_t i = 0; i < ds->n_classes; i++)
+            free(ds->class_names[i]);
+    free(ds->class_names);
     *ds = (os_dataset){ 0 };
 }

@@ -19,6 +19,8 @@ typedef struct os_dataset {
     size_t n_classes;   /* max class + 1; 0 for regression                    */
     size_t height, width, channels; /* image geometry of IDX images; else 0   */
     double *class_values; /* libsvm: the file's label for each class, or NULL */
+    char  **class_names;  /* csv with named classes: the name of each class,
+                             sorted; or NULL                                  */
 } os_dataset;
 
 void os_dataset_free(os_dataset *ds);
@@ -31,10 +33,13 @@ typedef struct os_csv_options {
     int         regression;  /* label is a real value rather than a class      */
 } os_csv_options;
 
-/* Reads a CSV file, plain or gzip-compressed.  Every malformed record is an
- * error naming path and line. */
-int os_csv_load(const char *path, const os_csv_options *opt, os_dataset *out,
-                os_error *err);
+/* Reads a CSV file, plain or gzip-compressed.  Fields may be double-quoted
+ * ("" is a quote inside one).  Class labels are integers 0..65535, or names
+ * that map to classes in sorted order; with like (the training set) non-NULL
+ * its names are used and a new one is an error.  Every malformed record is
+ * an error naming path and line. */
+int os_csv_load(const char *path, const os_csv_options *opt, const os_dataset *like,
+                os_dataset *out, os_error *err);
 
 typedef struct os_idx_options {
     int pixel_scale;    /* divide every image value by 255                    */

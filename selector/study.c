@@ -23,7 +23,7 @@ static int load(const os_config *cfg, const char *path, const char *labels, int 
         return os_idx_load(path, labels, &idx, out, err);
     }
     os_csv_options csv = { cfg->header, cfg->label, cfg->delimiter, regression };
-    return os_csv_load(path, &csv, out, err);
+    return os_csv_load(path, &csv, like, out, err);
 }
 
 int os_study_prepare(os_study *s, const os_config *cfg, os_error *err)

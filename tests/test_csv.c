@@ -7,7 +7,7 @@
 static int load(const char *path, int header, const char *label, os_dataset *ds, os_error *err)
 {
     os_csv_options opt = { header, label, ',', 0 };
-    return os_csv_load(path, &opt, ds, err);
+    return os_csv_load(path, &opt, NULL, ds, err);
 }
 
 /* Expects an OS_ERR_DATA (or CONFIG) failure whose message is path + rest. */
@@ -40,7 +40,7 @@ int main(void)
     os_dataset_free(&ds);
 
     os_csv_options first = { 1, "0", ',', 1 };
-    rc = os_csv_load(p, &first, &ds, &err);
+    rc = os_csv_load(p, &first, NULL, &ds, &err);
     ok(rc == 0 && ds.y[1] == 3.5f && ds.x[0] == 2.0f && ds.x[1] == 0.0f,
        "label by index takes another column");
     os_dataset_free(&ds);
@@ -59,6 +59,35 @@ int main(void)
     rc = load(gz, 0, "-1", &ds, &err);
     ok(rc == 0 && ds.n == 3 && ds.x[2] == 0.125f, "a gzip-compressed file loads");
     os_dataset_free(&ds);
+
+    /* Quoted fields and class names. */
+    p = tap_write("quoted.csv", "\"width, cm\",\"say \"\"hi\"\"\",species\n"
+                                "1.5,2,\"setosa\"\n \"2.5\" , 3 ,versicolor\n4,5,setosa\n");
+    os_csv_options named = { 1, "species", ',', 0 };
+    rc = os_csv_load(p, &named, NULL, &ds, &err);
+    ok(rc == 0, "quoted fields with commas and escaped quotes load (%s)", rc ? err.msg : "ok");
+    ok(ds.n == 3 && ds.d == 2 && ds.x[2] == 2.5f && ds.x[3] == 3.0f,
+       "a quoted number is a number; blanks around quotes are ignored");
+    ok(ds.n_classes == 2 && !strcmp(ds.class_names[0], "setosa") &&
+       !strcmp(ds.class_names[1], "versicolor") && ds.y[0] == 0.0f && ds.y[1] == 1.0f &&
+       ds.y[2] == 0.0f, "class names map to classes in sorted order");
+    const char *q = tap_write("quoted_test.csv", "a,b,species\n1,2,versicolor\n3,4,virginica\n");
+    os_dataset test;
+    rc = os_csv_load(q, &named, &ds, &test, &err);
+    char want[1024];
+    snprintf(want, sizeof want, "%s:3: column 3: class 'virginica' does not occur in the "
+             "training data", q);
+    is_str(rc ? err.msg : "", want, "a test file's new class name is refused");
+    q = tap_write("quoted_test2.csv", "a,b,species\n1,2,versicolor\n");
+    rc = os_csv_load(q, &named, &ds, &test, &err);
+    ok(rc == 0 && test.y[0] == 1.0f && test.n_classes == 2,
+       "a test file maps names as its training file does");
+    os_dataset_free(&test);
+    os_dataset_free(&ds);
+    expect_error("unterminated.csv", "1,\"2,0\n", 0, "-1", OS_ERR_DATA,
+                 ":1: a quoted field is not closed, or text follows its closing quote");
+    expect_error("after_quote.csv", "1,2,0\n3,\"4\"x,1\n", 0, "-1", OS_ERR_DATA,
+                 ":2: a quoted field is not closed, or text follows its closing quote");
 
     expect_error("ragged.csv", "1,2,0\n3,4,1\n5,6\n", 0, "-1", OS_ERR_DATA,
                  ":3: row has 2 fields, expected 3 (as on line 1)");
@@ -91,7 +120,7 @@ int main(void)
 
     os_csv_options reg = { 0, "-1", ';', 1 };
     p = tap_write("semi.csv", "1;2;0.5\n3;4;-7.25\n");
-    rc = os_csv_load(p, &reg, &ds, &err);
+    rc = os_csv_load(p, &reg, NULL, &ds, &err);
     ok(rc == 0 && ds.n == 2 && ds.y[1] == -7.25f && ds.n_classes == 0,
        "regression labels and another delimiter");
     os_dataset_free(&ds);
