@@ -61,7 +61,19 @@ int os_libsvm_load(const char *path, size_t features, int regression, const os_d
                    os_dataset *out, os_error *err);
 
 /* Stream keys for os_rng_seed, so that no two uses of the study seed collide. */
-enum { OS_STREAM_SPLIT = 1, OS_STREAM_SUBSET = 2, OS_STREAM_TRIAL = 1000 };
+enum { OS_STREAM_SPLIT = 1, OS_STREAM_SUBSET = 2, OS_STREAM_DATA = 3, OS_STREAM_TRIAL = 1000 };
+
+typedef struct os_synthetic_spec {
+    const char *generator;  /* spirals, moons, blobs or linear                */
+    size_t      samples;
+    size_t      classes;    /* spirals and blobs                              */
+    size_t      features;   /* blobs and linear                               */
+    double      noise;      /* standard deviation of the added noise          */
+} os_synthetic_spec;
+
+/* Generates a seeded synthetic dataset (see data/synthetic.c). */
+int os_synthetic_make(const os_synthetic_spec *spec, uint64_t seed, os_dataset *out,
+                      os_error *err);
 
 /* The data every trial shares. */
 typedef struct os_data_split {

@@ -71,14 +71,24 @@ static void changed_hparams(char *buf, size_t size, const os_candidate *c)
     }
 }
 
+/* Where the data came from: its path, or "synthetic spirals". */
+static const char *data_source(const os_config *cfg, char *buf, size_t size)
+{
+    if (cfg->data_path)
+        return cfg->data_path;
+    snprintf(buf, size, "synthetic %s", cfg->generator);
+    return buf;
+}
+
 static void write_json(FILE *out, const os_study *s)
 {
+    char source[64];
     const os_config *cfg = s->cfg;
     const os_search *search = &s->search;
     fprintf(out, "{\n  \"optselect\": \"%s\",\n  \"config\": ", PACKAGE_VERSION);
     json_str(out, cfg->path);
     fprintf(out, ",\n  \"seed\": %llu,\n  \"data\": {\"path\": ", (unsigned long long)cfg->seed);
-    json_str(out, cfg->data_path);
+    json_str(out, data_source(cfg, source, sizeof source));
     fprintf(out, ", \"train_rows\": %zu, \"validation_rows\": %zu, \"trial_rows\": %zu, "
             "\"test_rows\": %zu, \"features\": %zu, \"classes\": %zu},\n", s->data.train.n,
             s->data.val.n, s->data.n_subset, s->test.n, s->all.d, s->all.n_classes);
@@ -202,7 +212,9 @@ static void write_text(FILE *out, const os_study *s)
     const os_config *cfg = s->cfg;
     const os_model *m = &s->model;
     fprintf(out, "optselect %s — %s\n", PACKAGE_VERSION, cfg->path);
-    fprintf(out, "data:   %s: %zu train / %zu validation rows, %zu features", cfg->data_path,
+    char source[64];
+    fprintf(out, "data:   %s: %zu train / %zu validation rows, %zu features",
+            data_source(cfg, source, sizeof source),
             s->data.train.n, s->data.val.n, s->all.d);
     if (s->all.n_classes)
         fprintf(out, ", %zu classes", s->all.n_classes);

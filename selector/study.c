@@ -16,6 +16,11 @@
 static int load(const os_config *cfg, const char *path, const char *labels, int regression,
                 const os_dataset *like, os_dataset *out, os_error *err)
 {
+    if (!strcmp(cfg->format, "synthetic")) {
+        os_synthetic_spec spec = { cfg->generator, (size_t)cfg->samples, (size_t)cfg->classes,
+                                   cfg->features ? (size_t)cfg->features : 2, cfg->noise };
+        return os_synthetic_make(&spec, cfg->seed, out, err);
+    }
     if (!strcmp(cfg->format, "libsvm"))
         return os_libsvm_load(path, (size_t)cfg->features, regression, like, out, err);
     if (!strcmp(cfg->format, "idx")) {

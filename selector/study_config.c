@@ -152,7 +152,12 @@ static int choose(parse_ctx *ctx, const char *v, const char *choices, char *out,
 
 static int p_format(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
-    return choose(ctx, v, "csv|idx|libsvm", field, 16);
+    return choose(ctx, v, "csv|idx|libsvm|synthetic", field, 16);
+}
+
+static int p_generator(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    return choose(ctx, v, "spirals|moons|blobs|linear", field, 16);
 }
 
 static int p_task(parse_ctx *ctx, void *field, const char *v, double min, double max)
@@ -360,8 +365,17 @@ static const os_key keys[] = {
       "config file's directory; required", p_path, F(data_path), 0, 0 },
     { "data", "format", "csv", "file format: csv (with the label as a column), idx (an "
       "images file in path and a labels file in labels) or libsvm", p_format, F(format), 0, 0 },
-    { "data", "features", "0", "libsvm: number of features; 0 takes the largest index in the "
-      "file", p_u64, F(features), 0, 10000000 },
+    { "data", "features", "0", "libsvm: number of features, 0 taking the largest index in the "
+      "file; synthetic blobs and linear: dimensions (0 means 2)", p_u64, F(features), 0,
+      10000000 },
+    { "data", "generator", "spirals", "synthetic: spirals, moons, blobs or linear (regression)",
+      p_generator, F(generator), 0, 0 },
+    { "data", "samples", "1000", "synthetic: rows to generate", p_u64, F(samples), 10,
+      10000000 },
+    { "data", "classes", "3", "synthetic spirals and blobs: classes", p_u64, F(classes), 2,
+      1000 },
+    { "data", "noise", "0.1", "synthetic: standard deviation of the noise", p_f64, F(noise), 0,
+      100 },
     { "data", "labels", NULL, "idx: the labels file (gzip or plain)", p_path, F(labels_path),
       0, 0 },
     { "data", "pixel_scale", "true", "idx: divide image values by 255", p_bool, F(pixel_scale),
@@ -828,8 +842,23 @@ int os_config_load(os_config *cfg, const char *path, const os_registry *reg,
         goto done;
     }
 
-    if (!cfg->data_path) {
+    int synthetic = !strcmp(cfg->format, "synthetic");
+    if (!cfg->data_path && !synthetic) {
         rc = os_error_set(err, OS_ERR_CONFIG, "%s: [data] path is required", path);
+        goto done;
+    }
+    if (synthetic && (cfg->data_path || cfg->test_path)) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [data] format = synthetic generates its "
+                          "data; remove path and test_path", cfg->data_path ?
+                          os_config_where(cfg, "data", "path") :
+                          os_config_where(cfg, "data", "test_path"));
+        goto done;
+    }
+    if (synthetic && (!strcmp(cfg->generator, "linear")) != !strcmp(cfg->task, "regression")) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [data] generator = %s %s", os_config_where(
+                          cfg, "data", "generator"), cfg->generator,
+                          strcmp(cfg->generator, "linear") ? "makes classes; it needs task = "
+                          "classification" : "makes a regression target; set task = regression");
         goto done;
     }
     int idx = !strcmp(cfg->format, "idx");

@@ -52,7 +52,12 @@ typedef struct os_config {
     char    *test_path;     /* held-out test data, or NULL                  */
     char    *test_labels_path;
     int      pixel_scale;   /* idx: divide values by 255                    */
-    uint64_t features;      /* libsvm: columns; 0 = the largest index       */
+    uint64_t features;      /* libsvm: columns; 0 = the largest index;
+                               synthetic blobs and linear: dimensions       */
+    char     generator[16]; /* synthetic: spirals, moons, blobs, linear     */
+    uint64_t samples;       /* synthetic: rows                              */
+    uint64_t classes;       /* synthetic spirals and blobs                  */
+    double   noise;         /* synthetic: noise standard deviation          */
     char     format[16];
     int      header;
     char     label[128];

@@ -72,6 +72,26 @@ is "$(jq -r '[.data.features, .data.classes, .data.test_rows] | map(tostring) | 
 is "$(jq -r '.recommendation.test_acc > 0.9' "$TMP/svm.json")" true \
     "separable LIBSVM data is learnt (test accuracy > 90%)"
 
+# Synthetic data needs no file, and the same seed makes the same data.
+"$OPTSELECT" --format json --set search.steps=100 "$top_srcdir/configs/spirals.ini" >"$TMP/sp1.json"
+ok $? "the synthetic spirals study runs"
+is "$(jq -r '.data.path + " " + (.data.classes | tostring)' "$TMP/sp1.json")" "synthetic spirals 3" \
+    "its report names the generator"
+"$OPTSELECT" --format json --set search.steps=100 --threads 1 "$top_srcdir/configs/spirals.ini" \
+    >"$TMP/sp2.json"
+cmp -s "$TMP/sp1.json" "$TMP/sp2.json"
+ok $? "synthetic data is the same for the same seed"
+"$OPTSELECT" --format json --set search.steps=100 --set data.generator=blobs \
+    --set data.features=5 "$top_srcdir/configs/spirals.ini" >"$TMP/bl.json"
+is "$(jq -r '.data.features' "$TMP/bl.json")" 5 "blobs take their dimension from features"
+"$OPTSELECT" --format json --set data.generator=linear --set data.task=regression \
+    --set search.steps=200 --set search.optimizers=adam,sgd "$top_srcdir/configs/spirals.ini" \
+    >"$TMP/lin.json"
+is "$(jq -r '.model.loss + " " + (.recommendation.score < 0.1 | tostring)' "$TMP/lin.json")" \
+    "mse true" "noisy linear regression is fitted (validation MSE < 0.1 at noise 0.1)"
+"$OPTSELECT" --set data.generator=linear "$top_srcdir/configs/spirals.ini" 2>"$TMP/lin.err"
+is "$?" 3 "a regression generator with a classification task is a config error"
+
 "$OPTSELECT" "$cfg" >"$TMP/r.txt"
 ok $? "the text report runs"
 rec=$(q '"recommendation: \(.recommendation.optimizer) with lr = "')
