@@ -58,6 +58,55 @@ void os_data_standardize_like(const os_data_split *s, os_dataset *ds)
             ds->x[i * ds->d + j] = (float)(ds->x[i * ds->d + j] - s->mean[j]) * s->scale[j];
 }
 
+/* Picks `want` training rows into out (sorted), each class contributing its
+ * share of the rows (largest remainders round), each class's rows chosen by
+ * a seeded shuffle.  For regression (n_classes 0), a plain seeded sample. */
+static int stratified_subset(const os_dataset *train, size_t want, uint64_t seed, uint32_t *out)
+{
+    const size_t n = train->n, k = train->n_classes ? train->n_classes : 1;
+    uint32_t *order = malloc(n * sizeof *order);
+    size_t *count = calloc(k, sizeof *count), *take = calloc(k, sizeof *take);
+    double *rem = calloc(k, sizeof *rem);
+    if (!order || !count || !take || !rem) {
+        free(order), free(count), free(take), free(rem);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = (uint32_t)i;
+    os_rng rng;
+    os_rng_seed(&rng, seed, OS_STREAM_SUBSET);
+    os_rng_shuffle(&rng, order, n);
+    for (size_t i = 0; i < n; i++)
+        count[train->n_classes ? (size_t)train->y[i] : 0]++;
+    size_t given = 0;
+    for (size_t c = 0; c < k; c++) {
+        double exact = (double)want * (double)count[c] / (double)n;
+        take[c] = (size_t)exact;
+        rem[c] = exact - (double)take[c];
+        given += take[c];
+    }
+    while (given < want) { /* the largest remainder first; ties to the lower class */
+        size_t best = 0;
+        for (size_t c = 1; c < k; c++)
+            if (rem[c] > rem[best])
+                best = c;
+        take[best]++;
+        rem[best] = -1.0;
+        given++;
+    }
+    /* Walk the shuffled rows, keeping each while its class still has room. */
+    size_t m = 0;
+    for (size_t i = 0; i < n && m < want; i++) {
+        size_t c = train->n_classes ? (size_t)train->y[order[i]] : 0;
+        if (take[c]) {
+            take[c]--;
+            out[m++] = order[i];
+        }
+    }
+    free(order), free(count), free(take), free(rem);
+    return 0;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -111,8 +160,8 @@ int os_data_split_make(const os_dataset *all, double val_fraction, int standardi
     for (size_t i = 0; i < n_train; i++)
         out->subset[i] = (uint32_t)i;
     if (out->n_subset < n_train) {
-        os_rng_seed(&rng, seed, OS_STREAM_SUBSET);
-        os_rng_shuffle(&rng, out->subset, n_train);
+        if (stratified_subset(&out->train, out->n_subset, seed, out->subset))
+            goto nomem;
         qsort(out->subset, out->n_subset, sizeof *out->subset, cmp_u32);
     }
     free(perm);

@@ -61,6 +61,28 @@ int main(void)
         sorted &= s.subset[i - 1] < s.subset[i] && s.subset[i] < 80;
     ok(sorted, "subset rows are distinct training rows");
 
+    /* The subset keeps each class's share: an 80/20 split of classes gives
+     * 8 and 2 of a 10-row subset, whatever the seed. */
+    os_dataset skew = { .n = 100, .d = 1, .x = malloc(100 * sizeof(float)),
+                        .y = malloc(100 * sizeof(float)), .n_classes = 2 };
+    for (int i = 0; i < 100; i++) {
+        skew.x[i] = (float)i;
+        skew.y[i] = i % 5 == 0 ? 1.0f : 0.0f;
+    }
+    int stratified = 1;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        ok(os_data_split_make(&skew, 0.01, 0, 10, seed, &t, &err) == 0, "skewed split %d",
+           (int)seed);
+        size_t ones = 0;
+        for (size_t i = 0; i < t.n_subset; i++)
+            ones += t.train.y[t.subset[i]] == 1.0f;
+        /* 99 training rows hold 19 or 20 of class 1: 10 * 19.x / 99 rounds to 2 */
+        stratified &= ones == 2 && t.n_subset == 10;
+        os_data_split_free(&t);
+    }
+    ok(stratified, "subsets are stratified: 2 of 10 rows from a 20%% class, for 20 seeds");
+    os_dataset_free(&skew);
+
     ok(os_data_split_make(&all, 0.2, 1, 30, 11, &t, &err) == 0 &&
        !memcmp(s.val.x, t.val.x, 40 * sizeof(float)) &&
        !memcmp(s.subset, t.subset, 30 * sizeof(uint32_t)), "same seed, same split and subset");
