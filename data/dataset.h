@@ -89,10 +89,11 @@ typedef struct os_data_split {
 void os_data_standardize_like(const os_data_split *s, os_dataset *ds);
 
 /* Seeded split: round(val_fraction * n) rows to validation (at least one
- * row each side).  With standardize, every feature is centred and scaled
+ * row each side).  Consumes all's rows: its x and y become the training set
+ * and are NULL afterwards (n, d and the class fields stay).  With standardize, every feature is centred and scaled
  * by statistics of the training rows only.  subset = 0 means all training
  * rows. */
-int os_data_split_make(const os_dataset *all, double val_fraction, int standardize,
+int os_data_split_make(os_dataset *all, double val_fraction, int standardize,
                        size_t subset, uint64_t seed, os_data_split *out, os_error *err);
 void os_data_split_free(os_data_split *s);
 

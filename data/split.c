@@ -113,7 +113,25 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int os_data_split_make(const os_dataset *all, double val_fraction, int standardize_x,
+/* Moves the rows rows[0..n) (ascending) of ds to its front, in order, and
+ * shrinks its buffers to them: a compaction in place, since no row moves
+ * backwards. */
+static void keep_rows(os_dataset *ds, const uint32_t *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rows[i] != i) {
+            memcpy(ds->x + i * ds->d, ds->x + (size_t)rows[i] * ds->d, ds->d * sizeof(float));
+            ds->y[i] = ds->y[rows[i]];
+        }
+    float *x = realloc(ds->x, n * ds->d * sizeof *x), *y = realloc(ds->y, n * sizeof *y);
+    if (x) /* a failed shrink leaves the larger block, which is still valid */
+        ds->x = x;
+    if (y)
+        ds->y = y;
+    ds->n = n;
+}
+
+int os_data_split_make(os_dataset *all, double val_fraction, int standardize_x,
                        size_t subset, uint64_t seed, os_data_split *out, os_error *err)
 {
     *out = (os_data_split){ 0 };
@@ -140,11 +158,17 @@ int os_data_split_make(const os_dataset *all, double val_fraction, int standardi
     qsort(perm, n_val, sizeof *perm, cmp_u32);
     qsort(perm + n_val, n_train, sizeof *perm, cmp_u32);
 
-    if (alloc_like(&out->val, n_val, all->d, all->n_classes) ||
-        alloc_like(&out->train, n_train, all->d, all->n_classes))
+    /* Validation rows are copied out; training rows stay in all's buffers,
+     * compacted, which then become the training set: the dataset is never
+     * held twice. */
+    if (alloc_like(&out->val, n_val, all->d, all->n_classes))
         goto nomem;
     copy_rows(&out->val, all, perm);
-    copy_rows(&out->train, all, perm + n_val);
+    out->train = (os_dataset){ .d = all->d, .n_classes = all->n_classes, .x = all->x,
+                               .y = all->y, .n = all->n };
+    keep_rows(&out->train, perm + n_val, n_train);
+    all->x = NULL;
+    all->y = NULL;
     if (standardize_x) {
         out->mean = malloc(all->d * sizeof *out->mean);
         out->scale = malloc(all->d * sizeof *out->scale);

@@ -45,10 +45,6 @@ int os_study_prepare(os_study *s, const os_config *cfg, os_error *err)
                   err);
     if (rc)
         return rc;
-    /* The split holds its own copies of the rows. */
-    free(s->all.x);
-    free(s->all.y);
-    s->all.x = s->all.y = NULL;
     if (s->test.n) {
         if (s->test.d != s->all.d)
             return os_error_set(err, OS_ERR_DATA, "%s: %zu features per row, but the training "

@@ -2,6 +2,20 @@
 #include "tap.h"
 #include "dataset.h"
 
+/* 100 rows, 2 features: x0 = i, x1 = 5 (constant); classes alternate.  A
+ * fresh one per split, since a split takes its dataset's rows. */
+static os_dataset make_all(void)
+{
+    os_dataset all = { .n = 100, .d = 2, .x = malloc(200 * sizeof(float)),
+                       .y = malloc(100 * sizeof(float)), .n_classes = 2 };
+    for (int i = 0; i < 100; i++) {
+        all.x[2 * i] = (float)i;
+        all.x[2 * i + 1] = 5.0f;
+        all.y[i] = (float)(i % 2);
+    }
+    return all;
+}
+
 int main(void)
 {
     os_rng a, b;
@@ -32,17 +46,17 @@ int main(void)
         perm &= idx[i] < 50 && !seen[idx[i]]++;
     ok(perm, "shuffle is a permutation");
 
-    /* A dataset of 100 rows, 2 features: x0 = i, x1 = 5 (constant). */
-    os_dataset all = { .n = 100, .d = 2, .x = malloc(200 * sizeof(float)),
-                       .y = malloc(100 * sizeof(float)), .n_classes = 2 };
-    for (int i = 0; i < 100; i++) {
-        all.x[2 * i] = (float)i;
-        all.x[2 * i + 1] = 5.0f;
-        all.y[i] = (float)(i % 2);
-    }
+    os_dataset all = make_all();
     os_data_split s, t;
     os_error err;
     ok(os_data_split_make(&all, 0.2, 1, 30, 11, &s, &err) == 0, "split builds");
+    ok(all.x == NULL && all.y == NULL && all.n == 100 && all.d == 2,
+       "the split takes the rows; the dataset keeps its shape");
+    int ordered = 1;
+    for (size_t i = 1; i < s.train.n; i++)
+        ordered &= s.train.x[2 * i] > s.train.x[2 * (i - 1)];
+    ok(ordered && s.train.x[1] == 0.0f, "training rows keep the file's order after the "
+       "in-place compaction");
     ok(s.train.n == 80 && s.val.n == 20, "20%% of 100 rows go to validation");
     double m = 0, v = 0;
     for (size_t i = 0; i < s.train.n; i++)
@@ -63,14 +77,14 @@ int main(void)
 
     /* The subset keeps each class's share: an 80/20 split of classes gives
      * 8 and 2 of a 10-row subset, whatever the seed. */
-    os_dataset skew = { .n = 100, .d = 1, .x = malloc(100 * sizeof(float)),
-                        .y = malloc(100 * sizeof(float)), .n_classes = 2 };
-    for (int i = 0; i < 100; i++) {
-        skew.x[i] = (float)i;
-        skew.y[i] = i % 5 == 0 ? 1.0f : 0.0f;
-    }
     int stratified = 1;
     for (uint64_t seed = 1; seed <= 20; seed++) {
+        os_dataset skew = { .n = 100, .d = 1, .x = malloc(100 * sizeof(float)),
+                            .y = malloc(100 * sizeof(float)), .n_classes = 2 };
+        for (int i = 0; i < 100; i++) {
+            skew.x[i] = (float)i;
+            skew.y[i] = i % 5 == 0 ? 1.0f : 0.0f;
+        }
         ok(os_data_split_make(&skew, 0.01, 0, 10, seed, &t, &err) == 0, "skewed split %d",
            (int)seed);
         size_t ones = 0;
@@ -79,14 +93,16 @@ int main(void)
         /* 99 training rows hold 19 or 20 of class 1: 10 * 19.x / 99 rounds to 2 */
         stratified &= ones == 2 && t.n_subset == 10;
         os_data_split_free(&t);
+        os_dataset_free(&skew);
     }
     ok(stratified, "subsets are stratified: 2 of 10 rows from a 20%% class, for 20 seeds");
-    os_dataset_free(&skew);
 
+    all = make_all();
     ok(os_data_split_make(&all, 0.2, 1, 30, 11, &t, &err) == 0 &&
        !memcmp(s.val.x, t.val.x, 40 * sizeof(float)) &&
        !memcmp(s.subset, t.subset, 30 * sizeof(uint32_t)), "same seed, same split and subset");
     os_data_split_free(&t);
+    all = make_all();
     ok(os_data_split_make(&all, 0.2, 1, 30, 12, &t, &err) == 0 &&
        memcmp(s.subset, t.subset, 30 * sizeof(uint32_t)), "another seed, another subset");
     os_data_split_free(&t);
