@@ -127,7 +127,8 @@ static void check_loss(os_loss_kind kind)
  * conv set, a CNN on 1x6x6 images: conv 2@3x3 pad 1, pool 2, dense 4. */
 static void check_model(os_layer_kind act, os_loss_kind loss, int conv)
 {
-    os_model_spec spec = { 2, { 6, 4 }, act, OS_INIT_AUTO, loss, 0, { { 0 } }, 2, { 0 } };
+    os_model_spec spec = { .n_hidden = 2, .hidden = { 6, 4 }, .activation = act,
+                           .init = OS_INIT_AUTO, .loss = loss, .pool = 2 };
     if (conv) {
         spec.n_hidden = 1;
         spec.hidden[0] = 4;

@@ -149,8 +149,8 @@ static int problem_init(problem *pr, const golden *g)
     pr->g = g;
     if (strcmp(g->problem, "mlp"))
         return 0;
-    os_model_spec spec = { 1, { g->hidden }, OS_LAYER_TANH, OS_INIT_XAVIER,
-                         OS_LOSS_CROSS_ENTROPY };
+    os_model_spec spec = { .n_hidden = 1, .hidden = { g->hidden }, .activation = OS_LAYER_TANH,
+                           .init = OS_INIT_XAVIER, .loss = OS_LOSS_CROSS_ENTROPY, .pool = 1 };
     if (os_model_build(&pr->model, &spec, g->in, g->out) ||
         os_workspace_init(&pr->ws, &pr->model, g->batch))
         return -1;
