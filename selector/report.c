@@ -87,8 +87,16 @@ static void write_json(FILE *out, const os_study *s)
     const os_search *search = &s->search;
     fprintf(out, "{\n  \"optselect\": \"%s\",\n  \"config\": ", PACKAGE_VERSION);
     json_str(out, cfg->path);
-    fprintf(out, ",\n  \"seed\": %llu,\n  \"data\": {\"path\": ", (unsigned long long)cfg->seed);
-    json_str(out, data_source(cfg, source, sizeof source));
+    fprintf(out, ",\n  \"seed\": %llu,\n", (unsigned long long)cfg->seed);
+    if (s->fn) {
+        fprintf(out, "  \"function\": {\"name\": \"%s\", \"start\": [", s->fn->name);
+        json_num(out, cfg->start[0]);
+        fputs(", ", out);
+        json_num(out, cfg->start[1]);
+        fprintf(out, "], \"minimum\": [%g, %g]},\n", s->fn->minimum[0], s->fn->minimum[1]);
+    }
+    fputs("  \"data\": {\"path\": ", out);
+    json_str(out, s->fn ? "none" : data_source(cfg, source, sizeof source));
     fprintf(out, ", \"train_rows\": %zu, \"validation_rows\": %zu, \"trial_rows\": %zu, "
             "\"test_rows\": %zu, \"features\": %zu, \"classes\": %zu},\n", s->data.train.n,
             s->data.val.n, s->data.n_subset, s->test.n, s->all.d, s->all.n_classes);
@@ -165,6 +173,17 @@ static void write_json(FILE *out, const os_study *s)
             json_num(out, r->test_acc);
             fprintf(out, ", \"steps\": %llu, \"message\": ", (unsigned long long)r->steps);
             json_str(out, r->message);
+            if (r->path) {
+                fputs(",\n     \"path\": [", out);
+                for (size_t q = 0; q < r->n_path; q++) {
+                    fputs(q ? ", [" : "[", out);
+                    json_num(out, r->path[2 * q]);
+                    fputs(", ", out);
+                    json_num(out, r->path[2 * q + 1]);
+                    fputc(']', out);
+                }
+                fputc(']', out);
+            }
             fputs(",\n     \"curve\": [", out);
             for (size_t p = 0; p < r->n_curve; p++) {
                 const os_curve_point *pt = &r->curve[p];
@@ -207,12 +226,17 @@ static void write_csv(FILE *out, const os_study *s)
     }
 }
 
-static void write_text(FILE *out, const os_study *s)
+/* The data and model lines of the text report (or the test function). */
+static void describe_inputs(FILE *out, const os_study *s)
 {
     const os_config *cfg = s->cfg;
     const os_model *m = &s->model;
-    fprintf(out, "optselect %s — %s\n", PACKAGE_VERSION, cfg->path);
     char source[64];
+    if (s->fn) {
+        fprintf(out, "function: %s from (%g, %g); its minimum, 0, is at (%g, %g)\n",
+                s->fn->name, cfg->start[0], cfg->start[1], s->fn->minimum[0], s->fn->minimum[1]);
+        return;
+    }
     fprintf(out, "data:   %s: %zu train / %zu validation rows, %zu features",
             data_source(cfg, source, sizeof source),
             s->data.train.n, s->data.val.n, s->all.d);
@@ -236,6 +260,13 @@ static void write_text(FILE *out, const os_study *s)
             cfg->model.n_hidden || cfg->model.n_conv ? os_layer_kind_name(cfg->model.activation)
                                                       : "linear",
             m->layout.n, os_loss_name(m->loss));
+}
+
+static void write_text(FILE *out, const os_study *s)
+{
+    const os_config *cfg = s->cfg;
+    fprintf(out, "optselect %s — %s\n", PACKAGE_VERSION, cfg->path);
+    describe_inputs(out, s);
     fprintf(out, "search: %zu optimizers, %zu candidates × %llu seed%s = %zu trials of %llu "
             "steps, batch %llu\n", cfg->n_opts, s->n_groups, (unsigned long long)cfg->seeds,
             cfg->seeds == 1 ? "" : "s", s->search.n, (unsigned long long)cfg->steps,
@@ -261,7 +292,7 @@ static void write_text(FILE *out, const os_study *s)
         if (g->status == OS_TRIAL_OK && isfinite(g->val_acc))
             snprintf(acc, sizeof acc, "%.1f%%", 100.0 * g->val_acc);
         if (isfinite(g->score))
-            snprintf(score, sizeof score, "%.5f", g->score);
+            snprintf(score, sizeof score, s->fn ? "%.5g" : "%.5f", g->score);
         if (seeds)
             snprintf(std, sizeof std, " ± %-7.5f", g->score_std);
         fprintf(out, "%4zu  %-*s %-10.4g %-12s%s %8s  %-9s %s\n", k + 1, width,
@@ -278,9 +309,11 @@ static void write_text(FILE *out, const os_study *s)
     }
     char hp[512];
     changed_hparams(hp, sizeof hp, bc);
-    fprintf(out, "\nrecommendation: %s with lr = %.4g%s%s (validation loss %.5f after %llu "
-            "steps)\n", bc->opt->entry->opt->label, bc->lr, hp[0] ? ", " : "", hp, best->score,
-            (unsigned long long)cfg->steps);
+    fprintf(out, s->fn ? "\nrecommendation: %s with lr = %.4g%s%s (value %.5g after %llu "
+                         "steps)\n"
+                       : "\nrecommendation: %s with lr = %.4g%s%s (validation loss %.5f after "
+                         "%llu steps)\n", bc->opt->entry->opt->label, bc->lr, hp[0] ? ", " : "",
+            hp, best->score, (unsigned long long)cfg->steps);
     if (s->test.n) {
         fprintf(out, "test set: loss %.5f", best->test_loss);
         if (isfinite(best->test_acc))

@@ -35,6 +35,12 @@ int os_study_prepare(os_study *s, const os_config *cfg, os_error *err)
 {
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
+    if (strcmp(cfg->function, "none")) {
+        s->fn = os_testfn_find(cfg->function);
+        s->fn_tensor = (os_tensor){ "point", 0, 2, 1, { 2 } };
+        s->fn_layout = (os_layout){ 2, 1, &s->fn_tensor };
+        return os_search_build(&s->search, cfg, err);
+    }
     int regression = !strcmp(cfg->task, "regression");
     int rc = load(cfg, cfg->data_path, cfg->labels_path, regression, NULL, &s->all, err);
     if (!rc)
@@ -151,7 +157,8 @@ int os_study_run(os_study *s, int threads, os_error *err)
         free(codes);
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
     }
-    os_trial_env env = { &s->model, &s->data, s->test.n ? &s->test : NULL, cfg->steps,
+    os_trial_env env = { &s->model, &s->data, s->test.n ? &s->test : NULL, s->fn,
+                         &s->fn_layout, { cfg->start[0], cfg->start[1] }, cfg->steps,
                          cfg->batch_size, cfg->eval_every, cfg->seed, cfg->smoothing,
                          cfg->diverge_factor };
 

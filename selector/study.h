@@ -30,6 +30,9 @@ typedef struct os_study {
     os_data_split    data;
     os_dataset       test;       /* held out, standardised like train; may be empty */
     os_model         model;
+    const os_testfn *fn;         /* a test function instead of data and model */
+    os_tensor        fn_tensor;
+    os_layout        fn_layout;
     os_search        search;
     os_trial_result *results;    /* one per candidate, in candidate order     */
     os_group        *ranking;    /* best first                                */

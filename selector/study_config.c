@@ -16,6 +16,7 @@
 #include <string.h>
 #include <ini.h>
 #include "study_config.h"
+#include "testfn.h"
 #include "util.h"
 
 typedef struct parse_ctx parse_ctx;
@@ -293,6 +294,29 @@ static int p_image(parse_ctx *ctx, void *field, const char *v, double min, doubl
     return 1;
 }
 
+static int p_function(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    return choose(ctx, v, "none|" OS_TESTFN_NAMES, field, 16);
+}
+
+/* "auto" or "X, Y". */
+static int p_start(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    os_config *cfg = ctx->cfg;
+    char items[2][128], buf[16];
+    os_trim_copy(buf, sizeof buf, v, strlen(v));
+    if (!strcmp(buf, "auto")) {
+        cfg->start_auto = 1;
+        return 1;
+    }
+    if (split_list(v, items, 2) != 2 || os_parse_double(items[0], &cfg->start[0]) ||
+        os_parse_double(items[1], &cfg->start[1]) || fabs(cfg->start[0]) > 1e6 ||
+        fabs(cfg->start[1]) > 1e6)
+        return bad_value(ctx, v, "expected auto or two coordinates X, Y");
+    cfg->start_auto = 0;
+    return 1;
+}
+
 static int p_init(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     char word[16];
@@ -410,6 +434,10 @@ static const os_key keys[] = {
       "IDX files", p_image, F(model.image), 0, 0 },
     { "model", "init", "auto", "weight initialisation: auto (He for relu, Xavier otherwise), "
       "he or xavier", p_init, F(model.init), 0, 0 },
+    { "model", "function", "none", "a 2-D test function to minimise instead of a network on "
+      "data: rosenbrock, beale, rastrigin or quadratic", p_function, F(function), 0, 0 },
+    { "model", "start", "auto", "the function's starting point X, Y; auto takes its standard "
+      "one", p_start, 0, 0, 0 },
 
     { "search", "optimizers", NULL, "comma-separated optimizer labels (see --list-plugins); "
       "required", p_optimizers, 0, 0, 0 },
@@ -843,7 +871,19 @@ int os_config_load(os_config *cfg, const char *path, const os_registry *reg,
     }
 
     int synthetic = !strcmp(cfg->format, "synthetic");
-    if (!cfg->data_path && !synthetic) {
+    if (strcmp(cfg->function, "none")) {
+        if (cfg->data_path) {
+            rc = os_error_set(err, OS_ERR_CONFIG, "%s: [data] path: a test function needs no "
+                              "data (remove path, or set [model] function = none)",
+                              os_config_where(cfg, "data", "path"));
+            goto done;
+        }
+        if (cfg->start_auto) {
+            const os_testfn *fn = os_testfn_find(cfg->function);
+            cfg->start[0] = fn->start[0];
+            cfg->start[1] = fn->start[1];
+        }
+    } else if (!cfg->data_path && !synthetic) {
         rc = os_error_set(err, OS_ERR_CONFIG, "%s: [data] path is required", path);
         goto done;
     }

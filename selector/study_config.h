@@ -69,6 +69,9 @@ typedef struct os_config {
 
     /* [model] */
     os_model_spec model;
+    char     function[16];  /* a test function instead of data, or "none"   */
+    double   start[2];      /* its starting point                           */
+    int      start_auto;    /* start = auto: the function's standard point  */
 
     /* [search] */
     os_opt_config opts[OS_MAX_OPTS];

@@ -78,6 +78,59 @@ static void stop(os_trial_result *r, os_trial_status status, const char *fmt, ..
     r->status = status;
 }
 
+/* A test function: the parameters are the point, the loss is the value.
+ * Seed 0 starts at the configured point, others jittered around it. */
+static int run_function(const os_trial_env *env, const os_candidate *c, os_trial_result *r,
+                        os_error *err)
+{
+    const os_optimizer *opt = c->opt->entry->opt;
+    float p[2], g[2];
+    double pd[2], gd[2];
+    os_rng rng;
+    os_rng_seed(&rng, env->seed, OS_STREAM_TRIAL + c->seed_index);
+    for (int i = 0; i < 2; i++)
+        p[i] = (float)(env->start[i] + (c->seed_index ? 0.1 * os_rng_normal(&rng) : 0.0));
+    size_t max_points = (size_t)(env->steps / env->eval_every) + 2;
+    char msg[200] = "";
+    os_env oenv = { env->fn_layout, c->hp, msg, sizeof msg };
+    size_t bytes = opt->state_bytes(&oenv);
+    void *state = os_alloc_aligned(bytes);
+    r->curve = calloc(max_points, sizeof *r->curve);
+    r->path = malloc(2 * (env->steps + 1) * sizeof *r->path);
+    if (!state || !r->curve || !r->path) {
+        os_free_aligned(state);
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
+    }
+    int orc = opt->init(&oenv, state, p);
+    double value = 0;
+    for (uint64_t t = 0; orc == OS_OK; t++) {
+        pd[0] = p[0], pd[1] = p[1];
+        value = env->fn->eval(pd, gd);
+        r->path[2 * r->n_path] = p[0];
+        r->path[2 * r->n_path + 1] = p[1];
+        r->n_path++;
+        r->steps = t;
+        if (t % env->eval_every == 0 || t == env->steps)
+            r->curve[r->n_curve++] = (os_curve_point){ t, value, value, NAN };
+        if (!isfinite(value) || fabs(p[0]) > 1e6 || fabs(p[1]) > 1e6) {
+            stop(r, OS_TRIAL_DIVERGED, "left the plane at step %llu (value %g)",
+                 (unsigned long long)t, value);
+            break;
+        }
+        if (t == env->steps) {
+            r->status = OS_TRIAL_OK;
+            r->score = value;
+            break;
+        }
+        g[0] = (float)gd[0], g[1] = (float)gd[1];
+        orc = opt->step(&oenv, state, p, g, c->lr, t + 1);
+    }
+    if (orc != OS_OK)
+        stop(r, OS_TRIAL_FAILED, "%s failed (code %d): %s", opt->label, orc, msg);
+    os_free_aligned(state);
+    return 0;
+}
+
 int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result *r,
                  os_error *err)
 {
@@ -86,6 +139,8 @@ int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result
     memset(r, 0, sizeof *r);
     r->score = INFINITY;
     r->test_loss = r->test_acc = NAN;
+    if (env->fn)
+        return run_function(env, c, r, err);
 
     size_t max_batch = env->batch_size > EVAL_CHUNK ? env->batch_size : EVAL_CHUNK;
     size_t max_points = (size_t)(env->steps / env->eval_every) + 2;
@@ -208,5 +263,6 @@ done:
 void os_trial_result_free(os_trial_result *r)
 {
     free(r->curve);
+    free(r->path);
     memset(r, 0, sizeof *r);
 }

@@ -14,6 +14,7 @@
 #include "dataset.h"
 #include "model.h"
 #include "search.h"
+#include "testfn.h"
 
 typedef enum os_trial_status {
     OS_TRIAL_OK,        /* ran its whole budget                                  */
@@ -40,6 +41,9 @@ typedef struct os_trial_result {
     double          test_loss;  /* on the held-out test set when the study has
                                    one and the trial finished; else NaN        */
     double          test_acc;
+    float          *path;       /* test functions: (x, y) after each step,
+                                   starting with the start; else NULL       */
+    size_t          n_path;     /* points in path                            */
 } os_trial_result;
 
 /* What every trial of a study shares; read-only. */
@@ -47,6 +51,9 @@ typedef struct os_trial_env {
     const os_model      *model;
     const os_data_split *data;
     const os_dataset    *test;  /* held-out test set, or NULL                   */
+    const os_testfn     *fn;    /* a test function instead of model and data  */
+    const os_layout     *fn_layout; /* its two parameters                       */
+    double               start[2];
     uint64_t steps, batch_size, eval_every, seed;
     double   smoothing, diverge_factor;
 } os_trial_env;

@@ -92,6 +92,22 @@ is "$(jq -r '.model.loss + " " + (.recommendation.score < 0.1 | tostring)' "$TMP
 "$OPTSELECT" --set data.generator=linear "$top_srcdir/configs/spirals.ini" 2>"$TMP/lin.err"
 is "$?" 3 "a regression generator with a classification task is a config error"
 
+# A test function: no data, and every trial's path in the report.
+"$OPTSELECT" --format json --set search.steps=300 "$top_srcdir/configs/rosenbrock.ini" \
+    >"$TMP/rb.json"
+ok $? "the Rosenbrock study runs"
+is "$(jq -r '.function.name + " " + (.trials | length | tostring)' "$TMP/rb.json")" \
+    "rosenbrock 49" "7 optimizers x 7 rates on the function"
+is "$(jq -r '[.trials[] | select(.status == "ok") | (.path | length) == 301] | all' "$TMP/rb.json")" \
+    true "finished trials record 301 points: the start and every step"
+is "$(jq -c '[.trials[] | .path[0] == [-1.5, 2]] | all' "$TMP/rb.json")" true \
+    "paths begin at the standard start (-1.5, 2)"
+is "$(jq -r '.trials[0].curve[0].val_loss == 12.5 and .trials[0].curve[-1].val_loss < 0.1' \
+    "$TMP/rb.json")" true "the best trial falls from 12.5 at the start to below 0.1 in 300 steps"
+"$OPTSELECT" --set search.steps=10 --set model.start="3, -4" --format json \
+    "$top_srcdir/configs/rosenbrock.ini" | jq -c '.trials[0].path[0]' >"$TMP/start"
+is "$(cat "$TMP/start")" "[3,-4]" "start = X, Y moves the starting point"
+
 "$OPTSELECT" "$cfg" >"$TMP/r.txt"
 ok $? "the text report runs"
 rec=$(q '"recommendation: \(.recommendation.optimizer) with lr = "')

@@ -133,6 +133,11 @@ int main(void)
     expect("no_section.ini", "steps = 3\n" HEAD, NULL, 0,
            ":1: key outside any section; put it under [data], [model], [search] or "
            "[optimizer.LABEL]");
+    expect("function_data.ini", HEAD "[model]\nfunction = beale\n", NULL, 0,
+           ":2: [data] path: a test function needs no data (remove path, or set [model] "
+           "function = none)");
+    expect("bad_start.ini", HEAD "[model]\nstart = 1\n", NULL, 0,
+           ":6: [model] start = '1': expected auto or two coordinates X, Y");
     expect("lr_both.ini", HEAD "lr = 0.1\nlr_range = 1, 2\n", NULL, 0,
            ":5: [search] sets both lr and lr_range (at %s:6); keep one");
     char *bad_set[] = { "search.steps=abc" };
