@@ -5,7 +5,8 @@
 
 const char *os_loss_name(os_loss_kind kind)
 {
-    return kind == OS_LOSS_MSE ? "mse" : "cross_entropy";
+    return kind == OS_LOSS_MSE ? "mse" : kind == OS_LOSS_BINARY_CE ? "binary_cross_entropy"
+                                                                   : "cross_entropy";
 }
 
 int os_loss_from_name(const char *name)
@@ -14,7 +15,31 @@ int os_loss_from_name(const char *name)
         return OS_LOSS_CROSS_ENTROPY;
     if (!strcmp(name, "mse"))
         return OS_LOSS_MSE;
+    if (!strcmp(name, "binary_cross_entropy"))
+        return OS_LOSS_BINARY_CE;
     return -1;
+}
+
+/* -log sigmoid(z) for y = 1 and -log(1 - sigmoid(z)) for y = 0, as
+ * softplus(z) - y z, which stays finite for any z. */
+static double binary_ce(const float *z, const float *target, size_t batch, float *dz,
+                        size_t *correct)
+{
+    double total = 0.0;
+    size_t hits = 0;
+    for (size_t r = 0; r < batch; r++) {
+        double x = z[r], y = target[r];
+        double softplus = x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
+        total += softplus - y * x;
+        hits += (x > 0) == (y > 0.5);
+        if (dz) {
+            double sig = x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x));
+            dz[r] = (float)((sig - y) / (double)batch);
+        }
+    }
+    if (correct)
+        *correct = hits;
+    return total / (double)batch;
 }
 
 /* log-sum-exp with the max subtracted, accumulated in double: the loss feeds
@@ -69,6 +94,8 @@ static double mse(const float *y, const float *target, size_t batch, float *dy)
 double os_loss(os_loss_kind kind, const float *out, const float *target, size_t batch,
                size_t k, float *dout, size_t *correct)
 {
+    if (kind == OS_LOSS_BINARY_CE)
+        return binary_ce(out, target, batch, dout, correct);
     if (kind == OS_LOSS_MSE) {
         if (correct)
             *correct = 0;

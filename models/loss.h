@@ -10,7 +10,8 @@
 
 typedef enum os_loss_kind {
     OS_LOSS_CROSS_ENTROPY, /* softmax over k outputs, target = class index  */
-    OS_LOSS_MSE            /* one output, target = real value               */
+    OS_LOSS_MSE,           /* one output, target = real value               */
+    OS_LOSS_BINARY_CE      /* one logit through a sigmoid, target 0 or 1    */
 } os_loss_kind;
 
 const char *os_loss_name(os_loss_kind kind);

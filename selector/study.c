@@ -67,7 +67,15 @@ int os_study_prepare(os_study *s, const os_config *cfg, os_error *err)
                             (unsigned long long)cfg->batch_size, s->data.n_subset);
 
     os_model_spec spec = cfg->model;
-    spec.loss = regression ? OS_LOSS_MSE : OS_LOSS_CROSS_ENTROPY;
+    int binary = !regression && !strcmp(cfg->loss, "binary_cross_entropy");
+    spec.loss = regression ? OS_LOSS_MSE : binary ? OS_LOSS_BINARY_CE : OS_LOSS_CROSS_ENTROPY;
+    if (binary && s->all.n_classes != 2)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [model] loss = binary_cross_entropy needs "
+                            "two classes; the data has %zu", os_config_where(cfg, "model", "loss"),
+                            s->all.n_classes);
+    if (regression && strcmp(cfg->loss, "auto"))
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [model] loss = %s is for classification; "
+                            "regression uses mse", os_config_where(cfg, "model", "loss"), cfg->loss);
     if (spec.n_conv && !spec.image[0]) {
         if (!s->all.height)
             return os_error_set(err, OS_ERR_CONFIG, "%s: [model] conv needs the image geometry: "
@@ -77,7 +85,8 @@ int os_study_prepare(os_study *s, const os_config *cfg, os_error *err)
         spec.image[1] = s->all.height;
         spec.image[2] = s->all.width;
     }
-    int built = os_model_build(&s->model, &spec, s->all.d, regression ? 1 : s->all.n_classes);
+    int built = os_model_build(&s->model, &spec, s->all.d,
+                               regression || binary ? 1 : s->all.n_classes);
     if (built == -2)
         return os_error_set(err, OS_ERR_CONFIG, "%s: [model] the convolution blocks do not fit "
                             "a %zux%zux%zu input of %zu features (a kernel or pool larger than "

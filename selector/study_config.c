@@ -294,6 +294,11 @@ static int p_image(parse_ctx *ctx, void *field, const char *v, double min, doubl
     return 1;
 }
 
+static int p_loss(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    return choose(ctx, v, "auto|cross_entropy|binary_cross_entropy", field, 24);
+}
+
 static int p_function(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     return choose(ctx, v, "none|" OS_TESTFN_NAMES, field, 16);
@@ -434,6 +439,9 @@ static const os_key keys[] = {
       "IDX files", p_image, F(model.image), 0, 0 },
     { "model", "init", "auto", "weight initialisation: auto (He for relu, Xavier otherwise), "
       "he or xavier", p_init, F(model.init), 0, 0 },
+    { "model", "loss", "auto", "classification loss: cross_entropy (softmax over the classes; "
+      "what auto picks) or binary_cross_entropy (one sigmoid output, two classes; with hidden "
+      "= none, logistic regression); regression always uses mse", p_loss, F(loss), 0, 0 },
     { "model", "function", "none", "a 2-D test function to minimise instead of a network on "
       "data: rosenbrock, beale, rastrigin or quadratic", p_function, F(function), 0, 0 },
     { "model", "start", "auto", "the function's starting point X, Y; auto takes its standard "

@@ -69,6 +69,7 @@ typedef struct os_config {
 
     /* [model] */
     os_model_spec model;
+    char     loss[24];      /* auto, cross_entropy or binary_cross_entropy  */
     char     function[16];  /* a test function instead of data, or "none"   */
     double   start[2];      /* its starting point                           */
     int      start_auto;    /* start = auto: the function's standard point  */

@@ -37,7 +37,7 @@ static void evaluate_at(const os_model *m, os_workspace *ws, const os_dataset *v
         hits += correct;
     }
     *loss = total / (double)val->n;
-    *acc = m->loss == OS_LOSS_CROSS_ENTROPY ? (double)hits / (double)val->n : NAN;
+    *acc = m->loss != OS_LOSS_MSE ? (double)hits / (double)val->n : NAN;
 }
 
 /* The same, at the optimizer's evaluation point when it has one (ABI 1.1's

@@ -65,6 +65,11 @@ lr = 0.01
 steps = 60
 batch_size = 16
 INI
+"$OPTSELECT" --format json --set model.hidden=none --set model.loss=binary_cross_entropy \
+    "$TMP/svm.ini" >"$TMP/logreg.json"
+is "$(jq -r '[.model.loss, .model.parameters, (.recommendation.test_acc > 0.9)] |
+    map(tostring) | join(" ")' "$TMP/logreg.json")" "binary_cross_entropy 4 true" \
+    "logistic regression: one sigmoid output (3 weights + bias) learns the two classes"
 "$OPTSELECT" --format json "$TMP/svm.ini" >"$TMP/svm.json"
 ok $? "a LIBSVM study with a LIBSVM test file runs"
 is "$(jq -r '[.data.features, .data.classes, .data.test_rows] | map(tostring) | join(" ")' \

@@ -102,12 +102,13 @@ static os_layer simple(os_layer_kind kind, size_t in, size_t out)
 
 static void check_loss(os_loss_kind kind)
 {
-    const size_t batch = 4, k = kind == OS_LOSS_MSE ? 1 : 3;
+    const size_t batch = 4, k = kind == OS_LOSS_CROSS_ENTROPY ? 3 : 1;
     float out[12], target[4], dout[12];
     for (size_t i = 0; i < batch * k; i++)
         out[i] = away_from_zero();
     for (size_t i = 0; i < batch; i++)
-        target[i] = kind == OS_LOSS_MSE ? away_from_zero() : (float)(i % k);
+        target[i] = kind == OS_LOSS_MSE ? away_from_zero()
+                  : kind == OS_LOSS_BINARY_CE ? (float)(i % 2) : (float)(i % k);
     os_loss(kind, out, target, batch, k, dout, NULL);
     double worst = 0;
     for (size_t i = 0; i < batch * k; i++) {
@@ -200,6 +201,7 @@ int main(void)
     check_layer(os_layer_maxpool2d(2, 4, 6, 2), "maxpool2d 2x4x6 window 2");
     check_loss(OS_LOSS_CROSS_ENTROPY);
     check_loss(OS_LOSS_MSE);
+    check_loss(OS_LOSS_BINARY_CE);
     check_model(OS_LAYER_TANH, OS_LOSS_CROSS_ENTROPY, 0);
     check_model(OS_LAYER_SIGMOID, OS_LOSS_MSE, 0);
     check_model(OS_LAYER_RELU, OS_LOSS_CROSS_ENTROPY, 0);
