@@ -38,12 +38,13 @@ size_t os_layer_param_count(os_layer_kind kind, size_t in, size_t out)
     return kind == OS_LAYER_DENSE ? out * in + out : 0;
 }
 
-os_layer os_layer_conv2d(size_t c, size_t h, size_t w, size_t c_out, size_t kernel, size_t pad)
+os_layer os_layer_conv2d(size_t c, size_t h, size_t w, size_t c_out, size_t kernel, size_t pad,
+                         size_t stride)
 {
     os_layer l = { .kind = OS_LAYER_CONV2D, .c_in = c, .h_in = h, .w_in = w, .c_out = c_out,
-                   .kernel = kernel, .pad = pad };
-    l.h_out = h + 2 * pad + 1 > kernel ? h + 2 * pad + 1 - kernel : 0;
-    l.w_out = w + 2 * pad + 1 > kernel ? w + 2 * pad + 1 - kernel : 0;
+                   .kernel = kernel, .pad = pad, .stride = stride ? stride : 1 };
+    l.h_out = h + 2 * pad >= kernel ? (h + 2 * pad - kernel) / l.stride + 1 : 0;
+    l.w_out = w + 2 * pad >= kernel ? (w + 2 * pad - kernel) / l.stride + 1 : 0;
     l.in = c * h * w;
     l.out = c_out * l.h_out * l.w_out;
     l.n_params = c_out * c * kernel * kernel + c_out;
@@ -76,9 +77,9 @@ static void im2col(const os_layer *l, const float *x, float *col)
             for (size_t kj = 0; kj < k; kj++) {
                 float *dst = col + ((c * k + ki) * k + kj) * hw;
                 for (size_t oi = 0; oi < l->h_out; oi++) {
-                    long ii = (long)(oi + ki) - (long)l->pad;
+                    long ii = (long)(oi * l->stride + ki) - (long)l->pad;
                     for (size_t oj = 0; oj < l->w_out; oj++) {
-                        long jj = (long)(oj + kj) - (long)l->pad;
+                        long jj = (long)(oj * l->stride + kj) - (long)l->pad;
                         int inside = ii >= 0 && ii < (long)l->h_in && jj >= 0 &&
                                      jj < (long)l->w_in;
                         dst[oi * l->w_out + oj] =
@@ -98,11 +99,11 @@ static void col2im(const os_layer *l, const float *col, float *dx)
             for (size_t kj = 0; kj < k; kj++) {
                 const float *src = col + ((c * k + ki) * k + kj) * hw;
                 for (size_t oi = 0; oi < l->h_out; oi++) {
-                    long ii = (long)(oi + ki) - (long)l->pad;
+                    long ii = (long)(oi * l->stride + ki) - (long)l->pad;
                     if (ii < 0 || ii >= (long)l->h_in)
                         continue;
                     for (size_t oj = 0; oj < l->w_out; oj++) {
-                        long jj = (long)(oj + kj) - (long)l->pad;
+                        long jj = (long)(oj * l->stride + kj) - (long)l->pad;
                         if (jj >= 0 && jj < (long)l->w_in)
                             dx[(c * l->h_in + (size_t)ii) * l->w_in + (size_t)jj] +=
                                 src[oi * l->w_out + oj];

@@ -20,7 +20,7 @@ typedef enum os_layer_kind {
     OS_LAYER_SIGMOID,
     OS_LAYER_LEAKY_RELU,  /* slope 0.01 below zero, torch's default          */
     OS_LAYER_GELU,        /* exact: x * Phi(x)                               */
-    OS_LAYER_CONV2D,      /* square kernel, stride 1, zero padding           */
+    OS_LAYER_CONV2D,      /* square kernel, stride, zero padding             */
     OS_LAYER_MAXPOOL2D    /* square window, stride = window                  */
 } os_layer_kind;
 
@@ -30,12 +30,13 @@ typedef struct os_layer {
     size_t param_offset;  /* first parameter in the arena                   */
     size_t n_params;      /* dense: out*in + out; conv: c_out*c_in*k*k + c_out */
     /* conv2d and maxpool2d only: input and output geometry */
-    size_t c_in, h_in, w_in, c_out, h_out, w_out, kernel, pad;
+    size_t c_in, h_in, w_in, c_out, h_out, w_out, kernel, pad, stride;
 } os_layer;
 
 /* A convolution or pooling layer over c × h × w inputs; fills the geometry,
  * in, out and n_params (param_offset is the caller's). */
-os_layer os_layer_conv2d(size_t c, size_t h, size_t w, size_t c_out, size_t kernel, size_t pad);
+os_layer os_layer_conv2d(size_t c, size_t h, size_t w, size_t c_out, size_t kernel, size_t pad,
+                         size_t stride);
 os_layer os_layer_maxpool2d(size_t c, size_t h, size_t w, size_t window);
 
 /* Scratch floats one row of this layer needs in forward and backward. */

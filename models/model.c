@@ -67,7 +67,8 @@ int os_model_build(os_model *m, const os_model_spec *spec, size_t in, size_t out
         }
         for (size_t i = 0; i < spec->n_conv; i++) {
             const os_conv_spec *cs = &spec->conv[i];
-            os_layer conv = os_layer_conv2d(c, h, w, cs->channels, cs->kernel, cs->pad);
+            os_layer conv = os_layer_conv2d(c, h, w, cs->channels, cs->kernel, cs->pad,
+                                            cs->stride);
             if (!conv.h_out || !conv.w_out || (spec->pool > 1 && (conv.h_out < spec->pool ||
                                                                    conv.w_out < spec->pool))) {
                 os_model_free(m);

@@ -27,9 +27,9 @@ typedef enum os_init_kind {
     OS_INIT_XAVIER   /* uniform, ±sqrt(6 / (fan_in + fan_out))    */
 } os_init_kind;
 
-/* One convolution block: conv (stride 1), activation, then max-pool. */
+/* One convolution block: conv, activation, then max-pool. */
 typedef struct os_conv_spec {
-    size_t channels, kernel, pad;
+    size_t channels, kernel, pad, stride; /* stride 0 means 1 */
 } os_conv_spec;
 
 /* What the config asks for. */

@@ -250,7 +250,7 @@ static int p_activation(parse_ctx *ctx, void *field, const char *v, double min, 
     return 1;
 }
 
-/* "none", or blocks CHANNELS:KERNEL[:PAD], e.g. "6:5:2, 16:5". */
+/* "none", or blocks CHANNELS:KERNEL[:PAD[:STRIDE]], e.g. "6:5:2, 16:5". */
 static int p_conv(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     os_model_spec *spec = field;
@@ -262,15 +262,18 @@ static int p_conv(parse_ctx *ctx, void *field, const char *v, double min, double
     }
     int n = split_list(v, items, OS_MAX_CONV);
     if (n < 0)
-        return bad_value(ctx, v, "expected 'none' or up to 8 blocks CHANNELS:KERNEL[:PAD]");
+        return bad_value(ctx, v, "expected 'none' or up to 8 blocks "
+                                 "CHANNELS:KERNEL[:PAD[:STRIDE]]");
     for (int i = 0; i < n; i++) {
-        unsigned long ch, k, pad = 0;
+        unsigned long ch, k, pad = 0, stride = 1;
         char tail;
-        int got = sscanf(items[i], "%lu:%lu:%lu%c", &ch, &k, &pad, &tail);
-        if ((got != 2 && got != 3) || ch < 1 || ch > 4096 || k < 1 || k > 31 || pad >= k)
-            return bad_value(ctx, v, "each block is CHANNELS:KERNEL or CHANNELS:KERNEL:PAD "
-                                     "(channels 1..4096, kernel 1..31, pad < kernel)");
-        spec->conv[i] = (os_conv_spec){ ch, k, pad };
+        int got = sscanf(items[i], "%lu:%lu:%lu:%lu%c", &ch, &k, &pad, &stride, &tail);
+        if (got < 2 || got > 4 || ch < 1 || ch > 4096 || k < 1 || k > 31 || pad >= k ||
+            stride < 1 || stride > k)
+            return bad_value(ctx, v, "each block is CHANNELS:KERNEL[:PAD[:STRIDE]] (channels "
+                                     "1..4096, kernel 1..31, pad < kernel, 1 <= stride <= "
+                                     "kernel)");
+        spec->conv[i] = (os_conv_spec){ ch, k, pad, stride };
     }
     spec->n_conv = (size_t)n;
     return 1;

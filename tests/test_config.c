@@ -76,10 +76,11 @@ int main(void)
     os_search_free(&s);
     os_config_free(&cfg);
 
-    char *conv[] = { "model.conv=6:5:2, 16:5", "model.image=1x28x28" };
+    char *conv[] = { "model.conv=6:5:2, 16:5:0:2", "model.image=1x28x28" };
     rc = os_config_load(&cfg, p, &reg, conv, 2, &err);
     ok(rc == 0 && cfg.model.n_conv == 2 && cfg.model.conv[0].channels == 6 &&
        cfg.model.conv[0].kernel == 5 && cfg.model.conv[0].pad == 2 && cfg.model.conv[1].pad == 0 &&
+       cfg.model.conv[0].stride == 1 && cfg.model.conv[1].stride == 2 &&
        cfg.model.image[0] == 1 && cfg.model.image[2] == 28, "conv blocks and image geometry parse");
     if (!rc)
         os_config_free(&cfg);
@@ -107,8 +108,8 @@ int main(void)
            ":6: [model] activation = 'softplus': expected one of relu,tanh,sigmoid,leaky_relu,"
            "gelu");
     expect("bad_conv.ini", HEAD "[model]\nconv = 6:5:5\n", NULL, 0,
-           ":6: [model] conv = '6:5:5': each block is CHANNELS:KERNEL or CHANNELS:KERNEL:PAD "
-           "(channels 1..4096, kernel 1..31, pad < kernel)");
+           ":6: [model] conv = '6:5:5': each block is CHANNELS:KERNEL[:PAD[:STRIDE]] (channels "
+           "1..4096, kernel 1..31, pad < kernel, 1 <= stride <= kernel)");
     expect("bad_image.ini", HEAD "[model]\nimage = 28x28\n", NULL, 0,
            ":6: [model] image = '28x28': expected auto or CHANNELSxHEIGHTxWIDTH, e.g. 1x28x28");
     expect("unknown_opt.ini", "[data]\npath = d.csv\n[search]\noptimizers = sgd, sophia\n",

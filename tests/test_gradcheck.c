@@ -134,7 +134,7 @@ static void check_model(os_layer_kind act, os_loss_kind loss, int conv)
         spec.n_hidden = 1;
         spec.hidden[0] = 4;
         spec.n_conv = 1;
-        spec.conv[0] = (os_conv_spec){ 2, 3, 1 };
+        spec.conv[0] = (os_conv_spec){ 2, 3, 1, 1 };
         spec.image[0] = 1, spec.image[1] = 6, spec.image[2] = 6;
     }
     os_model m;
@@ -196,8 +196,9 @@ int main(void)
     check_layer(simple(OS_LAYER_SIGMOID, 5, 5), "sigmoid");
     check_layer(simple(OS_LAYER_LEAKY_RELU, 5, 5), "leaky_relu");
     check_layer(simple(OS_LAYER_GELU, 5, 5), "gelu");
-    check_layer(os_layer_conv2d(2, 4, 5, 3, 3, 1), "conv2d 2x4x5 -> 3@3x3 pad 1");
-    check_layer(os_layer_conv2d(1, 5, 5, 2, 2, 0), "conv2d 1x5x5 -> 2@2x2 no pad");
+    check_layer(os_layer_conv2d(2, 4, 5, 3, 3, 1, 1), "conv2d 2x4x5 -> 3@3x3 pad 1");
+    check_layer(os_layer_conv2d(1, 5, 5, 2, 2, 0, 1), "conv2d 1x5x5 -> 2@2x2 no pad");
+    check_layer(os_layer_conv2d(2, 7, 6, 2, 3, 1, 2), "conv2d 2x7x6 -> 2@3x3 pad 1 stride 2");
     check_layer(os_layer_maxpool2d(2, 4, 6, 2), "maxpool2d 2x4x6 window 2");
     check_loss(OS_LOSS_CROSS_ENTROPY);
     check_loss(OS_LOSS_MSE);
