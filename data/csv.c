@@ -8,50 +8,11 @@
 #include <string.h>
 #include <zlib.h>
 #include "dataset.h"
+#include "lines.h"
 #include "util.h"
 
 #define MAX_ROWS   ((size_t)1 << 31)  /* row indices are uint32 */
 #define MAX_CLASS  65535
-
-typedef struct reader {
-    gzFile f;
-    char  *line;
-    size_t cap;
-    size_t lineno;
-} reader;
-
-/* Reads one whole line of any length (without its newline) into r->line.
- * Returns 1, 0 at end of file, or -1 on a read error. */
-static int read_line(reader *r)
-{
-    size_t len = 0;
-    for (;;) {
-        if (r->cap - len < 2) {
-            size_t cap = r->cap ? 2 * r->cap : 4096;
-            char *p = realloc(r->line, cap);
-            if (!p)
-                return -1;
-            r->line = p;
-            r->cap = cap;
-        }
-        if (!gzgets(r->f, r->line + len, (int)(r->cap - len))) {
-            int code;
-            gzerror(r->f, &code);
-            if (code != Z_OK && code != Z_BUF_ERROR)
-                return -1;
-            if (len == 0)
-                return 0;
-            break;
-        }
-        len += strlen(r->line + len);
-        if (len > 0 && r->line[len - 1] == '\n')
-            break;
-    }
-    r->lineno++;
-    while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
-        r->line[--len] = '\0';
-    return 1;
-}
 
 static int blank(const char *s)
 {
@@ -222,20 +183,18 @@ int os_csv_load(const char *path, const os_csv_options *opt, const os_dataset *l
                 os_dataset *out, os_error *err)
 {
     *out = (os_dataset){ 0 };
-    reader r = { 0 };
+    os_lines r;
     char **fields = NULL;
     int names_mode = -1; /* class labels as names: -1 undecided, 0 no, 1 yes */
     size_t n_cols = 0, label_col = 0, cap = 0, header_line = 0;
     int rc = 0, more;
     const char delim = opt->delimiter ? opt->delimiter : ',';
 
-    r.f = gzopen(path, "rb");
-    if (!r.f)
+    if (os_lines_open(&r, path))
         return os_error_set(err, OS_ERR_DATA, "%s: cannot open: %s", path,
                             errno ? strerror(errno) : "out of memory");
-    gzbuffer(r.f, 1 << 17);
 
-    while ((more = read_line(&r)) > 0) {
+    while ((more = os_lines_next(&r)) > 0) {
         if (blank(r.line))
             continue;
         size_t got;
@@ -367,8 +326,7 @@ fail:
     os_dataset_free(out);
 done:
     free(fields);
-    free(r.line);
-    gzclose(r.f);
+    os_lines_close(&r);
     return rc;
 }
 

@@ -18,48 +18,23 @@
 #include <string.h>
 #include <zlib.h>
 #include "dataset.h"
+#include "lines.h"
 #include "util.h"
 
 #define MAX_FEATURES 10000000
 #define MAX_CLASSES 65536
 
-typedef struct lreader {
-    gzFile f;
-    char  *line;
-    size_t cap, lineno;
-} lreader;
-
-static int next_line(lreader *r)
+/* The current line without its comment. */
+static void strip_comment(os_lines *r)
 {
-    size_t len = 0;
-    for (;;) {
-        if (r->cap - len < 2) {
-            size_t cap = r->cap ? 2 * r->cap : 4096;
-            char *p = realloc(r->line, cap);
-            if (!p)
-                return -1;
-            r->line = p;
-            r->cap = cap;
-        }
-        if (!gzgets(r->f, r->line + len, (int)(r->cap - len))) {
-            if (len == 0)
-                return 0;
-            break;
-        }
-        len += strlen(r->line + len);
-        if (len && r->line[len - 1] == '\n')
-            break;
-    }
-    r->lineno++;
     char *hash = strchr(r->line, '#');
     if (hash)
         *hash = '\0';
-    return 1;
 }
 
 /* Parses one record.  With x NULL only checks it and reports the largest
  * index; otherwise writes the features into x[0..d) (zeroed first). */
-static int parse_record(const char *path, lreader *r, double *label, float *x, size_t d,
+static int parse_record(const char *path, os_lines *r, double *label, float *x, size_t d,
                         size_t *max_index, int *blank, os_error *err)
 {
     char *s = r->line, *end;
@@ -122,18 +97,18 @@ int os_libsvm_load(const char *path, size_t features, int regression, const os_d
     if (like)
         features = like->d;
     memset(out, 0, sizeof *out);
-    lreader r = { 0 };
+    os_lines r;
     double *labels = NULL, *classes = NULL;
     size_t n = 0, cap = 0, max_index = 0, n_classes = 0;
     int rc = 0, more, blank;
 
-    r.f = gzopen(path, "rb");
-    if (!r.f)
+    if (os_lines_open(&r, path))
         return os_error_set(err, OS_ERR_DATA, "%s: cannot open: %s", path,
                             errno ? strerror(errno) : "out of memory");
     /* Pass 1: count, check, and collect labels. */
-    while ((more = next_line(&r)) > 0) {
+    while ((more = os_lines_next(&r)) > 0) {
         double label;
+        strip_comment(&r);
         if ((rc = parse_record(path, &r, &label, NULL, 0, &max_index, &blank, err)))
             goto done;
         if (blank)
@@ -147,8 +122,14 @@ int os_libsvm_load(const char *path, size_t features, int regression, const os_d
         }
         labels[n++] = label;
     }
-    if (more < 0)
-        goto nomem;
+    if (more < 0) {
+        int code;
+        const char *msg = gzerror(r.f, &code);
+        rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: read error: %s", path, r.lineno + 1,
+                          code == Z_ERRNO ? strerror(errno) : code == Z_OK ? "out of memory"
+                                                                           : msg);
+        goto done;
+    }
     if (n == 0) {
         rc = os_error_set(err, OS_ERR_DATA, "%s: no records", path);
         goto done;
@@ -202,10 +183,13 @@ int os_libsvm_load(const char *path, size_t features, int regression, const os_d
         goto nomem;
 
     /* Pass 2: fill. */
-    gzrewind(r.f);
-    r.lineno = 0;
-    for (size_t i = 0; (more = next_line(&r)) > 0;) {
+    if (os_lines_rewind(&r)) {
+        rc = os_error_set(err, OS_ERR_DATA, "%s: cannot read it a second time", path);
+        goto done;
+    }
+    for (size_t i = 0; (more = os_lines_next(&r)) > 0;) {
         double label;
+        strip_comment(&r);
         size_t unused = 0;
         if ((rc = parse_record(path, &r, &label, out->x + i * out->d, out->d, &unused, &blank,
                                err)))
@@ -233,7 +217,6 @@ done:
         os_dataset_free(out);
     free(labels);
     free(classes);
-    free(r.line);
-    gzclose(r.f);
+    os_lines_close(&r);
     return rc;
 }

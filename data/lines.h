@@ -1,0 +1,30 @@
+/*
+ * lines.h — reads text files line by line, plain or gzip-compressed (zlib
+ * reads both), with lines of any length, counting them for messages.
+ */
+#ifndef OS_LINES_H
+#define OS_LINES_H
+
+#include <stddef.h>
+#include <zlib.h>
+
+typedef struct os_lines {
+    gzFile f;
+    char  *line;    /* the current line, without its line ending          */
+    size_t cap;
+    size_t lineno;  /* 1-based number of the current line                */
+} os_lines;
+
+/* Opens path; 0, or -1 with errno set (0 when zlib ran out of memory). */
+int os_lines_open(os_lines *r, const char *path);
+
+/* The next line into r->line: 1, 0 at the end, -1 on a read error or out
+ * of memory. */
+int os_lines_next(os_lines *r);
+
+/* Back to the first line (for a second pass); 0 or -1. */
+int os_lines_rewind(os_lines *r);
+
+void os_lines_close(os_lines *r);
+
+#endif
