@@ -1,12 +1,12 @@
 /*
- * config.c — the INI reader.  One table of keys (section, name, default,
+ * study_config.c — the INI reader.  One table of keys (section, name, default,
  * help, parser) drives parsing, defaults, duplicate and typo detection, and
  * `--help-config`; optimizer sections are checked against plugin tables.
  *
  * inih does not tell a handler its line (the system library is built without
  * INI_HANDLER_LINENO), so the file is fed through a reader that counts lines
  * and also sees section headers, which inih would otherwise accept silently
- * when a section has no keys.
+ * when a section has no keys.  The value parsers live in config_values.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -15,379 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ini.h>
-#include "study_config.h"
+#include "config_internal.h"
 #include "testfn.h"
 #include "util.h"
-
-typedef struct parse_ctx parse_ctx;
-typedef int (*parse_fn)(parse_ctx *ctx, void *field, const char *value, double min,
-                        double max);
-
-typedef struct os_key {
-    const char *section, *name, *def, *help;
-    parse_fn    parse;
-    size_t      offset;     /* of the field in os_config                      */
-    double      min, max;   /* bounds for numbers                             */
-} os_key;
-
-struct parse_ctx {
-    os_config         *cfg;
-    const os_registry *reg;
-    os_error          *err;
-    int                failed;
-    const char        *file;
-    FILE              *stream;
-    size_t             line;
-    const char        *set_text;      /* the --set being applied, or NULL     */
-    const os_key      *key;           /* key being parsed, for messages       */
-    char               section[80];   /* current section while in the file    */
-    os_opt_config     *sections;      /* [optimizer.X] settings, by label     */
-    size_t             n_sections;
-    char               opt_labels[OS_MAX_OPTS][128]; /* search.optimizers      */
-    size_t             n_opt_labels;
-};
-
-/* ---- locations and errors ---------------------------------------------- */
-
-static void where_now(const parse_ctx *ctx, char *buf, size_t size)
-{
-    if (ctx->set_text)
-        snprintf(buf, size, "--set %s", ctx->set_text);
-    else
-        snprintf(buf, size, "%s:%zu", ctx->file, ctx->line);
-}
-
-/* Records the first error only: later ones are usually its consequences. */
-static int fail(parse_ctx *ctx, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(parse_ctx *ctx, int code, const char *fmt, ...)
-{
-    if (ctx->failed)
-        return 0;
-    char loc[200], msg[OS_ERROR_MSG_MAX - 220];
-    where_now(ctx, loc, sizeof loc);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    os_error_set(ctx->err, code, "%s: %s", loc, msg);
-    ctx->failed = 1;
-    return 0;
-}
-
-static int bad_value(parse_ctx *ctx, const char *value, const char *want)
-{
-    return fail(ctx, OS_ERR_CONFIG, "[%s] %s = '%s': %s", ctx->key->section, ctx->key->name,
-                value, want);
-}
-
-/* ---- value parsers ------------------------------------------------------ */
-
-static int p_u64(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    uint64_t x;
-    if (os_parse_u64(v, &x) || (double)x < min || (double)x > max) {
-        char want[96];
-        snprintf(want, sizeof want, "expected an integer from %.0f to %.0f", min, max);
-        return bad_value(ctx, v, want);
-    }
-    *(uint64_t *)field = x;
-    return 1;
-}
-
-static int p_f64(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    double x;
-    if (os_parse_double(v, &x) || x < min || x > max) {
-        char want[96];
-        snprintf(want, sizeof want, "expected a number from %g to %g", min, max);
-        return bad_value(ctx, v, want);
-    }
-    *(double *)field = x;
-    return 1;
-}
-
-static int p_bool(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    if (os_parse_bool(v, field))
-        return bad_value(ctx, v, "expected true or false");
-    return 1;
-}
-
-static int p_path(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    char buf[4096];
-    os_trim_copy(buf, sizeof buf, v, strlen(v));
-    if (!buf[0])
-        return bad_value(ctx, v, "expected a file name");
-    char *p = os_path_join(ctx->cfg->dir, buf);
-    if (!p)
-        return fail(ctx, OS_ERR_NOMEM, "out of memory");
-    free(*(char **)field);
-    *(char **)field = p;
-    return 1;
-}
-
-/* A word from a '|'-separated list of choices, stored as text (max bytes). */
-static int choose(parse_ctx *ctx, const char *v, const char *choices, char *out, size_t size)
-{
-    char word[64];
-    os_trim_copy(word, sizeof word, v, strlen(v));
-    size_t n = strlen(word);
-    for (const char *c = choices; *c;) {
-        const char *bar = strchr(c, '|');
-        size_t len = bar ? (size_t)(bar - c) : strlen(c);
-        if (n && len == n && n < size && !strncmp(c, word, n)) {
-            memcpy(out, word, n + 1);
-            return 1;
-        }
-        c += len + (bar != NULL);
-    }
-    char want[400];
-    snprintf(want, sizeof want, "expected one of %s", choices);
-    for (char *p = want; *p; p++)
-        if (*p == '|')
-            *p = ',';
-    return bad_value(ctx, v, want);
-}
-
-static int p_format(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    return choose(ctx, v, "csv|idx|libsvm|synthetic", field, 16);
-}
-
-static int p_generator(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    return choose(ctx, v, "spirals|moons|blobs|linear", field, 16);
-}
-
-static int p_task(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    return choose(ctx, v, "classification|regression", field, 16);
-}
-
-static int p_label(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    char buf[128];
-    os_trim_copy(buf, sizeof buf, v, strlen(v));
-    if (!buf[0])
-        return bad_value(ctx, v, "expected a column index or name");
-    memcpy(field, buf, sizeof buf);
-    return 1;
-}
-
-static int p_delimiter(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    static const struct { const char *name; char c; } named[] = {
-        { "comma", ',' }, { "semicolon", ';' }, { "tab", '\t' }, { "space", ' ' },
-        { "pipe", '|' },
-    };
-    char buf[16];
-    os_trim_copy(buf, sizeof buf, v, strlen(v));
-    for (size_t i = 0; i < sizeof named / sizeof *named; i++)
-        if (!strcmp(buf, named[i].name)) {
-            *(char *)field = named[i].c;
-            return 1;
-        }
-    if (strlen(buf) == 1 && !isalnum((unsigned char)buf[0]) && buf[0] != '.' &&
-        buf[0] != '-' && buf[0] != '+') {
-        *(char *)field = buf[0];
-        return 1;
-    }
-    return bad_value(ctx, v, "expected one punctuation character, or comma, semicolon, "
-                             "tab, space, pipe");
-}
-
-/* Splits a comma-separated list into trimmed items; returns the count or -1
- * when an item is empty or there are more than max. */
-static int split_list(const char *v, char items[][128], size_t max)
-{
-    size_t n = 0;
-    const char *p = v;
-    for (;;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (n == max)
-            return -1;
-        os_trim_copy(items[n], 128, p, len);
-        if (!items[n][0])
-            return -1;
-        n++;
-        if (!comma)
-            return (int)n;
-        p = comma + 1;
-    }
-}
-
-static int p_hidden(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    os_model_spec *mlp = field;
-    char items[OS_MAX_HIDDEN][128], buf[16];
-    os_trim_copy(buf, sizeof buf, v, strlen(v));
-    if (!strcmp(buf, "none")) {
-        mlp->n_hidden = 0;
-        return 1;
-    }
-    int n = split_list(v, items, OS_MAX_HIDDEN);
-    if (n < 0)
-        return bad_value(ctx, v, "expected 'none' or up to 16 comma-separated layer widths");
-    for (int i = 0; i < n; i++) {
-        uint64_t w;
-        if (os_parse_u64(items[i], &w) || w < 1 || w > 65536)
-            return bad_value(ctx, v, "each layer width must be an integer from 1 to 65536");
-        mlp->hidden[i] = (size_t)w;
-    }
-    mlp->n_hidden = (size_t)n;
-    return 1;
-}
-
-static int p_activation(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    char word[16];
-    if (!choose(ctx, v, "relu|tanh|sigmoid|leaky_relu|gelu", word, sizeof word))
-        return 0;
-    *(os_layer_kind *)field = (os_layer_kind)os_layer_kind_from_name(word);
-    return 1;
-}
-
-/* "none", or blocks CHANNELS:KERNEL[:PAD[:STRIDE]], e.g. "6:5:2, 16:5". */
-static int p_conv(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    os_model_spec *spec = field;
-    char items[OS_MAX_CONV][128], buf[16];
-    os_trim_copy(buf, sizeof buf, v, strlen(v));
-    if (!strcmp(buf, "none")) {
-        spec->n_conv = 0;
-        return 1;
-    }
-    int n = split_list(v, items, OS_MAX_CONV);
-    if (n < 0)
-        return bad_value(ctx, v, "expected 'none' or up to 8 blocks "
-                                 "CHANNELS:KERNEL[:PAD[:STRIDE]]");
-    for (int i = 0; i < n; i++) {
-        unsigned long ch, k, pad = 0, stride = 1;
-        char tail;
-        int got = sscanf(items[i], "%lu:%lu:%lu:%lu%c", &ch, &k, &pad, &stride, &tail);
-        if (got < 2 || got > 4 || ch < 1 || ch > 4096 || k < 1 || k > 31 || pad >= k ||
-            stride < 1 || stride > k)
-            return bad_value(ctx, v, "each block is CHANNELS:KERNEL[:PAD[:STRIDE]] (channels "
-                                     "1..4096, kernel 1..31, pad < kernel, 1 <= stride <= "
-                                     "kernel)");
-        spec->conv[i] = (os_conv_spec){ ch, k, pad, stride };
-    }
-    spec->n_conv = (size_t)n;
-    return 1;
-}
-
-/* "auto" (from the data) or CxHxW. */
-static int p_image(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    size_t *image = field;
-    char buf[64], tail;
-    unsigned long c, h, w;
-    os_trim_copy(buf, sizeof buf, v, strlen(v));
-    if (!strcmp(buf, "auto")) {
-        image[0] = image[1] = image[2] = 0;
-        return 1;
-    }
-    if (sscanf(buf, "%lux%lux%lu%c", &c, &h, &w, &tail) != 3 || !c || !h || !w ||
-        c > 4096 || h > 65536 || w > 65536)
-        return bad_value(ctx, v, "expected auto or CHANNELSxHEIGHTxWIDTH, e.g. 1x28x28");
-    image[0] = c, image[1] = h, image[2] = w;
-    return 1;
-}
-
-static int p_loss(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    return choose(ctx, v, "auto|cross_entropy|binary_cross_entropy", field, 24);
-}
-
-static int p_function(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    return choose(ctx, v, "none|" OS_TESTFN_NAMES, field, 16);
-}
-
-/* "auto" or "X, Y". */
-static int p_start(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    os_config *cfg = ctx->cfg;
-    char items[2][128], buf[16];
-    os_trim_copy(buf, sizeof buf, v, strlen(v));
-    if (!strcmp(buf, "auto")) {
-        cfg->start_auto = 1;
-        return 1;
-    }
-    if (split_list(v, items, 2) != 2 || os_parse_double(items[0], &cfg->start[0]) ||
-        os_parse_double(items[1], &cfg->start[1]) || fabs(cfg->start[0]) > 1e6 ||
-        fabs(cfg->start[1]) > 1e6)
-        return bad_value(ctx, v, "expected auto or two coordinates X, Y");
-    cfg->start_auto = 0;
-    return 1;
-}
-
-static int p_init(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    char word[16];
-    if (!choose(ctx, v, "auto|he|xavier", word, sizeof word))
-        return 0;
-    *(os_init_kind *)field = !strcmp(word, "he") ? OS_INIT_HE
-                           : !strcmp(word, "xavier") ? OS_INIT_XAVIER : OS_INIT_AUTO;
-    return 1;
-}
-
-static int p_optimizers(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    char items[OS_MAX_OPTS][128];
-    int n = split_list(v, items, OS_MAX_OPTS);
-    if (n < 0)
-        return bad_value(ctx, v, "expected up to 32 comma-separated optimizer labels");
-    /* Labels are looked up once every --set has applied (resolve_optimizers),
-     * so that overriding the list with loaded optimizers works. */
-    for (int i = 0; i < n; i++) {
-        for (int j = 0; j < i; j++)
-            if (!strcmp(items[i], items[j]))
-                return fail(ctx, OS_ERR_CONFIG, "[search] optimizers: '%s' is listed twice",
-                            items[i]);
-        memcpy(ctx->opt_labels[i], items[i], sizeof ctx->opt_labels[i]);
-    }
-    ctx->n_opt_labels = (size_t)n;
-    return 1;
-}
-
-static int p_lr_list(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    os_lr_spec *lr = field;
-    char items[OS_MAX_LIST][128];
-    int n = split_list(v, items, OS_MAX_LIST);
-    if (n < 0)
-        return bad_value(ctx, v, "expected up to 32 comma-separated learning rates");
-    for (int i = 0; i < n; i++)
-        if (os_parse_double(items[i], &lr->lr[i]) || !(lr->lr[i] > 0) || lr->lr[i] > 1e6)
-            return bad_value(ctx, v, "each learning rate must be a number in (0, 1e6]");
-    lr->n_lr = (size_t)n;
-    return 1;
-}
-
-static int p_lr_range(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    os_lr_spec *lr = field;
-    char items[2][128];
-    double lo, hi;
-    if (split_list(v, items, 2) != 2 || os_parse_double(items[0], &lo) ||
-        os_parse_double(items[1], &hi) || !(lo > 0) || !(lo <= hi) || hi > 1e6)
-        return bad_value(ctx, v, "expected two factors LOW, HIGH with 0 < LOW <= HIGH "
-                                 "(multiples of the optimizer's default lr)");
-    lr->range[0] = lo;
-    lr->range[1] = hi;
-    lr->n_lr = 0; /* a range replaces an earlier list */
-    return 1;
-}
-
-static int p_lr_points(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    os_lr_spec *lr = field;
-    return p_u64(ctx, &lr->points, v, 1, OS_MAX_LIST);
-}
 
 /* ---- the key table ------------------------------------------------------ */
 
@@ -556,18 +186,18 @@ static os_opt_config *opt_section(parse_ctx *ctx, const char *label)
             return &ctx->sections[i];
     const os_registry_entry *e = os_registry_find(ctx->reg, label);
     if (!e) {
-        fail(ctx, OS_ERR_CONFIG, "section [optimizer.%s]: no loaded optimizer is called "
+        os_cfg_fail(ctx, OS_ERR_CONFIG, "section [optimizer.%s]: no loaded optimizer is called "
              "'%s' (see optselect --list-plugins)", label, label);
         return NULL;
     }
     if (ctx->n_sections == OS_MAX_OPTS) {
-        fail(ctx, OS_ERR_CONFIG, "more than %d [optimizer.*] sections", OS_MAX_OPTS);
+        os_cfg_fail(ctx, OS_ERR_CONFIG, "more than %d [optimizer.*] sections", OS_MAX_OPTS);
         return NULL;
     }
     os_opt_config *o = &ctx->sections[ctx->n_sections++];
     memset(o, 0, sizeof *o);
     o->entry = e;
-    where_now(ctx, o->where, sizeof o->where);
+    os_cfg_where_now(ctx, o->where, sizeof o->where);
     return o;
 }
 
@@ -576,14 +206,14 @@ static int check_section(parse_ctx *ctx, const char *section)
     if (is_base_section(section))
         return 1;
     if (!section[0])
-        return fail(ctx, OS_ERR_CONFIG, "key outside any section; put it under [data], "
+        return os_cfg_fail(ctx, OS_ERR_CONFIG, "key outside any section; put it under [data], "
                     "[model], [search] or [optimizer.LABEL]");
     if (!strncmp(section, "optimizer.", 10))
         return opt_section(ctx, section + 10) != NULL;
     static const char *const names[] = { "data", "model", "search" };
     char hint[96];
     suggest(hint, sizeof hint, section, names, 3);
-    return fail(ctx, OS_ERR_CONFIG, "unknown section [%s]%s; sections are [data], [model], "
+    return os_cfg_fail(ctx, OS_ERR_CONFIG, "unknown section [%s]%s; sections are [data], [model], "
                 "[search] and [optimizer.LABEL]", section, hint);
 }
 
@@ -595,7 +225,7 @@ static int set_opt_key(parse_ctx *ctx, os_opt_config *o, const char *name, const
     for (size_t i = 0; i < sizeof opt_keys / sizeof *opt_keys; i++)
         if (!strcmp(name, opt_keys[i].name)) {
             if (o->lr_set & (1 << i) && !ctx->set_text)
-                return fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s is set twice",
+                return os_cfg_fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s is set twice",
                             opt->label, name);
             if (ctx->set_text && i < 2)
                 o->lr_set &= ~(1 << (1 - i)); /* --set lr replaces lr_range, and back */
@@ -613,31 +243,31 @@ static int set_opt_key(parse_ctx *ctx, os_opt_config *o, const char *name, const
             names[n++] = opt_keys[i].name;
         char hint[96];
         suggest(hint, sizeof hint, name, names, n);
-        return fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] unknown key '%s'%s", opt->label,
+        return os_cfg_fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] unknown key '%s'%s", opt->label,
                     name, hint);
     }
     const os_hparam *hp = &opt->hparams[h];
     if (o->hp_n[h] && !ctx->set_text)
-        return fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s is set twice", opt->label, name);
+        return os_cfg_fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s is set twice", opt->label, name);
     char items[OS_MAX_LIST][128];
-    int n = split_list(value, items, OS_MAX_LIST);
+    int n = os_cfg_split_list(value, items, OS_MAX_LIST);
     if (n < 0)
-        return fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s = '%s': expected a value or up to "
+        return os_cfg_fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s = '%s': expected a value or up to "
                     "%d comma-separated values", opt->label, name, value, OS_MAX_LIST);
     if (n > 1 && !(hp->flags & OS_HP_TUNABLE))
-        return fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s is not tunable: give one value",
+        return os_cfg_fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s is not tunable: give one value",
                     opt->label, name);
     for (int i = 0; i < n; i++) {
         double x;
         int b;
         if (hp->flags & OS_HP_BOOL) {
             if (os_parse_bool(items[i], &b))
-                return fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s = '%s': expected true or "
+                return os_cfg_fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s = '%s': expected true or "
                             "false", opt->label, name, items[i]);
             x = b;
         } else if (os_parse_double(items[i], &x) || x < hp->min || x > hp->max ||
                    ((hp->flags & OS_HP_INT) && x != floor(x))) {
-            return fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s = '%s': expected %s from %g "
+            return os_cfg_fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s = '%s': expected %s from %g "
                         "to %g", opt->label, name, items[i],
                         hp->flags & OS_HP_INT ? "an integer" : "a number", hp->min, hp->max);
         }
@@ -668,18 +298,18 @@ static int handler(void *user, const char *section, const char *name, const char
             continue;
         char *where = ctx->cfg->where[i];
         if (where[0] && !ctx->set_text)
-            return fail(ctx, OS_ERR_CONFIG, "[%s] %s is already set at %s", section, name,
+            return os_cfg_fail(ctx, OS_ERR_CONFIG, "[%s] %s is already set at %s", section, name,
                         where);
         ctx->key = &keys[i];
         if (!keys[i].parse(ctx, (char *)ctx->cfg + keys[i].offset, value, keys[i].min,
                            keys[i].max))
             return 0;
-        where_now(ctx, where, sizeof ctx->cfg->where[i]);
+        os_cfg_where_now(ctx, where, sizeof ctx->cfg->where[i]);
         return 1;
     }
     char hint[96];
     suggest(hint, sizeof hint, name, names, n);
-    return fail(ctx, OS_ERR_CONFIG, "[%s] unknown key '%s'%s", section, name, hint);
+    return os_cfg_fail(ctx, OS_ERR_CONFIG, "[%s] unknown key '%s'%s", section, name, hint);
 }
 
 /* fgets for inih that counts lines, refuses lines inih would split, and
@@ -692,7 +322,7 @@ static char *reader(char *str, int num, void *user)
     ctx->line++;
     size_t len = strlen(str);
     if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(ctx->stream)) {
-        fail(ctx, OS_ERR_CONFIG, "line longer than %d characters", num - 2);
+        os_cfg_fail(ctx, OS_ERR_CONFIG, "line longer than %d characters", num - 2);
         return NULL;
     }
     const char *p = str;
@@ -701,7 +331,7 @@ static char *reader(char *str, int num, void *user)
     if (*p == '[') {
         const char *end = strchr(p, ']');
         if (!end) {
-            fail(ctx, OS_ERR_CONFIG, "section header without ']'");
+            os_cfg_fail(ctx, OS_ERR_CONFIG, "section header without ']'");
             return NULL;
         }
         os_trim_copy(ctx->section, sizeof ctx->section, p + 1, (size_t)(end - p - 1));
@@ -737,7 +367,7 @@ static int set_override(parse_ctx *ctx, const char *text)
     for (const char *p = dot; p && p < eq; p = memchr(p + 1, '.', (size_t)(eq - p - 1)))
         dot = p;
     if (!eq || !dot || dot == text || dot + 1 == eq)
-        return fail(ctx, OS_ERR_USAGE, "expected SECTION.KEY=VALUE");
+        return os_cfg_fail(ctx, OS_ERR_USAGE, "expected SECTION.KEY=VALUE");
     char section[80], name[80];
     os_trim_copy(section, sizeof section, text, (size_t)(dot - text));
     os_trim_copy(name, sizeof name, dot + 1, (size_t)(eq - dot - 1));
@@ -866,12 +496,12 @@ int os_config_load(os_config *cfg, const char *path, const os_registry *reg,
     }
     int line = ini_parse_stream(reader, &ctx, handler, &ctx);
     if (!ctx.failed && ferror(ctx.stream))
-        fail(&ctx, OS_ERR_IO, "read error");
+        os_cfg_fail(&ctx, OS_ERR_IO, "read error");
     fclose(ctx.stream);
     if (!ctx.failed && line != 0) {
         /* inih's own syntax errors: no '=' or ':' on a line, a bad section */
         ctx.line = (size_t)line;
-        fail(&ctx, OS_ERR_CONFIG, "syntax error: expected [section], key = value, or a "
+        os_cfg_fail(&ctx, OS_ERR_CONFIG, "syntax error: expected [section], key = value, or a "
              "comment");
     }
     for (size_t i = 0; i < n_sets && !ctx.failed; i++)

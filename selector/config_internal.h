@@ -1,0 +1,65 @@
+/*
+ * config_internal.h — what the config reader (study_config.c) and its value
+ * parsers (config_values.c) share: the parse context, the key type and the
+ * message helpers.  Not for other modules.
+ */
+#ifndef OS_CONFIG_INTERNAL_H
+#define OS_CONFIG_INTERNAL_H
+
+#include "study_config.h"
+
+typedef struct parse_ctx parse_ctx;
+typedef int (*parse_fn)(parse_ctx *ctx, void *field, const char *value, double min,
+                        double max);
+
+typedef struct os_key {
+    const char *section, *name, *def, *help;
+    parse_fn    parse;
+    size_t      offset;     /* of the field in os_config                      */
+    double      min, max;   /* bounds for numbers                             */
+} os_key;
+
+struct parse_ctx {
+    os_config         *cfg;
+    const os_registry *reg;
+    os_error          *err;
+    int                failed;
+    const char        *file;
+    FILE              *stream;
+    size_t             line;
+    const char        *set_text;      /* the --set being applied, or NULL     */
+    const os_key      *key;           /* key being parsed, for messages       */
+    char               section[80];   /* current section while in the file    */
+    os_opt_config     *sections;      /* [optimizer.X] settings, by label     */
+    size_t             n_sections;
+    char               opt_labels[OS_MAX_OPTS][128]; /* search.optimizers      */
+    size_t             n_opt_labels;
+};
+
+/* "FILE:LINE" or "--set ...": where the current value comes from. */
+void os_cfg_where_now(const parse_ctx *ctx, char *buf, size_t size);
+
+/* Records the first error only (later ones are usually its consequences)
+ * and returns 0, the handler's failure value. */
+int os_cfg_fail(parse_ctx *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* "[section] key = 'value': want", for the key being parsed. */
+int os_cfg_bad_value(parse_ctx *ctx, const char *value, const char *want);
+
+/* Splits a comma-separated list into trimmed items of up to 127 characters;
+ * the count, or -1 when an item is empty or there are more than max. */
+int os_cfg_split_list(const char *v, char items[][128], size_t max);
+
+/* The value parsers the key table names (config_values.c). */
+#define OS_CFG_PARSERS(XX) \
+    XX(p_u64) XX(p_f64) XX(p_bool) XX(p_path) XX(p_format) XX(p_generator) XX(p_task) \
+    XX(p_label) XX(p_delimiter) XX(p_hidden) XX(p_activation) XX(p_conv) XX(p_image) \
+    XX(p_loss) XX(p_function) XX(p_start) XX(p_init) XX(p_optimizers) XX(p_lr_list) \
+    XX(p_lr_range) XX(p_lr_points)
+#define OS_CFG_DECLARE(name) \
+    int name(parse_ctx *ctx, void *field, const char *v, double min, double max);
+OS_CFG_PARSERS(OS_CFG_DECLARE)
+#undef OS_CFG_DECLARE
+
+#endif
