@@ -109,7 +109,8 @@ static int write_report_file(const char *path, const os_study *s, os_format fmt,
     FILE *f = fopen(tmp, "w");
     int rc = 0;
     if (!f) {
-        rc = os_error_set(err, OS_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
+        /* named by the user's path: the temporary name means nothing to them */
+        rc = os_error_set(err, OS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
     } else {
         int bad = os_report_write(f, s, fmt);
         bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;

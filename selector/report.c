@@ -293,8 +293,10 @@ static void write_text(FILE *out, const os_study *s)
             snprintf(acc, sizeof acc, "%.1f%%", 100.0 * g->val_acc);
         if (isfinite(g->score))
             snprintf(score, sizeof score, s->fn ? "%.5g" : "%.5f", g->score);
-        if (seeds)
+        if (seeds && g->status == OS_TRIAL_OK)
             snprintf(std, sizeof std, " ± %-7.5f", g->score_std);
+        else if (seeds)
+            snprintf(std, sizeof std, "%10s", ""); /* no spread without a score */
         fprintf(out, "%4zu  %-*s %-10.4g %-12s%s %8s  %-9s %s\n", k + 1, width,
                 c->opt->entry->opt->label, c->lr, score, std, acc,
                 os_trial_status_name(g->status), hp[0] ? hp : "defaults");

@@ -101,6 +101,11 @@ OPTSELECT_PLUGIN_PATH="$TMP/plugdir" run "$OPTSELECT" --list-plugins
 one_line 5 "a bad plugin on OPTSELECT_PLUGIN_PATH" \
     "optselect: $TMP/plugdir/abi_major.so: built for plugin ABI 2.3, but this optselect supports ABI 1.x (it is 1.1)"
 
+run "$OPTSELECT" --output "$TMP/no/such/dir/r.json" --set search.steps=5 \
+    "$top_srcdir/configs/quickstart.ini"
+one_line 6 "an unwritable --output" \
+    "optselect: $TMP/no/such/dir/r.json: cannot write: No such file or directory"
+
 run "$OPTSELECT" --set search.steps=0 "$top_srcdir/configs/quickstart.ini"
 one_line 3 "bad --set" \
     "optselect: --set search.steps=0: [search] steps = '0': expected an integer from 1 to 1000000000"
