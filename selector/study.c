@@ -175,6 +175,8 @@ int os_study_run(os_study *s, int threads, os_error *err)
     os_blas_set_threads(1);
 #ifdef _OPENMP
     s->threads = threads > 0 ? threads : omp_get_max_threads();
+    if ((size_t)s->threads > n) /* more threads than trials would only idle */
+        s->threads = n ? (int)n : 1;
 #else
     s->threads = 1;
 #endif
