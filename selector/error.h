@@ -18,9 +18,7 @@
     XX(DATA,    -103, 4, "bad data file")                            \
     XX(PLUGIN,  -104, 5, "bad or missing plugin")                    \
     XX(IO,      -105, 6, "input/output failure")                     \
-    XX(NOMEM,   -106, 7, "out of memory")                            \
-    XX(TRIAL,   -107, 8, "a trial failed inside an optimizer")       \
-    XX(INTERNAL,-108, 9, "internal error")
+    XX(NOMEM,   -106, 7, "out of memory")
 
 enum {
 #define OS_ERR_XX(name, code, status, text) OS_ERR_##name = (code),

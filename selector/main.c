@@ -51,12 +51,11 @@ static void usage(FILE *out)
 "plugins/.libs beside the executable (a build tree), then %s.\n"
 "\n"
 "exit status:\n"
-"  0  a recommendation was made         5  bad or missing plugin\n"
-"  1  every trial diverged or failed,   6  input/output failure\n"
-"     or a --check-plugin check failed\n"
+"  0  a recommendation was made         4  bad data file\n"
+"  1  every trial diverged or failed,   5  bad or missing plugin\n"
+"     or a --check-plugin check failed  6  input/output failure\n"
 "  2  bad command line                  7  out of memory\n"
-"  3  bad configuration                 9  internal error\n"
-"  4  bad data file\n", PKGLIBDIR);
+"  3  bad configuration\n", PKGLIBDIR);
 }
 
 /* State floats per parameter at the default hyperparameters, measured on a
