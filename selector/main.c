@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,26 @@
 
 /* The run worked but found nothing good: no finite trial, a failed check. */
 #define EXIT_UNSUCCESSFUL 1
+
+/* The signal that asked the study to stop, or 0.  Trials poll it between
+ * steps; a second signal of the same kind takes its default action. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
 
 static void usage(FILE *out)
 {
@@ -55,7 +76,10 @@ static void usage(FILE *out)
 "  1  every trial diverged or failed,   5  bad or missing plugin\n"
 "     or a --check-plugin check failed  6  input/output failure\n"
 "  2  bad command line                  7  out of memory\n"
-"  3  bad configuration\n", PKGLIBDIR);
+"  3  bad configuration\n"
+"  130, 143  interrupted by SIGINT or SIGTERM: running trials stop at their next\n"
+"     step, and the report of the finished ones is written before exiting\n",
+            PKGLIBDIR);
 }
 
 /* State floats per parameter at the default hyperparameters, measured on a
@@ -237,7 +261,7 @@ static int run(const cli *c, os_registry *reg, int *no_recommendation, os_error 
     }
     rc = os_study_prepare(&study, cfg, err);
     if (!rc)
-        rc = os_study_run(&study, c->threads, err);
+        rc = os_study_run(&study, c->threads, &stop_signal, err);
     if (!rc) {
         *no_recommendation = study.ranking[0].status != OS_TRIAL_OK;
         if (c->output)
@@ -283,6 +307,7 @@ int main(int argc, char **argv)
     else if (!rc && c.action == ACT_CHECK)
         unsuccessful = os_conformance_run(c.check_plugin, stdout) > 0;
     else if (!rc) {
+        catch_stop_signals();
         for (size_t i = 0; i < c.n_plugins && !rc; i++)
             rc = os_registry_load_file(&reg, c.plugins[i], &err);
         if (!rc)
@@ -299,5 +324,7 @@ int main(int argc, char **argv)
     free(c.plugins);
     if (rc)
         return os_error_exit_status(rc);
+    if (stop_signal) /* the partial report is written; say why it is partial */
+        return 128 + stop_signal;
     return unsuccessful ? EXIT_UNSUCCESSFUL : 0;
 }

@@ -107,6 +107,7 @@ static void write_json(FILE *out, const os_study *s)
                 s->model.layers[i].out);
     fprintf(out, "], \"parameters\": %zu, \"loss\": \"%s\"},\n", s->model.layout.n,
             os_loss_name(s->model.loss));
+    fprintf(out, "  \"interrupted_trials\": %zu,\n", s->n_interrupted);
     fprintf(out, "  \"budget\": {\"steps\": %llu, \"batch_size\": %llu, \"eval_every\": %llu, "
             "\"seeds\": %llu},\n", (unsigned long long)cfg->steps,
             (unsigned long long)cfg->batch_size, (unsigned long long)cfg->eval_every,
@@ -275,6 +276,9 @@ static void write_text(FILE *out, const os_study *s)
             s->threads == 1 ? "" : "s");
     if (os_blas_advice())
         fprintf(out, "note:   %s\n", os_blas_advice());
+    if (s->n_interrupted)
+        fprintf(out, "INTERRUPTED: %zu of %zu trials were cut short or never started; the "
+                "ranking covers the finished ones\n", s->n_interrupted, s->search.n);
     fputc('\n', out);
 
     int seeds = cfg->seeds > 1, width = (int)strlen("optimizer");
@@ -304,6 +308,10 @@ static void write_text(FILE *out, const os_study *s)
 
     const os_group *best = &s->ranking[0];
     const os_candidate *bc = &s->search.cands[best->first];
+    if (best->status == OS_TRIAL_INTERRUPTED) {
+        fprintf(out, "\nno recommendation: no trial finished before the interruption\n");
+        return;
+    }
     if (best->status != OS_TRIAL_OK) {
         fprintf(out, "\nno recommendation: every trial diverged or failed; try smaller "
                 "learning rates (first failure: %s)\n", s->results[best->first].message);

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #ifdef _OPENMP
@@ -100,7 +101,8 @@ int os_study_prepare(os_study *s, const os_config *cfg, os_error *err)
 
 static int status_order(os_trial_status st)
 {
-    return st == OS_TRIAL_OK ? 0 : st == OS_TRIAL_DIVERGED ? 1 : 2;
+    return st == OS_TRIAL_OK ? 0 : st == OS_TRIAL_DIVERGED ? 1
+         : st == OS_TRIAL_INTERRUPTED ? 2 : 3;
 }
 
 /* Best first: finished before diverged before failed, then lower score, then
@@ -154,7 +156,7 @@ static void rank(os_study *s)
     qsort(s->ranking, s->n_groups, sizeof *s->ranking, cmp_group);
 }
 
-int os_study_run(os_study *s, int threads, os_error *err)
+int os_study_run(os_study *s, int threads, const volatile sig_atomic_t *stop, os_error *err)
 {
     const os_config *cfg = s->cfg;
     const size_t n = s->search.n;
@@ -169,7 +171,7 @@ int os_study_run(os_study *s, int threads, os_error *err)
     os_trial_env env = { &s->model, &s->data, s->test.n ? &s->test : NULL, s->fn,
                          &s->fn_layout, { cfg->start[0], cfg->start[1] }, cfg->steps,
                          cfg->batch_size, cfg->eval_every, cfg->seed, cfg->smoothing,
-                         cfg->diverge_factor };
+                         cfg->diverge_factor, stop };
 
     /* One trial per thread, each with a single-threaded BLAS. */
     os_blas_set_threads(1);
@@ -190,8 +192,17 @@ int os_study_run(os_study *s, int threads, os_error *err)
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(s->threads)
 #endif
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        if (stop && *stop) { /* not started: recorded, not run */
+            s->results[i] = (os_trial_result){ .status = OS_TRIAL_INTERRUPTED,
+                                               .score = INFINITY, .test_loss = NAN,
+                                               .test_acc = NAN };
+            snprintf(s->results[i].message, sizeof s->results[i].message,
+                     "not started: the study was interrupted");
+            continue;
+        }
         codes[i] = os_trial_run(&env, &s->search.cands[i], &s->results[i], &errs[i]);
+    }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     s->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
 
@@ -203,6 +214,8 @@ int os_study_run(os_study *s, int threads, os_error *err)
         }
     free(codes);
     free(errs);
+    for (size_t i = 0; i < n; i++)
+        s->n_interrupted += s->results[i].status == OS_TRIAL_INTERRUPTED;
     if (!rc)
         rank(s);
     return rc;

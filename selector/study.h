@@ -38,6 +38,7 @@ typedef struct os_study {
     os_group        *ranking;    /* best first                                */
     size_t           n_groups;
     int              threads;    /* threads the trials ran on                 */
+    size_t           n_interrupted; /* trials the stop request cut short      */
     double           seconds;    /* wall time of the trials                   */
 } os_study;
 
@@ -45,8 +46,11 @@ typedef struct os_study {
 int os_study_prepare(os_study *s, const os_config *cfg, os_error *err);
 
 /* Runs every trial on up to threads OpenMP threads (0: OpenMP's default),
- * then ranks.  The ranking is the same for any thread count. */
-int os_study_run(os_study *s, int threads, os_error *err);
+ * then ranks.  The ranking is the same for any thread count.  When *stop
+ * (may be NULL) becomes nonzero, trials that have not started are not
+ * started and running ones end at their next step, as "interrupted"; the
+ * finished ones are ranked as usual. */
+int os_study_run(os_study *s, int threads, const volatile sig_atomic_t *stop, os_error *err);
 
 void os_study_free(os_study *s);
 

@@ -18,6 +18,7 @@ const char *os_trial_status_name(os_trial_status s)
     case OS_TRIAL_OK: return "ok";
     case OS_TRIAL_DIVERGED: return "diverged";
     case OS_TRIAL_FAILED: return "failed";
+    case OS_TRIAL_INTERRUPTED: return "interrupted";
     }
     return "?";
 }
@@ -122,6 +123,10 @@ static int run_function(const os_trial_env *env, const os_candidate *c, os_trial
             r->score = value;
             break;
         }
+        if (env->stop && *env->stop) {
+            stop(r, OS_TRIAL_INTERRUPTED, "interrupted at step %llu", (unsigned long long)t);
+            break;
+        }
         g[0] = (float)gd[0], g[1] = (float)gd[1];
         orc = opt->step(&oenv, state, p, g, c->lr, t + 1);
     }
@@ -204,6 +209,11 @@ int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result
     const double beta = env->smoothing;
     double ema = 0.0, beta_t = 1.0;
     for (uint64_t t = 1; t <= env->steps; t++) {
+        if (env->stop && *env->stop) {
+            stop(r, OS_TRIAL_INTERRUPTED, "interrupted at step %llu",
+                 (unsigned long long)(t - 1));
+            goto done;
+        }
         os_batcher_next(&batcher, ws.act[0], targets);
         double loss = os_model_forward(m, &ws, ws.act[0], targets, env->batch_size, 1, NULL);
         r->steps = t - 1;

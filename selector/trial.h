@@ -9,6 +9,7 @@
 #ifndef OS_TRIAL_H
 #define OS_TRIAL_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "dataset.h"
@@ -19,7 +20,8 @@
 typedef enum os_trial_status {
     OS_TRIAL_OK,        /* ran its whole budget                                  */
     OS_TRIAL_DIVERGED,  /* loss became non-finite or exceeded the divergence bound */
-    OS_TRIAL_FAILED     /* the optimizer returned an error                       */
+    OS_TRIAL_FAILED,    /* the optimizer returned an error                       */
+    OS_TRIAL_INTERRUPTED /* the study was told to stop before the trial finished  */
 } os_trial_status;
 
 const char *os_trial_status_name(os_trial_status s);
@@ -56,6 +58,8 @@ typedef struct os_trial_env {
     double               start[2];
     uint64_t steps, batch_size, eval_every, seed;
     double   smoothing, diverge_factor;
+    const volatile int  *stop;  /* nonzero asks running trials to end at their
+                                   next step; may be NULL                       */
 } os_trial_env;
 
 /* Runs candidate c.  Returns 0 (the outcome is in r, whatever it was) or
