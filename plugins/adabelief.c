@@ -70,8 +70,8 @@ static int adabelief_step(const os_env *env, void *state, float *p, const float 
     int mode = 0;
     float coef = (float)-(lr / bc1);
     if (hp[HP_RECTIFY] != 0.0) {
-        const double rho_inf = 2.0 / (1.0 - beta2) - 1.0;
-        const double rho_t = rho_inf - 2.0 * (double)t * beta2_t / bc2;
+        double rho_inf, rho_t;
+        os_sma_length(beta2, beta2_t, t, &rho_inf, &rho_t);
         if (rho_t >= 5.0) {
             mode = 1;
             coef = (float)(-(sqrt(bc2 * (rho_t - 4) / (rho_inf - 4) * (rho_t - 2) / rho_t *

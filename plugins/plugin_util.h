@@ -51,6 +51,16 @@ static inline int os_zero_state(void *state, size_t bytes)
         return index < sizeof all / sizeof *all ? all[index] : NULL;               \
     }
 
+/* The length of the approximated simple moving average behind RAdam's
+ * rectification (Liu et al. 2020, eq. 6): rho_inf, and rho_t at step t
+ * given beta2^t.  Shared by radam and adabelief's rectified mode. */
+static inline void os_sma_length(double beta2, double beta2_t, uint64_t t, double *rho_inf,
+                                 double *rho_t)
+{
+    *rho_inf = 2.0 / (1.0 - beta2) - 1.0;
+    *rho_t = *rho_inf - 2.0 * (double)t * beta2_t / (1.0 - beta2_t);
+}
+
 /* Euclidean norm of x[0..n), accumulated in double: per-tensor trust ratios
  * compare norms of vectors with up to millions of entries. */
 static inline float os_norm(const float *x, size_t n)

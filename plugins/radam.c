@@ -47,8 +47,8 @@ static int radam_step(const os_env *env, void *state, float *p, const float *gra
     const float b2 = (float)beta2, one_minus_b2 = (float)(1.0 - beta2);
     const float eps = (float)hp[HP_EPS], wd = (float)hp[HP_WEIGHT_DECAY];
     const double bc1 = 1.0 - pow(beta1, (double)t), bc2 = 1.0 - pow(beta2, (double)t);
-    const double rho_inf = 2.0 / (1.0 - beta2) - 1.0;
-    const double rho_t = rho_inf - 2.0 * (double)t * pow(beta2, (double)t) / bc2;
+    double rho_inf, rho_t;
+    os_sma_length(beta2, pow(beta2, (double)t), t, &rho_inf, &rho_t);
     const int rectify = rho_t > 5.0;
     const float rect = rectify ? (float)sqrt((rho_t - 4) * (rho_t - 2) * rho_inf /
                                              ((rho_inf - 4) * (rho_inf - 2) * rho_t)) : 0.0f;

@@ -183,12 +183,19 @@ int os_cfg_split_list(const char *v, char items[][128], size_t max)
     }
 }
 
+/* Whether v, blanks aside, is the keyword word ("none", "auto"). */
+static int is_keyword(const char *v, const char *word)
+{
+    char buf[16];
+    os_trim_copy(buf, sizeof buf, v, strlen(v));
+    return !strcmp(buf, word);
+}
+
 int p_hidden(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     os_model_spec *mlp = field;
-    char items[OS_MAX_HIDDEN][128], buf[16];
-    os_trim_copy(buf, sizeof buf, v, strlen(v));
-    if (!strcmp(buf, "none")) {
+    char items[OS_MAX_HIDDEN][128];
+    if (is_keyword(v, "none")) {
         mlp->n_hidden = 0;
         return 1;
     }
@@ -218,9 +225,8 @@ int p_activation(parse_ctx *ctx, void *field, const char *v, double min, double 
 int p_conv(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     os_model_spec *spec = field;
-    char items[OS_MAX_CONV][128], buf[16];
-    os_trim_copy(buf, sizeof buf, v, strlen(v));
-    if (!strcmp(buf, "none")) {
+    char items[OS_MAX_CONV][128];
+    if (is_keyword(v, "none")) {
         spec->n_conv = 0;
         return 1;
     }
@@ -249,11 +255,11 @@ int p_image(parse_ctx *ctx, void *field, const char *v, double min, double max)
     size_t *image = field;
     char buf[64], tail;
     unsigned long c, h, w;
-    os_trim_copy(buf, sizeof buf, v, strlen(v));
-    if (!strcmp(buf, "auto")) {
+    if (is_keyword(v, "auto")) {
         image[0] = image[1] = image[2] = 0;
         return 1;
     }
+    os_trim_copy(buf, sizeof buf, v, strlen(v));
     if (sscanf(buf, "%lux%lux%lu%c", &c, &h, &w, &tail) != 3 || !c || !h || !w ||
         c > 4096 || h > 65536 || w > 65536)
         return os_cfg_bad_value(ctx, v, "expected auto or CHANNELSxHEIGHTxWIDTH, e.g. 1x28x28");
@@ -275,9 +281,8 @@ int p_function(parse_ctx *ctx, void *field, const char *v, double min, double ma
 int p_start(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     os_config *cfg = ctx->cfg;
-    char items[2][128], buf[16];
-    os_trim_copy(buf, sizeof buf, v, strlen(v));
-    if (!strcmp(buf, "auto")) {
+    char items[2][128];
+    if (is_keyword(v, "auto")) {
         cfg->start_auto = 1;
         return 1;
     }
