@@ -17,6 +17,7 @@
 #include "study_config.h"
 #include "registry.h"
 #include "report.h"
+#include "results.h"
 #include "study.h"
 #include "util.h"
 
@@ -47,6 +48,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
 "usage: optselect [OPTIONS] CONFIG.ini\n"
+"       optselect [-j N] [-f FORMAT] --resume DIR\n"
 "       optselect --list-plugins | --check-plugin FILE | --help-config | --help | --version\n"
 "\n"
 "Runs short training trials of every optimizer and learning rate the config\n"
@@ -56,7 +58,11 @@ static void usage(FILE *out)
 "  -j, --threads N        run trials on N threads (default: OMP_NUM_THREADS or all cores)\n"
 "  -s, --seed N           study seed (same as --set search.seed=N)\n"
 "  -f, --format FORMAT    report format: text (default), json or csv\n"
-"  -o, --output FILE      write the report to FILE instead of standard output\n"
+"  -o, --output DIR       also write the results folder DIR: config.ini, journal,\n"
+"                         report.json, trials.csv; if DIR holds an unfinished run\n"
+"                         of the same study, continue it\n"
+"  -r, --resume DIR       continue the study in results folder DIR (after a crash,\n"
+"                         a kill or an interrupt); finished trials are not rerun\n"
 "  -S, --set SEC.KEY=VAL  override a config key, e.g. --set search.steps=500 or\n"
 "                         --set optimizer.sgd.momentum=0.9 (repeatable)\n"
 "  -p, --plugin FILE      load an optimizer plugin from FILE before the search path\n"
@@ -119,39 +125,12 @@ static void list_plugins(const os_registry *reg)
     }
 }
 
-/* Writes the report to path through a temporary file and a rename, so the
- * final name never holds a truncated report. */
-static int write_report_file(const char *path, const os_study *s, os_format fmt,
-                             os_error *err)
-{
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return os_error_set(err, OS_ERR_NOMEM, "out of memory");
-    snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    int rc = 0;
-    if (!f) {
-        /* named by the user's path: the temporary name means nothing to them */
-        rc = os_error_set(err, OS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    } else {
-        int bad = os_report_write(f, s, fmt);
-        bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-        bad |= fclose(f) != 0;
-        if (bad || rename(tmp, path) != 0) {
-            rc = os_error_set(err, OS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-            remove(tmp);
-        }
-    }
-    free(tmp);
-    return rc;
-}
-
 typedef struct cli {
     int         threads;
     os_format   format;
-    const char *output;
+    const char *output;      /* the results folder, or NULL */
     const char *config;
+    char       *resume_config; /* --resume DIR: DIR/config.ini, owned */
     char      **sets;
     size_t      n_sets;
     char      **plugins;
@@ -179,6 +158,7 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
         { "seed", required_argument, NULL, 's' },
         { "format", required_argument, NULL, 'f' },
         { "output", required_argument, NULL, 'o' },
+        { "resume", required_argument, NULL, 'r' },
         { "set", required_argument, NULL, 'S' },
         { "plugin", required_argument, NULL, 'p' },
         { "list-plugins", no_argument, NULL, OPT_LIST },
@@ -191,7 +171,7 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
     opterr = 0;
     int ch, rc = 0;
     uint64_t v;
-    while (!rc && (ch = getopt_long(argc, argv, ":j:s:f:o:S:p:hV", longs, NULL)) != -1) {
+    while (!rc && (ch = getopt_long(argc, argv, ":j:s:f:o:r:S:p:hV", longs, NULL)) != -1) {
         switch (ch) {
         case 'j':
             if (os_parse_u64(optarg, &v) || v < 1 || v > 4096)
@@ -215,6 +195,12 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
             break;
         }
         case 'o': c->output = optarg; break;
+        case 'r':
+            free(c->resume_config);
+            if (!(c->resume_config = os_path_join(optarg, "config.ini")))
+                return os_error_set(err, OS_ERR_NOMEM, "out of memory");
+            c->output = optarg;
+            break;
         case 'S': rc = push(&c->sets, &c->n_sets, optarg, err); break;
         case 'p': rc = push(&c->plugins, &c->n_plugins, optarg, err); break;
         case OPT_LIST: c->action = ACT_LIST; break;
@@ -239,6 +225,13 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
         return rc;
     if (c->action != ACT_RUN)
         return 0;
+    if (c->resume_config) {
+        if (c->n_sets || optind != argc)
+            return os_error_set(err, OS_ERR_USAGE, "--resume continues the study as it was "
+                                "configured: give no CONFIG.ini, --set or --seed with it");
+        c->config = c->resume_config;
+        return 0;
+    }
     if (optind != argc - 1)
         return os_error_set(err, OS_ERR_USAGE, optind == argc
                             ? "missing CONFIG.ini (see --help)"
@@ -252,6 +245,7 @@ static int run(const cli *c, os_registry *reg, int *no_recommendation, os_error 
 {
     os_config *cfg = malloc(sizeof *cfg); /* about 1 MiB: not for the stack */
     os_study study = { 0 };
+    char *journal = NULL;
     if (!cfg)
         return os_error_set(err, OS_ERR_NOMEM, "out of memory");
     int rc = os_config_load(cfg, c->config, reg, c->sets, c->n_sets, err);
@@ -260,16 +254,32 @@ static int run(const cli *c, os_registry *reg, int *no_recommendation, os_error 
         return rc;
     }
     rc = os_study_prepare(&study, cfg, err);
+    if (!rc && c->output) {
+        /* The journal is opened before config.ini is written: a folder that
+         * holds another study is refused before anything in it changes. */
+        rc = os_results_prepare(c->output, err);
+        if (!rc && !(journal = os_results_path(c->output, "journal")))
+            rc = os_error_set(err, OS_ERR_NOMEM, "out of memory");
+        if (!rc)
+            rc = os_study_open_journal(&study, journal, err);
+        if (!rc)
+            rc = os_results_write_config(c->output, cfg, err);
+        if (!rc && study.n_resumed)
+            fprintf(stderr, "optselect: %s: resuming: %zu of %zu trials already finished\n",
+                    c->output, study.n_resumed, study.search.n);
+    }
+    os_run_options run_opts = { .threads = c->threads, .stop = &stop_signal };
     if (!rc)
-        rc = os_study_run(&study, c->threads, &stop_signal, err);
+        rc = os_study_run(&study, &run_opts, err);
     if (!rc) {
         *no_recommendation = study.ranking[0].status != OS_TRIAL_OK;
         if (c->output)
-            rc = write_report_file(c->output, &study, c->format, err);
-        else if (os_report_write(stdout, &study, c->format) || fflush(stdout))
+            rc = os_results_write_reports(c->output, &study, err);
+        if (!rc && (os_report_write(stdout, &study, c->format) || fflush(stdout)))
             rc = os_error_set(err, OS_ERR_IO, "standard output: write failed: %s",
                               strerror(errno));
     }
+    free(journal);
     os_study_free(&study);
     os_config_free(cfg);
     free(cfg);
@@ -322,6 +332,7 @@ int main(int argc, char **argv)
     os_registry_free(&reg);
     free(c.sets);
     free(c.plugins);
+    free(c.resume_config);
     if (rc)
         return os_error_exit_status(rc);
     if (stop_signal) /* the partial report is written; say why it is partial */

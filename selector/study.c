@@ -10,6 +10,7 @@
 #include <omp.h>
 #endif
 #include "blas.h"
+#include "journal.h"
 #include "study.h"
 
 /* Loads one dataset in the config's format; like is the training set when
@@ -36,6 +37,7 @@ int os_study_prepare(os_study *s, const os_config *cfg, os_error *err)
 {
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
+    s->journal.fd = -1;
     if (strcmp(cfg->function, "none")) {
         s->fn = os_testfn_find(cfg->function);
         s->fn_tensor = (os_tensor){ "point", 0, 2, 1, { 2 } };
@@ -156,68 +158,115 @@ static void rank(os_study *s)
     qsort(s->ranking, s->n_groups, sizeof *s->ranking, cmp_group);
 }
 
-int os_study_run(os_study *s, int threads, const volatile sig_atomic_t *stop, os_error *err)
+uint64_t os_study_fingerprint(const os_study *s)
+{
+    const os_config *cfg = s->cfg;
+    char *text = NULL;
+    size_t len = 0;
+    uint64_t h = OS_FNV_INIT;
+    FILE *f = open_memstream(&text, &len);
+    if (f) {
+        os_config_write_effective(cfg, f);
+        fclose(f);
+        h = os_fnv1a(h, text, len);
+    }
+    free(text);
+    for (size_t i = 0; i < cfg->n_opts; i++)
+        h = os_fnv1a(h, cfg->opts[i].entry->path, strlen(cfg->opts[i].entry->path) + 1);
+    return os_fnv1a(h, &s->search.n, sizeof s->search.n);
+}
+
+static void not_started(os_trial_result *r)
+{
+    *r = (os_trial_result){ .status = OS_TRIAL_INTERRUPTED, .score = INFINITY,
+                            .test_loss = NAN, .test_acc = NAN };
+    snprintf(r->message, sizeof r->message, "not started: the study was interrupted");
+}
+
+static int alloc_results(os_study *s, os_error *err)
+{
+    if (s->results)
+        return 0;
+    s->results = calloc(s->search.n, sizeof *s->results);
+    s->done = calloc(s->search.n, 1);
+    s->ranking = calloc(s->search.n_groups, sizeof *s->ranking);
+    if (!s->results || !s->done || !s->ranking)
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", s->search.n);
+    return 0;
+}
+
+int os_study_open_journal(os_study *s, const char *path, os_error *err)
+{
+    int rc = alloc_results(s, err);
+    return rc ? rc : os_journal_open(&s->journal, path, os_study_fingerprint(s), s->search.n,
+                                     s->results, s->done, &s->n_resumed, err);
+}
+
+int os_study_run(os_study *s, const os_run_options *o, os_error *err)
 {
     const os_config *cfg = s->cfg;
     const size_t n = s->search.n;
-    s->results = calloc(n, sizeof *s->results);
-    s->ranking = calloc(s->search.n_groups, sizeof *s->ranking);
+    const volatile sig_atomic_t *stop = o->stop;
+    volatile int halt = 0;
     int *codes = calloc(n, sizeof *codes);
-    os_error *errs = NULL;
-    if (!s->results || !s->ranking || !codes) {
-        free(codes);
-        return os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
-    }
+    os_error *errs = calloc(n, sizeof *errs);
+    int rc = alloc_results(s, err);
+    if (!rc && (!codes || !errs))
+        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
+    if (rc)
+        goto out;
+    unsigned char *done = s->done;
     os_trial_env env = { &s->model, &s->data, s->test.n ? &s->test : NULL, s->fn,
                          &s->fn_layout, { cfg->start[0], cfg->start[1] }, cfg->steps,
                          cfg->batch_size, cfg->eval_every, cfg->seed, cfg->smoothing,
-                         cfg->diverge_factor, stop };
+                         cfg->diverge_factor, stop, &halt };
 
     /* One trial per thread, each with a single-threaded BLAS. */
     os_blas_set_threads(1);
+    size_t to_run = n - s->n_resumed;
 #ifdef _OPENMP
-    s->threads = threads > 0 ? threads : omp_get_max_threads();
-    if ((size_t)s->threads > n) /* more threads than trials would only idle */
-        s->threads = n ? (int)n : 1;
+    s->threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+    if ((size_t)s->threads > to_run) /* more threads than trials would only idle */
+        s->threads = to_run ? (int)to_run : 1;
 #else
     s->threads = 1;
 #endif
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    errs = calloc(n, sizeof *errs);
-    if (!errs) {
-        free(codes);
-        return os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
-    }
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(s->threads)
 #endif
     for (size_t i = 0; i < n; i++) {
-        if (stop && *stop) { /* not started: recorded, not run */
-            s->results[i] = (os_trial_result){ .status = OS_TRIAL_INTERRUPTED,
-                                               .score = INFINITY, .test_loss = NAN,
-                                               .test_acc = NAN };
-            snprintf(s->results[i].message, sizeof s->results[i].message,
-                     "not started: the study was interrupted");
+        if (done[i])
+            continue;
+        if ((stop && *stop) || halt) { /* not started: recorded, not run */
+            not_started(&s->results[i]);
             continue;
         }
         codes[i] = os_trial_run(&env, &s->search.cands[i], &s->results[i], &errs[i]);
+        if (codes[i] || s->journal.fd < 0 || s->results[i].status == OS_TRIAL_INTERRUPTED)
+            continue;
+#ifdef _OPENMP
+#pragma omp critical(os_journal)
+#endif
+        if (!halt && (codes[i] = os_journal_append(&s->journal, i, &s->results[i], &errs[i])))
+            halt = 1; /* a study that cannot record its work stops */
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     s->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
 
-    int rc = 0;
     for (size_t i = 0; i < n && !rc; i++)
         if (codes[i]) {
             *err = errs[i];
             rc = codes[i];
         }
-    free(codes);
-    free(errs);
     for (size_t i = 0; i < n; i++)
         s->n_interrupted += s->results[i].status == OS_TRIAL_INTERRUPTED;
     if (!rc)
         rank(s);
+out:
+    free(codes);
+    free(errs);
     return rc;
 }
 
@@ -227,7 +276,10 @@ void os_study_free(os_study *s)
         for (size_t i = 0; i < s->search.n; i++)
             os_trial_result_free(&s->results[i]);
     free(s->results);
+    free(s->done);
     free(s->ranking);
+    if (s->journal.path)
+        os_journal_close(&s->journal);
     os_search_free(&s->search);
     os_model_free(&s->model);
     os_data_split_free(&s->data);

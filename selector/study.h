@@ -11,6 +11,7 @@
 #include "model.h"
 #include "search.h"
 #include "trial.h"
+#include "journal.h"
 
 /* A candidate without its seed: the unit that is ranked and recommended. */
 typedef struct os_group {
@@ -39,18 +40,37 @@ typedef struct os_study {
     size_t           n_groups;
     int              threads;    /* threads the trials ran on                 */
     size_t           n_interrupted; /* trials the stop request cut short      */
+    size_t           n_resumed;  /* trials replayed from the journal          */
+    unsigned char   *done;       /* per candidate: finished before this run   */
+    os_journal       journal;    /* fd -1 without one                         */
     double           seconds;    /* wall time of the trials                   */
 } os_study;
+
+/* How to run a study's trials. */
+typedef struct os_run_options {
+    int         threads;         /* 0: OpenMP's default                       */
+    const volatile sig_atomic_t *stop; /* raised by a signal; may be NULL     */
+} os_run_options;
 
 /* Loads the data and builds everything the trials need. */
 int os_study_prepare(os_study *s, const os_config *cfg, os_error *err);
 
-/* Runs every trial on up to threads OpenMP threads (0: OpenMP's default),
- * then ranks.  The ranking is the same for any thread count.  When *stop
- * (may be NULL) becomes nonzero, trials that have not started are not
- * started and running ones end at their next step, as "interrupted"; the
- * finished ones are ranked as usual. */
-int os_study_run(os_study *s, int threads, const volatile sig_atomic_t *stop, os_error *err);
+/* Opens (or creates) the study's journal at path and replays it: the trials
+ * it records count as done.  Optional; call before os_study_run. */
+int os_study_open_journal(os_study *s, const char *path, os_error *err);
+
+/* Runs every trial on up to o->threads OpenMP threads, then ranks.  The
+ * ranking is the same for any thread count.  When *o->stop becomes nonzero,
+ * trials that have not started are not started and running ones end at
+ * their next step, as "interrupted"; the finished ones are ranked as usual.
+ * With a journal, trials it records as finished are not run again, and
+ * each trial that finishes is recorded before it counts as done. */
+int os_study_run(os_study *s, const os_run_options *o, os_error *err);
+
+/* A hash of everything that decides the study's trials: the effective
+ * config and the files its optimizers come from.  A journal written under
+ * another fingerprint is not replayed. */
+uint64_t os_study_fingerprint(const os_study *s);
 
 void os_study_free(os_study *s);
 

@@ -219,6 +219,46 @@ static int check_section(parse_ctx *ctx, const char *section)
 
 /* ---- the handler -------------------------------------------------------- */
 
+/* Keeps a copy of the text a key was given, for the effective config. */
+static int remember(parse_ctx *ctx, char **slot, const char *value)
+{
+    char *copy = os_strdup(value);
+    if (!copy)
+        return os_cfg_fail(ctx, OS_ERR_NOMEM, "out of memory");
+    free(*slot);
+    *slot = copy;
+    return 1;
+}
+
+/* The same for an [optimizer.X] key: a later --set replaces the entry. */
+static int remember_opt(parse_ctx *ctx, const char *label, const char *name, const char *value)
+{
+    os_config *cfg = ctx->cfg;
+    size_t ll = strlen(label), nl = strlen(name), vl = strlen(value);
+    char *entry = malloc(ll + nl + vl + 3);
+    if (!entry)
+        return os_cfg_fail(ctx, OS_ERR_NOMEM, "out of memory");
+    memcpy(entry, label, ll + 1);
+    memcpy(entry + ll + 1, name, nl + 1);
+    memcpy(entry + ll + nl + 2, value, vl + 1);
+    for (size_t i = 0; i < cfg->n_opt_raw; i++) {
+        const char *e = cfg->opt_raw[i];
+        if (!strcmp(e, label) && !strcmp(e + strlen(e) + 1, name)) {
+            free(cfg->opt_raw[i]);
+            cfg->opt_raw[i] = entry;
+            return 1;
+        }
+    }
+    char **grown = realloc(cfg->opt_raw, (cfg->n_opt_raw + 1) * sizeof *grown);
+    if (!grown) {
+        free(entry);
+        return os_cfg_fail(ctx, OS_ERR_NOMEM, "out of memory");
+    }
+    cfg->opt_raw = grown;
+    cfg->opt_raw[cfg->n_opt_raw++] = entry;
+    return 1;
+}
+
 static int set_opt_key(parse_ctx *ctx, os_opt_config *o, const char *name, const char *value)
 {
     const os_optimizer *opt = o->entry->opt;
@@ -231,7 +271,8 @@ static int set_opt_key(parse_ctx *ctx, os_opt_config *o, const char *name, const
                 o->lr_set &= ~(1 << (1 - i)); /* --set lr replaces lr_range, and back */
             o->lr_set |= 1 << i;
             ctx->key = &opt_keys[i];
-            return opt_keys[i].parse(ctx, &o->lr, value, 0, 0);
+            return opt_keys[i].parse(ctx, &o->lr, value, 0, 0) &&
+                   remember_opt(ctx, opt->label, name, value);
         }
     int h = os_hparam_index(opt, name);
     if (h < 0) {
@@ -274,7 +315,7 @@ static int set_opt_key(parse_ctx *ctx, os_opt_config *o, const char *name, const
         o->hp[h][i] = x;
     }
     o->hp_n[h] = (size_t)n;
-    return 1;
+    return remember_opt(ctx, opt->label, name, value);
 }
 
 static int handler(void *user, const char *section, const char *name, const char *value)
@@ -305,7 +346,7 @@ static int handler(void *user, const char *section, const char *name, const char
                            keys[i].max))
             return 0;
         os_cfg_where_now(ctx, where, sizeof ctx->cfg->where[i]);
-        return 1;
+        return remember(ctx, &ctx->cfg->raw[i], value);
     }
     char hint[96];
     suggest(hint, sizeof hint, name, names, n);
@@ -479,8 +520,9 @@ int os_config_load(os_config *cfg, const char *path, const os_registry *reg,
     cfg->path = os_strdup(path);
     cfg->dir = os_dirname(path);
     cfg->where = calloc(N_KEYS, sizeof *cfg->where);
+    cfg->raw = calloc(N_KEYS, sizeof *cfg->raw);
     ctx.sections = calloc(OS_MAX_OPTS, sizeof *ctx.sections);
-    if (!cfg->path || !cfg->dir || !cfg->where || !ctx.sections) {
+    if (!cfg->path || !cfg->dir || !cfg->where || !cfg->raw || !ctx.sections) {
         rc = os_error_set(err, OS_ERR_NOMEM, "%s: out of memory", path);
         goto done;
     }
@@ -585,5 +627,67 @@ void os_config_free(os_config *cfg)
     free(cfg->test_path);
     free(cfg->test_labels_path);
     free(cfg->where);
+    for (size_t i = 0; cfg->raw && i < N_KEYS; i++)
+        free(cfg->raw[i]);
+    free(cfg->raw);
+    for (size_t i = 0; i < cfg->n_opt_raw; i++)
+        free(cfg->opt_raw[i]);
+    free(cfg->opt_raw);
     memset(cfg, 0, sizeof *cfg);
+}
+
+/* ---- the effective configuration ---------------------------------------- */
+
+/* An absolute form of a resolved path, so that the written config works
+ * from any directory; the path itself when it cannot be resolved. */
+static void put_path(FILE *out, const char *name, const char *path)
+{
+    char *abs = realpath(path, NULL);
+    fprintf(out, "%s = %s\n", name, abs ? abs : path);
+    free(abs);
+}
+
+int os_config_write_effective(const os_config *cfg, FILE *out)
+{
+    const char *section = "";
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const os_key *k = &keys[i];
+        /* One of the lr pair is in force: the list when it has values. */
+        if (k->parse == p_lr_list && !cfg->lr.n_lr)
+            continue;
+        if (k->parse == p_lr_range && cfg->lr.n_lr)
+            continue;
+        const char *v = cfg->raw[i] ? cfg->raw[i] : k->def;
+        if (!v)
+            continue;
+        if (strcmp(section, k->section))
+            fprintf(out, "%s[%s]\n", i ? "\n" : "", section = k->section);
+        if (k->parse == p_path)
+            put_path(out, k->name, *(char *const *)((const char *)cfg + k->offset));
+        else if (k->parse == p_optimizers) {
+            fprintf(out, "%s = ", k->name);
+            for (size_t o = 0; o < cfg->n_opts; o++)
+                fprintf(out, "%s%s", o ? ", " : "", cfg->opts[o].entry->opt->label);
+            fputc('\n', out);
+        } else
+            fprintf(out, "%s = %s\n", k->name, v);
+    }
+    for (size_t o = 0; o < cfg->n_opts; o++) {
+        const char *label = cfg->opts[o].entry->opt->label;
+        int header = 0;
+        for (size_t i = 0; i < cfg->n_opt_raw; i++) {
+            const char *e = cfg->opt_raw[i], *name = e + strlen(e) + 1;
+            if (strcmp(e, label))
+                continue;
+            /* as for [search]: only the one of lr and lr_range in force */
+            int lr_bits = cfg->opts[o].lr.n_lr ? 1 : 2;
+            if ((!strcmp(name, "lr") && !(lr_bits & 1)) ||
+                (!strcmp(name, "lr_range") && !(lr_bits & 2)))
+                continue;
+            if (!header++)
+                fprintf(out, "\n[optimizer.%s]\n", label);
+            fprintf(out, "%s = %s\n", name, name + strlen(name) + 1);
+        }
+    }
+    return fflush(out) || ferror(out) ? -1 : 0;
 }

@@ -89,6 +89,12 @@ typedef struct os_config {
     /* Where each key was set ("FILE:LINE" or "--set ..."), for messages
      * raised after parsing; indexed like the key table.  Empty if unset. */
     char   (*where)[400];
+    /* The text each key was last given, indexed like the key table (NULL:
+     * unset), and the [optimizer.X] keys as "LABEL\0KEY\0VALUE" in the order
+     * given; what os_config_write_effective writes back. */
+    char   **raw;
+    char   **opt_raw;
+    size_t   n_opt_raw;
 } os_config;
 
 /* Parses path, then applies each "section.key=value" of sets in order as if
@@ -102,6 +108,13 @@ void os_config_free(os_config *cfg);
 /* Where a key was set, e.g. "study.ini:12", or the config's path when the
  * key kept its default.  For messages after parsing. */
 const char *os_config_where(const os_config *cfg, const char *section, const char *key);
+
+/* Writes the effective configuration as an INI file that loads into the
+ * same study: every key with the value it ended up with (defaults included),
+ * data paths made absolute, --set overrides folded in, and only the
+ * [optimizer.X] sections of the optimizers searched.  Returns 0, or -1 if a
+ * write failed. */
+int os_config_write_effective(const os_config *cfg, FILE *out);
 
 /* Prints every key with its default and help, section by section. */
 void os_config_print_keys(FILE *out);

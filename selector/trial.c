@@ -23,6 +23,11 @@ const char *os_trial_status_name(os_trial_status s)
     return "?";
 }
 
+int os_trial_should_stop(const os_trial_env *env)
+{
+    return (env->stop && *env->stop) || (env->halt && *env->halt);
+}
+
 /* Validation loss and accuracy over the whole validation set, in chunks,
  * at ws->params. */
 static void evaluate_at(const os_model *m, os_workspace *ws, const os_dataset *val,
@@ -123,7 +128,7 @@ static int run_function(const os_trial_env *env, const os_candidate *c, os_trial
             r->score = value;
             break;
         }
-        if (env->stop && *env->stop) {
+        if (os_trial_should_stop(env)) {
             stop(r, OS_TRIAL_INTERRUPTED, "interrupted at step %llu", (unsigned long long)t);
             break;
         }
@@ -209,7 +214,7 @@ int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result
     const double beta = env->smoothing;
     double ema = 0.0, beta_t = 1.0;
     for (uint64_t t = 1; t <= env->steps; t++) {
-        if (env->stop && *env->stop) {
+        if (os_trial_should_stop(env)) {
             stop(r, OS_TRIAL_INTERRUPTED, "interrupted at step %llu",
                  (unsigned long long)(t - 1));
             goto done;

@@ -60,6 +60,8 @@ typedef struct os_trial_env {
     double   smoothing, diverge_factor;
     const volatile int  *stop;  /* nonzero asks running trials to end at their
                                    next step; may be NULL                       */
+    const volatile int  *halt;  /* the same, raised by the study itself (a
+                                   journal it cannot write); may be NULL       */
 } os_trial_env;
 
 /* Runs candidate c.  Returns 0 (the outcome is in r, whatever it was) or
@@ -67,5 +69,8 @@ typedef struct os_trial_env {
 int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result *r,
                  os_error *err);
 void os_trial_result_free(os_trial_result *r);
+
+/* Whether the study asked its trials to stop (either flag raised). */
+int os_trial_should_stop(const os_trial_env *env);
 
 #endif

@@ -101,10 +101,21 @@ OPTSELECT_PLUGIN_PATH="$TMP/plugdir" run "$OPTSELECT" --list-plugins
 one_line 5 "a bad plugin on OPTSELECT_PLUGIN_PATH" \
     "optselect: $TMP/plugdir/abi_major.so: built for plugin ABI 2.3, but this optselect supports ABI 1.x (it is 1.1)"
 
-run "$OPTSELECT" --output "$TMP/no/such/dir/r.json" --set search.steps=5 \
+run "$OPTSELECT" --output "$TMP/no/such/dir" --set search.steps=5 \
     "$top_srcdir/configs/quickstart.ini"
-one_line 6 "an unwritable --output" \
-    "optselect: $TMP/no/such/dir/r.json: cannot write: No such file or directory"
+one_line 6 "an --output folder whose parent is missing" \
+    "optselect: $TMP/no/such/dir: cannot create the results folder: No such file or directory"
+: >"$TMP/plainfile"
+run "$OPTSELECT" --output "$TMP/plainfile" --set search.steps=5 \
+    "$top_srcdir/configs/quickstart.ini"
+one_line 6 "an --output that is a file" \
+    "optselect: $TMP/plainfile: cannot create the results folder: a file of that name exists"
+run "$OPTSELECT" --resume "$TMP" --set search.steps=5
+one_line 2 "--resume with --set" \
+    "optselect: --resume continues the study as it was configured: give no CONFIG.ini, --set or --seed with it"
+run "$OPTSELECT" --resume "$TMP/nothing-here"
+one_line 3 "--resume of a folder without a study" \
+    "optselect: $TMP/nothing-here/config.ini: cannot open: No such file or directory"
 
 run "$OPTSELECT" --set search.steps=0 "$top_srcdir/configs/quickstart.ini"
 one_line 3 "bad --set" \
@@ -117,14 +128,35 @@ is "$status" 1 "no finite trial: exit status 1"
 grep -q '^no recommendation: every trial diverged' "$TMP/out"
 ok $? "... and the report says there is no recommendation"
 
-# --- --output writes the file, and nothing to stdout ------------------------
-run "$OPTSELECT" --format csv --output "$TMP/r.csv" --set search.steps=10 \
+# --- --output writes the results folder; the report still goes to stdout ---
+run "$OPTSELECT" --format csv --output "$TMP/res" --set search.steps=10 \
     "$top_srcdir/configs/quickstart.ini"
 is "$status" 0 "--output: exit 0"
-is "$(wc -c <"$TMP/out" | tr -d ' ')" 0 "--output: nothing on stdout"
-is "$(head -n 1 "$TMP/r.csv")" "rank,id,optimizer,lr,hparams,seed,status,score,val_acc,steps" \
+is "$(ls "$TMP/res" | tr '\n' ' ')" "config.ini journal report.json trials.csv " \
+    "--output: the folder holds config.ini, journal, report.json, trials.csv"
+cmp -s "$TMP/out" "$TMP/res/trials.csv"
+ok $? "--output: stdout has the report in --format (csv), the same as trials.csv"
+is "$(head -n 1 "$TMP/res/trials.csv")" "rank,id,optimizer,lr,hparams,seed,status,score,val_acc,steps" \
     "--format csv: header row"
-is "$(wc -l <"$TMP/r.csv" | tr -d ' ')" 29 "--format csv: one row per trial (28)"
-ls "$TMP" | grep -q '\.tmp'; is $? 1 "--output leaves no temporary file"
+is "$(wc -l <"$TMP/res/trials.csv" | tr -d ' ')" 29 "--format csv: one row per trial (28)"
+jq -e '.ranking | length == 28' "$TMP/res/report.json" >/dev/null
+ok $? "--output: report.json ranks the 28 candidates"
+ls "$TMP/res" | grep -q '\.tmp'; is $? 1 "--output leaves no temporary file"
+is "$(wc -l <"$TMP/res/journal" | tr -d ' ')" 29 "--output: the journal has a header and 28 records"
+
+# config.ini is the effective config: --set folded in, and it runs the same study
+run "$OPTSELECT" --format csv "$TMP/res/config.ini"
+cmp -s "$TMP/out" "$TMP/res/trials.csv"
+ok $? "config.ini of a results folder reproduces the study (same trials.csv)"
+grep -q '^steps = 10$' "$TMP/res/config.ini"
+ok $? "config.ini records the --set override (steps = 10)"
+
+# a folder holding another study is refused, and left alone
+cp "$TMP/res/config.ini" "$TMP/config.before"
+run "$OPTSELECT" --output "$TMP/res" --set search.steps=11 "$top_srcdir/configs/quickstart.ini"
+one_line 3 "--output folder of another study" \
+    "optselect: $TMP/res/journal: the journal belongs to a different study (another config, --set or plugin); use another --output folder, or remove it to start over"
+cmp -s "$TMP/config.before" "$TMP/res/config.ini"
+ok $? "... and its config.ini is untouched"
 
 done_testing

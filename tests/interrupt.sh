@@ -7,8 +7,8 @@ cfg="$top_srcdir/configs/quickstart.ini"
 # interrupted SIGNAL STATUS: starts a study that cannot finish (a million
 # steps per trial), signals it once it has started, and checks the outcome.
 interrupted() {
-    "$OPTSELECT" --format json --output "$TMP/$1.json" --set search.steps=1000000 \
-        "$cfg" 2>"$TMP/$1.err" &
+    "$OPTSELECT" --format json --output "$TMP/$1" --set search.steps=1000000 \
+        "$cfg" >"$TMP/$1.json" 2>"$TMP/$1.err" &
     pid=$!
     # wait until trials run: the process has threads beyond the main one
     i=0
@@ -34,6 +34,10 @@ interrupted() {
     is "$(jq -r '.recommendation' "$TMP/$1.json")" null "SIG$1: no recommendation from unfinished trials"
     is "$(jq -r '[.trials[] | select(.steps > 0)] | length > 0' "$TMP/$1.json")" true \
         "SIG$1: trials that were running report the steps they took"
+    cmp -s "$TMP/$1.json" "$TMP/$1/report.json"
+    ok $? "SIG$1: report.json in the results folder is the partial report too"
+    is "$(wc -l <"$TMP/$1/journal" | tr -d ' ')" 1 \
+        "SIG$1: interrupted trials are not journaled (a resume reruns them)"
 }
 interrupted INT 130
 interrupted TERM 143

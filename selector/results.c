@@ -1,0 +1,94 @@
+/* results.c — see results.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "report.h"
+#include "results.h"
+#include "util.h"
+
+int os_results_prepare(const char *dir, os_error *err)
+{
+    struct stat st;
+    if (mkdir(dir, 0777) == 0 || (errno == EEXIST && stat(dir, &st) == 0 &&
+                                  S_ISDIR(st.st_mode)))
+        return 0;
+    return os_error_set(err, OS_ERR_IO, "%s: cannot create the results folder: %s", dir,
+                        errno == EEXIST ? "a file of that name exists" : strerror(errno));
+}
+
+char *os_results_path(const char *dir, const char *name)
+{
+    return os_path_join(dir, name);
+}
+
+int os_write_atomic(const char *path, int (*fill)(FILE *out, const void *arg),
+                    const void *arg, os_error *err)
+{
+    size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory");
+    snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    int rc = 0;
+    if (!f) {
+        /* named by the final path: the temporary name means nothing to the user */
+        rc = os_error_set(err, OS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    } else {
+        int bad = fill(f, arg) != 0;
+        bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+        int saved = errno;
+        bad |= fclose(f) != 0;
+        if (bad || rename(tmp, path) != 0) {
+            rc = os_error_set(err, OS_ERR_IO, "%s: cannot write: %s", path,
+                              strerror(bad && saved ? saved : errno));
+            remove(tmp);
+        }
+    }
+    free(tmp);
+    return rc;
+}
+
+static int write_in(const char *dir, const char *name, int (*fill)(FILE *, const void *),
+                    const void *arg, os_error *err)
+{
+    char *path = os_results_path(dir, name);
+    if (!path)
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory");
+    int rc = os_write_atomic(path, fill, arg, err);
+    free(path);
+    return rc;
+}
+
+static int fill_config(FILE *out, const void *arg)
+{
+    const os_config *cfg = arg;
+    fputs("# The effective configuration of this study: every key as optselect ran\n"
+          "# it.  `optselect --resume DIR` continues the study in this folder;\n"
+          "# `optselect config.ini` runs it again from the start.\n\n", out);
+    return os_config_write_effective(cfg, out);
+}
+
+static int fill_json(FILE *out, const void *arg)
+{
+    return os_report_write(out, arg, OS_FORMAT_JSON);
+}
+
+static int fill_csv(FILE *out, const void *arg)
+{
+    return os_report_write(out, arg, OS_FORMAT_CSV);
+}
+
+int os_results_write_config(const char *dir, const os_config *cfg, os_error *err)
+{
+    return write_in(dir, "config.ini", fill_config, cfg, err);
+}
+
+int os_results_write_reports(const char *dir, const os_study *s, os_error *err)
+{
+    int rc = write_in(dir, "report.json", fill_json, s, err);
+    return rc ? rc : write_in(dir, "trials.csv", fill_csv, s, err);
+}

@@ -1,0 +1,33 @@
+/*
+ * results.h — a study's results folder (--output DIR):
+ *
+ *   config.ini   the effective configuration; written before the first
+ *                trial, so `optselect --resume DIR` has the study to resume
+ *   journal      every finished trial, appended as it finishes (journal.h)
+ *   report.json  the ranking, the recommendation and every trial's curve
+ *   trials.csv   one row per trial
+ *
+ * Every file but the journal is written to a temporary name, fsync'd and
+ * renamed: the final name never holds a truncated file.
+ */
+#ifndef OS_RESULTS_H
+#define OS_RESULTS_H
+
+#include <stdio.h>
+#include "study.h"
+
+/* Creates dir if it does not exist. */
+int os_results_prepare(const char *dir, os_error *err);
+
+/* "dir/name" in a new buffer, or NULL when out of memory. */
+char *os_results_path(const char *dir, const char *name);
+
+/* Writes path atomically with fill(out, arg), which returns nonzero when a
+ * write failed. */
+int os_write_atomic(const char *path, int (*fill)(FILE *out, const void *arg),
+                    const void *arg, os_error *err);
+
+int os_results_write_config(const char *dir, const os_config *cfg, os_error *err);
+int os_results_write_reports(const char *dir, const os_study *s, os_error *err);
+
+#endif

@@ -1,0 +1,84 @@
+#!/bin/sh
+# Nothing finished is lost: a study killed with SIGKILL at random moments
+# and resumed each time ranks exactly as one that was never interrupted, and
+# its journal holds each trial once.  Also: a torn last record is dropped,
+# damage in the middle is refused.
+. "${top_srcdir:-.}/tests/lib.sh"
+cfg="$top_srcdir/configs/quickstart.ini"
+set_steps="--set search.steps=4000"
+
+# The uninterrupted run.  The reports differ only in how the config and the
+# data file are named (config.ini holds absolute paths).
+strip() { jq -S 'del(.config, .data.path)' "$1"; }
+"$OPTSELECT" --format json $set_steps --output "$TMP/whole" "$cfg" >"$TMP/whole.json"
+ok $? "the uninterrupted study runs"
+strip "$TMP/whole.json" >"$TMP/whole.norm"
+trials=$(jq '.trials | length' "$TMP/whole.json")
+
+# records FILE: the trial indices of a journal's complete records (those
+# that end in a newline), one per line, sorted.
+records() { head -n "$(wc -l <"$1")" "$1" | sed 1d | awk '{ print $2 }' | sort -n; }
+
+# Kill the study several times at random moments, each time after it has
+# run 0.2 to 2.5 s; then let a resume finish it.
+attempt=0
+lost=0
+for run in 1 2 3; do
+    dir="$TMP/killed$run"
+    "$OPTSELECT" --format json $set_steps --output "$dir" "$cfg" >/dev/null 2>&1 &
+    pid=$!
+    kills=0
+    while [ "$kills" -lt 3 ]; do
+        delay=$(awk -v r="$(od -An -N2 -tu2 /dev/urandom)" 'BEGIN { printf "%.2f", 0.2 + 2.3 * r / 65535 }')
+        sleep "$delay"
+        kill -9 "$pid" 2>/dev/null || break   # it finished first
+        wait "$pid" 2>/dev/null
+        kills=$((kills + 1))
+        [ -f "$dir/journal" ] && records "$dir/journal" >"$TMP/before"
+        # resume, and kill that too (except the last time round)
+        "$OPTSELECT" --format json --resume "$dir" >"$TMP/resumed$run.json" 2>"$TMP/resumed.err" &
+        pid=$!
+        # the resumed run keeps everything the killed one had finished
+        if [ -f "$TMP/before" ]; then
+            sleep 0.1
+            records "$dir/journal" >"$TMP/after"
+            comm -23 "$TMP/before" "$TMP/after" | grep -q . && lost=$((lost + 1))
+        fi
+        attempt=$((attempt + 1))
+    done
+    wait "$pid"
+    is $? 0 "run $run: the last resume (after $kills kill(s)) finishes"
+    "$OPTSELECT" --format json --resume "$dir" >"$TMP/final$run.json" 2>/dev/null
+    strip "$TMP/final$run.json" >"$TMP/final$run.norm"
+    cmp -s "$TMP/whole.norm" "$TMP/final$run.norm"
+    ok $? "run $run: the resumed study's report equals the uninterrupted one"
+    is "$(records "$dir/journal" | uniq -d | wc -l | tr -d ' ')" 0 \
+        "run $run: no trial is journaled twice"
+    is "$(records "$dir/journal" | wc -l | tr -d ' ')" "$trials" \
+        "run $run: every trial is journaled once"
+done
+is "$lost" 0 "no kill lost a finished trial ($attempt kills)"
+
+# A finished study resumed runs nothing and says so.
+"$OPTSELECT" --format json --resume "$TMP/whole" >"$TMP/again.json" 2>"$TMP/again.err"
+is "$(cat "$TMP/again.err")" "optselect: $TMP/whole: resuming: $trials of $trials trials already finished" \
+    "resuming a finished study reruns nothing"
+
+# A torn last record (a kill during the write) is dropped, and rerun.
+cp -r "$TMP/whole" "$TMP/torn"
+head -c -40 "$TMP/whole/journal" >"$TMP/torn/journal"
+"$OPTSELECT" --format json --resume "$TMP/torn" >"$TMP/torn.json" 2>"$TMP/torn.err"
+is $? 0 "a torn last record: the study resumes"
+is "$(cat "$TMP/torn.err")" "optselect: $TMP/torn: resuming: $((trials - 1)) of $trials trials already finished" \
+    "... without the torn trial, which runs again"
+strip "$TMP/torn.json" | cmp -s "$TMP/whole.norm" -
+ok $? "... and the report equals the uninterrupted one"
+
+# One flipped character in the middle is damage, not a torn write.
+cp -r "$TMP/whole" "$TMP/bad"
+awk 'NR == 5 { sub(/trial/, "trail") } { print }' "$TMP/whole/journal" >"$TMP/bad/journal"
+"$OPTSELECT" --resume "$TMP/bad" >/dev/null 2>"$TMP/bad.err"
+is $? 4 "a damaged record in the middle: exit 4"
+is "$(cat "$TMP/bad.err")" "optselect: $TMP/bad/journal:5: damaged record (bad checksum or syntax) with more records after it; the journal cannot be trusted: remove it to start over" \
+    "... with one line naming the file and line"
+done_testing
