@@ -130,6 +130,11 @@ int p_task(parse_ctx *ctx, void *field, const char *v, double min, double max)
     return choose(ctx, v, "classification|regression", field, 16);
 }
 
+int p_isolation(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    return choose(ctx, v, "none|process", field, 16);
+}
+
 int p_label(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     char buf[128];

@@ -48,7 +48,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
 "usage: optselect [OPTIONS] CONFIG.ini\n"
-"       optselect [-j N] [-f FORMAT] --resume DIR\n"
+"       optselect [-j N] [-f FORMAT] [--isolate] --resume DIR\n"
 "       optselect --list-plugins | --check-plugin FILE | --help-config | --help | --version\n"
 "\n"
 "Runs short training trials of every optimizer and learning rate the config\n"
@@ -66,7 +66,9 @@ static void usage(FILE *out)
 "  -S, --set SEC.KEY=VAL  override a config key, e.g. --set search.steps=500 or\n"
 "                         --set optimizer.sgd.momentum=0.9 (repeatable)\n"
 "  -p, --plugin FILE      load an optimizer plugin from FILE before the search path\n"
-"                         (repeatable)\n"
+"                         (repeatable; a path, never a bare name)\n"
+"      --isolate          run each trial in a worker process (as isolation = process):\n"
+"                         a crashing or hanging plugin fails its trials, not the study\n"
 "      --list-plugins     list the optimizers found and their hyperparameters\n"
 "      --check-plugin FILE run the conformance suite on a plugin file; exit 1 if any\n"
 "                         check fails\n"
@@ -137,6 +139,7 @@ typedef struct cli {
     size_t      n_plugins;
     char        seed_set[64];
     const char *check_plugin;
+    int         isolate;       /* --isolate */
     enum { ACT_RUN, ACT_LIST, ACT_CHECK, ACT_HELP, ACT_HELP_CONFIG, ACT_VERSION } action;
 } cli;
 
@@ -152,7 +155,7 @@ static int push(char ***list, size_t *n, char *item, os_error *err)
 
 static int parse_cli(cli *c, int argc, char **argv, os_error *err)
 {
-    enum { OPT_LIST = 256, OPT_HELP_CONFIG, OPT_CHECK };
+    enum { OPT_LIST = 256, OPT_HELP_CONFIG, OPT_CHECK, OPT_ISOLATE };
     static const struct option longs[] = {
         { "threads", required_argument, NULL, 'j' },
         { "seed", required_argument, NULL, 's' },
@@ -161,6 +164,7 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
         { "resume", required_argument, NULL, 'r' },
         { "set", required_argument, NULL, 'S' },
         { "plugin", required_argument, NULL, 'p' },
+        { "isolate", no_argument, NULL, OPT_ISOLATE },
         { "list-plugins", no_argument, NULL, OPT_LIST },
         { "check-plugin", required_argument, NULL, OPT_CHECK },
         { "help-config", no_argument, NULL, OPT_HELP_CONFIG },
@@ -204,6 +208,7 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
         case 'S': rc = push(&c->sets, &c->n_sets, optarg, err); break;
         case 'p': rc = push(&c->plugins, &c->n_plugins, optarg, err); break;
         case OPT_LIST: c->action = ACT_LIST; break;
+        case OPT_ISOLATE: c->isolate = 1; break;
         case OPT_CHECK:
             c->action = ACT_CHECK;
             c->check_plugin = optarg;
@@ -268,7 +273,8 @@ static int run(const cli *c, os_registry *reg, int *no_recommendation, os_error 
             fprintf(stderr, "optselect: %s: resuming: %zu of %zu trials already finished\n",
                     c->output, study.n_resumed, study.search.n);
     }
-    os_run_options run_opts = { .threads = c->threads, .stop = &stop_signal };
+    os_run_options run_opts = { .threads = c->threads, .stop = &stop_signal,
+                                .isolate = c->isolate || !strcmp(cfg->isolation, "process") };
     if (!rc)
         rc = os_study_run(&study, &run_opts, err);
     if (!rc) {
@@ -318,6 +324,9 @@ int main(int argc, char **argv)
         unsuccessful = os_conformance_run(c.check_plugin, stdout) > 0;
     else if (!rc) {
         catch_stop_signals();
+        /* isolated studies load each plugin in a child first */
+        reg.probe = c.isolate || (c.action == ACT_RUN &&
+                                  os_config_wants_isolation(c.config, c.sets, c.n_sets));
         for (size_t i = 0; i < c.n_plugins && !rc; i++)
             rc = os_registry_load_file(&reg, c.plugins[i], &err);
         if (!rc)

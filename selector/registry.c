@@ -14,6 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include "registry.h"
 #include "util.h"
 
@@ -123,7 +128,168 @@ int os_hparam_index(const os_optimizer *opt, const char *name)
     return -1;
 }
 
+/* ---- trust ---------------------------------------------------------------- */
+
+static int trusted(const char *what, const char *path, const struct stat *st, os_error *err)
+{
+    if (st->st_mode & (S_IWGRP | S_IWOTH))
+        return os_error_set(err, OS_ERR_PLUGIN, "%s: refused: %s is writable by %s, so anyone "
+                            "could replace the plugin (chmod go-w it)", path, what,
+                            st->st_mode & S_IWOTH ? "others" : "its group");
+    if (st->st_uid != geteuid() && st->st_uid != 0)
+        return os_error_set(err, OS_ERR_PLUGIN, "%s: refused: %s is owned by uid %ld, neither "
+                            "you nor root", path, what, (long)st->st_uid);
+    return 0;
+}
+
+/* The file and the directory it really lives in must be safe from other
+ * users; a missing file is left for dlopen to report. */
+static int check_trust(const char *path, os_error *err)
+{
+    if (!strchr(path, '/'))
+        return os_error_set(err, OS_ERR_PLUGIN, "%s: refused: give the plugin as a path "
+                            "(./%s); a bare name would be searched for by the dynamic linker",
+                            path, path);
+    char *real = realpath(path, NULL);
+    if (!real)
+        return 0;
+    struct stat st;
+    int rc = 0;
+    if (stat(real, &st) == 0)
+        rc = trusted("the file", path, &st, err);
+    char *dir = rc ? NULL : os_dirname(real);
+    if (dir && stat(dir, &st) == 0)
+        rc = trusted("its directory", path, &st, err);
+    free(dir);
+    free(real);
+    return rc;
+}
+
+/* ---- probing in a child process ------------------------------------------ */
+
+typedef struct stand_in {
+    os_optimizer desc;
+    char         label[65];
+    char         summary[80];
+    char         reason[400];
+} stand_in;
+
+static size_t zero_bytes(const os_env *env) { return 0; }
+static int refuse_init(const os_env *env, void *s, const float *p) { return OS_EINVAL; }
+static int refuse_step(const os_env *env, void *s, float *p, const float *g, double lr,
+                       uint64_t t) { return OS_EINVAL; }
+
+/* A refused file's stand-in, labelled after the file ("dir/crash.so" is
+ * "crash"), so that a config naming it gets failed trials with the reason. */
+static int add_stand_in(os_registry *reg, const char *path, const char *reason, os_error *err)
+{
+    stand_in *si = calloc(1, sizeof *si);
+    void **grown = si ? realloc(reg->stand_ins, (reg->n_stand_ins + 1) * sizeof *grown) : NULL;
+    os_registry_entry *e = grown ? realloc(reg->entries, (reg->n + 1) * sizeof *e) : NULL;
+    char *own_path = e ? os_strdup(path) : NULL;
+    if (grown)
+        reg->stand_ins = grown;
+    if (e)
+        reg->entries = e;
+    if (!own_path) {
+        free(si);
+        return os_error_set(err, OS_ERR_NOMEM, "%s: out of memory", path);
+    }
+    reg->stand_ins[reg->n_stand_ins++] = si;
+    si->reason[0] = '\0';
+    snprintf(si->reason, sizeof si->reason, "%s", reason);
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t n = 0;
+    for (; base[n] && n < 64 && strcmp(base + n, ".so"); n++) {
+        char ch = base[n];
+        si->label[n] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a')
+                     : ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-')
+                     ? ch : '_';
+    }
+    si->label[n ? n : 0] = '\0';
+    if (!n)
+        snprintf(si->label, sizeof si->label, "refused");
+    snprintf(si->summary, sizeof si->summary, "refused at load (see the trials' message)");
+    si->desc = (os_optimizer){ OS_OPTIMIZER_HEADER, .label = si->label,
+                               .summary = si->summary, .default_lr = 1e-3,
+                               .state_bytes = zero_bytes, .init = refuse_init,
+                               .step = refuse_step };
+    /* the file is named for the path it was given by, like loaded ones */
+    char **paths = realloc(reg->paths, (reg->n_files + 1) * sizeof *paths);
+    void **handles = paths ? realloc(reg->handles, (reg->n_files + 1) * sizeof *handles) : NULL;
+    if (paths)
+        reg->paths = paths;
+    if (handles)
+        reg->handles = handles;
+    if (!handles) {
+        free(own_path);
+        return os_error_set(err, OS_ERR_NOMEM, "%s: out of memory", path);
+    }
+    reg->handles[reg->n_files] = NULL;
+    reg->paths[reg->n_files++] = own_path;
+    reg->entries[reg->n++] = (os_registry_entry){ &si->desc, own_path, si->reason };
+    return 0;
+}
+
+static int load_file(os_registry *reg, const char *path, os_error *err);
+
+/* Loads path in a child first: a plugin that crashes, hangs in its
+ * constructor (cut off after 10 s) or fails a check costs that plugin only. */
+static int probe_then_load(os_registry *reg, const char *path, os_error *err)
+{
+    int fds[2];
+    fflush(NULL);
+    if (pipe(fds))
+        return load_file(reg, path, err);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return load_file(reg, path, err);
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        alarm(10);
+        os_registry child = { 0 };
+        os_error e = { 0 };
+        int rc = load_file(&child, path, &e);
+        if (rc && write(fds[1], e.msg, strlen(e.msg)) < 0)
+            rc = 1;
+        _exit(rc ? 1 : 0);
+    }
+    close(fds[1]);
+    char msg[sizeof err->msg] = "";
+    size_t got = 0;
+    ssize_t r;
+    while (got < sizeof msg - 1 &&
+           ((r = read(fds[0], msg + got, sizeof msg - 1 - got)) > 0 || (r < 0 && errno == EINTR)))
+        got += r > 0 ? (size_t)r : 0;
+    msg[got] = '\0';
+    close(fds[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return load_file(reg, path, err);
+    char reason[600];
+    if (WIFSIGNALED(status))
+        snprintf(reason, sizeof reason, "%s: crashed while loading (%s)", path,
+                 WTERMSIG(status) == SIGALRM ? "still loading after 10 s"
+                 : strsignal(WTERMSIG(status)));
+    else
+        snprintf(reason, sizeof reason, "%s", got ? msg : "failed to load");
+    return add_stand_in(reg, path, reason, err);
+}
+
 int os_registry_load_file(os_registry *reg, const char *path, os_error *err)
+{
+    int rc = check_trust(path, err);
+    if (rc)
+        return rc;
+    return reg->probe ? probe_then_load(reg, path, err) : load_file(reg, path, err);
+}
+
+static int load_file(os_registry *reg, const char *path, os_error *err)
 {
     dlerror();
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -171,7 +337,7 @@ int os_registry_load_file(os_registry *reg, const char *path, os_error *err)
         if (!e)
             return os_error_set(err, OS_ERR_NOMEM, "%s: out of memory", path);
         reg->entries = e;
-        reg->entries[reg->n++] = (os_registry_entry){ d, own_path };
+        reg->entries[reg->n++] = (os_registry_entry){ d, own_path, NULL };
     }
     if (index == 0)
         return os_error_set(err, OS_ERR_PLUGIN, "%s: %s(0) returned no optimizer",
@@ -268,9 +434,13 @@ int os_registry_load_default(os_registry *reg, os_error *err)
 void os_registry_free(os_registry *reg)
 {
     for (size_t i = 0; i < reg->n_files; i++) {
-        dlclose(reg->handles[i]);
+        if (reg->handles[i])
+            dlclose(reg->handles[i]);
         free(reg->paths[i]);
     }
+    for (size_t i = 0; i < reg->n_stand_ins; i++)
+        free(reg->stand_ins[i]);
+    free(reg->stand_ins);
     free(reg->handles);
     free(reg->paths);
     free(reg->entries);

@@ -9,10 +9,14 @@
 #include <optselect/plugin.h>
 #include "error.h"
 
-/* One optimizer that passed every check. */
+/* One optimizer that passed every check, or (with probing) a stand-in for
+ * a plugin file that did not load. */
 typedef struct os_registry_entry {
     const os_optimizer *opt;  /* owned by the plugin; valid until free      */
     const char         *path; /* file it came from; owned by the registry   */
+    const char         *refused; /* NULL; or why the file was refused, when
+                                    probing: opt is then a stand-in labelled
+                                    after the file, and its trials fail     */
 } os_registry_entry;
 
 typedef struct os_registry {
@@ -21,11 +25,22 @@ typedef struct os_registry {
     void             **handles;  /* one per loaded file, closed by free     */
     char             **paths;    /* file names, parallel to handles         */
     size_t             n_files;
+    int                probe;    /* set before loading: load each file in a
+                                    child process first; a file that fails
+                                    or crashes there becomes a refused
+                                    stand-in instead of an error           */
+    void             **stand_ins; /* refused entries' storage               */
+    size_t             n_stand_ins;
 } os_registry;
 
 /* Loads every optimizer of one shared object.  A label already present is
  * an error when it comes from the same file, and is skipped (the earlier
- * file shadows it) otherwise, as PATH does. */
+ * file shadows it) otherwise, as PATH does.
+ *
+ * Only a path is loaded, never a bare name (which dlopen would look up in
+ * the dynamic linker's search path), and only a file that nobody else can
+ * replace: a file or directory writable by group or others, or owned by
+ * another user than the caller or root, is refused. */
 int os_registry_load_file(os_registry *reg, const char *path, os_error *err);
 
 /* Loads every "*.so" of every directory in a colon-separated list, in list

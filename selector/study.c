@@ -10,6 +10,7 @@
 #include <omp.h>
 #endif
 #include "blas.h"
+#include "isolate.h"
 #include "journal.h"
 #include "study.h"
 
@@ -176,13 +177,6 @@ uint64_t os_study_fingerprint(const os_study *s)
     return os_fnv1a(h, &s->search.n, sizeof s->search.n);
 }
 
-static void not_started(os_trial_result *r)
-{
-    *r = (os_trial_result){ .status = OS_TRIAL_INTERRUPTED, .score = INFINITY,
-                            .test_loss = NAN, .test_acc = NAN };
-    snprintf(r->message, sizeof r->message, "not started: the study was interrupted");
-}
-
 static int alloc_results(os_study *s, os_error *err)
 {
     if (s->results)
@@ -216,10 +210,13 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
     if (rc)
         goto out;
     unsigned char *done = s->done;
-    os_trial_env env = { &s->model, &s->data, s->test.n ? &s->test : NULL, s->fn,
-                         &s->fn_layout, { cfg->start[0], cfg->start[1] }, cfg->steps,
-                         cfg->batch_size, cfg->eval_every, cfg->seed, cfg->smoothing,
-                         cfg->diverge_factor, stop, &halt };
+    os_trial_env env = {
+        .model = &s->model, .data = &s->data, .test = s->test.n ? &s->test : NULL,
+        .fn = s->fn, .fn_layout = &s->fn_layout, .start = { cfg->start[0], cfg->start[1] },
+        .steps = cfg->steps, .batch_size = cfg->batch_size, .eval_every = cfg->eval_every,
+        .seed = cfg->seed, .smoothing = cfg->smoothing, .diverge_factor = cfg->diverge_factor,
+        .stop = stop, .halt = &halt, .timeout = cfg->trial_timeout,
+    };
 
     /* One trial per thread, each with a single-threaded BLAS. */
     os_blas_set_threads(1);
@@ -233,6 +230,10 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
 #endif
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (o->isolate) {
+        rc = os_isolated_run(s, &env, s->threads, stop, err);
+        goto ran;
+    }
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(s->threads)
 #endif
@@ -240,7 +241,7 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
         if (done[i])
             continue;
         if ((stop && *stop) || halt) { /* not started: recorded, not run */
-            not_started(&s->results[i]);
+            os_trial_not_started(&s->results[i]);
             continue;
         }
         codes[i] = os_trial_run(&env, &s->search.cands[i], &s->results[i], &errs[i]);
@@ -252,6 +253,7 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
         if (!halt && (codes[i] = os_journal_append(&s->journal, i, &s->results[i], &errs[i])))
             halt = 1; /* a study that cannot record its work stops */
     }
+ran:
     clock_gettime(CLOCK_MONOTONIC, &t1);
     s->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
 

@@ -50,6 +50,7 @@ typedef struct os_study {
 typedef struct os_run_options {
     int         threads;         /* 0: OpenMP's default                       */
     const volatile sig_atomic_t *stop; /* raised by a signal; may be NULL     */
+    int         isolate;         /* trials in worker processes (isolate.h)    */
 } os_run_options;
 
 /* Loads the data and builds everything the trials need. */

@@ -100,6 +100,15 @@ static const os_key keys[] = {
       p_f64, F(smoothing), 0, 0.999 },
     { "search", "diverge_factor", "4", "a trial diverges when its loss exceeds this multiple "
       "of its initial loss (or is not finite)", p_f64, F(diverge_factor), 1.01, 1e6 },
+    { "search", "isolation", "none", "none: trials run as threads of optselect (fastest); "
+      "process: each trial runs in a worker process, so a plugin that crashes, aborts, exits "
+      "or hangs fails its trial and the study goes on", p_isolation, F(isolation), 0, 0 },
+    { "search", "trial_timeout", "0", "seconds a trial may run before it fails as timed out; "
+      "0 for no limit (in-process trials check between steps; isolated ones are killed)",
+      p_f64, F(trial_timeout), 0, 1e7 },
+    { "search", "max_crashes", "3", "with isolation = process: trials of one plugin file that "
+      "may crash or time out before its remaining trials are skipped", p_u64, F(max_crashes),
+      1, 1000000 },
 };
 #undef F
 #define N_KEYS (sizeof keys / sizeof *keys)
@@ -634,6 +643,38 @@ void os_config_free(os_config *cfg)
         free(cfg->opt_raw[i]);
     free(cfg->opt_raw);
     memset(cfg, 0, sizeof *cfg);
+}
+
+/* ---- a look ahead --------------------------------------------------------- */
+
+typedef struct peek_ctx {
+    int process;
+} peek_ctx;
+
+static int peek_handler(void *user, const char *section, const char *name, const char *value)
+{
+    char word[16];
+    if (!strcmp(section, "search") && !strcmp(name, "isolation")) {
+        os_trim_copy(word, sizeof word, value, strlen(value));
+        ((peek_ctx *)user)->process = !strcmp(word, "process");
+    }
+    return 1;
+}
+
+int os_config_wants_isolation(const char *path, char *const *sets, size_t n_sets)
+{
+    peek_ctx ctx = { 0 };
+    ini_parse(path, peek_handler, &ctx); /* errors are the real parse's to report */
+    for (size_t i = 0; i < n_sets; i++) {
+        const char *eq = strchr(sets[i], '=');
+        char key[32];
+        if (!eq)
+            continue;
+        os_trim_copy(key, sizeof key, sets[i], (size_t)(eq - sets[i]));
+        if (!strcmp(key, "search.isolation"))
+            peek_handler(&ctx, "search", "isolation", eq + 1);
+    }
+    return ctx.process;
 }
 
 /* ---- the effective configuration ---------------------------------------- */

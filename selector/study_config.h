@@ -85,6 +85,10 @@ typedef struct os_config {
     uint64_t eval_every;
     double   smoothing;
     double   diverge_factor;
+    char     isolation[16]; /* "none" or "process"                          */
+    double   trial_timeout; /* seconds per trial; 0: no limit               */
+    uint64_t max_crashes;   /* crashed trials of a plugin file before its
+                               remaining trials are skipped                 */
 
     /* Where each key was set ("FILE:LINE" or "--set ..."), for messages
      * raised after parsing; indexed like the key table.  Empty if unset. */
@@ -115,6 +119,11 @@ const char *os_config_where(const os_config *cfg, const char *section, const cha
  * [optimizer.X] sections of the optimizers searched.  Returns 0, or -1 if a
  * write failed. */
 int os_config_write_effective(const os_config *cfg, FILE *out);
+
+/* Whether the config (with its --set overrides) asks for isolation =
+ * process, read before the plugins load (which the full parse needs) so
+ * that they can be probed in a child process.  Errors are ignored here. */
+int os_config_wants_isolation(const char *path, char *const *sets, size_t n_sets);
 
 /* Prints every key with its default and help, section by section. */
 void os_config_print_keys(FILE *out);

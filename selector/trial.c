@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "trial.h"
 #include "util.h"
 
@@ -23,9 +24,29 @@ const char *os_trial_status_name(os_trial_status s)
     return "?";
 }
 
+void os_trial_not_started(os_trial_result *r)
+{
+    *r = (os_trial_result){ .status = OS_TRIAL_INTERRUPTED, .score = INFINITY,
+                            .test_loss = NAN, .test_acc = NAN };
+    snprintf(r->message, sizeof r->message, "not started: the study was interrupted");
+}
+
 int os_trial_should_stop(const os_trial_env *env)
 {
     return (env->stop && *env->stop) || (env->halt && *env->halt);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Whether the trial has used up its time limit (never without one). */
+static int out_of_time(const os_trial_env *env, double start)
+{
+    return env->timeout > 0 && now() - start > env->timeout;
 }
 
 /* Validation loss and accuracy over the whole validation set, in chunks,
@@ -108,7 +129,7 @@ static int run_function(const os_trial_env *env, const os_candidate *c, os_trial
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
     }
     int orc = opt->init(&oenv, state, p);
-    double value = 0;
+    double value = 0, start = now();
     for (uint64_t t = 0; orc == OS_OK; t++) {
         pd[0] = p[0], pd[1] = p[1];
         value = env->fn->eval(pd, gd);
@@ -132,6 +153,11 @@ static int run_function(const os_trial_env *env, const os_candidate *c, os_trial
             stop(r, OS_TRIAL_INTERRUPTED, "interrupted at step %llu", (unsigned long long)t);
             break;
         }
+        if (out_of_time(env, start)) {
+            stop(r, OS_TRIAL_FAILED, "timed out: still running after trial_timeout = %g s "
+                 "(step %llu)", env->timeout, (unsigned long long)t);
+            break;
+        }
         g[0] = (float)gd[0], g[1] = (float)gd[1];
         orc = opt->step(&oenv, state, p, g, c->lr, t + 1);
     }
@@ -149,6 +175,10 @@ int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result
     memset(r, 0, sizeof *r);
     r->score = INFINITY;
     r->test_loss = r->test_acc = NAN;
+    if (c->opt->entry->refused) {
+        stop(r, OS_TRIAL_FAILED, "plugin refused: %s", c->opt->entry->refused);
+        return 0;
+    }
     if (env->fn)
         return run_function(env, c, r, err);
 
@@ -212,11 +242,16 @@ int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result
     }
 
     const double beta = env->smoothing;
-    double ema = 0.0, beta_t = 1.0;
+    double ema = 0.0, beta_t = 1.0, start = now();
     for (uint64_t t = 1; t <= env->steps; t++) {
         if (os_trial_should_stop(env)) {
             stop(r, OS_TRIAL_INTERRUPTED, "interrupted at step %llu",
                  (unsigned long long)(t - 1));
+            goto done;
+        }
+        if (out_of_time(env, start)) {
+            stop(r, OS_TRIAL_FAILED, "timed out: still running after trial_timeout = %g s "
+                 "(step %llu)", env->timeout, (unsigned long long)(t - 1));
             goto done;
         }
         os_batcher_next(&batcher, ws.act[0], targets);

@@ -62,6 +62,8 @@ typedef struct os_trial_env {
                                    next step; may be NULL                       */
     const volatile int  *halt;  /* the same, raised by the study itself (a
                                    journal it cannot write); may be NULL       */
+    double               timeout; /* seconds before the trial fails as timed
+                                     out, checked between steps; 0: none      */
 } os_trial_env;
 
 /* Runs candidate c.  Returns 0 (the outcome is in r, whatever it was) or
@@ -69,6 +71,9 @@ typedef struct os_trial_env {
 int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result *r,
                  os_error *err);
 void os_trial_result_free(os_trial_result *r);
+
+/* Marks a trial that never started because the study was interrupted. */
+void os_trial_not_started(os_trial_result *r);
 
 /* Whether the study asked its trials to stop (either flag raised). */
 int os_trial_should_stop(const os_trial_env *env);

@@ -1,0 +1,90 @@
+#!/bin/sh
+# isolation = process: a plugin that segfaults, aborts, exits, hangs, writes
+# NaN, was built for another ABI or crashes on load costs its own trials
+# only; every good trial completes and the study exits 0.
+. "${top_srcdir:-.}/tests/lib.sh"
+B="$top_builddir/tests/broken/.libs"
+# Under AddressSanitizer a segfault would be caught and turned into exit(1):
+# let the signal through, as it is without sanitizers.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0"; export ASAN_OPTIONS
+cat >"$TMP/study.ini" <<'INI'
+[data]
+format = synthetic
+generator = spirals
+samples = 600
+[model]
+hidden = 16
+[search]
+optimizers = sgd, adam, crash, abort, exit, hang, nan-out, abi_major, crash_load
+lr = 0.01, 0.1
+steps = 60
+batch_size = 32
+eval_every = 20
+isolation = process
+trial_timeout = 2
+INI
+plugins=""
+for p in crash abort exit hang nan_out abi_major crash_load; do
+    plugins="$plugins --plugin $B/$p.so"
+done
+
+run "$OPTSELECT" --format json $plugins "$TMP/study.ini"
+is "$status" 0 "a study with seven broken plugins exits 0"
+is "$(wc -l <"$TMP/err" | tr -d ' ')" 0 "... with nothing on stderr"
+cp "$TMP/out" "$TMP/broken.json"
+q() { jq -r "$1" "$TMP/broken.json"; }
+is "$(q '[.trials[] | select(.optimizer == "sgd" or .optimizer == "adam") | .status] | join(",")')" \
+    "ok,ok,ok,ok" "every trial of the good optimizers completes"
+is "$(q '.recommendation.optimizer')" adam "... and one of them is recommended"
+
+# cause OPTIMIZER STATUS PATTERN: both trials of OPTIMIZER end with STATUS,
+# their message matching PATTERN.
+cause() {
+    got=$(q "[.trials[] | select(.optimizer == \"$1\") | \"\\(.status): \\(.message)\"] | unique | join(\"|\")")
+    printf '%s\n' "$got" | grep -Eq "^$2: $3\$"
+    ok $? "$1: $2 with its cause ($got)"
+    is "$(q "[.trials[] | select(.optimizer == \"$1\")] | length")" 2 "$1: both learning rates are reported"
+}
+cause crash failed 'crashed: the worker died of signal 11 \(Segmentation fault\)'
+cause abort failed 'crashed: the worker died of signal 6 \(Aborted\)'
+cause exit failed 'exited: the worker called exit\(3\) before finishing'
+cause hang failed 'timed out: the worker ran past trial_timeout = 2 s and was killed'
+cause nan-out diverged 'training loss became nan at step 4'
+cause abi_major failed "plugin refused: $B/abi_major.so: built for plugin ABI 2.3, but this optselect supports ABI 1.x \(it is 1.1\)"
+cause crash_load failed "plugin refused: $B/crash_load.so: crashed while loading \(Segmentation fault\)"
+
+# An isolated study computes exactly what an in-process one does.
+cfg="$top_srcdir/configs/quickstart.ini"
+"$OPTSELECT" --format json --set search.steps=40 "$cfg" >"$TMP/inproc.json"
+"$OPTSELECT" --format json --set search.steps=40 --isolate "$cfg" >"$TMP/isolated.json"
+cmp -s "$TMP/inproc.json" "$TMP/isolated.json"
+ok $? "--isolate: the report is byte-identical to the in-process one"
+
+# After max_crashes crashes of one plugin file, its other trials are skipped.
+run "$OPTSELECT" --format json --threads 1 --plugin "$B/crash.so" \
+    --set search.optimizers=sgd,crash --set search.lr=0.01,0.02,0.03,0.04,0.05 \
+    --set search.max_crashes=2 "$TMP/study.ini"
+is "$status" 0 "max_crashes: exit 0"
+is "$(jq '[.trials[] | select(.message | startswith("crashed:"))] | length' "$TMP/out")" 2 \
+    "max_crashes = 2: two trials crash"
+is "$(jq -r "[.trials[] | select(.message | startswith(\"skipped: $B/crash.so crashed, exited or timed out in 2 trials\"))] | length" "$TMP/out")" 3 \
+    "... and the other three are skipped with the reason"
+
+# Interrupting an isolated study reaches its workers.
+"$OPTSELECT" --format json --isolate --set search.steps=1000000 "$cfg" >"$TMP/int.json" 2>/dev/null &
+pid=$!
+sleep 1
+kill -TERM "$pid"
+(sleep 30; kill -9 "$pid" 2>/dev/null) &
+watchdog=$!
+wait "$pid"
+is $? 143 "--isolate: SIGTERM ends the study with 143"
+kill "$watchdog" 2>/dev/null
+is "$(jq '.interrupted_trials' "$TMP/int.json")" 28 "... and reports its 28 trials as interrupted"
+
+# In-process trials honour trial_timeout between steps.
+run "$OPTSELECT" --format json --set search.trial_timeout=0.001 --set search.steps=1000000 \
+    --set search.optimizers=sgd "$cfg"
+is "$(jq -r '[.trials[] | .message | startswith("timed out: still running after trial_timeout = 0.001 s")] | all' "$TMP/out")" \
+    true "in-process: trial_timeout fails the trials that run past it"
+done_testing
