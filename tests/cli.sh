@@ -101,6 +101,47 @@ OPTSELECT_PLUGIN_PATH="$TMP/plugdir" run "$OPTSELECT" --list-plugins
 one_line 5 "a bad plugin on OPTSELECT_PLUGIN_PATH" \
     "optselect: $TMP/plugdir/abi_major.so: built for plugin ABI 2.3, but this optselect supports ABI 1.x (it is 1.1)"
 
+# --- plugins load only by path, and only when nobody else can replace them --
+mkdir "$TMP/trust"
+cp "$top_builddir/tests/plugins/.libs/abi_1_0.so" "$TMP/trust/mine.so"
+chmod 755 "$TMP/trust"
+chmod 644 "$TMP/trust/mine.so"
+run "$OPTSELECT" --plugin "$TMP/trust/mine.so" --list-plugins
+is "$status" 0 "a plugin file only its owner can write loads"
+chmod o+w "$TMP/trust/mine.so"
+run "$OPTSELECT" --plugin "$TMP/trust/mine.so" --list-plugins
+one_line 5 "a world-writable plugin file" \
+    "optselect: $TMP/trust/mine.so: refused: the file is writable by others, so anyone could replace the plugin (chmod go-w it)"
+chmod o-w "$TMP/trust/mine.so"
+chmod g+w "$TMP/trust"
+run "$OPTSELECT" --plugin "$TMP/trust/mine.so" --list-plugins
+one_line 5 "a plugin in a group-writable directory" \
+    "optselect: $TMP/trust/mine.so: refused: its directory is writable by its group, so anyone could replace the plugin (chmod go-w it)"
+OPTSELECT_PLUGIN_PATH="$TMP/trust" run "$OPTSELECT" --list-plugins
+one_line 5 "the same directory on OPTSELECT_PLUGIN_PATH" \
+    "optselect: $TMP/trust/mine.so: refused: its directory is writable by its group, so anyone could replace the plugin (chmod go-w it)"
+chmod g-w "$TMP/trust"
+ln -s mine.so "$TMP/trust/link.so"
+chmod o+w "$TMP/trust/mine.so"
+run "$OPTSELECT" --plugin "$TMP/trust/link.so" --list-plugins
+is "$status" 5 "a symbolic link to a world-writable file is refused too"
+chmod o-w "$TMP/trust/mine.so"
+rm "$TMP/trust/link.so"
+(cd "$TMP/trust" && "$OPTSELECT" --plugin mine.so --list-plugins >"$TMP/out" 2>"$TMP/err")
+status=$?
+one_line 5 "a bare plugin name" \
+    "optselect: mine.so: refused: give the plugin as a path (./mine.so); a bare name would be searched for by the dynamic linker"
+if [ "$(id -u)" = 0 ]; then
+    chown 65534 "$TMP/trust/mine.so"
+    run "$OPTSELECT" --plugin "$TMP/trust/mine.so" --list-plugins
+    one_line 5 "a plugin owned by another user" \
+        "optselect: $TMP/trust/mine.so: refused: the file is owned by uid 65534, neither you nor root"
+else
+    ok 0 "# SKIP another user's plugin: needs root to chown"
+    ok 0 "# SKIP"
+    ok 0 "# SKIP"
+fi
+
 run "$OPTSELECT" --output "$TMP/no/such/dir" --set search.steps=5 \
     "$top_srcdir/configs/quickstart.ini"
 one_line 6 "an --output folder whose parent is missing" \
