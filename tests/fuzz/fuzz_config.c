@@ -1,0 +1,57 @@
+/* fuzz_config.c — the INI reader and every value parser, with two real
+ * optimizers loaded so that [optimizer.X] sections and hyperparameter
+ * lists are reached.  The plugins come from $OPTSELECT_PLUGIN_PATH (the
+ * build tree's plugins/.libs by default). */
+#include "fuzz.h"
+#include "study_config.h"
+
+static os_registry reg;
+
+static void load_plugins(void)
+{
+    static int loaded;
+    if (loaded++)
+        return;
+    const char *dir = getenv("OPTSELECT_PLUGIN_PATH");
+    char path[4096];
+    os_error err = { 0 };
+    const char *names[] = { "sgd.so", "adam.so" };
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "plugins/.libs", names[i]);
+        if (os_registry_load_file(&reg, path, &err)) {
+            fprintf(stderr, "fuzz_config: %s\n", err.msg);
+            abort();
+        }
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    load_plugins();
+    char path[64];
+    int fd = fuzz_memfile(data, size, path, sizeof path);
+    if (fd < 0)
+        return 0;
+    static os_config cfg; /* about 1 MiB */
+    os_error err = { 0 };
+    int rc = os_config_load(&cfg, path, &reg, NULL, 0, &err);
+    fuzz_check_error(rc, &err);
+    if (!rc) {
+        /* the effective config must load back */
+        FILE *f = tmpfile();
+        if (f && os_config_write_effective(&cfg, f) == 0) {
+            char again[64];
+            snprintf(again, sizeof again, "/proc/self/fd/%d", fileno(f));
+            static os_config cfg2;
+            os_error err2 = { 0 };
+            if (os_config_load(&cfg2, again, &reg, NULL, 0, &err2))
+                abort();
+            os_config_free(&cfg2);
+        }
+        if (f)
+            fclose(f);
+        os_config_free(&cfg);
+    }
+    close(fd);
+    return 0;
+}
