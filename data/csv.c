@@ -66,11 +66,14 @@ static size_t split(char *line, char delim, char **fields, size_t max)
     }
 }
 
-/* Fields on a line, without changing it; 0 for a malformed quote. */
+#define NO_MEMORY ((size_t)-1)
+
+/* Fields on a line, without changing it; 0 for a malformed quote,
+ * NO_MEMORY when out of memory. */
 static size_t count_fields(const char *line, char delim)
 {
     char *copy = os_strdup(line);
-    size_t n = copy ? split(copy, delim, NULL, 0) : 0;
+    size_t n = copy ? split(copy, delim, NULL, 0) : NO_MEMORY;
     free(copy);
     return n;
 }
@@ -209,6 +212,10 @@ int os_csv_load(const char *path, const os_csv_options *opt, const os_dataset *l
             /* The first record fixes the column count and the label column. */
             n_cols = count_fields(r.line, delim);
             header_line = r.lineno;
+            if (n_cols == NO_MEMORY) {
+                n_cols = 0;
+                goto nomem;
+            }
             if (!n_cols) {
                 rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: a quoted field is not closed, or "
                                   "text follows its closing quote", path, r.lineno);
@@ -298,6 +305,8 @@ int os_csv_load(const char *path, const os_csv_options *opt, const os_dataset *l
         }
         out->n++;
     }
+    if (more == -2)
+        goto nomem;
     if (more < 0) {
         int code;
         const char *msg = gzerror(r.f, &code);

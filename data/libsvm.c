@@ -122,6 +122,8 @@ int os_libsvm_load(const char *path, size_t features, int regression, const os_d
         }
         labels[n++] = label;
     }
+    if (more == -2)
+        goto nomem;
     if (more < 0) {
         int code;
         const char *msg = gzerror(r.f, &code);

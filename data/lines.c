@@ -23,7 +23,7 @@ int os_lines_next(os_lines *r)
             size_t cap = r->cap ? 2 * r->cap : 4096;
             char *p = realloc(r->line, cap);
             if (!p)
-                return -1;
+                return -2;
             r->line = p;
             r->cap = cap;
         }

@@ -18,7 +18,7 @@ typedef struct os_lines {
 /* Opens path; 0, or -1 with errno set (0 when zlib ran out of memory). */
 int os_lines_open(os_lines *r, const char *path);
 
-/* The next line into r->line: 1, 0 at the end, -1 on a read error or out
+/* The next line into r->line: 1, 0 at the end, -1 on a read error, -2 out
  * of memory. */
 int os_lines_next(os_lines *r);
 

@@ -148,7 +148,7 @@ int os_record_decode(const char *line, size_t len, size_t *index, os_trial_resul
     r->path = n_path ? malloc(2 * n_path * sizeof *r->path) : NULL;
     if ((n_curve && !r->curve) || (n_path && !r->path)) {
         os_trial_result_free(r);
-        return -1;
+        return -2;
     }
     r->n_curve = n_curve;
     r->n_path = n_path;
@@ -288,7 +288,10 @@ static int replay(os_journal *j, const char *data, size_t size, uint64_t fingerp
             break;
         size_t len = (size_t)(nl - line), index;
         os_trial_result r;
-        if (os_record_decode(line, len, &index, &r) || index >= n) {
+        int bad = os_record_decode(line, len, &index, &r);
+        if (bad == -2)
+            return os_error_set(err, OS_ERR_NOMEM, "%s: out of memory reading it", j->path);
+        if (bad || index >= n) {
             os_trial_result_free(&r);
             if (nl + 1 == data + size) /* a torn record of full length */
                 break;
@@ -322,8 +325,9 @@ int os_journal_open(os_journal *j, const char *path, uint64_t fingerprint, size_
     if (read_file(path, &data, &size)) {
         if (errno == ENOENT)
             return create(j, fingerprint, n, err);
-        return os_error_set(err, errno == ENOMEM ? OS_ERR_NOMEM : OS_ERR_IO, "%s: cannot "
-                            "read: %s", path, strerror(errno));
+        if (errno == ENOMEM)
+            return os_error_set(err, OS_ERR_NOMEM, "%s: out of memory reading it", path);
+        return os_error_set(err, OS_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
     }
     int rc = size ? replay(j, data, size, fingerprint, n, results, done, n_done, &keep, err)
                   : 0;

@@ -26,8 +26,8 @@
  * new buffer; NULL when out of memory.  *len gets the length. */
 char *os_record_encode(size_t index, const os_trial_result *r, size_t *len);
 
-/* Decodes one line (without its '\n').  Returns 0, or -1 when the checksum
- * or the syntax is wrong; r is then left empty. */
+/* Decodes one line (without its '\n').  Returns 0, -1 when the checksum or
+ * the syntax is wrong, or -2 when out of memory; r is then left empty. */
 int os_record_decode(const char *line, size_t len, size_t *index, os_trial_result *r);
 
 typedef struct os_journal {
