@@ -3,7 +3,7 @@
 # no crash, no leak (under --enable-asan LeakSanitizer fails any run that
 # leaks), and never a truncated file under a final name.
 . "${top_srcdir:-.}/tests/lib.sh"
-FA="$top_builddir/tests/fault/optselect-failalloc"
+FA=$(under_valgrind "$top_builddir/tests/fault/optselect-failalloc")
 cfg="$top_srcdir/configs/quickstart.ini"
 # Only the two plugins the studies use, so that each of the many runs is quick.
 mkdir "$TMP/plugins"

@@ -5,7 +5,7 @@
 # with -runs=0 (each input once, no fuzzing).
 . "${top_srcdir:-.}/tests/lib.sh"
 for target in config csv libsvm idx idx_gz; do
-    prog="$top_builddir/tests/fuzz/fuzz_$target"
+    prog=$(under_valgrind "$top_builddir/tests/fuzz/fuzz_$target")
     corpus="$top_srcdir/tests/fuzz/corpus/$target"
     regressions="$top_srcdir/tests/fuzz/regressions/$target"
     n=$(ls "$corpus" "$regressions" | grep -cv ':$\|^$')

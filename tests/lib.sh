@@ -7,6 +7,18 @@ tap_failed=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/optselect-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
+# under_valgrind PROGRAM: with OPTSELECT_VALGRIND set (make check-valgrind),
+# the path of a script that runs PROGRAM under valgrind, which fails the
+# run with status 99 on any memory error or definite leak; else PROGRAM.
+under_valgrind() {
+    [ -n "${OPTSELECT_VALGRIND:-}" ] || { printf '%s\n' "$1"; return; }
+    wrapper="$TMP/valgrind-$(basename "$1")"
+    printf '#!/bin/sh\nexec valgrind %s "%s" "$@"\n' "$OPTSELECT_VALGRIND" "$1" >"$wrapper"
+    chmod +x "$wrapper"
+    printf '%s\n' "$wrapper"
+}
+OPTSELECT=$(under_valgrind "$OPTSELECT")
+
 # ok CONDITION-STATUS NAME: pass when the status is 0.
 ok() {
     tap_n=$((tap_n + 1))
