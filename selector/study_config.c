@@ -362,8 +362,12 @@ static int handler(void *user, const char *section, const char *name, const char
     return os_cfg_fail(ctx, OS_ERR_CONFIG, "[%s] unknown key '%s'%s", section, name, hint);
 }
 
-/* fgets for inih that counts lines, refuses lines inih would split, and
- * checks section headers as they pass. */
+/* inih (MAX_SECTION and MAX_NAME in its ini.c, 50 with the NUL) silently
+ * cuts longer section and key names short: refuse them instead. */
+#define INIH_MAX_NAME 49
+
+/* fgets for inih that counts lines, refuses lines inih would split or
+ * names it would cut, and checks section headers as they pass. */
 static char *reader(char *str, int num, void *user)
 {
     parse_ctx *ctx = user;
@@ -384,9 +388,26 @@ static char *reader(char *str, int num, void *user)
             os_cfg_fail(ctx, OS_ERR_CONFIG, "section header without ']'");
             return NULL;
         }
+        if ((size_t)(end - p - 1) > INIH_MAX_NAME) {
+            os_cfg_fail(ctx, OS_ERR_CONFIG, "section name longer than %d characters",
+                        INIH_MAX_NAME);
+            return NULL;
+        }
         os_trim_copy(ctx->section, sizeof ctx->section, p + 1, (size_t)(end - p - 1));
         if (!check_section(ctx, ctx->section))
             return NULL;
+    }
+    if (*p && *p != ';' && *p != '#') {
+        size_t name = strcspn(p, "=:");
+        if (!p[name]) /* no key here: a continuation line or inih's syntax error */
+            name = 0;
+        while (name > 0 && isspace((unsigned char)p[name - 1]))
+            name--;
+        if (name > INIH_MAX_NAME) {
+            os_cfg_fail(ctx, OS_ERR_CONFIG, "key name longer than %d characters",
+                        INIH_MAX_NAME);
+            return NULL;
+        }
     }
     return str;
 }

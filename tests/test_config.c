@@ -102,6 +102,10 @@ int main(void)
            ":6: [data] validation = '1.5': expected a number from 0.01 to 0.9");
     expect("dup.ini", HEAD "steps = 10\nsteps = 20\n", NULL, 0,
            ":6: [search] steps is already set at %s:5");
+    expect("long_section.ini", HEAD "[optimizer.a_label_of_forty_characters_xxxxxxxxxxxx]\n",
+           NULL, 0, ":5: section name longer than 49 characters");
+    expect("long_key.ini", HEAD "steps_and_then_a_great_many_more_characters_after_it = 1\n",
+           NULL, 0, ":5: key name longer than 49 characters");
     expect("bad_bool.ini", HEAD "[data]\nheader = maybe\n", NULL, 0,
            ":6: [data] header = 'maybe': expected true or false");
     expect("bad_act.ini", HEAD "[model]\nactivation = softplus\n", NULL, 0,
