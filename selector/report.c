@@ -272,8 +272,12 @@ static void write_text(FILE *out, const os_study *s)
             "steps, batch %llu\n", cfg->n_opts, s->n_groups, (unsigned long long)cfg->seeds,
             cfg->seeds == 1 ? "" : "s", s->search.n, (unsigned long long)cfg->steps,
             (unsigned long long)cfg->batch_size);
-    fprintf(out, "ran in %.2f s on %d thread%s\n", s->seconds, s->threads,
-            s->threads == 1 ? "" : "s");
+    const char *unit = s->isolated ? (s->threads == 1 ? "worker process" : "worker processes")
+                                   : (s->threads == 1 ? "thread" : "threads");
+    fprintf(out, "ran in %.2f s on %d %s", s->seconds, s->threads, unit);
+    if (s->n_resumed)
+        fprintf(out, " (%zu of %zu trials resumed from the journal)", s->n_resumed, s->search.n);
+    fputc('\n', out);
     if (os_blas_advice())
         fprintf(out, "note:   %s\n", os_blas_advice());
     if (s->n_interrupted)

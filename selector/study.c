@@ -230,7 +230,7 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
 #endif
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (o->isolate) {
+    if ((s->isolated = o->isolate)) {
         rc = os_isolated_run(s, &env, s->threads, stop, err);
         goto ran;
     }

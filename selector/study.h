@@ -38,7 +38,8 @@ typedef struct os_study {
     os_trial_result *results;    /* one per candidate, in candidate order     */
     os_group        *ranking;    /* best first                                */
     size_t           n_groups;
-    int              threads;    /* threads the trials ran on                 */
+    int              threads;    /* threads (or worker processes) trials ran on */
+    int              isolated;   /* in worker processes (isolation = process) */
     size_t           n_interrupted; /* trials the stop request cut short      */
     size_t           n_resumed;  /* trials replayed from the journal          */
     unsigned char   *done;       /* per candidate: finished before this run   */
