@@ -181,7 +181,7 @@ static int drain(worker *w)
 }
 
 int os_isolated_run(os_study *s, const os_trial_env *env, int workers,
-                    const volatile sig_atomic_t *stop, os_error *err)
+                    const volatile sig_atomic_t *stop, os_progress *progress, os_error *err)
 {
     const size_t n = s->search.n;
     const double timeout = env->timeout;
@@ -228,6 +228,7 @@ int os_isolated_run(os_study *s, const os_trial_env *env, int workers,
                 break;
             }
             running++;
+            os_progress_started(progress);
         }
         if (!running)
             break;
@@ -281,6 +282,7 @@ int os_isolated_run(os_study *s, const os_trial_env *env, int workers,
             w->pid = 0;
             w->len = 0;
             running--;
+            os_progress_finished(progress, r->status);
         }
     }
     for (size_t i = next; i < n; i++) /* never started: an interrupt, or an error */

@@ -15,6 +15,6 @@
  * remaining trials are skipped as failed.  An interrupt (*stop) is passed
  * on to the workers; trials not started are marked interrupted. */
 int os_isolated_run(os_study *s, const os_trial_env *env, int workers,
-                    const volatile sig_atomic_t *stop, os_error *err);
+                    const volatile sig_atomic_t *stop, os_progress *progress, os_error *err);
 
 #endif

@@ -69,6 +69,8 @@ static void usage(FILE *out)
 "                         (repeatable; a path, never a bare name)\n"
 "      --isolate          run each trial in a worker process (as isolation = process):\n"
 "                         a crashing or hanging plugin fails its trials, not the study\n"
+"  -q, --quiet            no progress line and no notices on standard error (the\n"
+"                         progress line shows only when it is a terminal anyway)\n"
 "      --list-plugins     list the optimizers found and their hyperparameters\n"
 "      --check-plugin FILE run the conformance suite on a plugin file; exit 1 if any\n"
 "                         check fails\n"
@@ -140,6 +142,7 @@ typedef struct cli {
     char        seed_set[64];
     const char *check_plugin;
     int         isolate;       /* --isolate */
+    int         quiet;         /* --quiet */
     enum { ACT_RUN, ACT_LIST, ACT_CHECK, ACT_HELP, ACT_HELP_CONFIG, ACT_VERSION } action;
 } cli;
 
@@ -165,6 +168,7 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
         { "set", required_argument, NULL, 'S' },
         { "plugin", required_argument, NULL, 'p' },
         { "isolate", no_argument, NULL, OPT_ISOLATE },
+        { "quiet", no_argument, NULL, 'q' },
         { "list-plugins", no_argument, NULL, OPT_LIST },
         { "check-plugin", required_argument, NULL, OPT_CHECK },
         { "help-config", no_argument, NULL, OPT_HELP_CONFIG },
@@ -175,7 +179,7 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
     opterr = 0;
     int ch, rc = 0;
     uint64_t v;
-    while (!rc && (ch = getopt_long(argc, argv, ":j:s:f:o:r:S:p:hV", longs, NULL)) != -1) {
+    while (!rc && (ch = getopt_long(argc, argv, ":j:s:f:o:r:S:p:qhV", longs, NULL)) != -1) {
         switch (ch) {
         case 'j':
             if (os_parse_u64(optarg, &v) || v < 1 || v > 4096)
@@ -209,6 +213,7 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
         case 'p': rc = push(&c->plugins, &c->n_plugins, optarg, err); break;
         case OPT_LIST: c->action = ACT_LIST; break;
         case OPT_ISOLATE: c->isolate = 1; break;
+        case 'q': c->quiet = 1; break;
         case OPT_CHECK:
             c->action = ACT_CHECK;
             c->check_plugin = optarg;
@@ -269,12 +274,17 @@ static int run(const cli *c, os_registry *reg, int *no_recommendation, os_error 
             rc = os_study_open_journal(&study, journal, err);
         if (!rc)
             rc = os_results_write_config(c->output, cfg, err);
-        if (!rc && study.n_resumed)
+        if (!rc && study.n_resumed && !c->quiet)
             fprintf(stderr, "optselect: %s: resuming: %zu of %zu trials already finished\n",
                     c->output, study.n_resumed, study.search.n);
     }
+    /* The progress line goes to a terminal only; colour unless NO_COLOR. */
+    int live = !c->quiet && isatty(STDERR_FILENO);
+    const char *no_color = getenv("NO_COLOR");
     os_run_options run_opts = { .threads = c->threads, .stop = &stop_signal,
-                                .isolate = c->isolate || !strcmp(cfg->isolation, "process") };
+                                .isolate = c->isolate || !strcmp(cfg->isolation, "process"),
+                                .progress = live ? stderr : NULL,
+                                .color = live && !(no_color && *no_color) };
     if (!rc)
         rc = os_study_run(&study, &run_opts, err);
     if (!rc) {

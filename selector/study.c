@@ -230,8 +230,10 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
 #endif
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    os_progress progress;
+    os_progress_begin(&progress, o->progress, o->color, n, s->n_resumed);
     if ((s->isolated = o->isolate)) {
-        rc = os_isolated_run(s, &env, s->threads, stop, err);
+        rc = os_isolated_run(s, &env, s->threads, stop, &progress, err);
         goto ran;
     }
 #ifdef _OPENMP
@@ -244,7 +246,15 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
             os_trial_not_started(&s->results[i]);
             continue;
         }
+#ifdef _OPENMP
+#pragma omp critical(os_progress)
+#endif
+        os_progress_started(&progress);
         codes[i] = os_trial_run(&env, &s->search.cands[i], &s->results[i], &errs[i]);
+#ifdef _OPENMP
+#pragma omp critical(os_progress)
+#endif
+        os_progress_finished(&progress, s->results[i].status);
         if (codes[i] || s->journal.fd < 0 || s->results[i].status == OS_TRIAL_INTERRUPTED)
             continue;
 #ifdef _OPENMP
@@ -254,6 +264,7 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
             halt = 1; /* a study that cannot record its work stops */
     }
 ran:
+    os_progress_end(&progress);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     s->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
 

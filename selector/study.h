@@ -12,6 +12,7 @@
 #include "search.h"
 #include "trial.h"
 #include "journal.h"
+#include "progress.h"
 
 /* A candidate without its seed: the unit that is ranked and recommended. */
 typedef struct os_group {
@@ -52,6 +53,8 @@ typedef struct os_run_options {
     int         threads;         /* 0: OpenMP's default                       */
     const volatile sig_atomic_t *stop; /* raised by a signal; may be NULL     */
     int         isolate;         /* trials in worker processes (isolate.h)    */
+    FILE       *progress;        /* a terminal for the progress line, or NULL */
+    int         color;           /* the progress line may use colours         */
 } os_run_options;
 
 /* Loads the data and builds everything the trials need. */

@@ -20,18 +20,21 @@ ok $? "--help lists $n options"
 is "$missing" "" "optselect.1 documents every option of --help"
 
 # every exit status of --help too
+missing=""
 for code in 0 1 2 3 4 5 6 7 130; do
     grep -q "^\.B.* $code\b\|^\.B $code\$\|^\.BR $code" "$page" || missing="$missing exit-$code"
 done
 is "$missing" "" "optselect.1 documents every exit status"
 
 # every config section and the plugin entry point
+missing=""
 for word in '\[data\]' '\[model\]' '\[search\]' 'OPTSELECT_PLUGIN_PATH' 'OPENBLAS_CORETYPE'; do
     grep -q "$word" "$page" || missing="$missing $word"
 done
 is "$missing" "" "optselect.1 names the config sections and the environment"
 grep -q 'optselect_descriptor' "$plugin_page"
 ok $? "optselect-plugin.7 names the entry point"
+missing=""
 for field in label summary default_lr hparams check state_bytes init step eval_params \
              abi_major struct_size float_size OS_OPTIMIZER_HEADER; do
     grep -q "$field" "$plugin_page" || missing="$missing $field"
