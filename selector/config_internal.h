@@ -19,15 +19,34 @@ typedef struct os_key {
     double      min, max;   /* bounds for numbers                             */
 } os_key;
 
+#define OS_CFG_MAX_KEYS    64  /* entries of the key table                  */
+#define OS_CFG_MAX_INCLUDE  8  /* include depth                             */
+
+/* A [study NAME] key of the study being loaded: "section.key=value". */
+typedef struct study_override {
+    char *text;
+    char  where[400];          /* "FILE:LINE"                              */
+} study_override;
+
 struct parse_ctx {
     os_config         *cfg;
     const os_registry *reg;
     os_error          *err;
     int                failed;
-    const char        *file;
+    const char        *file;          /* the file being read (maybe included) */
+    char              *dir;           /* its directory: relative paths start there */
     FILE              *stream;
     size_t             line;
-    const char        *set_text;      /* the --set being applied, or NULL     */
+    int                depth;         /* 0: the top file; n: n includes deep  */
+    int                seen_section;  /* in the current file                  */
+    char              *chain[OS_CFG_MAX_INCLUDE + 1]; /* real paths, for cycles */
+    unsigned char      key_depth[OS_CFG_MAX_KEYS]; /* depth that set each key  */
+    const char        *set_text;      /* the override being applied, or NULL  */
+    const char        *set_where;     /* where it comes from, or NULL: --set  */
+    const char        *study;         /* the [study NAME] being loaded, or NULL */
+    int                study_found;
+    study_override    *overrides;     /* its keys, applied after the file     */
+    size_t             n_overrides;
     const os_key      *key;           /* key being parsed, for messages       */
     char               section[80];   /* current section while in the file    */
     os_opt_config     *sections;      /* [optimizer.X] settings, by label     */

@@ -18,7 +18,9 @@
 
 void os_cfg_where_now(const parse_ctx *ctx, char *buf, size_t size)
 {
-    if (ctx->set_text)
+    if (ctx->set_text && ctx->set_where)
+        snprintf(buf, size, "%s", ctx->set_where);
+    else if (ctx->set_text)
         snprintf(buf, size, "--set %s", ctx->set_text);
     else
         snprintf(buf, size, "%s:%zu", ctx->file, ctx->line);
@@ -84,7 +86,8 @@ int p_path(parse_ctx *ctx, void *field, const char *v, double min, double max)
     os_trim_copy(buf, sizeof buf, v, strlen(v));
     if (!buf[0])
         return os_cfg_bad_value(ctx, v, "expected a file name");
-    char *p = os_path_join(ctx->cfg->dir, buf);
+    /* relative to the file that names it: an included file's own folder */
+    char *p = os_path_join(ctx->set_where || !ctx->set_text ? ctx->dir : ctx->cfg->dir, buf);
     if (!p)
         return os_cfg_fail(ctx, OS_ERR_NOMEM, "out of memory");
     free(*(char **)field);

@@ -59,8 +59,9 @@ static void usage(FILE *out)
 "  -s, --seed N           study seed (same as --set search.seed=N)\n"
 "  -f, --format FORMAT    report format: text (default), json or csv\n"
 "  -o, --output DIR       also write the results folder DIR: config.ini, journal,\n"
-"                         report.json, trials.csv; if DIR holds an unfinished run\n"
-"                         of the same study, continue it\n"
+"                         report.json, trials.csv (DIR/NAME for each study of a\n"
+"                         file with several); if DIR holds an unfinished run of\n"
+"                         the same study, continue it\n"
 "  -r, --resume DIR       continue the study in results folder DIR (after a crash,\n"
 "                         a kill or an interrupt); finished trials are not rerun\n"
 "  -S, --set SEC.KEY=VAL  override a config key, e.g. --set search.steps=500 or\n"
@@ -69,6 +70,8 @@ static void usage(FILE *out)
 "                         (repeatable; a path, never a bare name)\n"
 "      --isolate          run each trial in a worker process (as isolation = process):\n"
 "                         a crashing or hanging plugin fails its trials, not the study\n"
+"      --study NAME       run only the study [study NAME] of a file that defines\n"
+"                         several (default: all, then a summary table)\n"
 "  -q, --quiet            no progress line and no notices on standard error (the\n"
 "                         progress line shows only when it is a terminal anyway)\n"
 "      --list-plugins     list the optimizers found and their hyperparameters\n"
@@ -142,6 +145,7 @@ typedef struct cli {
     char        seed_set[64];
     const char *check_plugin;
     int         isolate;       /* --isolate */
+    const char *study;         /* --study NAME, or NULL: every study */
     int         quiet;         /* --quiet */
     enum { ACT_RUN, ACT_LIST, ACT_CHECK, ACT_HELP, ACT_HELP_CONFIG, ACT_VERSION } action;
 } cli;
@@ -158,7 +162,7 @@ static int push(char ***list, size_t *n, char *item, os_error *err)
 
 static int parse_cli(cli *c, int argc, char **argv, os_error *err)
 {
-    enum { OPT_LIST = 256, OPT_HELP_CONFIG, OPT_CHECK, OPT_ISOLATE };
+    enum { OPT_LIST = 256, OPT_HELP_CONFIG, OPT_CHECK, OPT_ISOLATE, OPT_STUDY };
     static const struct option longs[] = {
         { "threads", required_argument, NULL, 'j' },
         { "seed", required_argument, NULL, 's' },
@@ -169,6 +173,7 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
         { "plugin", required_argument, NULL, 'p' },
         { "isolate", no_argument, NULL, OPT_ISOLATE },
         { "quiet", no_argument, NULL, 'q' },
+        { "study", required_argument, NULL, OPT_STUDY },
         { "list-plugins", no_argument, NULL, OPT_LIST },
         { "check-plugin", required_argument, NULL, OPT_CHECK },
         { "help-config", no_argument, NULL, OPT_HELP_CONFIG },
@@ -214,6 +219,7 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
         case OPT_LIST: c->action = ACT_LIST; break;
         case OPT_ISOLATE: c->isolate = 1; break;
         case 'q': c->quiet = 1; break;
+        case OPT_STUDY: c->study = optarg; break;
         case OPT_CHECK:
             c->action = ACT_CHECK;
             c->check_plugin = optarg;
@@ -236,9 +242,9 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
     if (c->action != ACT_RUN)
         return 0;
     if (c->resume_config) {
-        if (c->n_sets || optind != argc)
+        if (c->n_sets || optind != argc || c->study)
             return os_error_set(err, OS_ERR_USAGE, "--resume continues the study as it was "
-                                "configured: give no CONFIG.ini, --set or --seed with it");
+                                "configured: give no CONFIG.ini, --set, --seed or --study with it");
         c->config = c->resume_config;
         return 0;
     }
@@ -251,32 +257,39 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
     return 0;
 }
 
-static int run(const cli *c, os_registry *reg, int *no_recommendation, os_error *err)
+/* A batch prints each study's error as it happens. */
+static int batch_error_printed;
+
+/* Runs one study: the whole file, or its [study NAME] when study is set;
+ * writes its results folder when output is set.  The report goes to out
+ * (NULL: nowhere).  *summary gets its line for the batch summary. */
+static int run_study(const cli *c, os_registry *reg, const char *study, const char *output,
+                     FILE *out, os_summary_row *summary, os_error *err)
 {
     os_config *cfg = malloc(sizeof *cfg); /* about 1 MiB: not for the stack */
-    os_study study = { 0 };
+    os_study s = { 0 };
     char *journal = NULL;
     if (!cfg)
         return os_error_set(err, OS_ERR_NOMEM, "out of memory");
-    int rc = os_config_load(cfg, c->config, reg, c->sets, c->n_sets, err);
+    int rc = os_config_load(cfg, c->config, study, reg, c->sets, c->n_sets, err);
     if (rc) {
         free(cfg);
         return rc;
     }
-    rc = os_study_prepare(&study, cfg, err);
-    if (!rc && c->output) {
+    rc = os_study_prepare(&s, cfg, err);
+    if (!rc && output) {
         /* The journal is opened before config.ini is written: a folder that
          * holds another study is refused before anything in it changes. */
-        rc = os_results_prepare(c->output, err);
-        if (!rc && !(journal = os_results_path(c->output, "journal")))
+        rc = os_results_prepare(output, err);
+        if (!rc && !(journal = os_results_path(output, "journal")))
             rc = os_error_set(err, OS_ERR_NOMEM, "out of memory");
         if (!rc)
-            rc = os_study_open_journal(&study, journal, err);
+            rc = os_study_open_journal(&s, journal, err);
         if (!rc)
-            rc = os_results_write_config(c->output, cfg, err);
-        if (!rc && study.n_resumed && !c->quiet)
+            rc = os_results_write_config(output, cfg, err);
+        if (!rc && s.n_resumed && !c->quiet)
             fprintf(stderr, "optselect: %s: resuming: %zu of %zu trials already finished\n",
-                    c->output, study.n_resumed, study.search.n);
+                    output, s.n_resumed, s.search.n);
     }
     /* The progress line goes to a terminal only; colour unless NO_COLOR. */
     int live = !c->quiet && isatty(STDERR_FILENO);
@@ -286,19 +299,98 @@ static int run(const cli *c, os_registry *reg, int *no_recommendation, os_error 
                                 .progress = live ? stderr : NULL,
                                 .color = live && !(no_color && *no_color) };
     if (!rc)
-        rc = os_study_run(&study, &run_opts, err);
+        rc = os_study_run(&s, &run_opts, err);
     if (!rc) {
-        *no_recommendation = study.ranking[0].status != OS_TRIAL_OK;
-        if (c->output)
-            rc = os_results_write_reports(c->output, &study, err);
-        if (!rc && (os_report_write(stdout, &study, c->format) || fflush(stdout)))
+        os_summary_fill(summary, &s);
+        if (output)
+            rc = os_results_write_reports(output, &s, err);
+        if (!rc && out && (os_report_write(out, &s, c->format) || fflush(out)))
             rc = os_error_set(err, OS_ERR_IO, "standard output: write failed: %s",
                               strerror(errno));
     }
     free(journal);
-    os_study_free(&study);
+    os_study_free(&s);
     os_config_free(cfg);
     free(cfg);
+    return rc;
+}
+
+/* Every study of a file with [study NAME] sections (or the one --study
+ * names), each with its report and results folder DIR/NAME, then the
+ * summary.  A study that fails is reported and the others still run; the
+ * first failure decides the exit status. */
+static int run_batch(const cli *c, os_registry *reg, char **names, size_t n,
+                     int *unsuccessful, os_error *err)
+{
+    int prep = c->output ? os_results_prepare(c->output, err) : 0;
+    if (prep)
+        return prep;
+    os_summary_row *rows = calloc(n, sizeof *rows);
+    if (!rows)
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory");
+    int first_rc = 0;
+    os_error first_err = { 0 };
+    size_t ran = 0;
+    os_batch_begin(stdout, c->format);
+    for (size_t i = 0; i < n && !stop_signal; i++) {
+        if (c->study && strcmp(c->study, names[i]))
+            continue;
+        char *output = c->output ? os_path_join(c->output, names[i]) : NULL;
+        os_error e = { 0 };
+        snprintf(rows[ran].study, sizeof rows[ran].study, "%s", names[i]);
+        FILE *report = os_batch_study_begin(stdout, c->format, names[i], ran);
+        int rc = c->output && !output ? os_error_set(&e, OS_ERR_NOMEM, "out of memory")
+               : run_study(c, reg, names[i], output, report, &rows[ran], &e);
+        os_batch_study_end(stdout, c->format, report, names[i], ran, rc ? e.msg : NULL);
+        if (rc) {
+            snprintf(rows[ran].error, sizeof rows[ran].error, "%s", e.msg);
+            fprintf(stderr, "optselect: %s\n", e.msg);
+            if (!first_rc) {
+                first_rc = rc;
+                first_err = e;
+            }
+        }
+        *unsuccessful |= !rc && !rows[ran].recommended;
+        ran++;
+        free(output);
+    }
+    os_batch_end(stdout, c->format, rows, ran);
+    free(rows);
+    if (fflush(stdout) && !first_rc)
+        return os_error_set(err, OS_ERR_IO, "standard output: write failed: %s",
+                            strerror(errno));
+    if (first_rc) {
+        *err = first_err;
+        batch_error_printed = 1;
+    }
+    return first_rc;
+}
+
+static int run(const cli *c, os_registry *reg, int *unsuccessful, os_error *err)
+{
+    char **names;
+    size_t n;
+    int rc = c->resume_config ? (names = NULL, n = 0, 0)
+                              : os_config_list_studies(c->config, &names, &n, err);
+    if (rc)
+        return rc;
+    if (c->study && !n)
+        rc = os_error_set(err, OS_ERR_USAGE, "--study %s: %s defines no [study NAME] sections",
+                          c->study, c->config);
+    for (size_t i = 0; !rc && c->study && i <= n; i++)
+        if (i == n)
+            rc = os_error_set(err, OS_ERR_USAGE, "--study %s: %s has no [study %s]", c->study,
+                              c->config, c->study);
+        else if (!strcmp(names[i], c->study))
+            break;
+    if (!rc && !n) {
+        os_summary_row row = { 0 };
+        rc = run_study(c, reg, NULL, c->output, stdout, &row, err);
+        *unsuccessful = !rc && !row.recommended;
+    } else if (!rc) {
+        rc = run_batch(c, reg, names, n, unsuccessful, err);
+    }
+    os_config_free_names(names, n);
     return rc;
 }
 
@@ -346,7 +438,7 @@ int main(int argc, char **argv)
         else if (!rc)
             rc = run(&c, &reg, &unsuccessful, &err);
     }
-    if (rc)
+    if (rc && !batch_error_printed)
         fprintf(stderr, "optselect: %s\n", err.msg);
     os_registry_free(&reg);
     free(c.sets);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "blas.h"
 #include "report.h"
@@ -87,7 +88,23 @@ static void write_json(FILE *out, const os_study *s)
     const os_search *search = &s->search;
     fprintf(out, "{\n  \"optselect\": \"%s\",\n  \"config\": ", PACKAGE_VERSION);
     json_str(out, cfg->path);
+    if (cfg->study[0]) {
+        fputs(",\n  \"study\": ", out);
+        json_str(out, cfg->study);
+    }
     fprintf(out, ",\n  \"seed\": %llu,\n", (unsigned long long)cfg->seed);
+    /* The study as it ran: `optselect report.json` runs it again. */
+    char *effective = NULL;
+    size_t effective_len = 0;
+    FILE *mem = open_memstream(&effective, &effective_len);
+    if (mem) {
+        os_config_write_effective(cfg, mem);
+        fclose(mem);
+        fputs("  \"effective_config\": ", out);
+        json_str(out, effective ? effective : "");
+        fputs(",\n", out);
+    }
+    free(effective);
     if (s->fn) {
         fprintf(out, "  \"function\": {\"name\": \"%s\", \"start\": [", s->fn->name);
         json_num(out, cfg->start[0]);
@@ -266,7 +283,8 @@ static void describe_inputs(FILE *out, const os_study *s)
 static void write_text(FILE *out, const os_study *s)
 {
     const os_config *cfg = s->cfg;
-    fprintf(out, "optselect %s — %s\n", PACKAGE_VERSION, cfg->path);
+    fprintf(out, "optselect %s — %s%s%s%s\n", PACKAGE_VERSION, cfg->path,
+            cfg->study[0] ? " [study " : "", cfg->study, cfg->study[0] ? "]" : "");
     describe_inputs(out, s);
     fprintf(out, "search: %zu optimizers, %zu candidates × %llu seed%s = %zu trials of %llu "
             "steps, batch %llu\n", cfg->n_opts, s->n_groups, (unsigned long long)cfg->seeds,
@@ -344,4 +362,144 @@ int os_report_write(FILE *out, const os_study *s, os_format format)
     case OS_FORMAT_TEXT: write_text(out, s); break;
     }
     return ferror(out) ? -1 : 0;
+}
+
+/* ---- batches of studies ---------------------------------------------- */
+
+void os_summary_fill(os_summary_row *row, const os_study *s)
+{
+    const os_group *best = &s->ranking[0];
+    const os_candidate *bc = &s->search.cands[best->first];
+    row->recommended = best->status == OS_TRIAL_OK;
+    row->interrupted = s->n_interrupted > 0;
+    snprintf(row->optimizer, sizeof row->optimizer, "%s", bc->opt->entry->opt->label);
+    changed_hparams(row->hparams, sizeof row->hparams, bc);
+    row->lr = bc->lr;
+    row->score = best->score;
+    row->val_acc = best->val_acc;
+    row->trials = s->search.n;
+    row->seconds = s->seconds;
+}
+
+void os_batch_begin(FILE *out, os_format format)
+{
+    if (format == OS_FORMAT_JSON)
+        fputs("{\n\"studies\": [\n", out);
+}
+
+FILE *os_batch_study_begin(FILE *out, os_format format, const char *study, size_t index)
+{
+    switch (format) {
+    case OS_FORMAT_TEXT:
+        fprintf(out, "%s==== study %s ====\n", index ? "\n" : "", study);
+        return out;
+    case OS_FORMAT_JSON:
+        fprintf(out, "%s{\"study\": ", index ? ",\n" : "");
+        json_str(out, study);
+        fputs(", \"report\": ", out);
+        return out;
+    case OS_FORMAT_CSV: {
+        /* rows are gathered to be prefixed with the study's name */
+        FILE *tmp = tmpfile();
+        return tmp ? tmp : out;
+    }
+    }
+    return out;
+}
+
+/* Copies a study's CSV report with its name in a first column; the header
+ * row only for the first study. */
+static void prefix_csv(FILE *out, FILE *tmp, const char *study, size_t index)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    fflush(tmp);
+    long size = ftell(tmp);
+    if (size > 0 && fseek(tmp, 0, SEEK_SET) == 0) {
+        buf = malloc((size_t)size + 1);
+        len = buf ? fread(buf, 1, (size_t)size, tmp) : 0;
+    }
+    fclose(tmp);
+    for (size_t at = 0, line = 0; buf && at < len; line++) {
+        char *nl = memchr(buf + at, '\n', len - at);
+        size_t n = nl ? (size_t)(nl - (buf + at)) : len - at;
+        if (line == 0 && index == 0)
+            fprintf(out, "study,%.*s\n", (int)n, buf + at);
+        else if (line > 0)
+            fprintf(out, "%s,%.*s\n", study, (int)n, buf + at);
+        at += n + 1;
+    }
+    free(buf);
+}
+
+void os_batch_study_end(FILE *out, os_format format, FILE *report, const char *study,
+                        size_t index, const char *error)
+{
+    if (format == OS_FORMAT_CSV && report != out) {
+        prefix_csv(out, report, study, index);
+        return;
+    }
+    if (format != OS_FORMAT_JSON)
+        return;
+    if (error) {
+        fputs("null, \"error\": ", out);
+        json_str(out, error);
+    }
+    fputs("}", out);
+}
+
+void os_batch_end(FILE *out, os_format format, const os_summary_row *rows, size_t n)
+{
+    if (format == OS_FORMAT_CSV)
+        return; /* one table of trials; the summary is in the text and JSON forms */
+    if (format == OS_FORMAT_JSON) {
+        fputs("\n],\n\"summary\": [", out);
+        for (size_t i = 0; i < n; i++) {
+            const os_summary_row *r = &rows[i];
+            fprintf(out, "%s\n  {\"study\": ", i ? "," : "");
+            json_str(out, r->study);
+            if (r->error[0]) {
+                fputs(", \"error\": ", out);
+                json_str(out, r->error);
+            } else if (r->recommended) {
+                fputs(", \"optimizer\": ", out);
+                json_str(out, r->optimizer);
+                fputs(", \"lr\": ", out);
+                json_num(out, r->lr);
+                fputs(", \"score\": ", out);
+                json_num(out, r->score);
+                fputs(", \"val_acc\": ", out);
+                json_num(out, r->val_acc);
+            } else {
+                fputs(", \"optimizer\": null", out);
+            }
+            fprintf(out, ", \"trials\": %zu, \"interrupted\": %s}", r->trials,
+                    r->interrupted ? "true" : "false");
+        }
+        fputs("\n]\n}\n", out);
+        return;
+    }
+    int width = 5;
+    for (size_t i = 0; i < n; i++)
+        if ((int)strlen(rows[i].study) > width)
+            width = (int)strlen(rows[i].study);
+    fprintf(out, "\n==== summary of %zu stud%s ====\n%-*s  %-36s %10s %8s %7s %9s\n", n,
+            n == 1 ? "y" : "ies", width, "study", "recommendation", "val_loss", "val_acc",
+            "trials", "seconds");
+    for (size_t i = 0; i < n; i++) {
+        const os_summary_row *r = &rows[i];
+        if (r->error[0]) {
+            fprintf(out, "%-*s  error: %s\n", width, r->study, r->error);
+            continue;
+        }
+        char rec[160] = "none (every trial diverged or failed)", acc[16] = "-";
+        if (r->recommended)
+            snprintf(rec, sizeof rec, "%s, lr %.4g%s%s", r->optimizer, r->lr,
+                     r->hparams[0] ? ", " : "", r->hparams);
+        if (r->recommended && isfinite(r->val_acc))
+            snprintf(acc, sizeof acc, "%.1f%%", 100.0 * r->val_acc);
+        fprintf(out, "%-*s  %-36s %10.5g %8s %7zu %9.2f%s\n", width, r->study, rec,
+                r->recommended ? r->score : NAN, acc, r->trials, r->seconds,
+                r->interrupted ? "  (interrupted)" : "");
+    }
 }

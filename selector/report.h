@@ -19,4 +19,29 @@ int os_format_from_name(const char *name);
 /* Writes the report; returns 0 or -1 when the stream reports an error. */
 int os_report_write(FILE *out, const os_study *s, os_format format);
 
+/* One study's line in the summary that ends a batch of studies. */
+typedef struct os_summary_row {
+    char   study[72];
+    char   error[1024];    /* why the study could not run, or ""           */
+    int    recommended;    /* a trial finished: optimizer, lr, score hold  */
+    int    interrupted;
+    char   optimizer[72];
+    char   hparams[256];   /* those that differ from the defaults          */
+    double lr, score, val_acc, seconds;
+    size_t trials;
+} os_summary_row;
+
+void os_summary_fill(os_summary_row *row, const os_study *s);
+
+/* A batch on one stream: begin; for each study, study_begin (which returns
+ * the stream its report goes to), the report, study_end (error: why it did
+ * not run, or NULL); then end, with the summary.  Text: a header per study
+ * and a summary table.  JSON: {"studies": [{"study", "report"}...],
+ * "summary": [...]}.  CSV: one table, its first column the study. */
+void  os_batch_begin(FILE *out, os_format format);
+FILE *os_batch_study_begin(FILE *out, os_format format, const char *study, size_t index);
+void  os_batch_study_end(FILE *out, os_format format, FILE *report, const char *study,
+                         size_t index, const char *error);
+void  os_batch_end(FILE *out, os_format format, const os_summary_row *rows, size_t n);
+
 #endif

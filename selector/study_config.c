@@ -206,8 +206,27 @@ static os_opt_config *opt_section(parse_ctx *ctx, const char *label)
     os_opt_config *o = &ctx->sections[ctx->n_sections++];
     memset(o, 0, sizeof *o);
     o->entry = e;
+    o->included = ctx->depth > 0;
     os_cfg_where_now(ctx, o->where, sizeof o->where);
     return o;
+}
+
+/* A study name: [A-Za-z0-9_.-]{1,64}, as it names a results folder. */
+static int study_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (!n || n > 64 || !strcmp(s, ".") || !strcmp(s, ".."))
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+            return 0;
+    return 1;
+}
+
+/* "study NAME" -> NAME, or NULL when section is not a study section. */
+static const char *study_of(const char *section)
+{
+    return !strncmp(section, "study ", 6) ? section + 6 : NULL;
 }
 
 static int check_section(parse_ctx *ctx, const char *section)
@@ -216,14 +235,25 @@ static int check_section(parse_ctx *ctx, const char *section)
         return 1;
     if (!section[0])
         return os_cfg_fail(ctx, OS_ERR_CONFIG, "key outside any section; put it under [data], "
-                    "[model], [search] or [optimizer.LABEL]");
+                    "[model], [search] or [optimizer.LABEL] (only include = FILE comes "
+                    "before the first section)");
+    const char *study = study_of(section);
+    if (study) {
+        if (ctx->depth)
+            return os_cfg_fail(ctx, OS_ERR_CONFIG, "[study %s] in an included file; studies "
+                               "are defined in the file that is run", study);
+        if (!study_name_ok(study))
+            return os_cfg_fail(ctx, OS_ERR_CONFIG, "[study %s]: a study name is 1 to 64 "
+                               "letters, digits, '_', '.' or '-'", study);
+        return 1;
+    }
     if (!strncmp(section, "optimizer.", 10))
         return opt_section(ctx, section + 10) != NULL;
     static const char *const names[] = { "data", "model", "search" };
     char hint[96];
     suggest(hint, sizeof hint, section, names, 3);
     return os_cfg_fail(ctx, OS_ERR_CONFIG, "unknown section [%s]%s; sections are [data], [model], "
-                "[search] and [optimizer.LABEL]", section, hint);
+                "[search], [optimizer.LABEL] and [study NAME]", section, hint);
 }
 
 /* ---- the handler -------------------------------------------------------- */
@@ -273,12 +303,14 @@ static int set_opt_key(parse_ctx *ctx, os_opt_config *o, const char *name, const
     const os_optimizer *opt = o->entry->opt;
     for (size_t i = 0; i < sizeof opt_keys / sizeof *opt_keys; i++)
         if (!strcmp(name, opt_keys[i].name)) {
-            if (o->lr_set & (1 << i) && !ctx->set_text)
+            int over = ctx->set_text || (o->lr_set & (1 << i) && o->lr_depth[i] > ctx->depth);
+            if (o->lr_set & (1 << i) && !over)
                 return os_cfg_fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s is set twice",
                             opt->label, name);
-            if (ctx->set_text && i < 2)
-                o->lr_set &= ~(1 << (1 - i)); /* --set lr replaces lr_range, and back */
+            if (over && i < 2)
+                o->lr_set &= ~(1 << (1 - i)); /* an override of lr replaces lr_range */
             o->lr_set |= 1 << i;
+            o->lr_depth[i] = (unsigned char)ctx->depth;
             ctx->key = &opt_keys[i];
             return opt_keys[i].parse(ctx, &o->lr, value, 0, 0) &&
                    remember_opt(ctx, opt->label, name, value);
@@ -297,8 +329,9 @@ static int set_opt_key(parse_ctx *ctx, os_opt_config *o, const char *name, const
                     name, hint);
     }
     const os_hparam *hp = &opt->hparams[h];
-    if (o->hp_n[h] && !ctx->set_text)
+    if (o->hp_n[h] && !ctx->set_text && o->hp_depth[h] <= ctx->depth)
         return os_cfg_fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] %s is set twice", opt->label, name);
+    o->hp_depth[h] = (unsigned char)ctx->depth;
     char items[OS_MAX_LIST][128];
     int n = os_cfg_split_list(value, items, OS_MAX_LIST);
     if (n < 0)
@@ -327,11 +360,41 @@ static int set_opt_key(parse_ctx *ctx, os_opt_config *o, const char *name, const
     return remember_opt(ctx, opt->label, name, value);
 }
 
+static int include(parse_ctx *ctx, const char *value);
+
+/* A key of a [study NAME] section: kept when it is the study being loaded,
+ * applied after the file like a --set. */
+static int study_key(parse_ctx *ctx, const char *study, const char *name, const char *value)
+{
+    if (!strchr(name, '.'))
+        return os_cfg_fail(ctx, OS_ERR_CONFIG, "[study %s] %s: keys of a study are "
+                           "SECTION.KEY, e.g. search.steps = 500", study, name);
+    if (!ctx->study || strcmp(ctx->study, study))
+        return 1;
+    ctx->study_found = 1;
+    study_override *grown = realloc(ctx->overrides, (ctx->n_overrides + 1) * sizeof *grown);
+    size_t len = strlen(name) + strlen(value) + 2;
+    char *text = grown ? malloc(len) : NULL;
+    if (grown)
+        ctx->overrides = grown;
+    if (!text)
+        return os_cfg_fail(ctx, OS_ERR_NOMEM, "out of memory");
+    snprintf(text, len, "%s=%s", name, value);
+    study_override *o = &ctx->overrides[ctx->n_overrides++];
+    o->text = text;
+    snprintf(o->where, sizeof o->where, "%s:%zu", ctx->file, ctx->line);
+    return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
     parse_ctx *ctx = user;
     if (ctx->failed)
         return 0;
+    if (!section[0] && !strcmp(name, "include") && !ctx->set_text)
+        return include(ctx, value);
+    if (study_of(section))
+        return study_key(ctx, study_of(section), name, value);
     if (!strncmp(section, "optimizer.", 10)) {
         os_opt_config *o = opt_section(ctx, section + 10);
         return o ? set_opt_key(ctx, o, name, value) : 0;
@@ -347,7 +410,9 @@ static int handler(void *user, const char *section, const char *name, const char
         if (strcmp(keys[i].name, name))
             continue;
         char *where = ctx->cfg->where[i];
-        if (where[0] && !ctx->set_text)
+        /* a file may override what a file it includes set; not itself */
+        int over = ctx->set_text || (where[0] && ctx->key_depth[i] > ctx->depth);
+        if (where[0] && !over)
             return os_cfg_fail(ctx, OS_ERR_CONFIG, "[%s] %s is already set at %s", section, name,
                         where);
         ctx->key = &keys[i];
@@ -355,6 +420,8 @@ static int handler(void *user, const char *section, const char *name, const char
                            keys[i].max))
             return 0;
         os_cfg_where_now(ctx, where, sizeof ctx->cfg->where[i]);
+        ctx->key_depth[i] = (unsigned char)ctx->depth;
+        ctx->cfg->overridden[i] = (unsigned char)over;
         return remember(ctx, &ctx->cfg->raw[i], value);
     }
     char hint[96];
@@ -394,6 +461,7 @@ static char *reader(char *str, int num, void *user)
             return NULL;
         }
         os_trim_copy(ctx->section, sizeof ctx->section, p + 1, (size_t)(end - p - 1));
+        ctx->seen_section = 1;
         if (!check_section(ctx, ctx->section))
             return NULL;
     }
@@ -410,6 +478,219 @@ static char *reader(char *str, int num, void *user)
         }
     }
     return str;
+}
+
+/* ---- include ------------------------------------------------------------ */
+
+/* A JSON report (it starts with '{') stands for the study it reports: its
+ * "effective_config" string, decoded into a temporary stream.  NULL with
+ * ctx failed when the report holds none. */
+static FILE *report_config(parse_ctx *ctx, FILE *f)
+{
+    char *text = NULL;
+    size_t size = 0, cap = 0, got;
+    do {
+        if (size + 4096 > cap) {
+            char *grown = realloc(text, cap = cap ? 2 * cap : 65536);
+            if (!grown) {
+                free(text);
+                os_cfg_fail(ctx, OS_ERR_NOMEM, "out of memory");
+                return NULL;
+            }
+            text = grown;
+        }
+        size += got = fread(text + size, 1, cap - size - 1, f);
+    } while (got);
+    text[size] = '\0';
+    static const char key[] = "\"effective_config\": \"";
+    char *p = strstr(text, key);
+    FILE *out = p ? tmpfile() : NULL;
+    if (!p) {
+        free(text);
+        os_cfg_fail(ctx, OS_ERR_CONFIG, "a JSON file, but not an optselect report with an "
+                    "effective_config");
+        return NULL;
+    }
+    /* the escapes optselect's reports use: \" \\ \/ \n \t \r and \u00XX */
+    int bad = !out;
+    for (p += sizeof key - 1; out && *p && *p != '"'; p++) {
+        char c = *p;
+        if (c == '\\') {
+            c = *++p;
+            unsigned code;
+            if (c == 'n') c = '\n';
+            else if (c == 't') c = '\t';
+            else if (c == 'r') c = '\r';
+            else if (c == 'u' && sscanf(p + 1, "%4x", &code) == 1 && code < 0x80) {
+                c = (char)code;
+                p += 4;
+            } else if (c != '"' && c != '\\' && c != '/') {
+                bad = 1;
+                break;
+            }
+        }
+        fputc(c, out);
+    }
+    bad |= *p != '"';
+    free(text);
+    if (bad) {
+        if (out)
+            fclose(out);
+        os_cfg_fail(ctx, OS_ERR_CONFIG, "the report's effective_config is not a complete JSON "
+                    "string");
+        return NULL;
+    }
+    rewind(out);
+    return out;
+}
+
+/* Parses an open file into ctx (and closes it): the top file, or an
+ * included one. */
+static int parse_stream(parse_ctx *ctx, FILE *f)
+{
+    ctx->stream = f;
+    int first = fgetc(ctx->stream);
+    while (first != EOF && isspace(first))
+        first = fgetc(ctx->stream);
+    if (first == '{' && ctx->depth == 0) {
+        FILE *config = report_config(ctx, ctx->stream);
+        fclose(ctx->stream);
+        if (!(ctx->stream = config))
+            return 0;
+    } else {
+        rewind(ctx->stream);
+    }
+    int line = ini_parse_stream(reader, ctx, handler, ctx);
+    if (!ctx->failed && ferror(ctx->stream))
+        os_cfg_fail(ctx, OS_ERR_IO, "read error");
+    fclose(ctx->stream);
+    ctx->stream = NULL;
+    if (!ctx->failed && line != 0) {
+        /* inih's own syntax errors: no '=' or ':' on a line, a bad section */
+        ctx->line = (size_t)line;
+        os_cfg_fail(ctx, OS_ERR_CONFIG, "syntax error: expected [section], key = value, or a "
+             "comment");
+    }
+    return !ctx->failed;
+}
+
+/* include = FILE, before the first section: FILE's settings come first, and
+ * this file may override them.  Relative to this file's folder. */
+static int include(parse_ctx *ctx, const char *value)
+{
+    char name[4096];
+    os_trim_copy(name, sizeof name, value, strlen(value));
+    if (ctx->seen_section)
+        return os_cfg_fail(ctx, OS_ERR_CONFIG, "include = %s: includes come before the first "
+                           "section", name);
+    if (ctx->depth == OS_CFG_MAX_INCLUDE)
+        return os_cfg_fail(ctx, OS_ERR_CONFIG, "include = %s: includes nested more than %d "
+                           "deep", name, OS_CFG_MAX_INCLUDE);
+    char *path = os_path_join(ctx->dir, name), *real = path ? realpath(path, NULL) : NULL;
+    if (!path) {
+        free(real);
+        return os_cfg_fail(ctx, OS_ERR_NOMEM, "out of memory");
+    }
+    for (int d = 0; real && d <= ctx->depth; d++)
+        if (ctx->chain[d] && !strcmp(ctx->chain[d], real)) {
+            free(path);
+            free(real);
+            return os_cfg_fail(ctx, OS_ERR_CONFIG, "include = %s: a file includes itself "
+                               "(through %d include%s)", name, ctx->depth - d + 1,
+                               ctx->depth - d ? "s" : "");
+        }
+    char *dir = os_dirname(path);
+    FILE *f = dir ? fopen(path, "r") : NULL;
+    if (!f) {
+        int e = errno;
+        free(dir);
+        free(real);
+        int rc = dir ? os_cfg_fail(ctx, OS_ERR_CONFIG, "%s: cannot open: %s", path, strerror(e))
+                     : os_cfg_fail(ctx, OS_ERR_NOMEM, "out of memory");
+        free(path);
+        return rc;
+    }
+    /* the includer's place, restored afterwards */
+    parse_ctx saved = *ctx;
+    ctx->depth++;
+    ctx->chain[ctx->depth] = real;
+    ctx->file = path;
+    ctx->dir = dir;
+    ctx->line = 0;
+    ctx->section[0] = '\0';
+    ctx->seen_section = 0;
+    int ok = parse_stream(ctx, f);
+    ctx->depth = saved.depth;
+    ctx->file = saved.file;
+    ctx->dir = saved.dir;
+    ctx->line = saved.line;
+    ctx->stream = saved.stream;
+    ctx->seen_section = saved.seen_section;
+    memcpy(ctx->section, saved.section, sizeof ctx->section);
+    ctx->chain[saved.depth + 1] = NULL;
+    free(real); /* a message naming path is already written */
+    free(dir);
+    free(path);
+    return ok;
+}
+
+/* ---- studies ------------------------------------------------------------ */
+
+void os_config_free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+int os_config_list_studies(const char *path, char ***names, size_t *n, os_error *err)
+{
+    *names = NULL;
+    *n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: cannot open: %s", path, strerror(errno));
+    char line[INI_MAX_LINE + 2];
+    size_t lineno = 0;
+    int rc = 0;
+    while (!rc && fgets(line, sizeof line, f)) {
+        lineno++;
+        const char *p = line;
+        while (isspace((unsigned char)*p))
+            p++;
+        const char *end = *p == '[' ? strchr(p, ']') : NULL;
+        if (!end)
+            continue;
+        char section[128];
+        os_trim_copy(section, sizeof section, p + 1, (size_t)(end - p - 1));
+        const char *study = study_of(section);
+        if (!study)
+            continue;
+        if (!study_name_ok(study)) {
+            rc = os_error_set(err, OS_ERR_CONFIG, "%s:%zu: [study %s]: a study name is 1 to 64 "
+                              "letters, digits, '_', '.' or '-'", path, lineno, study);
+            break;
+        }
+        for (size_t i = 0; i < *n; i++)
+            if (!strcmp((*names)[i], study))
+                rc = os_error_set(err, OS_ERR_CONFIG, "%s:%zu: [study %s] is defined twice",
+                                  path, lineno, study);
+        char **grown = rc ? NULL : realloc(*names, (*n + 1) * sizeof *grown);
+        char *copy = grown ? os_strdup(study) : NULL;
+        if (grown)
+            *names = grown;
+        if (!rc && !copy)
+            rc = os_error_set(err, OS_ERR_NOMEM, "out of memory");
+        if (!rc)
+            (*names)[(*n)++] = copy;
+    }
+    fclose(f);
+    if (rc) {
+        os_config_free_names(*names, *n);
+        *names = NULL;
+        *n = 0;
+    }
+    return rc;
 }
 
 /* ---- after parsing ------------------------------------------------------ */
@@ -447,17 +728,30 @@ static int set_override(parse_ctx *ctx, const char *text)
     return handler(ctx, section, name, eq + 1);
 }
 
-/* lr and lr_range both in the file leave the user's intent unclear; a --set
- * of either replaces the other, as the later setting. */
+static size_t key_index(const char *section, const char *name)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
+            return i;
+    return N_KEYS; /* not reached for the table's own keys */
+}
+
+/* Whether a key was set by the files themselves, and not by an override. */
+static int set_in_files(const os_config *cfg, const char *section, const char *name)
+{
+    size_t i = key_index(section, name);
+    return cfg->where[i][0] && !cfg->overridden[i];
+}
+
+/* lr and lr_range both in the files leave the user's intent unclear; an
+ * override of either replaces the other, as the later setting. */
 static int lr_conflict(parse_ctx *ctx)
 {
     const os_config *cfg = ctx->cfg;
-    const char *list = os_config_where(cfg, "search", "lr");
-    const char *range = os_config_where(cfg, "search", "lr_range");
-    if (list != cfg->path && range != cfg->path && strncmp(list, "--set", 5) &&
-        strncmp(range, "--set", 5))
+    if (set_in_files(cfg, "search", "lr") && set_in_files(cfg, "search", "lr_range"))
         return os_error_set(ctx->err, OS_ERR_CONFIG, "%s: [search] sets both lr and lr_range "
-                            "(at %s); keep one", list, range);
+                            "(at %s); keep one", os_config_where(cfg, "search", "lr"),
+                            os_config_where(cfg, "search", "lr_range"));
     for (size_t s = 0; s < ctx->n_sections; s++)
         if ((ctx->sections[s].lr_set & 3) == 3)
             return os_error_set(ctx->err, OS_ERR_CONFIG, "%s: [optimizer.%s] sets both lr "
@@ -478,9 +772,12 @@ static int resolve_optimizers(parse_ctx *ctx)
         for (k = 0; k < ctx->n_opt_labels; k++)
             if (!strcmp(ctx->opt_labels[k], ctx->sections[s].entry->opt->label))
                 break;
-        /* A list replaced by --set may leave the file's sections behind on
-         * purpose; within the file, an unlisted section is a mistake. */
-        if (k == ctx->n_opt_labels && strncmp(opt_where, "--set", 5))
+        /* A list replaced by an override may leave the file's sections
+         * behind on purpose, and an included file may configure optimizers
+         * that not every study uses; within one file, an unlisted section
+         * is a mistake. */
+        if (k == ctx->n_opt_labels && set_in_files(cfg, "search", "optimizers") &&
+            !ctx->sections[s].included)
             return os_error_set(ctx->err, OS_ERR_CONFIG, "%s: section [optimizer.%s] "
                                 "configures an optimizer that [search] optimizers (%s) does "
                                 "not list", ctx->sections[s].where,
@@ -541,41 +838,50 @@ const char *os_config_where(const os_config *cfg, const char *section, const cha
     return cfg->path;
 }
 
-int os_config_load(os_config *cfg, const char *path, const os_registry *reg,
-                   char *const *sets, size_t n_sets, os_error *err)
+int os_config_load(os_config *cfg, const char *path, const char *study,
+                   const os_registry *reg, char *const *sets, size_t n_sets, os_error *err)
 {
     memset(cfg, 0, sizeof *cfg);
-    parse_ctx ctx = { .cfg = cfg, .reg = reg, .err = err, .file = path };
+    parse_ctx ctx = { .cfg = cfg, .reg = reg, .err = err, .file = path, .study = study };
     int rc = 0;
     cfg->path = os_strdup(path);
     cfg->dir = os_dirname(path);
     cfg->where = calloc(N_KEYS, sizeof *cfg->where);
     cfg->raw = calloc(N_KEYS, sizeof *cfg->raw);
+    cfg->overridden = calloc(N_KEYS, 1);
     ctx.sections = calloc(OS_MAX_OPTS, sizeof *ctx.sections);
-    if (!cfg->path || !cfg->dir || !cfg->where || !cfg->raw || !ctx.sections) {
+    ctx.chain[0] = realpath(path, NULL);
+    if (!cfg->path || !cfg->dir || !cfg->where || !cfg->raw || !cfg->overridden ||
+        !ctx.sections) {
         rc = os_error_set(err, OS_ERR_NOMEM, "%s: out of memory", path);
         goto done;
     }
+    ctx.dir = cfg->dir;
+    if (study)
+        snprintf(cfg->study, sizeof cfg->study, "%s", study);
     if (apply_defaults(&ctx)) {
         rc = err->code;
         goto done;
     }
-
-    ctx.stream = fopen(path, "r");
-    if (!ctx.stream) {
+    FILE *top = fopen(path, "r");
+    if (!top) {
         rc = os_error_set(err, OS_ERR_CONFIG, "%s: cannot open: %s", path, strerror(errno));
         goto done;
     }
-    int line = ini_parse_stream(reader, &ctx, handler, &ctx);
-    if (!ctx.failed && ferror(ctx.stream))
-        os_cfg_fail(&ctx, OS_ERR_IO, "read error");
-    fclose(ctx.stream);
-    if (!ctx.failed && line != 0) {
-        /* inih's own syntax errors: no '=' or ':' on a line, a bad section */
-        ctx.line = (size_t)line;
-        os_cfg_fail(&ctx, OS_ERR_CONFIG, "syntax error: expected [section], key = value, or a "
-             "comment");
+    if (!parse_stream(&ctx, top)) {
+        rc = err->code;
+        goto done;
     }
+    if (study && !ctx.study_found) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: no [study %s] section with settings",
+                          path, study);
+        goto done;
+    }
+    for (size_t i = 0; i < ctx.n_overrides && !ctx.failed; i++) {
+        ctx.set_where = ctx.overrides[i].where;
+        set_override(&ctx, ctx.overrides[i].text);
+    }
+    ctx.set_where = NULL;
     for (size_t i = 0; i < n_sets && !ctx.failed; i++)
         set_override(&ctx, sets[i]);
     if (ctx.failed) {
@@ -643,6 +949,10 @@ int os_config_load(os_config *cfg, const char *path, const os_registry *reg,
     rc = resolve_optimizers(&ctx);
 done:
     free(ctx.sections);
+    free(ctx.chain[0]);
+    for (size_t i = 0; i < ctx.n_overrides; i++)
+        free(ctx.overrides[i].text);
+    free(ctx.overrides);
     if (rc)
         os_config_free(cfg);
     return rc;
@@ -657,6 +967,7 @@ void os_config_free(os_config *cfg)
     free(cfg->test_path);
     free(cfg->test_labels_path);
     free(cfg->where);
+    free(cfg->overridden);
     for (size_t i = 0; cfg->raw && i < N_KEYS; i++)
         free(cfg->raw[i]);
     free(cfg->raw);

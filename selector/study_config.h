@@ -38,12 +38,16 @@ typedef struct os_opt_config {
     size_t     hp_n[OS_MAX_HP];
     os_lr_spec lr;
     int        lr_set;      /* the section set lr, lr_range or lr_points    */
+    unsigned char hp_depth[OS_MAX_HP], lr_depth[3]; /* include depth that set
+                               each key: an includer may override           */
+    int        included;    /* the section comes from an included file      */
     char       where[400];  /* "FILE:LINE" of its section, else of
                                search.optimizers; for messages              */
 } os_opt_config;
 
 typedef struct os_config {
     char *path;             /* the config file as given                    */
+    char  study[72];        /* the [study NAME] loaded, or ""               */
     char *dir;              /* its directory: relative paths start there   */
 
     /* [data] */
@@ -99,14 +103,24 @@ typedef struct os_config {
     char   **raw;
     char   **opt_raw;
     size_t   n_opt_raw;
+    /* Per key: last set by an override (--set, a [study NAME] key, or a file
+     * over a value from a file it includes), which replaces rather than
+     * conflicts. */
+    unsigned char *overridden;
 } os_config;
 
-/* Parses path, then applies each "section.key=value" of sets in order as if
- * it ended the file.  Plugins must be loaded first: optimizer labels and
- * hyperparameters are checked against reg.  On failure err names the file
- * and line (or the --set) and what is wrong. */
-int os_config_load(os_config *cfg, const char *path, const os_registry *reg,
-                   char *const *sets, size_t n_sets, os_error *err);
+/* Parses path (and the files it includes), then the keys of its [study
+ * NAME] section when study is not NULL, then each "section.key=value" of
+ * sets in order, each later one overriding.  Plugins must be loaded first:
+ * optimizer labels and hyperparameters are checked against reg.  On
+ * failure err names the file and line (or the --set) and what is wrong. */
+int os_config_load(os_config *cfg, const char *path, const char *study,
+                   const os_registry *reg, char *const *sets, size_t n_sets, os_error *err);
+
+/* The names of the [study NAME] sections of path, in order (*n = 0 when it
+ * has none: the file is one study).  Free with os_config_free_names. */
+int os_config_list_studies(const char *path, char ***names, size_t *n, os_error *err);
+void os_config_free_names(char **names, size_t n);
 void os_config_free(os_config *cfg);
 
 /* Where a key was set, e.g. "study.ini:12", or the config's path when the

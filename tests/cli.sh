@@ -153,7 +153,7 @@ one_line 6 "an --output that is a file" \
     "optselect: $TMP/plainfile: cannot create the results folder: a file of that name exists"
 run "$OPTSELECT" --resume "$TMP" --set search.steps=5
 one_line 2 "--resume with --set" \
-    "optselect: --resume continues the study as it was configured: give no CONFIG.ini, --set or --seed with it"
+    "optselect: --resume continues the study as it was configured: give no CONFIG.ini, --set, --seed or --study with it"
 run "$OPTSELECT" --resume "$TMP/nothing-here"
 one_line 3 "--resume of a folder without a study" \
     "optselect: $TMP/nothing-here/config.ini: cannot open: No such file or directory"

@@ -25,7 +25,7 @@ static void expect(const char *name, const char *text, char *const *sets, size_t
         snprintf(want, sizeof want, "%s", tail);
     else
         snprintf(want, sizeof want, "%s%s", path, tail);
-    int rc = os_config_load(&cfg, path, &reg, sets, n_sets, &err);
+    int rc = os_config_load(&cfg, path, NULL, &reg, sets, n_sets, &err);
     ok(rc == OS_ERR_CONFIG || rc == OS_ERR_USAGE, "%s is refused", name);
     is_str(err.msg, want, name);
     if (!rc)
@@ -47,7 +47,7 @@ int main(void)
         "seeds = 2\n"
         "[optimizer.sgd]\nmomentum = 0, 0.9\nnesterov = false\n"
         "[optimizer.adam]\nlr = 0.01, 0.001\n");
-    int rc = os_config_load(&cfg, p, &reg, NULL, 0, &err);
+    int rc = os_config_load(&cfg, p, NULL, &reg, NULL, 0, &err);
     if (!ok(rc == 0, "a good config loads (%s)", rc ? err.msg : ""))
         return done_testing();
     char want[600];
@@ -77,7 +77,7 @@ int main(void)
     os_config_free(&cfg);
 
     char *conv[] = { "model.conv=6:5:2, 16:5:0:2", "model.image=1x28x28" };
-    rc = os_config_load(&cfg, p, &reg, conv, 2, &err);
+    rc = os_config_load(&cfg, p, NULL, &reg, conv, 2, &err);
     ok(rc == 0 && cfg.model.n_conv == 2 && cfg.model.conv[0].channels == 6 &&
        cfg.model.conv[0].kernel == 5 && cfg.model.conv[0].pad == 2 && cfg.model.conv[1].pad == 0 &&
        cfg.model.conv[0].stride == 1 && cfg.model.conv[1].stride == 2 &&
@@ -85,7 +85,7 @@ int main(void)
     if (!rc)
         os_config_free(&cfg);
     char *sets[] = { "search.steps=77", "optimizer.adam.beta1=0.5", "data.path=/abs.csv" };
-    rc = os_config_load(&cfg, p, &reg, sets, 3, &err);
+    rc = os_config_load(&cfg, p, NULL, &reg, sets, 3, &err);
     ok(rc == 0 && cfg.steps == 77 && cfg.opts[1].hp[0][0] == 0.5 &&
        !strcmp(cfg.data_path, "/abs.csv"), "--set overrides keys of every section");
     if (!rc)
@@ -95,7 +95,7 @@ int main(void)
            ":5: [search] unknown key 'stpes' (did you mean 'steps'?)");
     expect("typo_section.ini", HEAD "[modle]\n", NULL, 0,
            ":5: unknown section [modle] (did you mean 'model'?); sections are [data], "
-           "[model], [search] and [optimizer.LABEL]");
+           "[model], [search], [optimizer.LABEL] and [study NAME]");
     expect("bad_int.ini", HEAD "steps = ten\n", NULL, 0,
            ":5: [search] steps = 'ten': expected an integer from 1 to 1000000000");
     expect("bad_range.ini", HEAD "[data]\nvalidation = 1.5\n", NULL, 0,
@@ -137,7 +137,7 @@ int main(void)
            ": [search] optimizers is required (for example: optimizers = sgd, adam)");
     expect("no_section.ini", "steps = 3\n" HEAD, NULL, 0,
            ":1: key outside any section; put it under [data], [model], [search] or "
-           "[optimizer.LABEL]");
+           "[optimizer.LABEL] (only include = FILE comes before the first section)");
     expect("function_data.ini", HEAD "[model]\nfunction = beale\n", NULL, 0,
            ":2: [data] path: a test function needs no data (remove path, or set [model] "
            "function = none)");
@@ -155,7 +155,7 @@ int main(void)
     /* A section for an optimizer the study does not list. */
     p = tap_write("unlisted.ini", "[data]\npath = d.csv\n[optimizer.adam]\nbeta1 = 0.8\n"
                   "[search]\noptimizers = sgd\n");
-    rc = os_config_load(&cfg, p, &reg, NULL, 0, &err);
+    rc = os_config_load(&cfg, p, NULL, &reg, NULL, 0, &err);
     snprintf(want, sizeof want, "%s:3: section [optimizer.adam] configures an optimizer that "
              "[search] optimizers (%s:6) does not list", p, p);
     ok(rc == OS_ERR_CONFIG, "an unlisted optimizer section is refused");
@@ -163,13 +163,13 @@ int main(void)
 
     char *only_adam[] = { "search.optimizers=adam" };
     p = tap_write("override_opts.ini", HEAD "[optimizer.sgd]\nmomentum = 0.9\n");
-    rc = os_config_load(&cfg, p, &reg, only_adam, 1, &err);
+    rc = os_config_load(&cfg, p, NULL, &reg, only_adam, 1, &err);
     ok(rc == 0 && cfg.n_opts == 1 && !strcmp(cfg.opts[0].entry->opt->label, "adam"),
        "--set optimizers replaces the list; the file's sgd section is left unused");
     if (!rc)
         os_config_free(&cfg);
     char *unknown[] = { "search.optimizers=adam,sophia" };
-    rc = os_config_load(&cfg, p, &reg, unknown, 1, &err);
+    rc = os_config_load(&cfg, p, NULL, &reg, unknown, 1, &err);
     is_str(err.msg, "--set search.optimizers=adam,sophia: [search] optimizers: unknown optimizer "
            "'sophia' (loaded: adabelief, adadelta, adafactor, adagrad, adam, adamw, adamax, "
            "adamw_schedulefree, adan, asgd, lamb, lars, lion, muon, nadam, radam, rmsprop, rprop, "
@@ -178,7 +178,7 @@ int main(void)
 
     /* Combinations the plugin refuses are reported at the optimizer's section. */
     p = tap_write("nesterov.ini", HEAD "[optimizer.sgd]\nnesterov = true\n");
-    rc = os_config_load(&cfg, p, &reg, NULL, 0, &err);
+    rc = os_config_load(&cfg, p, NULL, &reg, NULL, 0, &err);
     ok(rc == 0, "nesterov without momentum parses");
     rc = os_search_build(&s, &cfg, &err);
     snprintf(want, sizeof want, "%s:5: [optimizer.sgd]: nesterov requires momentum > 0 and "

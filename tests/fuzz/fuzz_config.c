@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     static os_config cfg; /* about 1 MiB */
     os_error err = { 0 };
-    int rc = os_config_load(&cfg, path, &reg, NULL, 0, &err);
+    int rc = os_config_load(&cfg, path, NULL, &reg, NULL, 0, &err);
     fuzz_check_error(rc, &err);
     if (!rc) {
         /* the effective config must load back */
@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             snprintf(again, sizeof again, "/proc/self/fd/%d", fileno(f));
             static os_config cfg2;
             os_error err2 = { 0 };
-            if (os_config_load(&cfg2, again, &reg, NULL, 0, &err2))
+            if (os_config_load(&cfg2, again, NULL, &reg, NULL, 0, &err2))
                 abort();
             os_config_free(&cfg2);
         }
