@@ -503,3 +503,28 @@ void os_batch_end(FILE *out, os_format format, const os_summary_row *rows, size_
                 r->interrupted ? "  (interrupted)" : "");
     }
 }
+
+int os_report_curves_csv(FILE *out, const os_study *s)
+{
+    fputs("id,optimizer,lr,hparams,seed,status,step,train_loss,val_loss,val_acc\n", out);
+    for (size_t i = 0; i < s->search.n; i++) {
+        const os_candidate *c = &s->search.cands[i];
+        const os_trial_result *r = &s->results[i];
+        char hp[512];
+        changed_hparams(hp, sizeof hp, c);
+        for (size_t j = 0; j < r->n_curve; j++) {
+            const os_curve_point *p = &r->curve[j];
+            fprintf(out, "%zu,%s,%.9g,%s,%llu,%s,%llu,", i, c->opt->entry->opt->label, c->lr,
+                    hp, (unsigned long long)c->seed_index, os_trial_status_name(r->status),
+                    (unsigned long long)p->step);
+            /* empty cells where there is no value: NaN is not portable CSV */
+            double v[3] = { p->train_loss, p->val_loss, p->val_acc };
+            for (int k = 0; k < 3; k++) {
+                if (isfinite(v[k]))
+                    fprintf(out, "%.9g", v[k]);
+                fputc(k < 2 ? ',' : '\n', out);
+            }
+        }
+    }
+    return ferror(out) ? -1 : 0;
+}

@@ -19,6 +19,9 @@ int os_format_from_name(const char *name);
 /* Writes the report; returns 0 or -1 when the stream reports an error. */
 int os_report_write(FILE *out, const os_study *s, os_format format);
 
+/* Every trial's curve, one row per point: curves.csv of a results folder. */
+int os_report_curves_csv(FILE *out, const os_study *s);
+
 /* One study's line in the summary that ends a batch of studies. */
 typedef struct os_summary_row {
     char   study[72];

@@ -5,15 +5,32 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "plot.h"
 #include "report.h"
 #include "results.h"
 #include "util.h"
 
-int os_results_prepare(const char *dir, os_error *err)
+/* mkdir -p: the folders leading to dir too, as `--output runs/today/a`
+ * should just work. */
+static int make_dirs(const char *dir)
 {
     struct stat st;
-    if (mkdir(dir, 0777) == 0 || (errno == EEXIST && stat(dir, &st) == 0 &&
-                                  S_ISDIR(st.st_mode)))
+    if (mkdir(dir, 0777) == 0)
+        return 0;
+    if (errno == EEXIST)
+        return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : (errno = EEXIST, -1);
+    if (errno != ENOENT)
+        return -1;
+    char *parent = os_dirname(dir);
+    int rc = parent && strcmp(parent, dir) && strcmp(parent, ".") && strcmp(parent, "/")
+             ? make_dirs(parent) : (errno = ENOENT, -1);
+    free(parent);
+    return rc ? rc : mkdir(dir, 0777) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+int os_results_prepare(const char *dir, os_error *err)
+{
+    if (make_dirs(dir) == 0)
         return 0;
     return os_error_set(err, OS_ERR_IO, "%s: cannot create the results folder: %s", dir,
                         errno == EEXIST ? "a file of that name exists" : strerror(errno));
@@ -38,7 +55,14 @@ int os_write_atomic(const char *path, int (*fill)(FILE *out, const void *arg),
         /* named by the final path: the temporary name means nothing to the user */
         rc = os_error_set(err, OS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
     } else {
-        int bad = fill(f, arg) != 0;
+        int filled = fill(f, arg);
+        if (filled == -2) {
+            fclose(f);
+            remove(tmp);
+            free(tmp);
+            return os_error_set(err, OS_ERR_NOMEM, "%s: out of memory", path);
+        }
+        int bad = filled != 0;
         bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
         int saved = errno;
         bad |= fclose(f) != 0;
@@ -87,8 +111,23 @@ int os_results_write_config(const char *dir, const os_config *cfg, os_error *err
     return write_in(dir, "config.ini", fill_config, cfg, err);
 }
 
+static int fill_curves(FILE *out, const void *arg) { return os_report_curves_csv(out, arg); }
+static int fill_curves_svg(FILE *out, const void *arg) { return os_plot_curves(out, arg); }
+static int fill_lr_svg(FILE *out, const void *arg) { return os_plot_lr(out, arg); }
+static int fill_paths_svg(FILE *out, const void *arg) { return os_plot_paths(out, arg); }
+
 int os_results_write_reports(const char *dir, const os_study *s, os_error *err)
 {
     int rc = write_in(dir, "report.json", fill_json, s, err);
-    return rc ? rc : write_in(dir, "trials.csv", fill_csv, s, err);
+    if (!rc)
+        rc = write_in(dir, "trials.csv", fill_csv, s, err);
+    if (!rc)
+        rc = write_in(dir, "curves.csv", fill_curves, s, err);
+    if (!rc)
+        rc = write_in(dir, "curves.svg", fill_curves_svg, s, err);
+    if (!rc)
+        rc = write_in(dir, "lr.svg", fill_lr_svg, s, err);
+    if (!rc && s->fn)
+        rc = write_in(dir, "paths.svg", fill_paths_svg, s, err);
+    return rc;
 }

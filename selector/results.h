@@ -16,14 +16,14 @@
 #include <stdio.h>
 #include "study.h"
 
-/* Creates dir if it does not exist. */
+/* Creates dir, and the folders leading to it, if they do not exist. */
 int os_results_prepare(const char *dir, os_error *err);
 
 /* "dir/name" in a new buffer, or NULL when out of memory. */
 char *os_results_path(const char *dir, const char *name);
 
-/* Writes path atomically with fill(out, arg), which returns nonzero when a
- * write failed. */
+/* Writes path atomically with fill(out, arg), which returns 0, -1 when a
+ * write failed, or -2 when it ran out of memory. */
 int os_write_atomic(const char *path, int (*fill)(FILE *out, const void *arg),
                     const void *arg, os_error *err);
 

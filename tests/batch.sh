@@ -38,8 +38,8 @@ ok $? "a summary ends the run"
 is "$(sed -n '/summary of 2 studies/,$p' "$TMP/out" | grep -c '^small-batch \|^wide ')" 2 \
     "the summary has a line per study"
 for study in small-batch wide; do
-    is "$(ls "$TMP/res/$study" | tr '\n' ' ')" "config.ini journal report.json trials.csv " \
-        "$study: its results folder holds config.ini, journal, report.json, trials.csv"
+    is "$(ls "$TMP/res/$study" | tr '\n' ' ')" "config.ini curves.csv curves.svg journal lr.svg report.json trials.csv " \
+        "$study: its results folder holds every file: config, journal, reports, curves, plots"
 done
 q() { jq -r "$2" "$TMP/res/$1/report.json"; }
 is "$(q small-batch '.budget.batch_size') $(q small-batch '.budget.steps')" "16 30" \

@@ -142,11 +142,16 @@ else
     ok 0 "# SKIP"
 fi
 
-run "$OPTSELECT" --output "$TMP/no/such/dir" --set search.steps=5 \
-    "$top_srcdir/configs/quickstart.ini"
-one_line 6 "an --output folder whose parent is missing" \
-    "optselect: $TMP/no/such/dir: cannot create the results folder: No such file or directory"
 : >"$TMP/plainfile"
+run "$OPTSELECT" --output "$TMP/plainfile/sub" --set search.steps=5 \
+    "$top_srcdir/configs/quickstart.ini"
+one_line 6 "an --output folder under a file" \
+    "optselect: $TMP/plainfile/sub: cannot create the results folder: Not a directory"
+run "$OPTSELECT" --quiet --output "$TMP/new/parents/res" --set search.steps=5 \
+    "$top_srcdir/configs/quickstart.ini"
+is "$status" 0 "--output creates the folders leading to it"
+[ -f "$TMP/new/parents/res/report.json" ]
+ok $? "... and writes the results there"
 run "$OPTSELECT" --output "$TMP/plainfile" --set search.steps=5 \
     "$top_srcdir/configs/quickstart.ini"
 one_line 6 "an --output that is a file" \
@@ -173,8 +178,8 @@ ok $? "... and the report says there is no recommendation"
 run "$OPTSELECT" --format csv --output "$TMP/res" --set search.steps=10 \
     "$top_srcdir/configs/quickstart.ini"
 is "$status" 0 "--output: exit 0"
-is "$(ls "$TMP/res" | tr '\n' ' ')" "config.ini journal report.json trials.csv " \
-    "--output: the folder holds config.ini, journal, report.json, trials.csv"
+is "$(ls "$TMP/res" | tr '\n' ' ')" "config.ini curves.csv curves.svg journal lr.svg report.json trials.csv " \
+    "--output: the folder holds config.ini, curves.csv, curves.svg, journal, lr.svg, report.json, trials.csv"
 cmp -s "$TMP/out" "$TMP/res/trials.csv"
 ok $? "--output: stdout has the report in --format (csv), the same as trials.csv"
 is "$(head -n 1 "$TMP/res/trials.csv")" "rank,id,optimizer,lr,hparams,seed,status,score,val_acc,steps" \
