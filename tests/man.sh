@@ -2,8 +2,8 @@
 # The man pages: every option of --help is documented in optselect(1), and
 # both pages render without a groff warning.
 . "${top_srcdir:-.}/tests/lib.sh"
-page="$top_srcdir/docs/optselect.1"
-plugin_page="$top_srcdir/docs/optselect-plugin.7"
+page="$top_srcdir/optselect.1"
+plugin_page="$top_srcdir/optselect-plugin.7"
 
 # Every option --help lists, long and short, in the page's roff source
 # (where a hyphen is written \-).
