@@ -1,6 +1,9 @@
 /*
  * trial.c — the training loop.  Everything a step touches is allocated
- * before the first step; the loop itself allocates nothing.
+ * when the trial opens; the loop itself allocates nothing.  A trial can
+ * stop at a budget and continue later from where it stopped (successive
+ * halving promotes trials that way), and the steps it takes are the same
+ * as in one go.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -41,12 +44,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* Whether the trial has used up its time limit (never without one). */
-static int out_of_time(const os_trial_env *env, double start)
-{
-    return env->timeout > 0 && now() - start > env->timeout;
 }
 
 /* Validation loss and accuracy over the whole validation set, in chunks,
@@ -94,219 +91,322 @@ static int evaluate(const os_model *m, os_workspace *ws, const os_dataset *val,
     return OS_OK;
 }
 
-static void stop(os_trial_result *r, os_trial_status status, const char *fmt, ...)
+/* ---- a trial that can stop at a budget and continue later -------------- */
+
+struct os_trial {
+    const os_trial_env *env;
+    const os_candidate *c;
+    const os_optimizer *opt;
+    os_trial_result    *r;
+    size_t              max_points;  /* room in r->curve                    */
+    uint64_t            t;           /* steps done                          */
+    int                 stopped;     /* diverged, failed or interrupted     */
+    double              used;        /* seconds spent in advance()          */
+    char                msg[200];    /* the plugin's error text             */
+    os_env              oenv;
+    void               *state;       /* the optimizer's                     */
+    /* network mode */
+    os_workspace        ws;
+    int                 ws_ready;
+    os_batcher          batcher;
+    float              *targets;
+    eval_point          ep;
+    double              ema, beta_t, limit;
+    /* test-function mode */
+    float               p[2];
+    double              value;
+};
+
+uint64_t os_trial_steps(const os_trial *tr) { return tr->t; }
+int os_trial_stopped(const os_trial *tr) { return tr->stopped; }
+
+static void halt_trial(os_trial *tr, os_trial_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void stop(os_trial_result *r, os_trial_status status, const char *fmt, ...)
+static void halt_trial(os_trial *tr, os_trial_status status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->message, sizeof r->message, fmt, ap);
+    vsnprintf(tr->r->message, sizeof tr->r->message, fmt, ap);
     va_end(ap);
-    r->status = status;
+    tr->r->status = status;
+    tr->stopped = 1;
+}
+
+/* Adds a curve point for step t unless the curve already ends there (a
+ * trial continued from a budget measures that step once). */
+static os_curve_point *new_point(os_trial *tr, uint64_t t)
+{
+    os_trial_result *r = tr->r;
+    if (r->n_curve && r->curve[r->n_curve - 1].step == t)
+        return NULL;
+    if (r->n_curve == tr->max_points)
+        return NULL; /* not reached: room for every eval_every and every budget */
+    os_curve_point *pt = &r->curve[r->n_curve++];
+    *pt = (os_curve_point){ .step = t, .train_loss = NAN, .val_loss = NAN, .val_acc = NAN };
+    return pt;
 }
 
 /* A test function: the parameters are the point, the loss is the value.
  * Seed 0 starts at the configured point, others jittered around it. */
-static int run_function(const os_trial_env *env, const os_candidate *c, os_trial_result *r,
-                        os_error *err)
+static int open_function(os_trial *tr, os_error *err)
 {
-    const os_optimizer *opt = c->opt->entry->opt;
-    float p[2], g[2];
-    double pd[2], gd[2];
+    const os_trial_env *env = tr->env;
     os_rng rng;
-    os_rng_seed(&rng, env->seed, OS_STREAM_TRIAL + c->seed_index);
+    os_rng_seed(&rng, env->seed, OS_STREAM_TRIAL + tr->c->seed_index);
     for (int i = 0; i < 2; i++)
-        p[i] = (float)(env->start[i] + (c->seed_index ? 0.1 * os_rng_normal(&rng) : 0.0));
-    size_t max_points = (size_t)(env->steps / env->eval_every) + 2;
-    char msg[200] = "";
-    os_env oenv = { env->fn_layout, c->hp, msg, sizeof msg };
-    size_t bytes = opt->state_bytes(&oenv);
-    void *state = os_alloc_aligned(bytes);
-    r->curve = calloc(max_points, sizeof *r->curve);
-    r->path = malloc(2 * (env->steps + 1) * sizeof *r->path);
-    if (!state || !r->curve || !r->path) {
-        os_free_aligned(state);
+        tr->p[i] = (float)(env->start[i] + (tr->c->seed_index ? 0.1 * os_rng_normal(&rng)
+                                                                : 0.0));
+    tr->oenv = (os_env){ env->fn_layout, tr->c->hp, tr->msg, sizeof tr->msg };
+    tr->state = os_alloc_aligned(tr->opt->state_bytes(&tr->oenv));
+    tr->r->path = malloc(2 * (env->steps + 1) * sizeof *tr->r->path);
+    if (!tr->state || !tr->r->path)
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
-    }
-    int orc = opt->init(&oenv, state, p);
-    double value = 0, start = now();
-    for (uint64_t t = 0; orc == OS_OK; t++) {
-        pd[0] = p[0], pd[1] = p[1];
-        value = env->fn->eval(pd, gd);
-        r->path[2 * r->n_path] = p[0];
-        r->path[2 * r->n_path + 1] = p[1];
-        r->n_path++;
+    int orc = tr->opt->init(&tr->oenv, tr->state, tr->p);
+    if (orc != OS_OK)
+        halt_trial(tr, OS_TRIAL_FAILED, "%s failed (code %d): %s", tr->opt->label, orc,
+                   tr->msg);
+    return 0;
+}
+
+static void advance_function(os_trial *tr, uint64_t until, double start)
+{
+    const os_trial_env *env = tr->env;
+    os_trial_result *r = tr->r;
+    double pd[2], gd[2];
+    float g[2];
+    for (;;) {
+        uint64_t t = tr->t;
+        pd[0] = tr->p[0], pd[1] = tr->p[1];
+        tr->value = env->fn->eval(pd, gd);
+        if (r->n_path == t) { /* each point once, also across budgets */
+            r->path[2 * r->n_path] = tr->p[0];
+            r->path[2 * r->n_path + 1] = tr->p[1];
+            r->n_path++;
+        }
         r->steps = t;
-        if (t % env->eval_every == 0 || t == env->steps)
-            r->curve[r->n_curve++] = (os_curve_point){ t, value, value, NAN };
-        if (!isfinite(value) || fabs(p[0]) > 1e6 || fabs(p[1]) > 1e6) {
-            stop(r, OS_TRIAL_DIVERGED, "left the plane at step %llu (value %g)",
-                 (unsigned long long)t, value);
-            break;
+        if (t % env->eval_every == 0 || t == until) {
+            os_curve_point *pt = new_point(tr, t);
+            if (pt)
+                pt->train_loss = pt->val_loss = tr->value;
         }
-        if (t == env->steps) {
-            r->status = OS_TRIAL_OK;
-            r->score = value;
-            break;
+        if (!isfinite(tr->value) || fabs(tr->p[0]) > 1e6 || fabs(tr->p[1]) > 1e6) {
+            halt_trial(tr, OS_TRIAL_DIVERGED, "left the plane at step %llu (value %g)",
+                       (unsigned long long)t, tr->value);
+            return;
         }
+        if (t == until)
+            return;
         if (os_trial_should_stop(env)) {
-            stop(r, OS_TRIAL_INTERRUPTED, "interrupted at step %llu", (unsigned long long)t);
-            break;
+            halt_trial(tr, OS_TRIAL_INTERRUPTED, "interrupted at step %llu",
+                       (unsigned long long)t);
+            return;
         }
-        if (out_of_time(env, start)) {
-            stop(r, OS_TRIAL_FAILED, "timed out: still running after trial_timeout = %g s "
-                 "(step %llu)", env->timeout, (unsigned long long)t);
-            break;
+        if (env->timeout > 0 && tr->used + now() - start > env->timeout) {
+            halt_trial(tr, OS_TRIAL_FAILED, "timed out: still running after trial_timeout = "
+                       "%g s (step %llu)", env->timeout, (unsigned long long)t);
+            return;
         }
         g[0] = (float)gd[0], g[1] = (float)gd[1];
-        orc = opt->step(&oenv, state, p, g, c->lr, t + 1);
+        int orc = tr->opt->step(&tr->oenv, tr->state, tr->p, g, tr->c->lr, t + 1);
+        if (orc != OS_OK) {
+            halt_trial(tr, OS_TRIAL_FAILED, "%s failed (code %d): %s", tr->opt->label, orc,
+                       tr->msg);
+            return;
+        }
+        tr->t = t + 1;
     }
-    if (orc != OS_OK)
-        stop(r, OS_TRIAL_FAILED, "%s failed (code %d): %s", opt->label, orc, msg);
-    os_free_aligned(state);
+}
+
+static int open_network(os_trial *tr, os_error *err)
+{
+    const os_trial_env *env = tr->env;
+    const os_model *m = env->model;
+    const os_optimizer *opt = tr->opt;
+    size_t max_batch = env->batch_size > EVAL_CHUNK ? env->batch_size : EVAL_CHUNK;
+    tr->targets = malloc(env->batch_size * sizeof *tr->targets);
+    if (!tr->targets || os_workspace_init(&tr->ws, m, max_batch))
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
+    tr->ws_ready = 1;
+
+    /* Same seed index, same initial weights and batch order for every
+     * optimizer: differences between candidates are the optimizers'. */
+    os_rng rng;
+    os_rng_seed(&rng, env->seed, OS_STREAM_TRIAL + tr->c->seed_index);
+    os_model_init_params(m, tr->ws.params, &rng);
+    if (os_batcher_init(&tr->batcher, &env->data->train, env->data->subset,
+                        env->data->n_subset, env->batch_size, &rng))
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
+
+    tr->oenv = (os_env){ &m->layout, tr->c->hp, tr->msg, sizeof tr->msg };
+    size_t state_bytes = opt->state_bytes(&tr->oenv);
+    if (!(tr->state = os_alloc_aligned(state_bytes)))
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu bytes of %s state",
+                            state_bytes, opt->label);
+    tr->ep = (eval_point){ os_optimizer_eval_params(opt), &tr->oenv, tr->state, NULL };
+    if (tr->ep.fn && !(tr->ep.buf = os_alloc_aligned(m->layout.n * sizeof(float))))
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
+    int orc = opt->init(&tr->oenv, tr->state, tr->ws.params);
+    if (orc != OS_OK) {
+        halt_trial(tr, OS_TRIAL_FAILED, "%s init failed (code %d): %s", opt->label, orc,
+                   tr->msg);
+        return 0;
+    }
+    os_curve_point *pt = new_point(tr, 0);
+    if ((orc = evaluate(m, &tr->ws, &env->data->val, &tr->ep, &pt->val_loss, &pt->val_acc))) {
+        halt_trial(tr, OS_TRIAL_FAILED, "%s eval_params failed (code %d): %s", opt->label, orc,
+                   tr->msg);
+        return 0;
+    }
+    tr->limit = env->diverge_factor * fmax(pt->val_loss, 1e-12);
+    if (!isfinite(pt->val_loss))
+        halt_trial(tr, OS_TRIAL_DIVERGED, "initial validation loss is %g", pt->val_loss);
+    tr->ema = 0.0;
+    tr->beta_t = 1.0;
     return 0;
+}
+
+static void advance_network(os_trial *tr, uint64_t until, double start)
+{
+    const os_trial_env *env = tr->env;
+    const os_model *m = env->model;
+    const os_optimizer *opt = tr->opt;
+    os_trial_result *r = tr->r;
+    const double beta = env->smoothing;
+    for (uint64_t t = tr->t + 1; t <= until; t++) {
+        if (os_trial_should_stop(env)) {
+            halt_trial(tr, OS_TRIAL_INTERRUPTED, "interrupted at step %llu",
+                       (unsigned long long)(t - 1));
+            return;
+        }
+        if (env->timeout > 0 && tr->used + now() - start > env->timeout) {
+            halt_trial(tr, OS_TRIAL_FAILED, "timed out: still running after trial_timeout = "
+                       "%g s (step %llu)", env->timeout, (unsigned long long)(t - 1));
+            return;
+        }
+        os_batcher_next(&tr->batcher, tr->ws.act[0], tr->targets);
+        double loss = os_model_forward(m, &tr->ws, tr->ws.act[0], tr->targets,
+                                       env->batch_size, 1, NULL);
+        r->steps = t - 1;
+        if (!isfinite(loss)) {
+            halt_trial(tr, OS_TRIAL_DIVERGED, "training loss became %g at step %llu", loss,
+                       (unsigned long long)t);
+            return;
+        }
+        tr->ema = beta * tr->ema + (1.0 - beta) * loss;
+        tr->beta_t *= beta;
+        double smooth = tr->ema / (1.0 - tr->beta_t);
+        if (smooth > tr->limit) {
+            halt_trial(tr, OS_TRIAL_DIVERGED, "smoothed training loss %.4g exceeded %.4g at "
+                       "step %llu", smooth, tr->limit, (unsigned long long)t);
+            return;
+        }
+        int orc = opt->step(&tr->oenv, tr->state, tr->ws.params, tr->ws.grads, tr->c->lr, t);
+        if (orc != OS_OK) {
+            halt_trial(tr, OS_TRIAL_FAILED, "%s step %llu failed (code %d): %s", opt->label,
+                       (unsigned long long)t, orc, tr->msg);
+            return;
+        }
+        r->steps = t;
+        tr->t = t;
+        if (t % env->eval_every == 0 || t == until) {
+            os_curve_point *pt = new_point(tr, t);
+            if (!pt)
+                continue;
+            pt->train_loss = smooth;
+            if ((orc = evaluate(m, &tr->ws, &env->data->val, &tr->ep, &pt->val_loss,
+                                &pt->val_acc))) {
+                halt_trial(tr, OS_TRIAL_FAILED, "%s eval_params failed at step %llu (code %d): "
+                           "%s", opt->label, (unsigned long long)t, orc, tr->msg);
+                return;
+            }
+            if (!(pt->val_loss <= tr->limit)) {
+                halt_trial(tr, OS_TRIAL_DIVERGED, "validation loss %.4g exceeded %.4g at step "
+                           "%llu", pt->val_loss, tr->limit, (unsigned long long)t);
+                return;
+            }
+        }
+    }
+}
+
+int os_trial_open(os_trial **out, const os_trial_env *env, const os_candidate *c,
+                  size_t extra_points, os_trial_result *r, os_error *err)
+{
+    *out = NULL;
+    memset(r, 0, sizeof *r);
+    r->score = INFINITY;
+    r->test_loss = r->test_acc = NAN;
+    os_trial *tr = calloc(1, sizeof *tr);
+    if (!tr)
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
+    *out = tr;
+    tr->env = env;
+    tr->c = c;
+    tr->opt = c->opt->entry->opt;
+    tr->r = r;
+    if (c->opt->entry->refused) {
+        halt_trial(tr, OS_TRIAL_FAILED, "plugin refused: %s", c->opt->entry->refused);
+        return 0;
+    }
+    tr->max_points = (size_t)(env->steps / env->eval_every) + 2 + extra_points;
+    if (!(r->curve = calloc(tr->max_points, sizeof *r->curve)))
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
+    return env->fn ? open_function(tr, err) : open_network(tr, err);
+}
+
+void os_trial_advance(os_trial *tr, uint64_t until)
+{
+    if (tr->stopped || until > tr->env->steps)
+        return;
+    double start = now();
+    if (tr->env->fn)
+        advance_function(tr, until, start);
+    else if (until > tr->t)
+        advance_network(tr, until, start);
+    tr->used += now() - start;
+}
+
+void os_trial_finish(os_trial *tr)
+{
+    os_trial_result *r = tr->r;
+    if (tr->stopped || !r->n_curve)
+        return;
+    const os_trial_env *env = tr->env;
+    /* The test set is measured once, at the end, and never consulted for
+     * ranking: it tells the user what the recommendation is worth. */
+    int orc;
+    if (!env->fn && env->test &&
+        (orc = evaluate(env->model, &tr->ws, env->test, &tr->ep, &r->test_loss, &r->test_acc))) {
+        halt_trial(tr, OS_TRIAL_FAILED, "%s eval_params failed (code %d): %s", tr->opt->label,
+                   orc, tr->msg);
+        return;
+    }
+    r->status = OS_TRIAL_OK;
+    r->score = env->fn ? tr->value : r->curve[r->n_curve - 1].val_loss;
+}
+
+void os_trial_close(os_trial *tr)
+{
+    if (!tr)
+        return;
+    os_free_aligned(tr->ep.buf);
+    os_free_aligned(tr->state);
+    os_batcher_free(&tr->batcher);
+    if (tr->ws_ready)
+        os_workspace_free(&tr->ws);
+    free(tr->targets);
+    free(tr);
 }
 
 int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result *r,
                  os_error *err)
 {
-    const os_model *m = env->model;
-    const os_optimizer *opt = c->opt->entry->opt;
-    memset(r, 0, sizeof *r);
-    r->score = INFINITY;
-    r->test_loss = r->test_acc = NAN;
-    if (c->opt->entry->refused) {
-        stop(r, OS_TRIAL_FAILED, "plugin refused: %s", c->opt->entry->refused);
-        return 0;
+    os_trial *tr;
+    int rc = os_trial_open(&tr, env, c, 0, r, err);
+    if (!rc) {
+        os_trial_advance(tr, env->steps);
+        os_trial_finish(tr);
     }
-    if (env->fn)
-        return run_function(env, c, r, err);
-
-    size_t max_batch = env->batch_size > EVAL_CHUNK ? env->batch_size : EVAL_CHUNK;
-    size_t max_points = (size_t)(env->steps / env->eval_every) + 2;
-    os_workspace ws;
-    os_batcher batcher = { 0 };
-    void *state = NULL;
-    eval_point ep = { os_optimizer_eval_params(opt), NULL, NULL, NULL };
-    int rc = 0;
-    r->curve = calloc(max_points, sizeof *r->curve);
-    float *targets = malloc(env->batch_size * sizeof *targets);
-    if (os_workspace_init(&ws, m, max_batch) || !r->curve || !targets) {
-        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
-        goto done;
-    }
-
-    /* Same seed index, same initial weights and batch order for every
-     * optimizer: differences between candidates are the optimizers'. */
-    os_rng rng;
-    os_rng_seed(&rng, env->seed, OS_STREAM_TRIAL + c->seed_index);
-    os_model_init_params(m, ws.params, &rng);
-    if (os_batcher_init(&batcher, &env->data->train, env->data->subset, env->data->n_subset,
-                        env->batch_size, &rng)) {
-        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
-        goto done;
-    }
-
-    char msg[200] = "";
-    os_env oenv = { &m->layout, c->hp, msg, sizeof msg };
-    size_t state_bytes = opt->state_bytes(&oenv);
-    state = os_alloc_aligned(state_bytes);
-    if (!state) {
-        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu bytes of %s state",
-                          state_bytes, opt->label);
-        goto done;
-    }
-    if (ep.fn && !(ep.buf = os_alloc_aligned(m->layout.n * sizeof(float)))) {
-        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
-        goto done;
-    }
-    ep.env = &oenv;
-    ep.state = state;
-    int orc = opt->init(&oenv, state, ws.params);
-    if (orc != OS_OK) {
-        stop(r, OS_TRIAL_FAILED, "%s init failed (code %d): %s", opt->label, orc, msg);
-        goto done;
-    }
-
-    os_curve_point *pt = &r->curve[r->n_curve++];
-    pt->step = 0;
-    pt->train_loss = NAN;
-    if ((orc = evaluate(m, &ws, &env->data->val, &ep, &pt->val_loss, &pt->val_acc))) {
-        stop(r, OS_TRIAL_FAILED, "%s eval_params failed (code %d): %s", opt->label, orc, msg);
-        goto done;
-    }
-    const double limit = env->diverge_factor * fmax(pt->val_loss, 1e-12);
-    if (!isfinite(pt->val_loss)) {
-        stop(r, OS_TRIAL_DIVERGED, "initial validation loss is %g", pt->val_loss);
-        goto done;
-    }
-
-    const double beta = env->smoothing;
-    double ema = 0.0, beta_t = 1.0, start = now();
-    for (uint64_t t = 1; t <= env->steps; t++) {
-        if (os_trial_should_stop(env)) {
-            stop(r, OS_TRIAL_INTERRUPTED, "interrupted at step %llu",
-                 (unsigned long long)(t - 1));
-            goto done;
-        }
-        if (out_of_time(env, start)) {
-            stop(r, OS_TRIAL_FAILED, "timed out: still running after trial_timeout = %g s "
-                 "(step %llu)", env->timeout, (unsigned long long)(t - 1));
-            goto done;
-        }
-        os_batcher_next(&batcher, ws.act[0], targets);
-        double loss = os_model_forward(m, &ws, ws.act[0], targets, env->batch_size, 1, NULL);
-        r->steps = t - 1;
-        if (!isfinite(loss)) {
-            stop(r, OS_TRIAL_DIVERGED, "training loss became %g at step %llu", loss,
-                 (unsigned long long)t);
-            goto done;
-        }
-        ema = beta * ema + (1.0 - beta) * loss;
-        beta_t *= beta;
-        double smooth = ema / (1.0 - beta_t);
-        if (smooth > limit) {
-            stop(r, OS_TRIAL_DIVERGED, "smoothed training loss %.4g exceeded %.4g at step %llu",
-                 smooth, limit, (unsigned long long)t);
-            goto done;
-        }
-        orc = opt->step(&oenv, state, ws.params, ws.grads, c->lr, t);
-        if (orc != OS_OK) {
-            stop(r, OS_TRIAL_FAILED, "%s step %llu failed (code %d): %s", opt->label,
-                 (unsigned long long)t, orc, msg);
-            goto done;
-        }
-        r->steps = t;
-        if (t % env->eval_every == 0 || t == env->steps) {
-            pt = &r->curve[r->n_curve++];
-            pt->step = t;
-            pt->train_loss = smooth;
-            if ((orc = evaluate(m, &ws, &env->data->val, &ep, &pt->val_loss, &pt->val_acc))) {
-                stop(r, OS_TRIAL_FAILED, "%s eval_params failed at step %llu (code %d): %s",
-                     opt->label, (unsigned long long)t, orc, msg);
-                goto done;
-            }
-            if (!(pt->val_loss <= limit)) {
-                stop(r, OS_TRIAL_DIVERGED, "validation loss %.4g exceeded %.4g at step %llu",
-                     pt->val_loss, limit, (unsigned long long)t);
-                goto done;
-            }
-        }
-    }
-    /* The test set is measured once, at the end, and never consulted for
-     * ranking: it tells the user what the recommendation is worth. */
-    if (env->test && (orc = evaluate(m, &ws, env->test, &ep, &r->test_loss, &r->test_acc))) {
-        stop(r, OS_TRIAL_FAILED, "%s eval_params failed (code %d): %s", opt->label, orc, msg);
-        goto done;
-    }
-    r->status = OS_TRIAL_OK;
-    r->score = r->curve[r->n_curve - 1].val_loss;
-done:
-    os_free_aligned(ep.buf);
-    os_free_aligned(state);
-    os_batcher_free(&batcher);
-    os_workspace_free(&ws);
-    free(targets);
+    os_trial_close(tr);
     return rc;
 }
 

@@ -66,10 +66,25 @@ typedef struct os_trial_env {
                                      out, checked between steps; 0: none      */
 } os_trial_env;
 
-/* Runs candidate c.  Returns 0 (the outcome is in r, whatever it was) or
- * OS_ERR_NOMEM with err set. */
+/* Runs candidate c for env->steps.  Returns 0 (the outcome is in r,
+ * whatever it was) or OS_ERR_NOMEM with err set. */
 int os_trial_run(const os_trial_env *env, const os_candidate *c, os_trial_result *r,
                  os_error *err);
+
+/* The same in pieces, for budgets that grow: open (initial weights, the
+ * optimizer's state, the step-0 measurement), advance to a number of steps
+ * (measured there, and every eval_every steps) as often as wanted, finish
+ * (the test set, the final status and score), close.  extra_points is room
+ * in the curve for budgets that are not multiples of eval_every.  While it
+ * runs, r->status is OK unless the trial stopped (os_trial_stopped). */
+typedef struct os_trial os_trial;
+int  os_trial_open(os_trial **tr, const os_trial_env *env, const os_candidate *c,
+                   size_t extra_points, os_trial_result *r, os_error *err);
+void os_trial_advance(os_trial *tr, uint64_t until);
+void os_trial_finish(os_trial *tr);
+void os_trial_close(os_trial *tr);          /* NULL is fine */
+uint64_t os_trial_steps(const os_trial *tr);
+int  os_trial_stopped(const os_trial *tr);  /* diverged, failed or interrupted */
 void os_trial_result_free(os_trial_result *r);
 
 /* Marks a trial that never started because the study was interrupted. */
