@@ -276,7 +276,11 @@ static int run_study(const cli *c, os_registry *reg, const char *study, const ch
         free(cfg);
         return rc;
     }
-    rc = os_study_prepare(&s, cfg, err);
+    if (c->isolate && !strcmp(cfg->strategy, "halving"))
+        rc = os_error_set(err, OS_ERR_CONFIG, "--isolate: [search] strategy = halving runs its "
+                          "trials in process; isolation needs strategy = grid");
+    if (!rc)
+        rc = os_study_prepare(&s, cfg, err);
     if (!rc && output) {
         /* The journal is opened before config.ini is written: a folder that
          * holds another study is refused before anything in it changes. */

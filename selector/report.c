@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "blas.h"
+#include "halving.h"
 #include "report.h"
 
 int os_format_from_name(const char *name)
@@ -129,6 +130,12 @@ static void write_json(FILE *out, const os_study *s)
             "\"seeds\": %llu},\n", (unsigned long long)cfg->steps,
             (unsigned long long)cfg->batch_size, (unsigned long long)cfg->eval_every,
             (unsigned long long)cfg->seeds);
+    fprintf(out, "  \"strategy\": \"%s\",\n  \"compute\": {\"steps_trained\": %llu, "
+            "\"grid_steps\": %llu, \"fraction\": ", cfg->strategy,
+            (unsigned long long)s->steps_trained,
+            (unsigned long long)(cfg->steps * s->search.n));
+    json_num(out, os_study_compute(s));
+    fputs("},\n", out);
 
     const os_group *best = &s->ranking[0];
     const os_candidate *bc = &search->cands[best->first];
@@ -167,7 +174,8 @@ static void write_json(FILE *out, const os_study *s)
         json_num(out, g->score_std);
         fputs(", \"val_acc\": ", out);
         json_num(out, g->val_acc);
-        fprintf(out, ", \"seeds\": %zu}%s\n", g->n_seeds, k + 1 < s->n_groups ? "," : "");
+        fprintf(out, ", \"seeds\": %zu, \"steps\": %llu}%s\n", g->n_seeds,
+                (unsigned long long)g->steps, k + 1 < s->n_groups ? "," : "");
     }
     fputs("  ],\n  \"trials\": [\n", out);
     size_t written = 0;
@@ -296,6 +304,17 @@ static void write_text(FILE *out, const os_study *s)
     if (s->n_resumed)
         fprintf(out, " (%zu of %zu trials resumed from the journal)", s->n_resumed, s->search.n);
     fputc('\n', out);
+    int halving = !strcmp(cfg->strategy, "halving");
+    if (halving) {
+        uint64_t budgets[OS_MAX_BUDGETS];
+        size_t nb = os_halving_budgets(cfg->steps, cfg->min_steps, cfg->reduction_factor,
+                                       budgets);
+        fprintf(out, "halving: budgets");
+        for (size_t i = 0; i < nb; i++)
+            fprintf(out, "%s%llu", i ? " → " : " ", (unsigned long long)budgets[i]);
+        fprintf(out, " steps, 1 in %llu goes on; %.1f%% of the compute of a full grid\n",
+                (unsigned long long)cfg->reduction_factor, 100.0 * os_study_compute(s));
+    }
     if (os_blas_advice())
         fprintf(out, "note:   %s\n", os_blas_advice());
     if (s->n_interrupted)
@@ -308,8 +327,9 @@ static void write_text(FILE *out, const os_study *s)
         int len = (int)strlen(s->search.cands[s->ranking[k].first].opt->entry->opt->label);
         width = len > width ? len : width;
     }
-    fprintf(out, "%4s  %-*s %-10s %-12s%s %8s  %-9s %s\n", "rank", width, "optimizer", "lr",
-            "val_loss", seeds ? " ± std    " : "", "val_acc", "status", "hyperparameters");
+    fprintf(out, "%4s  %-*s %-10s %-12s%s %8s  %-9s%s %s\n", "rank", width, "optimizer", "lr",
+            "val_loss", seeds ? " ± std    " : "", "val_acc", "status",
+            halving ? "  steps" : "", "hyperparameters");
     for (size_t k = 0; k < s->n_groups; k++) {
         const os_group *g = &s->ranking[k];
         const os_candidate *c = &s->search.cands[g->first];
@@ -323,9 +343,12 @@ static void write_text(FILE *out, const os_study *s)
             snprintf(std, sizeof std, " ± %-7.5f", g->score_std);
         else if (seeds)
             snprintf(std, sizeof std, "%10s", ""); /* no spread without a score */
-        fprintf(out, "%4zu  %-*s %-10.4g %-12s%s %8s  %-9s %s\n", k + 1, width,
+        char steps[24] = "";
+        if (halving)
+            snprintf(steps, sizeof steps, " %6llu", (unsigned long long)g->steps);
+        fprintf(out, "%4zu  %-*s %-10.4g %-12s%s %8s  %-9s%s %s\n", k + 1, width,
                 c->opt->entry->opt->label, c->lr, score, std, acc,
-                os_trial_status_name(g->status), hp[0] ? hp : "defaults");
+                os_trial_status_name(g->status), steps, hp[0] ? hp : "defaults");
     }
 
     const os_group *best = &s->ranking[0];

@@ -10,6 +10,7 @@
 #include <omp.h>
 #endif
 #include "blas.h"
+#include "halving.h"
 #include "isolate.h"
 #include "journal.h"
 #include "study.h"
@@ -116,6 +117,10 @@ static int cmp_group(const void *pa, const void *pb)
     int sa = status_order(a->status), sb = status_order(b->status);
     if (sa != sb)
         return sa - sb;
+    /* with successive halving, a candidate that went further ranks higher:
+     * scores at different budgets are not comparable */
+    if (a->status == OS_TRIAL_OK && a->steps != b->steps)
+        return a->steps > b->steps ? -1 : 1;
     if (a->status == OS_TRIAL_OK && a->score != b->score)
         return a->score < b->score ? -1 : 1;
     return (a->first > b->first) - (a->first < b->first);
@@ -131,7 +136,8 @@ static void rank(os_study *s)
         if (c->seed_index == 0)
             s->ranking[s->n_groups++] = (os_group){ .first = i, .status = OS_TRIAL_OK };
         os_group *g = &s->ranking[s->n_groups - 1];
-        g->n_seeds++;
+        if (!g->n_seeds++ || r->steps < g->steps)
+            g->steps = r->steps;
         if (status_order(r->status) > status_order(g->status))
             g->status = r->status;
     }
@@ -236,6 +242,10 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
         rc = os_isolated_run(s, &env, s->threads, stop, &progress, err);
         goto ran;
     }
+    if (!strcmp(cfg->strategy, "halving")) {
+        rc = os_halving_run(s, &env, &progress, err);
+        goto ran;
+    }
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(s->threads)
 #endif
@@ -273,14 +283,22 @@ ran:
             *err = errs[i];
             rc = codes[i];
         }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         s->n_interrupted += s->results[i].status == OS_TRIAL_INTERRUPTED;
+        s->steps_trained += s->results[i].steps;
+    }
     if (!rc)
         rank(s);
 out:
     free(codes);
     free(errs);
     return rc;
+}
+
+double os_study_compute(const os_study *s)
+{
+    double grid = (double)s->cfg->steps * (double)s->search.n;
+    return grid > 0 ? (double)s->steps_trained / grid : 0.0;
 }
 
 void os_study_free(os_study *s)

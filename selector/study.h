@@ -20,6 +20,8 @@ typedef struct os_group {
     size_t          n_seeds;
     os_trial_status status;     /* worst over its seeds                      */
     double          score;      /* mean final validation loss over its seeds */
+    uint64_t        steps;      /* steps its trials reached (the least); with
+                                   successive halving, the last budget      */
     double          score_std;  /* sample standard deviation (0 for 1 seed)  */
     double          val_acc;    /* mean final validation accuracy            */
     double          test_loss;  /* mean over seeds on the test set, or NaN   */
@@ -43,6 +45,7 @@ typedef struct os_study {
     int              isolated;   /* in worker processes (isolation = process) */
     size_t           n_interrupted; /* trials the stop request cut short      */
     size_t           n_resumed;  /* trials replayed from the journal          */
+    uint64_t         steps_trained; /* by all trials: the compute spent       */
     unsigned char   *done;       /* per candidate: finished before this run   */
     os_journal       journal;    /* fd -1 without one                         */
     double           seconds;    /* wall time of the trials                   */
@@ -76,6 +79,9 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err);
  * config and the files its optimizers come from.  A journal written under
  * another fingerprint is not replayed. */
 uint64_t os_study_fingerprint(const os_study *s);
+
+/* The steps trained, as a fraction of what a full grid would train. */
+double os_study_compute(const os_study *s);
 
 void os_study_free(os_study *s);
 

@@ -100,6 +100,14 @@ static const os_key keys[] = {
       p_f64, F(smoothing), 0, 0.999 },
     { "search", "diverge_factor", "4", "a trial diverges when its loss exceeds this multiple "
       "of its initial loss (or is not finite)", p_f64, F(diverge_factor), 1.01, 1e6 },
+    { "search", "strategy", "grid", "grid: every candidate trains for the whole budget; "
+      "halving: successive halving, every candidate trains for min_steps, the best 1 in "
+      "reduction_factor continue (from where they stopped) to reduction_factor times as many "
+      "steps, and so on up to steps", p_strategy, F(strategy), 0, 0 },
+    { "search", "reduction_factor", "3", "halving: 1 in this many candidates goes on to the "
+      "next budget, which is this many times larger", p_u64, F(reduction_factor), 2, 100 },
+    { "search", "min_steps", "0", "halving: the first budget in steps; 0 takes steps / "
+      "reduction_factor^2 (three budgets)", p_u64, F(min_steps), 0, 1e9 },
     { "search", "isolation", "none", "none: trials run as threads of optselect (fastest); "
       "process: each trial runs in a worker process, so a plugin that crashes, aborts, exits "
       "or hangs fails its trial and the study goes on", p_isolation, F(isolation), 0, 0 },
@@ -112,6 +120,7 @@ static const os_key keys[] = {
 };
 #undef F
 #define N_KEYS (sizeof keys / sizeof *keys)
+_Static_assert(N_KEYS <= OS_CFG_MAX_KEYS, "raise OS_CFG_MAX_KEYS");
 
 /* Keys an [optimizer.X] section takes besides the plugin's hyperparameters. */
 static const os_key opt_keys[] = {
@@ -939,6 +948,12 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
                           "and test_labels", cfg->test_path ?
                           os_config_where(cfg, "data", "test_path") :
                           os_config_where(cfg, "data", "test_labels"));
+        goto done;
+    }
+    if (!strcmp(cfg->strategy, "halving") && !strcmp(cfg->isolation, "process")) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] strategy = halving runs its trials "
+                          "in process; isolation = process needs strategy = grid",
+                          os_config_where(cfg, "search", "strategy"));
         goto done;
     }
     if (!ctx.n_opt_labels) {

@@ -89,6 +89,9 @@ typedef struct os_config {
     uint64_t eval_every;
     double   smoothing;
     double   diverge_factor;
+    char     strategy[16];  /* "grid" or "halving"                          */
+    uint64_t reduction_factor; /* halving: keep 1 in this many per budget    */
+    uint64_t min_steps;     /* halving: the first budget; 0 = steps / eta^2 */
     char     isolation[16]; /* "none" or "process"                          */
     double   trial_timeout; /* seconds per trial; 0: no limit               */
     uint64_t max_crashes;   /* crashed trials of a plugin file before its

@@ -1,0 +1,39 @@
+/*
+ * halving.h — successive halving (Jamieson & Talwalkar 2016; Li et al.'s
+ * Hyperband uses it as its inner loop): every candidate trains for a small
+ * budget, the best 1 in eta continue to an eta-times larger budget, and so
+ * on up to the full one.  Promoted trials continue from where they stopped.
+ *
+ * The halving is synchronous: a budget's promotions are decided once every
+ * candidate has reached it, by score and then candidate order, so the result
+ * does not depend on the number of threads.
+ */
+#ifndef OS_HALVING_H
+#define OS_HALVING_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "study.h"
+
+#define OS_MAX_BUDGETS 32
+
+/* The budgets from min_steps (0: steps / eta^2) up to steps, each eta times
+ * the one before, rounded, the last exactly steps; ascending, without
+ * repeats.  Returns their count (at least 1). */
+size_t os_halving_budgets(uint64_t steps, uint64_t min_steps, uint64_t eta,
+                          uint64_t budgets[OS_MAX_BUDGETS]);
+
+/* The candidates (group indices in alive[0..n)) that go on: the keep
+ * lowest scores, ties by lower index; NaN scores last.  Writes them to out
+ * in ascending index order and returns how many (min(keep, n)). */
+size_t os_halving_promote(const double *score, const size_t *alive, size_t n, size_t keep,
+                          size_t *out);
+
+/* Runs the study's trials by successive halving.  Groups (a candidate with
+ * its seeds) are promoted by their mean score at each budget; a trial that
+ * stopped (diverged, failed) scores +inf.  Trials done before (a journal)
+ * take part with their recorded curves. */
+int os_halving_run(os_study *s, const os_trial_env *env, os_progress *progress,
+                   os_error *err);
+
+#endif

@@ -1,0 +1,51 @@
+#!/bin/sh
+# strategy = halving end to end: promoted trials continue exactly where
+# they stopped (the winner's score equals the grid's to the last bit), the
+# right number of candidates reaches each budget, the compute is a fraction
+# of the grid's, and threads and resuming change nothing.
+. "${top_srcdir:-.}/tests/lib.sh"
+cfg="$top_srcdir/configs/quickstart.ini"
+H="--quiet --format json --set search.strategy=halving"
+
+"$OPTSELECT" --quiet --format json "$cfg" >"$TMP/grid.json"
+"$OPTSELECT" $H "$cfg" >"$TMP/halving.json"
+ok $? "a halving study runs"
+q() { jq -r "$1" "$TMP/halving.json"; }
+is "$(q '.recommendation | "\(.optimizer) \(.lr) \(.score)"')" \
+   "$(jq -r '.recommendation | "\(.optimizer) \(.lr) \(.score)"' "$TMP/grid.json")" \
+   "the recommendation and its score equal the grid's: continuing is training in one go"
+# 28 candidates: all reach 33 steps (unless they diverge first), 10 go on to
+# 100, 4 to 300
+is "$(q '[.ranking[] | select(.status == "ok" and .steps == 300)] | length')" 4 \
+    "4 candidates (28 → 10 → 4 with eta 3) train the full 300 steps"
+is "$(q '[.ranking[] | select(.status == "ok" and .steps == 100)] | length')" 6 \
+    "6 stop at 100 steps"
+is "$(q '[.ranking[] | select(.status == "ok") | .steps] | .[0:4] | unique | join(",")')" 300 \
+    "those that went furthest rank first"
+awk -v f="$(q '.compute.fraction')" 'BEGIN { exit !(f > 0.2 && f < 0.35) }'
+ok $? "the compute is $(q '.compute.fraction') of the grid's (33·28 + 67·10 + 200·4 steps of 300·28)"
+is "$(q '.strategy')" halving "the report names the strategy"
+
+"$OPTSELECT" $H --threads 1 "$cfg" >"$TMP/one.json"
+"$OPTSELECT" $H --threads 3 "$cfg" >"$TMP/three.json"
+cmp -s "$TMP/one.json" "$TMP/halving.json" && cmp -s "$TMP/three.json" "$TMP/halving.json"
+ok $? "the same report on 1, 2 and 3 threads"
+
+"$OPTSELECT" $H --set search.reduction_factor=2 --set search.min_steps=50 "$cfg" >"$TMP/eta2.json"
+is "$(jq -r '[.ranking[] | select(.status == "ok") | .steps] | unique | join(",")' "$TMP/eta2.json")" \
+    "75,150,300" "eta 2, budgets of at least 50 steps: 75, 150, 300"
+
+# a results folder, then resumed: nothing runs again, the same report
+"$OPTSELECT" $H --output "$TMP/res" "$cfg" >"$TMP/first.json"
+"$OPTSELECT" --quiet --format json --resume "$TMP/res" >"$TMP/resumed.json"
+jq -S 'del(.config, .data.path)' "$TMP/first.json" >"$TMP/a"
+jq -S 'del(.config, .data.path)' "$TMP/resumed.json" >"$TMP/b"
+cmp -s "$TMP/a" "$TMP/b"
+ok $? "a finished halving study resumed from its journal reports the same"
+is "$(($(wc -l <"$TMP/res/journal") - 1))" 28 "... its journal holds each of the 28 trials once"
+
+run "$OPTSELECT" --set search.strategy=halving --isolate "$cfg"
+is "$status" 3 "--isolate with halving: refused (halving runs its trials in process)"
+is "$(cat "$TMP/err")" "optselect: --isolate: [search] strategy = halving runs its trials in process; isolation needs strategy = grid" \
+    "... with one line"
+done_testing

@@ -1,0 +1,58 @@
+/* Successive halving's pieces: the budgets, and promotion on synthetic
+ * scores (ties, NaN, keeping more than there are). */
+#include "tap.h"
+#include "halving.h"
+
+static int budgets_are(uint64_t steps, uint64_t min, uint64_t eta, const uint64_t *want,
+                       size_t n_want)
+{
+    uint64_t got[OS_MAX_BUDGETS];
+    size_t n = os_halving_budgets(steps, min, eta, got);
+    if (n != n_want)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (got[i] != want[i])
+            return 0;
+    return 1;
+}
+
+static int promoted_are(const double *score, const size_t *alive, size_t n, size_t keep,
+                        const size_t *want, size_t n_want)
+{
+    size_t out[16];
+    size_t got = os_halving_promote(score, alive, n, keep, out);
+    if (got != n_want)
+        return 0;
+    for (size_t i = 0; i < got; i++)
+        if (out[i] != want[i])
+            return 0;
+    return 1;
+}
+
+int main(void)
+{
+    ok(budgets_are(300, 0, 3, (uint64_t[]){ 33, 100, 300 }, 3),
+       "300 steps, eta 3: budgets 33, 100, 300 (three by default)");
+    ok(budgets_are(81, 1, 3, (uint64_t[]){ 1, 3, 9, 27, 81 }, 5),
+       "81 steps from 1, eta 3: 1, 3, 9, 27, 81");
+    ok(budgets_are(100, 50, 2, (uint64_t[]){ 50, 100 }, 2), "100 from 50, eta 2: 50, 100");
+    ok(budgets_are(1000, 100, 4, (uint64_t[]){ 250, 1000 }, 2),
+       "1000 from 100, eta 4: 250 is the last budget not under 100");
+    ok(budgets_are(10, 20, 3, (uint64_t[]){ 10 }, 1), "a first budget over the total: one budget");
+    ok(budgets_are(2, 0, 3, (uint64_t[]){ 1, 2 }, 2), "2 steps: 1 then 2, no repeats");
+
+    /* synthetic curves: candidate g's validation loss at some budget */
+    const double score[] = { 0.5, 0.2, NAN, 0.2, 0.9, INFINITY, 0.1 };
+    const size_t all[] = { 0, 1, 2, 3, 4, 5, 6 };
+    ok(promoted_are(score, all, 7, 3, (size_t[]){ 1, 3, 6 }, 3),
+       "keep 3 of 7: the three lowest, in index order");
+    ok(promoted_are(score, all, 7, 2, (size_t[]){ 1, 6 }, 2),
+       "a tie at the cut (0.2, 0.2) goes to the lower index");
+    ok(promoted_are(score, all, 7, 6, (size_t[]){ 0, 1, 3, 4, 5, 6 }, 6),
+       "NaN ranks after +inf (a diverged candidate)");
+    ok(promoted_are(score, (size_t[]){ 4, 2 }, 2, 5, (size_t[]){ 2, 4 }, 2),
+       "keeping more than are alive keeps them all");
+    ok(promoted_are(score, (size_t[]){ 5, 2 }, 2, 1, (size_t[]){ 5 }, 1),
+       "among stopped candidates only, +inf beats NaN");
+    return done_testing();
+}
