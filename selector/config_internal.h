@@ -55,6 +55,22 @@ struct parse_ctx {
     size_t             n_opt_labels;
 };
 
+/* The key table (config_keys.c): the base sections' keys, and the keys an
+ * [optimizer.X] section takes besides the plugin's hyperparameters. */
+extern const os_key os_cfg_keys[];
+extern const size_t os_cfg_n_keys;
+extern const os_key os_cfg_opt_keys[3];
+
+/* [study NAME] sections (config_files.c): whether NAME is a valid name
+ * ([A-Za-z0-9_.-]{1,64}: it names a results folder), and NAME for "study
+ * NAME", NULL for other sections. */
+int os_cfg_study_name_ok(const char *s);
+const char *os_cfg_study_of(const char *section);
+
+/* A JSON report's effective config as a stream to parse, or NULL with ctx
+ * failed (config_files.c). */
+FILE *os_cfg_report_config(parse_ctx *ctx, FILE *f);
+
 /* "FILE:LINE" or "--set ...": where the current value comes from. */
 void os_cfg_where_now(const parse_ctx *ctx, char *buf, size_t size);
 

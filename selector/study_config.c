@@ -1,7 +1,8 @@
 /*
- * study_config.c — the INI reader.  One table of keys (section, name, default,
- * help, parser) drives parsing, defaults, duplicate and typo detection, and
- * `--help-config`; optimizer sections are checked against plugin tables.
+ * study_config.c — the INI reader.  One table of keys (config_keys.c)
+ * drives parsing, defaults, duplicate and typo detection; optimizer
+ * sections are checked against plugin tables; include = FILE and [study
+ * NAME] sections are resolved here (their surroundings: config_files.c).
  *
  * inih does not tell a handler its line (the system library is built without
  * INI_HANDLER_LINENO), so the file is fed through a reader that counts lines
@@ -19,133 +20,9 @@
 #include "testfn.h"
 #include "util.h"
 
-/* ---- the key table ------------------------------------------------------ */
-
-#define F(member) offsetof(os_config, member)
-static const os_key keys[] = {
-    { "data", "path", NULL, "data file (CSV, optionally gzip-compressed); relative to the "
-      "config file's directory; required", p_path, F(data_path), 0, 0 },
-    { "data", "format", "csv", "file format: csv (with the label as a column), idx (an "
-      "images file in path and a labels file in labels) or libsvm", p_format, F(format), 0, 0 },
-    { "data", "features", "0", "libsvm: number of features, 0 taking the largest index in the "
-      "file; synthetic blobs and linear: dimensions (0 means 2)", p_u64, F(features), 0,
-      10000000 },
-    { "data", "generator", "spirals", "synthetic: spirals, moons, blobs or linear (regression)",
-      p_generator, F(generator), 0, 0 },
-    { "data", "samples", "1000", "synthetic: rows to generate", p_u64, F(samples), 10,
-      10000000 },
-    { "data", "classes", "3", "synthetic spirals and blobs: classes", p_u64, F(classes), 2,
-      1000 },
-    { "data", "noise", "0.1", "synthetic: standard deviation of the noise", p_f64, F(noise), 0,
-      100 },
-    { "data", "labels", NULL, "idx: the labels file (gzip or plain)", p_path, F(labels_path),
-      0, 0 },
-    { "data", "pixel_scale", "true", "idx: divide image values by 255", p_bool, F(pixel_scale),
-      0, 0 },
-    { "data", "test_path", NULL, "held-out test data in the same format; reported for the "
-      "trials, never used to rank them", p_path, F(test_path), 0, 0 },
-    { "data", "test_labels", NULL, "idx: the test labels file", p_path, F(test_labels_path),
-      0, 0 },
-    { "data", "header", "false", "the first line holds column names", p_bool, F(header), 0, 0 },
-    { "data", "label", "-1", "label column: 0-based index (negative counts from the end) or "
-      "header name", p_label, F(label), 0, 0 },
-    { "data", "delimiter", ",", "field separator: one character, or comma, semicolon, tab, "
-      "space, pipe", p_delimiter, F(delimiter), 0, 0 },
-    { "data", "task", "classification", "classification (softmax cross-entropy over integer "
-      "classes 0..K-1) or regression (mean squared error)", p_task, F(task), 0, 0 },
-    { "data", "validation", "0.2", "fraction of rows held out for validation, drawn with the "
-      "seed", p_f64, F(validation), 0.01, 0.9 },
-    { "data", "subset", "0", "training rows the trials draw batches from, a seeded subset; "
-      "0 uses every training row", p_u64, F(subset), 0, 2147483647.0 },
-    { "data", "standardize", "true", "centre and scale every feature by training-part "
-      "statistics", p_bool, F(standardize), 0, 0 },
-
-    { "model", "hidden", "64,32", "hidden layer widths, comma-separated, or none for a linear "
-      "model", p_hidden, F(model), 0, 0 },
-    { "model", "activation", "relu", "hidden activation: relu, tanh, sigmoid, leaky_relu "
-      "or gelu", p_activation, F(model.activation), 0, 0 },
-    { "model", "conv", "none", "convolution blocks before the dense layers, CHANNELS:KERNEL"
-      "[:PAD] each (conv, activation, max-pool), or none for an MLP", p_conv, F(model), 0, 0 },
-    { "model", "pool", "2", "max-pool window after each convolution (1: none)", p_u64,
-      F(model.pool), 1, 16 },
-    { "model", "image", "auto", "input geometry CxHxW for convolutions; auto takes it from "
-      "IDX files", p_image, F(model.image), 0, 0 },
-    { "model", "init", "auto", "weight initialisation: auto (He for relu, Xavier otherwise), "
-      "he or xavier", p_init, F(model.init), 0, 0 },
-    { "model", "loss", "auto", "classification loss: cross_entropy (softmax over the classes; "
-      "what auto picks) or binary_cross_entropy (one sigmoid output, two classes; with hidden "
-      "= none, logistic regression); regression always uses mse", p_loss, F(loss), 0, 0 },
-    { "model", "function", "none", "a 2-D test function to minimise instead of a network on "
-      "data: rosenbrock, beale, rastrigin or quadratic", p_function, F(function), 0, 0 },
-    { "model", "start", "auto", "the function's starting point X, Y; auto takes its standard "
-      "one", p_start, 0, 0, 0 },
-
-    { "search", "optimizers", NULL, "comma-separated optimizer labels (see --list-plugins); "
-      "required", p_optimizers, 0, 0, 0 },
-    { "search", "lr", NULL, "explicit learning rates for every optimizer, comma-separated "
-      "(instead of lr_range)", p_lr_list, F(lr), 0, 0 },
-    { "search", "lr_range", "0.01, 100", "learning rates from LOW to HIGH times each "
-      "optimizer's default, log-spaced", p_lr_range, F(lr), 0, 0 },
-    { "search", "lr_points", "9", "number of learning rates in lr_range", p_lr_points,
-      F(lr), 0, 0 },
-    { "search", "seeds", "1", "repetitions of every candidate with different initial weights "
-      "and batch orders", p_u64, F(seeds), 1, 100 },
-    { "search", "seed", "1", "study seed: the split, the subset and every trial derive from it",
-      p_u64, F(seed), 0, 18446744073709551615.0 },
-    { "search", "steps", "300", "training steps per trial", p_u64, F(steps), 1, 1e9 },
-    { "search", "batch_size", "64", "rows per training step", p_u64, F(batch_size), 1, 1e6 },
-    { "search", "eval_every", "25", "steps between validation-loss measurements", p_u64,
-      F(eval_every), 1, 1e9 },
-    { "search", "smoothing", "0.9", "decay of the exponential average of the training loss",
-      p_f64, F(smoothing), 0, 0.999 },
-    { "search", "diverge_factor", "4", "a trial diverges when its loss exceeds this multiple "
-      "of its initial loss (or is not finite)", p_f64, F(diverge_factor), 1.01, 1e6 },
-    { "search", "strategy", "grid", "grid: every candidate trains for the whole budget; "
-      "halving: successive halving, every candidate trains for min_steps, the best 1 in "
-      "reduction_factor continue (from where they stopped) to reduction_factor times as many "
-      "steps, and so on up to steps", p_strategy, F(strategy), 0, 0 },
-    { "search", "reduction_factor", "3", "halving: 1 in this many candidates goes on to the "
-      "next budget, which is this many times larger", p_u64, F(reduction_factor), 2, 100 },
-    { "search", "min_steps", "0", "halving: the first budget in steps; 0 takes steps / "
-      "reduction_factor^2 (three budgets)", p_u64, F(min_steps), 0, 1e9 },
-    { "search", "isolation", "none", "none: trials run as threads of optselect (fastest); "
-      "process: each trial runs in a worker process, so a plugin that crashes, aborts, exits "
-      "or hangs fails its trial and the study goes on", p_isolation, F(isolation), 0, 0 },
-    { "search", "trial_timeout", "0", "seconds a trial may run before it fails as timed out; "
-      "0 for no limit (in-process trials check between steps; isolated ones are killed)",
-      p_f64, F(trial_timeout), 0, 1e7 },
-    { "search", "max_crashes", "3", "with isolation = process: trials of one plugin file that "
-      "may crash or time out before its remaining trials are skipped", p_u64, F(max_crashes),
-      1, 1000000 },
-};
-#undef F
-#define N_KEYS (sizeof keys / sizeof *keys)
-_Static_assert(N_KEYS <= OS_CFG_MAX_KEYS, "raise OS_CFG_MAX_KEYS");
-
-/* Keys an [optimizer.X] section takes besides the plugin's hyperparameters. */
-static const os_key opt_keys[] = {
-    { "optimizer.LABEL", "lr", NULL, "learning rates for this optimizer (instead of lr_range)",
-      p_lr_list, 0, 0, 0 },
-    { "optimizer.LABEL", "lr_range", NULL, "lr_range for this optimizer", p_lr_range, 0, 0, 0 },
-    { "optimizer.LABEL", "lr_points", NULL, "lr_points for this optimizer", p_lr_points, 0, 0, 0 },
-};
-
-void os_config_print_keys(FILE *out)
-{
-    const char *section = "";
-    for (size_t i = 0; i < N_KEYS; i++) {
-        if (strcmp(section, keys[i].section))
-            fprintf(out, "%s[%s]\n", i ? "\n" : "", section = keys[i].section);
-        fprintf(out, "  %-15s default %-12s %s\n", keys[i].name,
-                keys[i].def ? keys[i].def : "(none)", keys[i].help);
-    }
-    fprintf(out, "\n[optimizer.LABEL]\n");
-    for (size_t i = 0; i < sizeof opt_keys / sizeof *opt_keys; i++)
-        fprintf(out, "  %-15s default %-12s %s\n", opt_keys[i].name, "[search]", opt_keys[i].help);
-    fprintf(out, "  %-15s default %-12s %s\n", "NAME", "plugin's",
-            "any hyperparameter of the optimizer (see --list-plugins); a comma-separated "
-            "list searches over the values of a tunable one");
-}
+#define keys os_cfg_keys
+#define N_KEYS os_cfg_n_keys
+#define opt_keys os_cfg_opt_keys
 
 /* ---- typo help ---------------------------------------------------------- */
 
@@ -220,24 +97,6 @@ static os_opt_config *opt_section(parse_ctx *ctx, const char *label)
     return o;
 }
 
-/* A study name: [A-Za-z0-9_.-]{1,64}, as it names a results folder. */
-static int study_name_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (!n || n > 64 || !strcmp(s, ".") || !strcmp(s, ".."))
-        return 0;
-    for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
-            return 0;
-    return 1;
-}
-
-/* "study NAME" -> NAME, or NULL when section is not a study section. */
-static const char *study_of(const char *section)
-{
-    return !strncmp(section, "study ", 6) ? section + 6 : NULL;
-}
-
 static int check_section(parse_ctx *ctx, const char *section)
 {
     if (is_base_section(section))
@@ -246,12 +105,12 @@ static int check_section(parse_ctx *ctx, const char *section)
         return os_cfg_fail(ctx, OS_ERR_CONFIG, "key outside any section; put it under [data], "
                     "[model], [search] or [optimizer.LABEL] (only include = FILE comes "
                     "before the first section)");
-    const char *study = study_of(section);
+    const char *study = os_cfg_study_of(section);
     if (study) {
         if (ctx->depth)
             return os_cfg_fail(ctx, OS_ERR_CONFIG, "[study %s] in an included file; studies "
                                "are defined in the file that is run", study);
-        if (!study_name_ok(study))
+        if (!os_cfg_study_name_ok(study))
             return os_cfg_fail(ctx, OS_ERR_CONFIG, "[study %s]: a study name is 1 to 64 "
                                "letters, digits, '_', '.' or '-'", study);
         return 1;
@@ -402,8 +261,8 @@ static int handler(void *user, const char *section, const char *name, const char
         return 0;
     if (!section[0] && !strcmp(name, "include") && !ctx->set_text)
         return include(ctx, value);
-    if (study_of(section))
-        return study_key(ctx, study_of(section), name, value);
+    if (os_cfg_study_of(section))
+        return study_key(ctx, os_cfg_study_of(section), name, value);
     if (!strncmp(section, "optimizer.", 10)) {
         os_opt_config *o = opt_section(ctx, section + 10);
         return o ? set_opt_key(ctx, o, name, value) : 0;
@@ -491,68 +350,6 @@ static char *reader(char *str, int num, void *user)
 
 /* ---- include ------------------------------------------------------------ */
 
-/* A JSON report (it starts with '{') stands for the study it reports: its
- * "effective_config" string, decoded into a temporary stream.  NULL with
- * ctx failed when the report holds none. */
-static FILE *report_config(parse_ctx *ctx, FILE *f)
-{
-    char *text = NULL;
-    size_t size = 0, cap = 0, got;
-    do {
-        if (size + 4096 > cap) {
-            char *grown = realloc(text, cap = cap ? 2 * cap : 65536);
-            if (!grown) {
-                free(text);
-                os_cfg_fail(ctx, OS_ERR_NOMEM, "out of memory");
-                return NULL;
-            }
-            text = grown;
-        }
-        size += got = fread(text + size, 1, cap - size - 1, f);
-    } while (got);
-    text[size] = '\0';
-    static const char key[] = "\"effective_config\": \"";
-    char *p = strstr(text, key);
-    FILE *out = p ? tmpfile() : NULL;
-    if (!p) {
-        free(text);
-        os_cfg_fail(ctx, OS_ERR_CONFIG, "a JSON file, but not an optselect report with an "
-                    "effective_config");
-        return NULL;
-    }
-    /* the escapes optselect's reports use: \" \\ \/ \n \t \r and \u00XX */
-    int bad = !out;
-    for (p += sizeof key - 1; out && *p && *p != '"'; p++) {
-        char c = *p;
-        if (c == '\\') {
-            c = *++p;
-            unsigned code;
-            if (c == 'n') c = '\n';
-            else if (c == 't') c = '\t';
-            else if (c == 'r') c = '\r';
-            else if (c == 'u' && sscanf(p + 1, "%4x", &code) == 1 && code < 0x80) {
-                c = (char)code;
-                p += 4;
-            } else if (c != '"' && c != '\\' && c != '/') {
-                bad = 1;
-                break;
-            }
-        }
-        fputc(c, out);
-    }
-    bad |= *p != '"';
-    free(text);
-    if (bad) {
-        if (out)
-            fclose(out);
-        os_cfg_fail(ctx, OS_ERR_CONFIG, "the report's effective_config is not a complete JSON "
-                    "string");
-        return NULL;
-    }
-    rewind(out);
-    return out;
-}
-
 /* Parses an open file into ctx (and closes it): the top file, or an
  * included one. */
 static int parse_stream(parse_ctx *ctx, FILE *f)
@@ -562,7 +359,7 @@ static int parse_stream(parse_ctx *ctx, FILE *f)
     while (first != EOF && isspace(first))
         first = fgetc(ctx->stream);
     if (first == '{' && ctx->depth == 0) {
-        FILE *config = report_config(ctx, ctx->stream);
+        FILE *config = os_cfg_report_config(ctx, ctx->stream);
         fclose(ctx->stream);
         if (!(ctx->stream = config))
             return 0;
@@ -641,65 +438,6 @@ static int include(parse_ctx *ctx, const char *value)
     free(dir);
     free(path);
     return ok;
-}
-
-/* ---- studies ------------------------------------------------------------ */
-
-void os_config_free_names(char **names, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
-int os_config_list_studies(const char *path, char ***names, size_t *n, os_error *err)
-{
-    *names = NULL;
-    *n = 0;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return os_error_set(err, OS_ERR_CONFIG, "%s: cannot open: %s", path, strerror(errno));
-    char line[INI_MAX_LINE + 2];
-    size_t lineno = 0;
-    int rc = 0;
-    while (!rc && fgets(line, sizeof line, f)) {
-        lineno++;
-        const char *p = line;
-        while (isspace((unsigned char)*p))
-            p++;
-        const char *end = *p == '[' ? strchr(p, ']') : NULL;
-        if (!end)
-            continue;
-        char section[128];
-        os_trim_copy(section, sizeof section, p + 1, (size_t)(end - p - 1));
-        const char *study = study_of(section);
-        if (!study)
-            continue;
-        if (!study_name_ok(study)) {
-            rc = os_error_set(err, OS_ERR_CONFIG, "%s:%zu: [study %s]: a study name is 1 to 64 "
-                              "letters, digits, '_', '.' or '-'", path, lineno, study);
-            break;
-        }
-        for (size_t i = 0; i < *n; i++)
-            if (!strcmp((*names)[i], study))
-                rc = os_error_set(err, OS_ERR_CONFIG, "%s:%zu: [study %s] is defined twice",
-                                  path, lineno, study);
-        char **grown = rc ? NULL : realloc(*names, (*n + 1) * sizeof *grown);
-        char *copy = grown ? os_strdup(study) : NULL;
-        if (grown)
-            *names = grown;
-        if (!rc && !copy)
-            rc = os_error_set(err, OS_ERR_NOMEM, "out of memory");
-        if (!rc)
-            (*names)[(*n)++] = copy;
-    }
-    fclose(f);
-    if (rc) {
-        os_config_free_names(*names, *n);
-        *names = NULL;
-        *n = 0;
-    }
-    return rc;
 }
 
 /* ---- after parsing ------------------------------------------------------ */
@@ -992,90 +730,3 @@ void os_config_free(os_config *cfg)
     memset(cfg, 0, sizeof *cfg);
 }
 
-/* ---- a look ahead --------------------------------------------------------- */
-
-typedef struct peek_ctx {
-    int process;
-} peek_ctx;
-
-static int peek_handler(void *user, const char *section, const char *name, const char *value)
-{
-    char word[16];
-    if (!strcmp(section, "search") && !strcmp(name, "isolation")) {
-        os_trim_copy(word, sizeof word, value, strlen(value));
-        ((peek_ctx *)user)->process = !strcmp(word, "process");
-    }
-    return 1;
-}
-
-int os_config_wants_isolation(const char *path, char *const *sets, size_t n_sets)
-{
-    peek_ctx ctx = { 0 };
-    ini_parse(path, peek_handler, &ctx); /* errors are the real parse's to report */
-    for (size_t i = 0; i < n_sets; i++) {
-        const char *eq = strchr(sets[i], '=');
-        char key[32];
-        if (!eq)
-            continue;
-        os_trim_copy(key, sizeof key, sets[i], (size_t)(eq - sets[i]));
-        if (!strcmp(key, "search.isolation"))
-            peek_handler(&ctx, "search", "isolation", eq + 1);
-    }
-    return ctx.process;
-}
-
-/* ---- the effective configuration ---------------------------------------- */
-
-/* An absolute form of a resolved path, so that the written config works
- * from any directory; the path itself when it cannot be resolved. */
-static void put_path(FILE *out, const char *name, const char *path)
-{
-    char *abs = realpath(path, NULL);
-    fprintf(out, "%s = %s\n", name, abs ? abs : path);
-    free(abs);
-}
-
-int os_config_write_effective(const os_config *cfg, FILE *out)
-{
-    const char *section = "";
-    for (size_t i = 0; i < N_KEYS; i++) {
-        const os_key *k = &keys[i];
-        /* One of the lr pair is in force: the list when it has values. */
-        if (k->parse == p_lr_list && !cfg->lr.n_lr)
-            continue;
-        if (k->parse == p_lr_range && cfg->lr.n_lr)
-            continue;
-        const char *v = cfg->raw[i] ? cfg->raw[i] : k->def;
-        if (!v)
-            continue;
-        if (strcmp(section, k->section))
-            fprintf(out, "%s[%s]\n", i ? "\n" : "", section = k->section);
-        if (k->parse == p_path)
-            put_path(out, k->name, *(char *const *)((const char *)cfg + k->offset));
-        else if (k->parse == p_optimizers) {
-            fprintf(out, "%s = ", k->name);
-            for (size_t o = 0; o < cfg->n_opts; o++)
-                fprintf(out, "%s%s", o ? ", " : "", cfg->opts[o].entry->opt->label);
-            fputc('\n', out);
-        } else
-            fprintf(out, "%s = %s\n", k->name, v);
-    }
-    for (size_t o = 0; o < cfg->n_opts; o++) {
-        const char *label = cfg->opts[o].entry->opt->label;
-        int header = 0;
-        for (size_t i = 0; i < cfg->n_opt_raw; i++) {
-            const char *e = cfg->opt_raw[i], *name = e + strlen(e) + 1;
-            if (strcmp(e, label))
-                continue;
-            /* as for [search]: only the one of lr and lr_range in force */
-            int lr_bits = cfg->opts[o].lr.n_lr ? 1 : 2;
-            if ((!strcmp(name, "lr") && !(lr_bits & 1)) ||
-                (!strcmp(name, "lr_range") && !(lr_bits & 2)))
-                continue;
-            if (!header++)
-                fprintf(out, "\n[optimizer.%s]\n", label);
-            fprintf(out, "%s = %s\n", name, name + strlen(name) + 1);
-        }
-    }
-    return fflush(out) || ferror(out) ? -1 : 0;
-}

@@ -1,0 +1,243 @@
+/*
+ * config_files.c — what surrounds the parse of one config: the [study NAME]
+ * sections a file defines, the look ahead for isolation (needed before the
+ * plugins load), a JSON report read as the config it ran, and the
+ * effective configuration written back as INI.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ini.h>
+#include "config_internal.h"
+#include "util.h"
+
+#define keys os_cfg_keys
+#define N_KEYS os_cfg_n_keys
+
+/* A study name: [A-Za-z0-9_.-]{1,64}, as it names a results folder. */
+int os_cfg_study_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (!n || n > 64 || !strcmp(s, ".") || !strcmp(s, ".."))
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+            return 0;
+    return 1;
+}
+
+/* "study NAME" -> NAME, or NULL when section is not a study section. */
+const char *os_cfg_study_of(const char *section)
+{
+    return !strncmp(section, "study ", 6) ? section + 6 : NULL;
+}
+
+/* A JSON report (it starts with '{') stands for the study it reports: its
+ * "effective_config" string, decoded into a temporary stream.  NULL with
+ * ctx failed when the report holds none. */
+FILE *os_cfg_report_config(parse_ctx *ctx, FILE *f)
+{
+    char *text = NULL;
+    size_t size = 0, cap = 0, got;
+    do {
+        if (size + 4096 > cap) {
+            char *grown = realloc(text, cap = cap ? 2 * cap : 65536);
+            if (!grown) {
+                free(text);
+                os_cfg_fail(ctx, OS_ERR_NOMEM, "out of memory");
+                return NULL;
+            }
+            text = grown;
+        }
+        size += got = fread(text + size, 1, cap - size - 1, f);
+    } while (got);
+    text[size] = '\0';
+    static const char key[] = "\"effective_config\": \"";
+    char *p = strstr(text, key);
+    FILE *out = p ? tmpfile() : NULL;
+    if (!p) {
+        free(text);
+        os_cfg_fail(ctx, OS_ERR_CONFIG, "a JSON file, but not an optselect report with an "
+                    "effective_config");
+        return NULL;
+    }
+    /* the escapes optselect's reports use: \" \\ \/ \n \t \r and \u00XX */
+    int bad = !out;
+    for (p += sizeof key - 1; out && *p && *p != '"'; p++) {
+        char c = *p;
+        if (c == '\\') {
+            c = *++p;
+            unsigned code;
+            if (c == 'n') c = '\n';
+            else if (c == 't') c = '\t';
+            else if (c == 'r') c = '\r';
+            else if (c == 'u' && sscanf(p + 1, "%4x", &code) == 1 && code < 0x80) {
+                c = (char)code;
+                p += 4;
+            } else if (c != '"' && c != '\\' && c != '/') {
+                bad = 1;
+                break;
+            }
+        }
+        fputc(c, out);
+    }
+    bad |= *p != '"';
+    free(text);
+    if (bad) {
+        if (out)
+            fclose(out);
+        os_cfg_fail(ctx, OS_ERR_CONFIG, "the report's effective_config is not a complete JSON "
+                    "string");
+        return NULL;
+    }
+    rewind(out);
+    return out;
+}
+
+/* ---- studies ------------------------------------------------------------ */
+
+void os_config_free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+int os_config_list_studies(const char *path, char ***names, size_t *n, os_error *err)
+{
+    *names = NULL;
+    *n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: cannot open: %s", path, strerror(errno));
+    char line[INI_MAX_LINE + 2];
+    size_t lineno = 0;
+    int rc = 0;
+    while (!rc && fgets(line, sizeof line, f)) {
+        lineno++;
+        const char *p = line;
+        while (isspace((unsigned char)*p))
+            p++;
+        const char *end = *p == '[' ? strchr(p, ']') : NULL;
+        if (!end)
+            continue;
+        char section[128];
+        os_trim_copy(section, sizeof section, p + 1, (size_t)(end - p - 1));
+        const char *study = os_cfg_study_of(section);
+        if (!study)
+            continue;
+        if (!os_cfg_study_name_ok(study)) {
+            rc = os_error_set(err, OS_ERR_CONFIG, "%s:%zu: [study %s]: a study name is 1 to 64 "
+                              "letters, digits, '_', '.' or '-'", path, lineno, study);
+            break;
+        }
+        for (size_t i = 0; i < *n; i++)
+            if (!strcmp((*names)[i], study))
+                rc = os_error_set(err, OS_ERR_CONFIG, "%s:%zu: [study %s] is defined twice",
+                                  path, lineno, study);
+        char **grown = rc ? NULL : realloc(*names, (*n + 1) * sizeof *grown);
+        char *copy = grown ? os_strdup(study) : NULL;
+        if (grown)
+            *names = grown;
+        if (!rc && !copy)
+            rc = os_error_set(err, OS_ERR_NOMEM, "out of memory");
+        if (!rc)
+            (*names)[(*n)++] = copy;
+    }
+    fclose(f);
+    if (rc) {
+        os_config_free_names(*names, *n);
+        *names = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+/* ---- a look ahead --------------------------------------------------------- */
+
+typedef struct peek_ctx {
+    int process;
+} peek_ctx;
+
+static int peek_handler(void *user, const char *section, const char *name, const char *value)
+{
+    char word[16];
+    if (!strcmp(section, "search") && !strcmp(name, "isolation")) {
+        os_trim_copy(word, sizeof word, value, strlen(value));
+        ((peek_ctx *)user)->process = !strcmp(word, "process");
+    }
+    return 1;
+}
+
+int os_config_wants_isolation(const char *path, char *const *sets, size_t n_sets)
+{
+    peek_ctx ctx = { 0 };
+    ini_parse(path, peek_handler, &ctx); /* errors are the real parse's to report */
+    for (size_t i = 0; i < n_sets; i++) {
+        const char *eq = strchr(sets[i], '=');
+        char key[32];
+        if (!eq)
+            continue;
+        os_trim_copy(key, sizeof key, sets[i], (size_t)(eq - sets[i]));
+        if (!strcmp(key, "search.isolation"))
+            peek_handler(&ctx, "search", "isolation", eq + 1);
+    }
+    return ctx.process;
+}
+
+/* ---- the effective configuration ---------------------------------------- */
+
+/* An absolute form of a resolved path, so that the written config works
+ * from any directory; the path itself when it cannot be resolved. */
+static void put_path(FILE *out, const char *name, const char *path)
+{
+    char *abs = realpath(path, NULL);
+    fprintf(out, "%s = %s\n", name, abs ? abs : path);
+    free(abs);
+}
+
+int os_config_write_effective(const os_config *cfg, FILE *out)
+{
+    const char *section = "";
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const os_key *k = &keys[i];
+        /* One of the lr pair is in force: the list when it has values. */
+        if (k->parse == p_lr_list && !cfg->lr.n_lr)
+            continue;
+        if (k->parse == p_lr_range && cfg->lr.n_lr)
+            continue;
+        const char *v = cfg->raw[i] ? cfg->raw[i] : k->def;
+        if (!v)
+            continue;
+        if (strcmp(section, k->section))
+            fprintf(out, "%s[%s]\n", i ? "\n" : "", section = k->section);
+        if (k->parse == p_path)
+            put_path(out, k->name, *(char *const *)((const char *)cfg + k->offset));
+        else if (k->parse == p_optimizers) {
+            fprintf(out, "%s = ", k->name);
+            for (size_t o = 0; o < cfg->n_opts; o++)
+                fprintf(out, "%s%s", o ? ", " : "", cfg->opts[o].entry->opt->label);
+            fputc('\n', out);
+        } else
+            fprintf(out, "%s = %s\n", k->name, v);
+    }
+    for (size_t o = 0; o < cfg->n_opts; o++) {
+        const char *label = cfg->opts[o].entry->opt->label;
+        int header = 0;
+        for (size_t i = 0; i < cfg->n_opt_raw; i++) {
+            const char *e = cfg->opt_raw[i], *name = e + strlen(e) + 1;
+            if (strcmp(e, label))
+                continue;
+            /* as for [search]: only the one of lr and lr_range in force */
+            int lr_bits = cfg->opts[o].lr.n_lr ? 1 : 2;
+            if ((!strcmp(name, "lr") && !(lr_bits & 1)) ||
+                (!strcmp(name, "lr_range") && !(lr_bits & 2)))
+                continue;
+            if (!header++)
+                fprintf(out, "\n[optimizer.%s]\n", label);
+            fprintf(out, "%s = %s\n", name, name + strlen(name) + 1);
+        }
+    }
+    return fflush(out) || ferror(out) ? -1 : 0;
+}

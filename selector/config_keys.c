@@ -1,0 +1,139 @@
+/*
+ * config_keys.c — the table of config keys: section, name, default, help,
+ * parser and field.  It drives parsing, defaults, duplicate and typo
+ * detection, the effective config, and `--help-config`, which
+ * docs/config.md is checked against.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "config_internal.h"
+
+/* ---- the key table ------------------------------------------------------ */
+
+#define F(member) offsetof(os_config, member)
+const os_key os_cfg_keys[] = {
+    { "data", "path", NULL, "data file (CSV, optionally gzip-compressed); relative to the "
+      "config file's directory; required", p_path, F(data_path), 0, 0 },
+    { "data", "format", "csv", "file format: csv (with the label as a column), idx (an "
+      "images file in path and a labels file in labels) or libsvm", p_format, F(format), 0, 0 },
+    { "data", "features", "0", "libsvm: number of features, 0 taking the largest index in the "
+      "file; synthetic blobs and linear: dimensions (0 means 2)", p_u64, F(features), 0,
+      10000000 },
+    { "data", "generator", "spirals", "synthetic: spirals, moons, blobs or linear (regression)",
+      p_generator, F(generator), 0, 0 },
+    { "data", "samples", "1000", "synthetic: rows to generate", p_u64, F(samples), 10,
+      10000000 },
+    { "data", "classes", "3", "synthetic spirals and blobs: classes", p_u64, F(classes), 2,
+      1000 },
+    { "data", "noise", "0.1", "synthetic: standard deviation of the noise", p_f64, F(noise), 0,
+      100 },
+    { "data", "labels", NULL, "idx: the labels file (gzip or plain)", p_path, F(labels_path),
+      0, 0 },
+    { "data", "pixel_scale", "true", "idx: divide image values by 255", p_bool, F(pixel_scale),
+      0, 0 },
+    { "data", "test_path", NULL, "held-out test data in the same format; reported for the "
+      "trials, never used to rank them", p_path, F(test_path), 0, 0 },
+    { "data", "test_labels", NULL, "idx: the test labels file", p_path, F(test_labels_path),
+      0, 0 },
+    { "data", "header", "false", "the first line holds column names", p_bool, F(header), 0, 0 },
+    { "data", "label", "-1", "label column: 0-based index (negative counts from the end) or "
+      "header name", p_label, F(label), 0, 0 },
+    { "data", "delimiter", ",", "field separator: one character, or comma, semicolon, tab, "
+      "space, pipe", p_delimiter, F(delimiter), 0, 0 },
+    { "data", "task", "classification", "classification (softmax cross-entropy over integer "
+      "classes 0..K-1) or regression (mean squared error)", p_task, F(task), 0, 0 },
+    { "data", "validation", "0.2", "fraction of rows held out for validation, drawn with the "
+      "seed", p_f64, F(validation), 0.01, 0.9 },
+    { "data", "subset", "0", "training rows the trials draw batches from, a seeded subset; "
+      "0 uses every training row", p_u64, F(subset), 0, 2147483647.0 },
+    { "data", "standardize", "true", "centre and scale every feature by training-part "
+      "statistics", p_bool, F(standardize), 0, 0 },
+
+    { "model", "hidden", "64,32", "hidden layer widths, comma-separated, or none for a linear "
+      "model", p_hidden, F(model), 0, 0 },
+    { "model", "activation", "relu", "hidden activation: relu, tanh, sigmoid, leaky_relu "
+      "or gelu", p_activation, F(model.activation), 0, 0 },
+    { "model", "conv", "none", "convolution blocks before the dense layers, CHANNELS:KERNEL"
+      "[:PAD] each (conv, activation, max-pool), or none for an MLP", p_conv, F(model), 0, 0 },
+    { "model", "pool", "2", "max-pool window after each convolution (1: none)", p_u64,
+      F(model.pool), 1, 16 },
+    { "model", "image", "auto", "input geometry CxHxW for convolutions; auto takes it from "
+      "IDX files", p_image, F(model.image), 0, 0 },
+    { "model", "init", "auto", "weight initialisation: auto (He for relu, Xavier otherwise), "
+      "he or xavier", p_init, F(model.init), 0, 0 },
+    { "model", "loss", "auto", "classification loss: cross_entropy (softmax over the classes; "
+      "what auto picks) or binary_cross_entropy (one sigmoid output, two classes; with hidden "
+      "= none, logistic regression); regression always uses mse", p_loss, F(loss), 0, 0 },
+    { "model", "function", "none", "a 2-D test function to minimise instead of a network on "
+      "data: rosenbrock, beale, rastrigin or quadratic", p_function, F(function), 0, 0 },
+    { "model", "start", "auto", "the function's starting point X, Y; auto takes its standard "
+      "one", p_start, 0, 0, 0 },
+
+    { "search", "optimizers", NULL, "comma-separated optimizer labels (see --list-plugins); "
+      "required", p_optimizers, 0, 0, 0 },
+    { "search", "lr", NULL, "explicit learning rates for every optimizer, comma-separated "
+      "(instead of lr_range)", p_lr_list, F(lr), 0, 0 },
+    { "search", "lr_range", "0.01, 100", "learning rates from LOW to HIGH times each "
+      "optimizer's default, log-spaced", p_lr_range, F(lr), 0, 0 },
+    { "search", "lr_points", "9", "number of learning rates in lr_range", p_lr_points,
+      F(lr), 0, 0 },
+    { "search", "seeds", "1", "repetitions of every candidate with different initial weights "
+      "and batch orders", p_u64, F(seeds), 1, 100 },
+    { "search", "seed", "1", "study seed: the split, the subset and every trial derive from it",
+      p_u64, F(seed), 0, 18446744073709551615.0 },
+    { "search", "steps", "300", "training steps per trial", p_u64, F(steps), 1, 1e9 },
+    { "search", "batch_size", "64", "rows per training step", p_u64, F(batch_size), 1, 1e6 },
+    { "search", "eval_every", "25", "steps between validation-loss measurements", p_u64,
+      F(eval_every), 1, 1e9 },
+    { "search", "smoothing", "0.9", "decay of the exponential average of the training loss",
+      p_f64, F(smoothing), 0, 0.999 },
+    { "search", "diverge_factor", "4", "a trial diverges when its loss exceeds this multiple "
+      "of its initial loss (or is not finite)", p_f64, F(diverge_factor), 1.01, 1e6 },
+    { "search", "strategy", "grid", "grid: every candidate trains for the whole budget; "
+      "halving: successive halving, every candidate trains for min_steps, the best 1 in "
+      "reduction_factor continue (from where they stopped) to reduction_factor times as many "
+      "steps, and so on up to steps", p_strategy, F(strategy), 0, 0 },
+    { "search", "reduction_factor", "3", "halving: 1 in this many candidates goes on to the "
+      "next budget, which is this many times larger", p_u64, F(reduction_factor), 2, 100 },
+    { "search", "min_steps", "0", "halving: the first budget in steps; 0 takes steps / "
+      "reduction_factor^2 (three budgets)", p_u64, F(min_steps), 0, 1e9 },
+    { "search", "isolation", "none", "none: trials run as threads of optselect (fastest); "
+      "process: each trial runs in a worker process, so a plugin that crashes, aborts, exits "
+      "or hangs fails its trial and the study goes on", p_isolation, F(isolation), 0, 0 },
+    { "search", "trial_timeout", "0", "seconds a trial may run before it fails as timed out; "
+      "0 for no limit (in-process trials check between steps; isolated ones are killed)",
+      p_f64, F(trial_timeout), 0, 1e7 },
+    { "search", "max_crashes", "3", "with isolation = process: trials of one plugin file that "
+      "may crash or time out before its remaining trials are skipped", p_u64, F(max_crashes),
+      1, 1000000 },
+};
+#undef F
+const size_t os_cfg_n_keys = sizeof os_cfg_keys / sizeof *os_cfg_keys;
+_Static_assert(sizeof os_cfg_keys / sizeof *os_cfg_keys <= OS_CFG_MAX_KEYS,
+               "raise OS_CFG_MAX_KEYS");
+
+/* Keys an [optimizer.X] section takes besides the plugin's hyperparameters. */
+const os_key os_cfg_opt_keys[3] = {
+    { "optimizer.LABEL", "lr", NULL, "learning rates for this optimizer (instead of lr_range)",
+      p_lr_list, 0, 0, 0 },
+    { "optimizer.LABEL", "lr_range", NULL, "lr_range for this optimizer", p_lr_range, 0, 0, 0 },
+    { "optimizer.LABEL", "lr_points", NULL, "lr_points for this optimizer", p_lr_points, 0, 0, 0 },
+};
+
+void os_config_print_keys(FILE *out)
+{
+    const char *section = "";
+    for (size_t i = 0; i < os_cfg_n_keys; i++) {
+        if (strcmp(section, os_cfg_keys[i].section))
+            fprintf(out, "%s[%s]\n", i ? "\n" : "", section = os_cfg_keys[i].section);
+        fprintf(out, "  %-15s default %-12s %s\n", os_cfg_keys[i].name,
+                os_cfg_keys[i].def ? os_cfg_keys[i].def : "(none)", os_cfg_keys[i].help);
+    }
+    fprintf(out, "\n[optimizer.LABEL]\n");
+    for (size_t i = 0; i < 3; i++)
+        fprintf(out, "  %-15s default %-12s %s\n", os_cfg_opt_keys[i].name, "[search]", os_cfg_opt_keys[i].help);
+    fprintf(out, "  %-15s default %-12s %s\n", "NAME", "plugin's",
+            "any hyperparameter of the optimizer (see --list-plugins); a comma-separated "
+            "list searches over the values of a tunable one");
+}
+
