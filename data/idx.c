@@ -129,37 +129,62 @@ static double decode(const uint8_t *p, uint8_t type)
     return 0;
 }
 
-/* Reads every item into out (items * per_item values, scaled), one record
- * at a time, so a short stream names the record where it ends. */
-static int idx_read(idx_file *x, float *out, double scale, os_error *err)
+/* Reads every item into a new array *out (items * per_item values,
+ * scaled).  The array grows as data arrives, never past what the file holds
+ * (doubling), so a header that declares a billion items in a file of forty
+ * bytes costs a truncation message, not gigabytes. */
+static int idx_read(idx_file *x, float **out, double scale, os_error *err)
 {
-    const size_t rec = (size_t)(x->per_item * x->elem);
-    uint8_t *buf = malloc(rec);
-    if (!buf)
-        return os_error_set(err, OS_ERR_NOMEM, "%s: out of memory", x->path);
-    int rc = 0;
-    for (uint64_t r = 0; r < x->items && !rc; r++) {
-        size_t got = read_full(x->f, buf, rec);
-        if (got < rec) {
+    enum { BLOCK = 1 << 16 }; /* bytes per read: a multiple of every element size */
+    const uint64_t total = x->items * x->per_item;
+    const uint64_t rec = x->per_item * x->elem;
+    uint8_t *buf = malloc(BLOCK);
+    float *vals = NULL;
+    uint64_t cap = 0, done = 0;
+    int rc = buf ? 0 : os_error_set(err, OS_ERR_NOMEM, "%s: out of memory", x->path);
+    while (!rc && done < total) {
+        uint64_t want = total - done < BLOCK / x->elem ? total - done : BLOCK / x->elem;
+        size_t got = read_full(x->f, buf, (size_t)(want * x->elem));
+        if (got < want * x->elem) {
             int code;
             const char *msg = gzerror(x->f, &code);
-            rc = os_error_set(err, OS_ERR_DATA, "%s: record %llu of %llu is truncated (%zu of "
-                              "%zu bytes)%s%s", x->path, (unsigned long long)r + 1,
-                              (unsigned long long)x->items, got, rec,
+            uint64_t at = done * x->elem + got, r = at / rec;
+            rc = os_error_set(err, OS_ERR_DATA, "%s: record %llu of %llu is truncated (%llu of "
+                              "%llu bytes)%s%s", x->path, (unsigned long long)r + 1,
+                              (unsigned long long)x->items, (unsigned long long)(at - r * rec),
+                              (unsigned long long)rec,
                               code != Z_OK && code != Z_BUF_ERROR ? ": " : "",
                               code != Z_OK && code != Z_BUF_ERROR ? msg : "");
             break;
         }
-        for (uint64_t j = 0; j < x->per_item; j++) {
-            double v = decode(buf + j * x->elem, x->type) * scale;
-            if (!(v >= -3.0e38 && v <= 3.0e38)) {
-                rc = os_error_set(err, OS_ERR_DATA, "%s: record %llu, element %llu is not a "
-                                  "finite number", x->path, (unsigned long long)r + 1,
-                                  (unsigned long long)j + 1);
+        if (done + want > cap) {
+            uint64_t grown = cap ? 2 * cap : BLOCK;
+            if (grown < done + want)
+                grown = done + want;
+            if (grown > total)
+                grown = total;
+            float *more = realloc(vals, (size_t)grown * sizeof *vals);
+            if (!more) {
+                rc = os_error_set(err, OS_ERR_NOMEM, "%s: out of memory for %llu values",
+                                  x->path, (unsigned long long)total);
                 break;
             }
-            out[r * x->per_item + j] = (float)v;
+            vals = more;
+            cap = grown;
         }
+        for (uint64_t k = 0; k < want; k++) {
+            double v = decode(buf + k * x->elem, x->type) * scale;
+            if (!(v >= -3.0e38 && v <= 3.0e38)) {
+                uint64_t e = done + k;
+                rc = os_error_set(err, OS_ERR_DATA, "%s: record %llu, element %llu is not a "
+                                  "finite number", x->path,
+                                  (unsigned long long)(e / x->per_item) + 1,
+                                  (unsigned long long)(e % x->per_item) + 1);
+                break;
+            }
+            vals[done + k] = (float)v;
+        }
+        done += want;
     }
     /* The declared size must be the whole stream: extra bytes mean the
      * header and the data disagree. */
@@ -167,6 +192,10 @@ static int idx_read(idx_file *x, float *out, double scale, os_error *err)
         rc = os_error_set(err, OS_ERR_DATA, "%s: data continues after the %llu records the "
                           "header declares", x->path, (unsigned long long)x->items);
     free(buf);
+    if (rc)
+        free(vals);
+    else
+        *out = vals;
     return rc;
 }
 
@@ -216,16 +245,9 @@ int os_idx_load(const char *images, const char *labels, const os_idx_options *op
         out->width = im.dims[im.ndim == 4 ? 3 : 2];
         out->channels = im.ndim == 4 ? im.dims[1] : 1;
     }
-    out->x = malloc(out->n * out->d * sizeof *out->x);
-    out->y = malloc(out->n * sizeof *out->y);
-    if (!out->x || !out->y) {
-        rc = os_error_set(err, OS_ERR_NOMEM, "%s: out of memory for %zu x %zu values", images,
-                          out->n, out->d);
-        goto done;
-    }
-    rc = idx_read(&im, out->x, opt->pixel_scale ? 1.0 / 255.0 : 1.0, err);
+    rc = idx_read(&im, &out->x, opt->pixel_scale ? 1.0 / 255.0 : 1.0, err);
     if (!rc)
-        rc = idx_read(&lb, out->y, 1.0, err);
+        rc = idx_read(&lb, &out->y, 1.0, err);
     if (rc)
         goto done;
     for (size_t i = 0; i < out->n; i++) {
