@@ -97,6 +97,10 @@ const os_key os_cfg_keys[] = {
       "next budget, which is this many times larger", p_u64, F(reduction_factor), 2, 100 },
     { "search", "min_steps", "0", "halving: the first budget in steps; 0 takes steps / "
       "reduction_factor^2 (three budgets)", p_u64, F(min_steps), 0, 1e9 },
+    { "search", "score", "final", "how a trial's curve is scored: final (the last validation "
+      "loss), last (the mean over the last 10% of the steps), auc (the mean over the trial) or "
+      "extrapolated (the loss a + b t^-c fitted to the curve predicts at [full] steps)",
+      p_score, F(score), 0, 0 },
     { "search", "isolation", "none", "none: trials run as threads of optselect (fastest); "
       "process: each trial runs in a worker process, so a plugin that crashes, aborts, exits "
       "or hangs fails its trial and the study goes on", p_isolation, F(isolation), 0, 0 },
@@ -106,6 +110,10 @@ const os_key os_cfg_keys[] = {
     { "search", "max_crashes", "3", "with isolation = process: trials of one plugin file that "
       "may crash or time out before its remaining trials are skipped", p_u64, F(max_crashes),
       1, 1000000 },
+
+    { "full", "steps", "0", "the length of the full training run the study prepares, in "
+      "steps; score = extrapolated predicts each candidate's loss there; 0: not given",
+      p_u64, F(full_steps), 0, 1e12 },
 };
 #undef F
 const size_t os_cfg_n_keys = sizeof os_cfg_keys / sizeof *os_cfg_keys;

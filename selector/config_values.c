@@ -138,6 +138,11 @@ int p_isolation(parse_ctx *ctx, void *field, const char *v, double min, double m
     return choose(ctx, v, "none|process", field, 16);
 }
 
+int p_score(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    return choose(ctx, v, "final|last|auc|extrapolated", field, 16);
+}
+
 int p_strategy(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     return choose(ctx, v, "grid|halving", field, 16);

@@ -6,6 +6,7 @@
 #include <omp.h>
 #endif
 #include "halving.h"
+#include "score.h"
 
 size_t os_halving_budgets(uint64_t steps, uint64_t min_steps, uint64_t eta,
                           uint64_t budgets[OS_MAX_BUDGETS])
@@ -76,15 +77,18 @@ size_t os_halving_promote(const double *score, const size_t *alive, size_t n, si
     return keep;
 }
 
-/* A trial's score at a budget: its validation loss (a test function's
- * value) measured at exactly that step; +inf when it stopped. */
-static double score_at(const os_trial_result *r, uint64_t budget)
+/* A trial's score at a budget: its curve up to that step, scored as the
+ * study scores (score.h); +inf when it stopped. */
+static double score_at(const os_trial_result *r, uint64_t budget, const os_trial_env *env)
 {
     if (r->status != OS_TRIAL_OK)
         return INFINITY;
     for (size_t j = r->n_curve; j-- > 0;)
-        if (r->curve[j].step == budget)
-            return isfinite(r->curve[j].val_loss) ? r->curve[j].val_loss : INFINITY;
+        if (r->curve[j].step == budget) {
+            double v = os_score_curve((os_score_kind)env->score_kind, r->curve, j + 1,
+                                      env->horizon);
+            return isfinite(v) ? v : INFINITY;
+        }
     return INFINITY;
 }
 
@@ -166,7 +170,7 @@ int os_halving_run(os_study *s, const os_trial_env *env, os_progress *progress,
             size_t g = alive[a], seeds = 0;
             double sum = 0;
             for (size_t i = first[g]; i < n && s->search.cands[i].group == g; i++, seeds++)
-                sum += score_at(&s->results[i], budgets[k]);
+                sum += score_at(&s->results[i], budgets[k], env);
             score[g] = sum / (double)seeds;
         }
         size_t keep = (n_alive + cfg->reduction_factor - 1) / cfg->reduction_factor;

@@ -130,6 +130,8 @@ static void write_json(FILE *out, const os_study *s)
             "\"seeds\": %llu},\n", (unsigned long long)cfg->steps,
             (unsigned long long)cfg->batch_size, (unsigned long long)cfg->eval_every,
             (unsigned long long)cfg->seeds);
+    fprintf(out, "  \"score\": {\"kind\": \"%s\", \"full_steps\": %llu},\n", cfg->score,
+            (unsigned long long)cfg->full_steps);
     fprintf(out, "  \"strategy\": \"%s\",\n  \"compute\": {\"steps_trained\": %llu, "
             "\"grid_steps\": %llu, \"fraction\": ", cfg->strategy,
             (unsigned long long)s->steps_trained,
@@ -328,7 +330,7 @@ static void write_text(FILE *out, const os_study *s)
         width = len > width ? len : width;
     }
     fprintf(out, "%4s  %-*s %-10s %-12s%s %8s  %-9s%s %s\n", "rank", width, "optimizer", "lr",
-            "val_loss", seeds ? " ± std    " : "", "val_acc", "status",
+            strcmp(cfg->score, "final") ? "score" : "val_loss", seeds ? " ± std    " : "", "val_acc", "status",
             halving ? "  steps" : "", "hyperparameters");
     for (size_t k = 0; k < s->n_groups; k++) {
         const os_group *g = &s->ranking[k];
@@ -364,11 +366,20 @@ static void write_text(FILE *out, const os_study *s)
     }
     char hp[512];
     changed_hparams(hp, sizeof hp, bc);
-    fprintf(out, s->fn ? "\nrecommendation: %s with lr = %.4g%s%s (value %.5g after %llu "
-                         "steps)\n"
-                       : "\nrecommendation: %s with lr = %.4g%s%s (validation loss %.5f after "
-                         "%llu steps)\n", bc->opt->entry->opt->label, bc->lr, hp[0] ? ", " : "",
-            hp, best->score, (unsigned long long)cfg->steps);
+    char basis[160], value[32];
+    snprintf(value, sizeof value, s->fn ? "%.5g" : "%.5f", best->score);
+    if (!strcmp(cfg->score, "extrapolated"))
+        snprintf(basis, sizeof basis, "predicted %s %s at %llu steps, from %llu",
+                 s->fn ? "value" : "validation loss", value,
+                 (unsigned long long)cfg->full_steps, (unsigned long long)cfg->steps);
+    else if (!strcmp(cfg->score, "final"))
+        snprintf(basis, sizeof basis, "%s %s after %llu steps",
+                 s->fn ? "value" : "validation loss", value, (unsigned long long)cfg->steps);
+    else
+        snprintf(basis, sizeof basis, "score %s (%s) over %llu steps", value, cfg->score,
+                 (unsigned long long)cfg->steps);
+    fprintf(out, "\nrecommendation: %s with lr = %.4g%s%s (%s)\n", bc->opt->entry->opt->label,
+            bc->lr, hp[0] ? ", " : "", hp, basis);
     if (s->test.n) {
         fprintf(out, "test set: loss %.5f", best->test_loss);
         if (isfinite(best->test_acc))

@@ -13,6 +13,7 @@
 #include "halving.h"
 #include "isolate.h"
 #include "journal.h"
+#include "score.h"
 #include "study.h"
 
 /* Loads one dataset in the config's format; like is the training set when
@@ -222,6 +223,7 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
         .steps = cfg->steps, .batch_size = cfg->batch_size, .eval_every = cfg->eval_every,
         .seed = cfg->seed, .smoothing = cfg->smoothing, .diverge_factor = cfg->diverge_factor,
         .stop = stop, .halt = &halt, .timeout = cfg->trial_timeout,
+        .score_kind = os_score_from_name(cfg->score), .horizon = cfg->full_steps,
     };
 
     /* One trial per thread, each with a single-threaded BLAS. */

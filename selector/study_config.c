@@ -69,7 +69,8 @@ static void suggest(char *buf, size_t size, const char *word, const char *const 
 
 static int is_base_section(const char *s)
 {
-    return !strcmp(s, "data") || !strcmp(s, "model") || !strcmp(s, "search");
+    return !strcmp(s, "data") || !strcmp(s, "model") || !strcmp(s, "search") ||
+           !strcmp(s, "full");
 }
 
 /* The [optimizer.X] record for label, created on first use; NULL (and an
@@ -117,9 +118,9 @@ static int check_section(parse_ctx *ctx, const char *section)
     }
     if (!strncmp(section, "optimizer.", 10))
         return opt_section(ctx, section + 10) != NULL;
-    static const char *const names[] = { "data", "model", "search" };
+    static const char *const names[] = { "data", "model", "search", "full" };
     char hint[96];
-    suggest(hint, sizeof hint, section, names, 3);
+    suggest(hint, sizeof hint, section, names, 4);
     return os_cfg_fail(ctx, OS_ERR_CONFIG, "unknown section [%s]%s; sections are [data], [model], "
                 "[search], [optimizer.LABEL] and [study NAME]", section, hint);
 }
@@ -686,6 +687,13 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
                           "and test_labels", cfg->test_path ?
                           os_config_where(cfg, "data", "test_path") :
                           os_config_where(cfg, "data", "test_labels"));
+        goto done;
+    }
+    if (!strcmp(cfg->score, "extrapolated") && cfg->full_steps <= cfg->steps) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] score = extrapolated predicts the "
+                          "loss at the full run's length: set [full] steps (more than the "
+                          "trials' %llu)", os_config_where(cfg, "search", "score"),
+                          (unsigned long long)cfg->steps);
         goto done;
     }
     if (!strcmp(cfg->strategy, "halving") && !strcmp(cfg->isolation, "process")) {

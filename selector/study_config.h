@@ -90,12 +90,16 @@ typedef struct os_config {
     double   smoothing;
     double   diverge_factor;
     char     strategy[16];  /* "grid" or "halving"                          */
+    char     score[16];     /* final, last, auc or extrapolated (score.h)   */
     uint64_t reduction_factor; /* halving: keep 1 in this many per budget    */
     uint64_t min_steps;     /* halving: the first budget; 0 = steps / eta^2 */
     char     isolation[16]; /* "none" or "process"                          */
     double   trial_timeout; /* seconds per trial; 0: no limit               */
     uint64_t max_crashes;   /* crashed trials of a plugin file before its
                                remaining trials are skipped                 */
+
+    /* [full] */
+    uint64_t full_steps;    /* the full run's length; 0: not given          */
 
     /* Where each key was set ("FILE:LINE" or "--set ..."), for messages
      * raised after parsing; indexed like the key table.  Empty if unset. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "score.h"
 #include "trial.h"
 #include "util.h"
 
@@ -381,7 +382,8 @@ void os_trial_finish(os_trial *tr)
         return;
     }
     r->status = OS_TRIAL_OK;
-    r->score = env->fn ? tr->value : r->curve[r->n_curve - 1].val_loss;
+    r->score = os_score_curve((os_score_kind)env->score_kind, r->curve, r->n_curve,
+                              env->horizon);
 }
 
 void os_trial_close(os_trial *tr)

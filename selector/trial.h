@@ -64,6 +64,8 @@ typedef struct os_trial_env {
                                    journal it cannot write); may be NULL       */
     double               timeout; /* seconds before the trial fails as timed
                                      out, checked between steps; 0: none      */
+    int                  score_kind; /* os_score_kind: how a curve is scored  */
+    uint64_t             horizon;    /* the full run's steps, for extrapolation */
 } os_trial_env;
 
 /* Runs candidate c for env->steps.  Returns 0 (the outcome is in r,

@@ -48,4 +48,21 @@ run "$OPTSELECT" --set search.strategy=halving --isolate "$cfg"
 is "$status" 3 "--isolate with halving: refused (halving runs its trials in process)"
 is "$(cat "$TMP/err")" "optselect: --isolate: [search] strategy = halving runs its trials in process; isolation needs strategy = grid" \
     "... with one line"
+
+# Scores (score.h): extrapolated needs the full run's length, and never
+# scores a candidate worse than where its curve already is (last).
+run "$OPTSELECT" --set search.score=extrapolated "$cfg"
+is "$status" 3 "score = extrapolated without [full] steps: exit 3"
+"$OPTSELECT" --quiet --format json --set search.score=last "$cfg" >"$TMP/last.json"
+"$OPTSELECT" --quiet --format json --set search.score=extrapolated --set full.steps=20000 \
+    "$cfg" >"$TMP/ext.json"
+is "$(jq -r '.score | "\(.kind) \(.full_steps)"' "$TMP/ext.json")" "extrapolated 20000" \
+    "the report names the score and the horizon"
+jq -s '[.[0].ranking[] | select(.status == "ok") | {k: "\(.optimizer) \(.lr)", s: .score}] as $l
+       | [.[1].ranking[] | select(.status == "ok") | {k: "\(.optimizer) \(.lr)", s: .score}] as $e
+       | [$e[] | . as $x | ($l[] | select(.k == $x.k) | .s) as $ls | $x.s <= $ls + 1e-12] | all' \
+    "$TMP/last.json" "$TMP/ext.json" | grep -qx true
+ok $? "every extrapolated score is at most the candidate's last score"
+is "$(jq -r '.recommendation.score < 0.081' "$TMP/ext.json")" true \
+    "extrapolation credits the winner with the fall still to come"
 done_testing
