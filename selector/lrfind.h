@@ -1,0 +1,31 @@
+/*
+ * lrfind.h — the learning-rate range test (Smith 2017, "Cyclical Learning
+ * Rates"; fastai's lr_find): one short run whose learning rate grows
+ * exponentially from lo to hi, step by step, reading the smoothed training
+ * loss.  The loss falls while the rate is useful and blows up once it is
+ * too large; the rate where the smoothed loss was lowest, and the one where
+ * it started to diverge, bound the band worth searching.
+ */
+#ifndef OS_LRFIND_H
+#define OS_LRFIND_H
+
+#include <stddef.h>
+
+/* One step of training at learning rate lr; returns the loss measured
+ * before the step (NaN or inf when it broke). */
+typedef double (*os_lrfind_step_fn)(void *ctx, double lr);
+
+typedef struct os_lrfind {
+    double best_lr;      /* where the smoothed loss was lowest                */
+    double diverge_lr;   /* where it passed 4x its lowest, or hi if it never did */
+    double lo, hi;       /* the band proposed: [best_lr / 30, best_lr]         */
+    size_t steps;        /* steps taken (the test stops at divergence)         */
+    int    ok;           /* the loss fell somewhere: the band means something */
+} os_lrfind;
+
+/* Runs steps steps from lr lo to hi (log-spaced), smoothing the loss with
+ * an exponential average of decay beta (bias-corrected). */
+os_lrfind os_lrfind_run(os_lrfind_step_fn step, void *ctx, double lo, double hi, size_t steps,
+                        double beta);
+
+#endif
