@@ -203,9 +203,9 @@ int os_config_write_effective(const os_config *cfg, FILE *out)
     for (size_t i = 0; i < N_KEYS; i++) {
         const os_key *k = &keys[i];
         /* One of the lr pair is in force: the list when it has values. */
-        if (k->parse == p_lr_list && !cfg->lr.n_lr)
+        if (k->parse == p_lr_list && !cfg->lr.n_lr && !cfg->lr.autotune)
             continue;
-        if (k->parse == p_lr_range && cfg->lr.n_lr)
+        if (k->parse == p_lr_range && (cfg->lr.n_lr || cfg->lr.autotune))
             continue;
         const char *v = cfg->raw[i] ? cfg->raw[i] : k->def;
         if (!v)
@@ -230,7 +230,7 @@ int os_config_write_effective(const os_config *cfg, FILE *out)
             if (strcmp(e, label))
                 continue;
             /* as for [search]: only the one of lr and lr_range in force */
-            int lr_bits = cfg->opts[o].lr.n_lr ? 1 : 2;
+            int lr_bits = cfg->opts[o].lr.n_lr || cfg->opts[o].lr.autotune ? 1 : 2;
             if ((!strcmp(name, "lr") && !(lr_bits & 1)) ||
                 (!strcmp(name, "lr_range") && !(lr_bits & 2)))
                 continue;

@@ -71,8 +71,9 @@ const os_key os_cfg_keys[] = {
 
     { "search", "optimizers", NULL, "comma-separated optimizer labels (see --list-plugins); "
       "required", p_optimizers, 0, 0, 0 },
-    { "search", "lr", NULL, "explicit learning rates for every optimizer, comma-separated "
-      "(instead of lr_range)", p_lr_list, F(lr), 0, 0 },
+    { "search", "lr", NULL, "explicit learning rates for every optimizer, comma-separated, "
+      "or auto (a range test per optimizer proposes them); instead of lr_range", p_lr_list,
+      F(lr), 0, 0 },
     { "search", "lr_range", "0.01, 100", "learning rates from LOW to HIGH times each "
       "optimizer's default, log-spaced", p_lr_range, F(lr), 0, 0 },
     { "search", "lr_points", "9", "number of learning rates in lr_range", p_lr_points,

@@ -346,8 +346,15 @@ int p_lr_list(parse_ctx *ctx, void *field, const char *v, double min, double max
     os_lr_spec *lr = field;
     char items[OS_MAX_LIST][128];
     int n = os_cfg_split_list(v, items, OS_MAX_LIST);
+    if (n == 1 && !strcmp(items[0], "auto")) {
+        lr->autotune = 1;
+        lr->n_lr = 0;
+        return 1;
+    }
+    lr->autotune = 0;
     if (n < 0)
-        return os_cfg_bad_value(ctx, v, "expected up to 32 comma-separated learning rates");
+        return os_cfg_bad_value(ctx, v, "expected auto, or up to 32 comma-separated learning "
+                                "rates");
     for (int i = 0; i < n; i++)
         if (os_parse_double(items[i], &lr->lr[i]) || !(lr->lr[i] > 0) || lr->lr[i] > 1e6)
             return os_cfg_bad_value(ctx, v, "each learning rate must be a number in (0, 1e6]");
@@ -367,6 +374,7 @@ int p_lr_range(parse_ctx *ctx, void *field, const char *v, double min, double ma
     lr->range[0] = lo;
     lr->range[1] = hi;
     lr->n_lr = 0; /* a range replaces an earlier list */
+    lr->autotune = 0;
     return 1;
 }
 

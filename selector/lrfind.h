@@ -10,6 +10,7 @@
 #define OS_LRFIND_H
 
 #include <stddef.h>
+#include "error.h"
 
 /* One step of training at learning rate lr; returns the loss measured
  * before the step (NaN or inf when it broke). */
@@ -27,5 +28,17 @@ typedef struct os_lrfind {
  * an exponential average of decay beta (bias-corrected). */
 os_lrfind os_lrfind_run(os_lrfind_step_fn step, void *ctx, double lo, double hi, size_t steps,
                         double beta);
+
+struct os_study;
+struct os_opt_config;
+
+/* lr = auto for optimizer o of a prepared study: the range test on the
+ * study's model and data (seed 0's weights and batches, o's first
+ * hyperparameter combination, rates from 1e-4 to 1e3 times the default
+ * over 200 steps), then o's learning rates become lr_points rates
+ * log-spaced over the band, rounded to 4 significant digits.  When the
+ * loss never fell, o keeps its lr_range around the default instead. */
+int os_lrfind_optimizer(const struct os_study *s, struct os_opt_config *o, os_lrfind *out,
+                        os_error *err);
 
 #endif

@@ -130,6 +130,24 @@ static void write_json(FILE *out, const os_study *s)
             "\"seeds\": %llu},\n", (unsigned long long)cfg->steps,
             (unsigned long long)cfg->batch_size, (unsigned long long)cfg->eval_every,
             (unsigned long long)cfg->seeds);
+    fputs("  \"lr_range_tests\": [", out);
+    for (size_t k = 0, n = 0; k < cfg->n_opts; k++) {
+        const os_lrfind *f = &s->lrfind[k];
+        if (!s->lrfound[k])
+            continue;
+        fprintf(out, "%s{\"optimizer\": ", n++ ? ", " : "");
+        json_str(out, cfg->opts[k].entry->opt->label);
+        fprintf(out, ", \"ok\": %s, \"best_lr\": ", f->ok ? "true" : "false");
+        json_num(out, f->best_lr);
+        fputs(", \"diverge_lr\": ", out);
+        json_num(out, f->diverge_lr);
+        fputs(", \"band\": [", out);
+        json_num(out, f->lo);
+        fputs(", ", out);
+        json_num(out, f->hi);
+        fprintf(out, "], \"steps\": %zu}", f->steps);
+    }
+    fputs("],\n", out);
     fprintf(out, "  \"score\": {\"kind\": \"%s\", \"full_steps\": %llu},\n", cfg->score,
             (unsigned long long)cfg->full_steps);
     fprintf(out, "  \"strategy\": \"%s\",\n  \"compute\": {\"steps_trained\": %llu, "
@@ -316,6 +334,18 @@ static void write_text(FILE *out, const os_study *s)
             fprintf(out, "%s%llu", i ? " → " : " ", (unsigned long long)budgets[i]);
         fprintf(out, " steps, 1 in %llu goes on; %.1f%% of the compute of a full grid\n",
                 (unsigned long long)cfg->reduction_factor, 100.0 * os_study_compute(s));
+    }
+    for (size_t k = 0; k < cfg->n_opts; k++) {
+        const os_lrfind *f = &s->lrfind[k];
+        if (!s->lrfound[k])
+            continue;
+        if (f->ok)
+            fprintf(out, "lr = auto: %s's range test: lowest loss at %.3g, diverging at %.3g; "
+                    "searched %.3g to %.3g\n", cfg->opts[k].entry->opt->label, f->best_lr,
+                    f->diverge_lr, f->lo, f->hi);
+        else
+            fprintf(out, "lr = auto: %s's range test: the loss never fell; searched lr_range "
+                    "around the default instead\n", cfg->opts[k].entry->opt->label);
     }
     if (os_blas_advice())
         fprintf(out, "note:   %s\n", os_blas_advice());

@@ -36,7 +36,21 @@ static int load(const os_config *cfg, const char *path, const char *labels, int 
     return os_csv_load(path, &csv, like, out, err);
 }
 
-int os_study_prepare(os_study *s, const os_config *cfg, os_error *err)
+/* lr = auto: a range test per optimizer that asks for one. */
+static int find_rates(os_study *s, os_config *cfg, os_error *err)
+{
+    for (size_t k = 0; k < cfg->n_opts; k++) {
+        if (!cfg->opts[k].lr.autotune)
+            continue;
+        int rc = os_lrfind_optimizer(s, &cfg->opts[k], &s->lrfind[k], err);
+        if (rc)
+            return rc;
+        s->lrfound[k] = 1;
+    }
+    return 0;
+}
+
+int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
 {
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
@@ -45,7 +59,8 @@ int os_study_prepare(os_study *s, const os_config *cfg, os_error *err)
         s->fn = os_testfn_find(cfg->function);
         s->fn_tensor = (os_tensor){ "point", 0, 2, 1, { 2 } };
         s->fn_layout = (os_layout){ 2, 1, &s->fn_tensor };
-        return os_search_build(&s->search, cfg, err);
+        int found = find_rates(s, cfg, err);
+        return found ? found : os_search_build(&s->search, cfg, err);
     }
     int regression = !strcmp(cfg->task, "regression");
     int rc = load(cfg, cfg->data_path, cfg->labels_path, regression, NULL, &s->all, err);
@@ -101,7 +116,8 @@ int os_study_prepare(os_study *s, const os_config *cfg, os_error *err)
                             spec.image[2], s->all.d);
     if (built)
         return os_error_set(err, OS_ERR_NOMEM, "out of memory building the model");
-    return os_search_build(&s->search, cfg, err);
+    int found = find_rates(s, cfg, err);
+    return found ? found : os_search_build(&s->search, cfg, err);
 }
 
 static int status_order(os_trial_status st)

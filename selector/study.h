@@ -13,6 +13,7 @@
 #include "trial.h"
 #include "journal.h"
 #include "progress.h"
+#include "lrfind.h"
 
 /* A candidate without its seed: the unit that is ranked and recommended. */
 typedef struct os_group {
@@ -30,6 +31,8 @@ typedef struct os_group {
 
 typedef struct os_study {
     const os_config *cfg;        /* borrowed                                  */
+    os_lrfind        lrfind[OS_MAX_OPTS]; /* lr = auto: each optimizer's range test */
+    unsigned char    lrfound[OS_MAX_OPTS]; /* which ran                          */
     os_dataset       all;        /* as loaded; its rows are freed after the split */
     os_data_split    data;
     os_dataset       test;       /* held out, standardised like train; may be empty */
@@ -60,8 +63,9 @@ typedef struct os_run_options {
     int         color;           /* the progress line may use colours         */
 } os_run_options;
 
-/* Loads the data and builds everything the trials need. */
-int os_study_prepare(os_study *s, const os_config *cfg, os_error *err);
+/* Loads the data and builds everything the trials need; resolves lr =
+ * auto in cfg by a range test per optimizer (lrfind.h). */
+int os_study_prepare(os_study *s, os_config *cfg, os_error *err);
 
 /* Opens (or creates) the study's journal at path and replays it: the trials
  * it records count as done.  Optional; call before os_study_run. */

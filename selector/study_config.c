@@ -570,6 +570,7 @@ static int resolve_optimizers(parse_ctx *ctx)
             lr.range[0] = o->lr.range[0];
             lr.range[1] = o->lr.range[1];
             lr.n_lr = (o->lr_set & 1) ? lr.n_lr : 0;
+            lr.autotune = (o->lr_set & 1) ? lr.autotune : 0;
         }
         if (o->lr_set & 4)                    /* lr_points */
             lr.points = o->lr.points;

@@ -28,6 +28,9 @@ typedef struct os_lr_spec {
     size_t n_lr;          /* 0: use the range                              */
     double range[2];      /* factors of the optimizer's default lr         */
     uint64_t points;
+    int    autotune;      /* lr = auto: a range test proposes the band, and
+                             points rates inside it become the list when the
+                             study is prepared (lrfind.h)                  */
 } os_lr_spec;
 
 /* One optimizer of the study with the values to try for each hyperparameter

@@ -65,4 +65,24 @@ jq -s '[.[0].ranking[] | select(.status == "ok") | {k: "\(.optimizer) \(.lr)", s
 ok $? "every extrapolated score is at most the candidate's last score"
 is "$(jq -r '.recommendation.score < 0.081' "$TMP/ext.json")" true \
     "extrapolation credits the winner with the fall still to come"
+
+# lr = auto: a range test per optimizer proposes the band; the candidates
+# lie in it; config.ini keeps "auto", so rerunning it runs the tests again.
+"$OPTSELECT" --quiet --format json --set search.lr=auto --set search.lr_points=4 \
+    --output "$TMP/auto" "$cfg" >"$TMP/auto.json"
+is "$(jq '[.lr_range_tests[] | select(.ok)] | length' "$TMP/auto.json")" 4 \
+    "lr = auto: a range test for each of the 4 optimizers"
+jq -e '.lr_range_tests as $t | [.trials[] | . as $c | ($t[] | select(.optimizer == $c.optimizer))
+       as $b | ($c.lr >= $b.band[0] * 0.999 and $c.lr <= $b.band[1] * 1.001)] | all' \
+    "$TMP/auto.json" >/dev/null
+ok $? "every candidate's learning rate lies in its optimizer's band"
+jq -e '[.lr_range_tests[] | .band[1] < .diverge_lr] | all' "$TMP/auto.json" >/dev/null
+ok $? "each band ends below the rate where the loss diverged"
+grep -q '^lr = auto$' "$TMP/auto/config.ini"
+ok $? "config.ini keeps lr = auto"
+"$OPTSELECT" --quiet --format json --threads 1 "$TMP/auto/config.ini" >"$TMP/auto1.json"
+jq -S 'del(.config, .data.path)' "$TMP/auto.json" >"$TMP/a"
+jq -S 'del(.config, .data.path)' "$TMP/auto1.json" >"$TMP/b"
+cmp -s "$TMP/a" "$TMP/b"
+ok $? "rerun from config.ini on one thread: the same range tests and ranking"
 done_testing
