@@ -155,7 +155,10 @@ int os_halving_run(os_study *s, const os_trial_env *env, os_progress *progress,
                 if (codes[i])
                     continue;
             }
-            os_trial_advance(trials[i], budgets[k]);
+            /* through every budget so far: a trial started late (resumed
+             * from a journal) measures where the others did */
+            for (size_t j = 0; j <= k; j++)
+                os_trial_advance(trials[i], budgets[j]);
         }
         for (size_t i = 0; i < n && !rc; i++)
             if (codes[i]) {

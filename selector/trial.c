@@ -356,7 +356,7 @@ int os_trial_open(os_trial **out, const os_trial_env *env, const os_candidate *c
 
 void os_trial_advance(os_trial *tr, uint64_t until)
 {
-    if (tr->stopped || until > tr->env->steps)
+    if (tr->stopped || until > tr->env->steps || until < tr->t)
         return;
     double start = now();
     if (tr->env->fn)

@@ -49,6 +49,16 @@ is "$status" 3 "--isolate with halving: refused (halving runs its trials in proc
 is "$(cat "$TMP/err")" "optselect: --isolate: [search] strategy = halving runs its trials in process; isolation needs strategy = grid" \
     "... with one line"
 
+# A halving study cut short (its journal loses its later records) resumes
+# to the same report, also with a score that reads every point (auc).
+"$OPTSELECT" $H --set search.score=auc --output "$TMP/cut" "$cfg" >"$TMP/whole-auc.json"
+head -n 8 "$TMP/cut/journal" >"$TMP/journal.cut" && mv "$TMP/journal.cut" "$TMP/cut/journal"
+"$OPTSELECT" --quiet --format json --resume "$TMP/cut" >"$TMP/cut.json"
+jq -S 'del(.config, .data.path)' "$TMP/whole-auc.json" >"$TMP/a"
+jq -S 'del(.config, .data.path)' "$TMP/cut.json" >"$TMP/b"
+cmp -s "$TMP/a" "$TMP/b"
+ok $? "a halving study resumed after losing 21 of its 28 records reports the same"
+
 # Scores (score.h): extrapolated needs the full run's length, and never
 # scores a candidate worse than where its curve already is (last).
 run "$OPTSELECT" --set search.score=extrapolated "$cfg"
