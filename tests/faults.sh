@@ -33,7 +33,7 @@ fail_each() {
             nomem=$((nomem + 1))
         elif [ "$status" -ne 0 ]; then
             bad=$((bad + 1))
-            [ "$bad" -le 3 ] && diag "allocation $n: exit $status: $(head -c 300 "$TMP/err")"
+            [ "$bad" -le 3 ] && diag "allocation $n: exit $status: $(head -c 600 "$TMP/err.all" | tr '\n' '|')"
         fi
         n=$((n + 1))
     done
