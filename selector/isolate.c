@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "isolate.h"
+#include "util.h"
 
 #define STOP_GRACE 5.0 /* seconds a worker gets to end after an interrupt */
 
@@ -45,20 +46,6 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* The worker: run the trial, send its record, leave without running
  * anything else of the parent's (no atexit handlers, no stdio flush). */
 static void run_worker(int fd, const os_trial_env *env, const os_candidate *c, size_t index)
@@ -69,7 +56,7 @@ static void run_worker(int fd, const os_trial_env *env, const os_candidate *c, s
         _exit(100 + err.code);
     size_t len;
     char *line = os_record_encode(index, &r, &len);
-    if (!line || write_all(fd, line, len))
+    if (!line || os_write_all(fd, line, len))
         _exit(99);
     _exit(0);
 }

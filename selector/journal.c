@@ -176,23 +176,6 @@ int os_record_decode(const char *line, size_t len, size_t *index, os_trial_resul
 
 /* ---- the file ------------------------------------------------------------ */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            if (w == 0)
-                errno = EIO;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int header_line(char *buf, size_t size, uint64_t fingerprint, size_t n)
 {
     int len = snprintf(buf, size, HEADER_TAG " %016" PRIx64 " %zu", fingerprint, n);
@@ -218,7 +201,7 @@ static int create(os_journal *j, uint64_t fingerprint, size_t n, os_error *err)
     char head[128];
     int len = header_line(head, sizeof head, fingerprint, n);
     j->fd = open(j->path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-    if (j->fd < 0 || write_all(j->fd, head, (size_t)len) || fsync(j->fd))
+    if (j->fd < 0 || os_write_all(j->fd, head, (size_t)len) || fsync(j->fd))
         return os_error_set(err, OS_ERR_IO, "%s: cannot write: %s", j->path, strerror(errno));
     sync_parent(j->path);
     return 0;
@@ -348,7 +331,7 @@ int os_journal_append(os_journal *j, size_t index, const os_trial_result *r, os_
     char *line = os_record_encode(index, r, &len);
     if (!line)
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for a journal record");
-    int bad = write_all(j->fd, line, len) || fdatasync(j->fd);
+    int bad = os_write_all(j->fd, line, len) || fdatasync(j->fd);
     free(line);
     if (bad)
         return os_error_set(err, OS_ERR_IO, "%s: cannot write: %s", j->path, strerror(errno));

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <strings.h>
 #include "util.h"
@@ -139,4 +140,22 @@ void os_trim_copy(char *buf, size_t size, const char *s, size_t len)
         len = size - 1;
     memcpy(buf, s, len);
     buf[len] = '\0';
+}
+
+int os_write_all(int fd, const void *p, size_t n)
+{
+    const char *at = p;
+    while (n) {
+        ssize_t w = write(fd, at, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
+            return -1;
+        }
+        at += w;
+        n -= (size_t)w;
+    }
+    return 0;
 }

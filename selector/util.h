@@ -30,6 +30,10 @@ int os_parse_i64(const char *s, int64_t *out);
 /* true/false, yes/no, on/off, 1/0 (any case). */
 int os_parse_bool(const char *s, int *out);
 
+/* write(2) until all n bytes are out, across short writes and EINTR;
+ * 0, or -1 with errno set (EIO when the descriptor takes nothing). */
+int os_write_all(int fd, const void *p, size_t n);
+
 /* Copies s without surrounding blanks into buf (truncating to size - 1). */
 void os_trim_copy(char *buf, size_t size, const char *s, size_t len);
 
