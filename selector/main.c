@@ -20,6 +20,7 @@
 #include "results.h"
 #include "study.h"
 #include "util.h"
+#include "validate.h"
 
 /* The run worked but found nothing good: no finite trial, a failed check. */
 #define EXIT_UNSUCCESSFUL 1
@@ -49,10 +50,18 @@ static void usage(FILE *out)
     fprintf(out,
 "usage: optselect [OPTIONS] CONFIG.ini\n"
 "       optselect [-j N] [-f FORMAT] [--isolate] --resume DIR\n"
+"       optselect validate [OPTIONS] CONFIG.ini\n"
 "       optselect --list-plugins | --check-plugin FILE | --help-config | --help | --version\n"
 "\n"
 "Runs short training trials of every optimizer and learning rate the config\n"
 "lists, ranks them by validation loss, and recommends the best.\n"
+"\n"
+"validate runs the study, then trains every candidate for the whole [full] run,\n"
+"and reports how well the selection predicted the full runs: Kendall's tau and\n"
+"Spearman's rho between the rankings, the recommendation's rank and regret, and\n"
+"the compute the selection spent as a fraction of the full grid's.  With\n"
+"--output DIR: DIR/selection, DIR/full (resumable; shared by any selection of\n"
+"the same candidates) and DIR/validation.json.\n"
 "\n"
 "options:\n"
 "  -j, --threads N        run trials on N threads (default: OMP_NUM_THREADS or all cores)\n"
@@ -146,6 +155,7 @@ typedef struct cli {
     const char *check_plugin;
     int         isolate;       /* --isolate */
     const char *study;         /* --study NAME, or NULL: every study */
+    int         validate;      /* optselect validate CONFIG.ini */
     int         quiet;         /* --quiet */
     enum { ACT_RUN, ACT_LIST, ACT_CHECK, ACT_HELP, ACT_HELP_CONFIG, ACT_VERSION } action;
 } cli;
@@ -248,6 +258,12 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
         c->config = c->resume_config;
         return 0;
     }
+    if (optind < argc && !strcmp(argv[optind], "validate")) {
+        if (optind == argc - 1)
+            return os_error_set(err, OS_ERR_USAGE, "validate: missing CONFIG.ini (see --help)");
+        c->validate = 1;
+        optind++;
+    }
     if (optind != argc - 1)
         return os_error_set(err, OS_ERR_USAGE, optind == argc
                             ? "missing CONFIG.ini (see --help)"
@@ -260,27 +276,23 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
 /* A batch prints each study's error as it happens. */
 static int batch_error_printed;
 
-/* Runs one study: the whole file, or its [study NAME] when study is set;
- * writes its results folder when output is set.  The report goes to out
- * (NULL: nowhere).  *summary gets its line for the batch summary. */
-static int run_study(const cli *c, os_registry *reg, const char *study, const char *output,
-                     FILE *out, os_summary_row *summary, os_error *err)
+/* Loads the config (the whole file, or its [study NAME] when study is set,
+ * with the overrides sets), prepares and runs the study into *s, and
+ * writes its results folder when output is set.  *cfg and *s are the
+ * caller's to free, whatever the outcome. */
+static int execute_study(const cli *c, os_registry *reg, const char *study, char *const *sets,
+                         size_t n_sets, const char *output, os_config *cfg, os_study *s,
+                         os_error *err)
 {
-    os_config *cfg = malloc(sizeof *cfg); /* about 1 MiB: not for the stack */
-    os_study s = { 0 };
     char *journal = NULL;
-    if (!cfg)
-        return os_error_set(err, OS_ERR_NOMEM, "out of memory");
-    int rc = os_config_load(cfg, c->config, study, reg, c->sets, c->n_sets, err);
-    if (rc) {
-        free(cfg);
+    int rc = os_config_load(cfg, c->config, study, reg, sets, n_sets, err);
+    if (rc)
         return rc;
-    }
     if (c->isolate && !strcmp(cfg->strategy, "halving"))
         rc = os_error_set(err, OS_ERR_CONFIG, "--isolate: [search] strategy = halving runs its "
                           "trials in process; isolation needs strategy = grid");
     if (!rc)
-        rc = os_study_prepare(&s, cfg, err);
+        rc = os_study_prepare(s, cfg, err);
     if (!rc && output) {
         /* The journal is opened before config.ini is written: a folder that
          * holds another study is refused before anything in it changes. */
@@ -288,13 +300,14 @@ static int run_study(const cli *c, os_registry *reg, const char *study, const ch
         if (!rc && !(journal = os_results_path(output, "journal")))
             rc = os_error_set(err, OS_ERR_NOMEM, "out of memory");
         if (!rc)
-            rc = os_study_open_journal(&s, journal, err);
+            rc = os_study_open_journal(s, journal, err);
         if (!rc)
             rc = os_results_write_config(output, cfg, err);
-        if (!rc && s.n_resumed && !c->quiet)
+        if (!rc && s->n_resumed && !c->quiet)
             fprintf(stderr, "optselect: %s: resuming: %zu of %zu trials already finished\n",
-                    output, s.n_resumed, s.search.n);
+                    output, s->n_resumed, s->search.n);
     }
+    free(journal);
     /* The progress line goes to a terminal only; colour unless NO_COLOR. */
     int live = !c->quiet && isatty(STDERR_FILENO);
     const char *no_color = getenv("NO_COLOR");
@@ -303,19 +316,102 @@ static int run_study(const cli *c, os_registry *reg, const char *study, const ch
                                 .progress = live ? stderr : NULL,
                                 .color = live && !(no_color && *no_color) };
     if (!rc)
-        rc = os_study_run(&s, &run_opts, err);
+        rc = os_study_run(s, &run_opts, err);
+    if (!rc && output)
+        rc = os_results_write_reports(output, s, err);
+    return rc;
+}
+
+static int stdout_failed(FILE *out, os_error *err)
+{
+    return os_error_set(err, OS_ERR_IO, "%s: write failed: %s",
+                        out == stdout ? "standard output" : "report", strerror(errno));
+}
+
+/* Runs one study: the whole file, or its [study NAME] when study is set;
+ * writes its results folder when output is set.  The report goes to out
+ * (NULL: nowhere).  *summary gets its line for the batch summary. */
+static int run_study(const cli *c, os_registry *reg, const char *study, const char *output,
+                     FILE *out, os_summary_row *summary, os_error *err)
+{
+    os_config *cfg = calloc(1, sizeof *cfg); /* about 1 MiB: not for the stack */
+    os_study s = { 0 };
+    if (!cfg)
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory");
+    int rc = execute_study(c, reg, study, c->sets, c->n_sets, output, cfg, &s, err);
     if (!rc) {
         os_summary_fill(summary, &s);
-        if (output)
-            rc = os_results_write_reports(output, &s, err);
-        if (!rc && out && (os_report_write(out, &s, c->format) || fflush(out)))
-            rc = os_error_set(err, OS_ERR_IO, "standard output: write failed: %s",
-                              strerror(errno));
+        if (out && (os_report_write(out, &s, c->format) || fflush(out)))
+            rc = stdout_failed(out, err);
     }
-    free(journal);
     os_study_free(&s);
     os_config_free(cfg);
     free(cfg);
+    return rc;
+}
+
+static int fill_validation(FILE *out, const void *arg)
+{
+    const void *const *parts = arg;
+    return os_validation_write(out, parts[0], parts[1], parts[2], OS_FORMAT_JSON);
+}
+
+/* optselect validate: the study as configured (the selection), then every
+ * candidate for the whole [full] run, then the comparison (validate.h).
+ * With --output DIR: DIR/selection and DIR/full are results folders (a
+ * second validate of the same candidates reuses DIR/full's journal, so a
+ * different strategy or score costs only its selection) and
+ * DIR/validation.json holds the comparison. */
+static int run_validate(const cli *c, os_registry *reg, const char *study, int *unsuccessful,
+                        os_error *err)
+{
+    os_config *cfg = calloc(2, sizeof *cfg);
+    os_study sel = { 0 }, full = { 0 };
+    os_validation v = { 0 };
+    char **sets = NULL, *dir_sel = NULL, *dir_full = NULL, *json = NULL;
+    size_t n_sets = 0;
+    if (!cfg)
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory");
+    int rc = 0;
+    if (c->output && (!(dir_sel = os_path_join(c->output, "selection")) ||
+                      !(dir_full = os_path_join(c->output, "full")) ||
+                      !(json = os_path_join(c->output, "validation.json"))))
+        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory");
+    if (!rc)
+        rc = execute_study(c, reg, study, c->sets, c->n_sets, dir_sel, &cfg[0], &sel, err);
+    for (size_t i = 0; !rc && i < c->n_sets; i++)
+        rc = push(&sets, &n_sets, c->sets[i], err) ? OS_ERR_NOMEM : 0;
+    size_t own = n_sets; /* the sets from here on are allocated here */
+    if (!rc && !stop_signal)
+        rc = os_validation_full_sets(&sel, &sets, &n_sets, err);
+    if (!rc && !stop_signal)
+        rc = execute_study(c, reg, study, sets, n_sets, dir_full, &cfg[1], &full, err);
+    if (!rc && !stop_signal && !sel.n_interrupted && !full.n_interrupted) {
+        rc = os_validation_compare(&sel, &full, &v, err);
+        if (!rc && c->format == OS_FORMAT_TEXT && os_report_write(stdout, &sel, c->format))
+            rc = stdout_failed(stdout, err);
+        if (!rc && (os_validation_write(stdout, &v, &sel, &full, c->format) || fflush(stdout)))
+            rc = stdout_failed(stdout, err);
+        const void *parts[3] = { &v, &sel, &full };
+        if (!rc && json)
+            rc = os_write_atomic(json, fill_validation, parts, err);
+        *unsuccessful = !rc && !v.rank;
+    } else if (!rc) {
+        fprintf(stderr, "optselect: validate: interrupted before the comparison%s\n",
+                c->output ? "; run the same command again to continue" : "");
+    }
+    for (size_t i = own; i < n_sets; i++)
+        free(sets[i]);
+    free(sets);
+    os_validation_free(&v);
+    os_study_free(&sel);
+    os_study_free(&full);
+    os_config_free(&cfg[0]);
+    os_config_free(&cfg[1]);
+    free(cfg);
+    free(dir_sel);
+    free(dir_full);
+    free(json);
     return rc;
 }
 
@@ -387,7 +483,13 @@ static int run(const cli *c, os_registry *reg, int *unsuccessful, os_error *err)
                               c->config, c->study);
         else if (!strcmp(names[i], c->study))
             break;
-    if (!rc && !n) {
+    if (!rc && c->validate) {
+        if (n && !c->study)
+            rc = os_error_set(err, OS_ERR_USAGE, "validate: %s defines %zu studies; choose one "
+                              "with --study NAME", c->config, n);
+        else
+            rc = run_validate(c, reg, c->study, unsuccessful, err);
+    } else if (!rc && !n) {
         os_summary_row row = { 0 };
         rc = run_study(c, reg, NULL, c->output, stdout, &row, err);
         *unsuccessful = !rc && !row.recommended;

@@ -15,7 +15,7 @@ int os_format_from_name(const char *name)
 }
 
 /* %.9g round-trips a float and stays short; JSON has no inf or NaN. */
-static void json_num(FILE *out, double v)
+void os_json_num(FILE *out, double v)
 {
     if (isfinite(v))
         fprintf(out, "%.9g", v);
@@ -23,7 +23,7 @@ static void json_num(FILE *out, double v)
         fputs("null", out);
 }
 
-static void json_str(FILE *out, const char *s)
+void os_json_str(FILE *out, const char *s)
 {
     fputc('"', out);
     for (; *s; s++) {
@@ -38,24 +38,24 @@ static void json_str(FILE *out, const char *s)
     fputc('"', out);
 }
 
-static void json_hparams(FILE *out, const os_candidate *c)
+void os_json_hparams(FILE *out, const os_candidate *c)
 {
     const os_optimizer *opt = c->opt->entry->opt;
     fputc('{', out);
     for (size_t h = 0; h < opt->n_hparams; h++) {
         fprintf(out, "%s", h ? ", " : "");
-        json_str(out, opt->hparams[h].name);
+        os_json_str(out, opt->hparams[h].name);
         fputs(": ", out);
         if (opt->hparams[h].flags & OS_HP_BOOL)
             fputs(c->hp[h] != 0 ? "true" : "false", out);
         else
-            json_num(out, c->hp[h]);
+            os_json_num(out, c->hp[h]);
     }
     fputc('}', out);
 }
 
 /* Hyperparameters that differ from the plugin's defaults, "k=v k=v". */
-static void changed_hparams(char *buf, size_t size, const os_candidate *c)
+void os_changed_hparams(char *buf, size_t size, const os_candidate *c)
 {
     const os_optimizer *opt = c->opt->entry->opt;
     size_t used = 0;
@@ -88,10 +88,10 @@ static void write_json(FILE *out, const os_study *s)
     const os_config *cfg = s->cfg;
     const os_search *search = &s->search;
     fprintf(out, "{\n  \"optselect\": \"%s\",\n  \"config\": ", PACKAGE_VERSION);
-    json_str(out, cfg->path);
+    os_json_str(out, cfg->path);
     if (cfg->study[0]) {
         fputs(",\n  \"study\": ", out);
-        json_str(out, cfg->study);
+        os_json_str(out, cfg->study);
     }
     fprintf(out, ",\n  \"seed\": %llu,\n", (unsigned long long)cfg->seed);
     /* The study as it ran: `optselect report.json` runs it again. */
@@ -102,19 +102,19 @@ static void write_json(FILE *out, const os_study *s)
         os_config_write_effective(cfg, mem);
         fclose(mem);
         fputs("  \"effective_config\": ", out);
-        json_str(out, effective ? effective : "");
+        os_json_str(out, effective ? effective : "");
         fputs(",\n", out);
     }
     free(effective);
     if (s->fn) {
         fprintf(out, "  \"function\": {\"name\": \"%s\", \"start\": [", s->fn->name);
-        json_num(out, cfg->start[0]);
+        os_json_num(out, cfg->start[0]);
         fputs(", ", out);
-        json_num(out, cfg->start[1]);
+        os_json_num(out, cfg->start[1]);
         fprintf(out, "], \"minimum\": [%g, %g]},\n", s->fn->minimum[0], s->fn->minimum[1]);
     }
     fputs("  \"data\": {\"path\": ", out);
-    json_str(out, s->fn ? "none" : data_source(cfg, source, sizeof source));
+    os_json_str(out, s->fn ? "none" : data_source(cfg, source, sizeof source));
     fprintf(out, ", \"train_rows\": %zu, \"validation_rows\": %zu, \"trial_rows\": %zu, "
             "\"test_rows\": %zu, \"features\": %zu, \"classes\": %zu},\n", s->data.train.n,
             s->data.val.n, s->data.n_subset, s->test.n, s->all.d, s->all.n_classes);
@@ -136,15 +136,15 @@ static void write_json(FILE *out, const os_study *s)
         if (!s->lrfound[k])
             continue;
         fprintf(out, "%s{\"optimizer\": ", n++ ? ", " : "");
-        json_str(out, cfg->opts[k].entry->opt->label);
+        os_json_str(out, cfg->opts[k].entry->opt->label);
         fprintf(out, ", \"ok\": %s, \"best_lr\": ", f->ok ? "true" : "false");
-        json_num(out, f->best_lr);
+        os_json_num(out, f->best_lr);
         fputs(", \"diverge_lr\": ", out);
-        json_num(out, f->diverge_lr);
+        os_json_num(out, f->diverge_lr);
         fputs(", \"band\": [", out);
-        json_num(out, f->lo);
+        os_json_num(out, f->lo);
         fputs(", ", out);
-        json_num(out, f->hi);
+        os_json_num(out, f->hi);
         fprintf(out, "], \"steps\": %zu}", f->steps);
     }
     fputs("],\n", out);
@@ -154,7 +154,7 @@ static void write_json(FILE *out, const os_study *s)
             "\"grid_steps\": %llu, \"fraction\": ", cfg->strategy,
             (unsigned long long)s->steps_trained,
             (unsigned long long)(cfg->steps * s->search.n));
-    json_num(out, os_study_compute(s));
+    os_json_num(out, os_study_compute(s));
     fputs("},\n", out);
 
     const os_group *best = &s->ranking[0];
@@ -162,17 +162,17 @@ static void write_json(FILE *out, const os_study *s)
     fputs("  \"recommendation\": ", out);
     if (best->status == OS_TRIAL_OK) {
         fputs("{\"optimizer\": ", out);
-        json_str(out, bc->opt->entry->opt->label);
+        os_json_str(out, bc->opt->entry->opt->label);
         fputs(", \"lr\": ", out);
-        json_num(out, bc->lr);
+        os_json_num(out, bc->lr);
         fputs(", \"hparams\": ", out);
-        json_hparams(out, bc);
+        os_json_hparams(out, bc);
         fputs(", \"score\": ", out);
-        json_num(out, best->score);
+        os_json_num(out, best->score);
         fputs(", \"test_loss\": ", out);
-        json_num(out, best->test_loss);
+        os_json_num(out, best->test_loss);
         fputs(", \"test_acc\": ", out);
-        json_num(out, best->test_acc);
+        os_json_num(out, best->test_acc);
         fputs("},\n", out);
     } else {
         fputs("null,\n", out);
@@ -183,17 +183,17 @@ static void write_json(FILE *out, const os_study *s)
         const os_group *g = &s->ranking[k];
         const os_candidate *c = &search->cands[g->first];
         fprintf(out, "    {\"rank\": %zu, \"optimizer\": ", k + 1);
-        json_str(out, c->opt->entry->opt->label);
+        os_json_str(out, c->opt->entry->opt->label);
         fputs(", \"lr\": ", out);
-        json_num(out, c->lr);
+        os_json_num(out, c->lr);
         fputs(", \"hparams\": ", out);
-        json_hparams(out, c);
+        os_json_hparams(out, c);
         fprintf(out, ", \"status\": \"%s\", \"score\": ", os_trial_status_name(g->status));
-        json_num(out, g->score);
+        os_json_num(out, g->score);
         fputs(", \"score_std\": ", out);
-        json_num(out, g->score_std);
+        os_json_num(out, g->score_std);
         fputs(", \"val_acc\": ", out);
-        json_num(out, g->val_acc);
+        os_json_num(out, g->val_acc);
         fprintf(out, ", \"seeds\": %zu, \"steps\": %llu}%s\n", g->n_seeds,
                 (unsigned long long)g->steps, k + 1 < s->n_groups ? "," : "");
     }
@@ -205,27 +205,27 @@ static void write_json(FILE *out, const os_study *s)
             const os_candidate *c = &search->cands[g->first + j];
             const os_trial_result *r = &s->results[g->first + j];
             fprintf(out, "    {\"id\": %zu, \"rank\": %zu, \"optimizer\": ", c->id, k + 1);
-            json_str(out, c->opt->entry->opt->label);
+            os_json_str(out, c->opt->entry->opt->label);
             fputs(", \"lr\": ", out);
-            json_num(out, c->lr);
+            os_json_num(out, c->lr);
             fputs(", \"hparams\": ", out);
-            json_hparams(out, c);
+            os_json_hparams(out, c);
             fprintf(out, ", \"seed\": %llu, \"status\": \"%s\", \"score\": ",
                     (unsigned long long)c->seed_index, os_trial_status_name(r->status));
-            json_num(out, r->score);
+            os_json_num(out, r->score);
             fputs(", \"test_loss\": ", out);
-            json_num(out, r->test_loss);
+            os_json_num(out, r->test_loss);
             fputs(", \"test_acc\": ", out);
-            json_num(out, r->test_acc);
+            os_json_num(out, r->test_acc);
             fprintf(out, ", \"steps\": %llu, \"message\": ", (unsigned long long)r->steps);
-            json_str(out, r->message);
+            os_json_str(out, r->message);
             if (r->path) {
                 fputs(",\n     \"path\": [", out);
                 for (size_t q = 0; q < r->n_path; q++) {
                     fputs(q ? ", [" : "[", out);
-                    json_num(out, r->path[2 * q]);
+                    os_json_num(out, r->path[2 * q]);
                     fputs(", ", out);
-                    json_num(out, r->path[2 * q + 1]);
+                    os_json_num(out, r->path[2 * q + 1]);
                     fputc(']', out);
                 }
                 fputc(']', out);
@@ -235,11 +235,11 @@ static void write_json(FILE *out, const os_study *s)
                 const os_curve_point *pt = &r->curve[p];
                 fprintf(out, "%s{\"step\": %llu, \"train_loss\": ", p ? ", " : "",
                         (unsigned long long)pt->step);
-                json_num(out, pt->train_loss);
+                os_json_num(out, pt->train_loss);
                 fputs(", \"val_loss\": ", out);
-                json_num(out, pt->val_loss);
+                os_json_num(out, pt->val_loss);
                 fputs(", \"val_acc\": ", out);
-                json_num(out, pt->val_acc);
+                os_json_num(out, pt->val_acc);
                 fputc('}', out);
             }
             fprintf(out, "]}%s\n", ++written < search->n ? "," : "");
@@ -257,7 +257,7 @@ static void write_csv(FILE *out, const os_study *s)
             const os_candidate *c = &s->search.cands[g->first + j];
             const os_trial_result *r = &s->results[g->first + j];
             char hp[512];
-            changed_hparams(hp, sizeof hp, c);
+            os_changed_hparams(hp, sizeof hp, c);
             double acc = r->n_curve ? r->curve[r->n_curve - 1].val_acc : NAN;
             fprintf(out, "%zu,%zu,%s,%.9g,%s,%llu,%s,", k + 1, c->id,
                     c->opt->entry->opt->label, c->lr, hp, (unsigned long long)c->seed_index,
@@ -366,7 +366,7 @@ static void write_text(FILE *out, const os_study *s)
         const os_group *g = &s->ranking[k];
         const os_candidate *c = &s->search.cands[g->first];
         char hp[512], acc[16] = "-", score[32] = "-", std[16] = "";
-        changed_hparams(hp, sizeof hp, c);
+        os_changed_hparams(hp, sizeof hp, c);
         if (g->status == OS_TRIAL_OK && isfinite(g->val_acc))
             snprintf(acc, sizeof acc, "%.1f%%", 100.0 * g->val_acc);
         if (isfinite(g->score))
@@ -395,7 +395,7 @@ static void write_text(FILE *out, const os_study *s)
         return;
     }
     char hp[512];
-    changed_hparams(hp, sizeof hp, bc);
+    os_changed_hparams(hp, sizeof hp, bc);
     char basis[160], value[32];
     snprintf(value, sizeof value, s->fn ? "%.5g" : "%.5f", best->score);
     if (!strcmp(cfg->score, "extrapolated"))
@@ -437,7 +437,7 @@ void os_summary_fill(os_summary_row *row, const os_study *s)
     row->recommended = best->status == OS_TRIAL_OK;
     row->interrupted = s->n_interrupted > 0;
     snprintf(row->optimizer, sizeof row->optimizer, "%s", bc->opt->entry->opt->label);
-    changed_hparams(row->hparams, sizeof row->hparams, bc);
+    os_changed_hparams(row->hparams, sizeof row->hparams, bc);
     row->lr = bc->lr;
     row->score = best->score;
     row->val_acc = best->val_acc;
@@ -459,7 +459,7 @@ FILE *os_batch_study_begin(FILE *out, os_format format, const char *study, size_
         return out;
     case OS_FORMAT_JSON:
         fprintf(out, "%s{\"study\": ", index ? ",\n" : "");
-        json_str(out, study);
+        os_json_str(out, study);
         fputs(", \"report\": ", out);
         return out;
     case OS_FORMAT_CSV: {
@@ -507,7 +507,7 @@ void os_batch_study_end(FILE *out, os_format format, FILE *report, const char *s
         return;
     if (error) {
         fputs("null, \"error\": ", out);
-        json_str(out, error);
+        os_json_str(out, error);
     }
     fputs("}", out);
 }
@@ -521,19 +521,19 @@ void os_batch_end(FILE *out, os_format format, const os_summary_row *rows, size_
         for (size_t i = 0; i < n; i++) {
             const os_summary_row *r = &rows[i];
             fprintf(out, "%s\n  {\"study\": ", i ? "," : "");
-            json_str(out, r->study);
+            os_json_str(out, r->study);
             if (r->error[0]) {
                 fputs(", \"error\": ", out);
-                json_str(out, r->error);
+                os_json_str(out, r->error);
             } else if (r->recommended) {
                 fputs(", \"optimizer\": ", out);
-                json_str(out, r->optimizer);
+                os_json_str(out, r->optimizer);
                 fputs(", \"lr\": ", out);
-                json_num(out, r->lr);
+                os_json_num(out, r->lr);
                 fputs(", \"score\": ", out);
-                json_num(out, r->score);
+                os_json_num(out, r->score);
                 fputs(", \"val_acc\": ", out);
-                json_num(out, r->val_acc);
+                os_json_num(out, r->val_acc);
             } else {
                 fputs(", \"optimizer\": null", out);
             }
@@ -575,7 +575,7 @@ int os_report_curves_csv(FILE *out, const os_study *s)
         const os_candidate *c = &s->search.cands[i];
         const os_trial_result *r = &s->results[i];
         char hp[512];
-        changed_hparams(hp, sizeof hp, c);
+        os_changed_hparams(hp, sizeof hp, c);
         for (size_t j = 0; j < r->n_curve; j++) {
             const os_curve_point *p = &r->curve[j];
             fprintf(out, "%zu,%s,%.9g,%s,%llu,%s,%llu,", i, c->opt->entry->opt->label, c->lr,

@@ -19,6 +19,15 @@ int os_format_from_name(const char *name);
 /* Writes the report; returns 0 or -1 when the stream reports an error. */
 int os_report_write(FILE *out, const os_study *s, os_format format);
 
+/* Pieces of the renderings, for the reports built on them (validate.h):
+ * a number as JSON (null for inf and NaN), a JSON string, a candidate's
+ * hyperparameters as a JSON object, and those that differ from the
+ * plugin's defaults as "k=v k=v" (empty when none). */
+void os_json_num(FILE *out, double v);
+void os_json_str(FILE *out, const char *s);
+void os_json_hparams(FILE *out, const os_candidate *c);
+void os_changed_hparams(char *buf, size_t size, const os_candidate *c);
+
 /* Every trial's curve, one row per point: curves.csv of a results folder. */
 int os_report_curves_csv(FILE *out, const os_study *s);
 

@@ -1,0 +1,350 @@
+/* validate.c — see validate.h. */
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "validate.h"
+
+double os_kendall_tau_b(const double *x, const double *y, size_t n)
+{
+    /* O(n^2): studies have hundreds of candidates, not millions */
+    double concordant = 0, discordant = 0, untied_x = 0, untied_y = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            int dx = (x[i] > x[j]) - (x[i] < x[j]);
+            int dy = (y[i] > y[j]) - (y[i] < y[j]);
+            untied_x += dx != 0;
+            untied_y += dy != 0;
+            if (dx && dy) {
+                if (dx == dy)
+                    concordant++;
+                else
+                    discordant++;
+            }
+        }
+    if (untied_x == 0 || untied_y == 0)
+        return NAN;
+    return (concordant - discordant) / sqrt(untied_x * untied_y);
+}
+
+/* Ranks 1..n of v, ties taking the mean of the ranks they span. */
+static void average_ranks(const double *v, size_t n, double *rank)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t below = 0, equal = 0;
+        for (size_t j = 0; j < n; j++) {
+            below += v[j] < v[i];
+            equal += v[j] == v[i];
+        }
+        rank[i] = (double)below + ((double)equal + 1.0) / 2.0;
+    }
+}
+
+double os_spearman_rho(const double *x, const double *y, size_t n)
+{
+    double *rx = malloc(2 * n * sizeof *rx + 1), *ry = rx + n;
+    if (!rx)
+        return NAN;
+    average_ranks(x, n, rx);
+    average_ranks(y, n, ry);
+    double mean = ((double)n + 1.0) / 2.0, sxy = 0, sxx = 0, syy = 0;
+    for (size_t i = 0; i < n; i++) {
+        sxy += (rx[i] - mean) * (ry[i] - mean);
+        sxx += (rx[i] - mean) * (rx[i] - mean);
+        syy += (ry[i] - mean) * (ry[i] - mean);
+    }
+    free(rx);
+    return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
+}
+
+static int add_set(char ***sets, size_t *n, os_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int add_set(char ***sets, size_t *n, os_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    int len = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    char **grown = len >= 0 ? realloc(*sets, (*n + 1) * sizeof **sets) : NULL;
+    if (!grown) {
+        free(len >= 0 ? s : NULL);
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory");
+    }
+    *sets = grown;
+    (*sets)[(*n)++] = s;
+    return 0;
+}
+
+int os_validation_full_sets(const os_study *selection, char ***sets, size_t *n,
+                            os_error *err)
+{
+    const os_config *cfg = selection->cfg;
+    if (!cfg->full_steps)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: validate trains every candidate for the "
+                            "full run: set [full] steps", os_config_where(cfg, "full", "steps"));
+    int rc = add_set(sets, n, err, "search.steps=%llu", (unsigned long long)cfg->full_steps);
+    static const char *const neutral[] = {
+        "search.strategy=grid", "search.score=last", "search.min_steps=0",
+        "search.reduction_factor=3",
+    };
+    for (size_t i = 0; !rc && i < sizeof neutral / sizeof *neutral; i++)
+        rc = add_set(sets, n, err, "%s", neutral[i]);
+    for (size_t k = 0; !rc && k < cfg->n_opts; k++) {
+        double lr[OS_MAX_LIST];
+        size_t m = os_search_lrs(&cfg->opts[k], lr);
+        char list[OS_MAX_LIST * 26] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < m; i++) /* %.17g: the same doubles come back */
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%.17g",
+                                     i ? "," : "", lr[i]);
+        rc = add_set(sets, n, err, "optimizer.%s.lr=%s", cfg->opts[k].entry->opt->label, list);
+    }
+    return rc;
+}
+
+static int same_candidate(const os_candidate *a, const os_candidate *b)
+{
+    if (a->opt->entry != b->opt->entry || a->lr != b->lr || a->seed_index != b->seed_index ||
+        a->group != b->group)
+        return 0;
+    for (size_t h = 0; h < a->opt->entry->opt->n_hparams; h++)
+        if (a->hp[h] != b->hp[h])
+            return 0;
+    return 1;
+}
+
+int os_validation_compare(const os_study *sel, const os_study *full, os_validation *v,
+                          os_error *err)
+{
+    memset(v, 0, sizeof *v);
+    if (sel->search.n != full->search.n || sel->n_groups != full->n_groups)
+        return os_error_set(err, OS_ERR_CONFIG, "validate: the full runs have %zu trials, the "
+                            "selection %zu", full->search.n, sel->search.n);
+    for (size_t i = 0; i < sel->search.n; i++)
+        if (!same_candidate(&sel->search.cands[i], &full->search.cands[i]))
+            return os_error_set(err, OS_ERR_CONFIG, "validate: trial %zu of the full runs is not "
+                                "the selection's", i);
+    size_t n = v->n = sel->n_groups;
+    double *x = malloc(2 * n * sizeof *x + 1), *y = x ? x + n : NULL;
+    v->sel_rank = calloc(n + 1, sizeof *v->sel_rank);
+    v->full_rank = calloc(n + 1, sizeof *v->full_rank);
+    if (!x || !v->sel_rank || !v->full_rank) {
+        free(x);
+        os_validation_free(v);
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory");
+    }
+    /* x: the selection's place, every candidate that failed tied last;
+     * y: the full run's loss, +inf for a failed one (so they tie too) */
+    for (size_t k = 0; k < n; k++) {
+        const os_group *g = &sel->ranking[k];
+        size_t group = sel->search.cands[g->first].group;
+        v->sel_rank[group] = k + 1;
+        x[group] = g->status == OS_TRIAL_OK ? (double)(k + 1) : (double)(n + 1);
+        g = &full->ranking[k];
+        group = full->search.cands[g->first].group;
+        v->full_rank[group] = k + 1;
+        y[group] = g->status == OS_TRIAL_OK ? g->score : INFINITY;
+    }
+    v->kendall_tau = os_kendall_tau_b(x, y, n);
+    v->spearman_rho = os_spearman_rho(x, y, n);
+
+    const os_group *pick = &sel->ranking[0], *best = &full->ranking[0];
+    v->best = best->first;
+    v->regret = NAN;
+    if (pick->status == OS_TRIAL_OK) {
+        size_t group = sel->search.cands[pick->first].group;
+        v->recommended = pick->first;
+        v->rank = v->full_rank[group];
+        if (best->status == OS_TRIAL_OK)
+            v->regret = isfinite(y[group]) ? (y[group] - best->score) / fabs(best->score)
+                                           : INFINITY;
+    }
+    free(x);
+
+    v->selection_steps = sel->steps_trained;
+    for (size_t k = 0; k < sel->cfg->n_opts; k++)
+        if (sel->lrfound[k])
+            v->selection_steps += sel->lrfind[k].steps;
+    v->full_steps = full->cfg->steps * full->search.n;
+    v->compute = v->full_steps ? (double)v->selection_steps / (double)v->full_steps : NAN;
+    return 0;
+}
+
+void os_validation_free(os_validation *v)
+{
+    free(v->sel_rank);
+    free(v->full_rank);
+    v->sel_rank = v->full_rank = NULL;
+}
+
+/* The full study's group k-th best, and its counterpart in the selection. */
+static const os_group *group_of(const os_study *s, size_t group)
+{
+    for (size_t k = 0; k < s->n_groups; k++)
+        if (s->search.cands[s->ranking[k].first].group == group)
+            return &s->ranking[k];
+    return NULL;
+}
+
+static void write_text(FILE *out, const os_validation *v, const os_study *sel,
+                       const os_study *full)
+{
+    const os_config *cfg = sel->cfg;
+    fprintf(out, "\nvalidation: the selection against full runs of %llu steps (%zu candidates "
+            "× %llu seed%s)\n", (unsigned long long)full->cfg->steps, v->n,
+            (unsigned long long)cfg->seeds, cfg->seeds == 1 ? "" : "s");
+    fprintf(out, "  selection: strategy %s, score %s, %llu steps; compute %.2f%% of the full "
+            "grid (%llu of %llu steps)\n", cfg->strategy, cfg->score,
+            (unsigned long long)cfg->steps, 100.0 * v->compute,
+            (unsigned long long)v->selection_steps, (unsigned long long)v->full_steps);
+    fprintf(out, "  full runs ran in %.2f s\n", full->seconds);
+    fprintf(out, "  Kendall tau %.3f, Spearman rho %.3f\n", v->kendall_tau, v->spearman_rho);
+    const os_candidate *b = &full->search.cands[v->best];
+    const os_group *bg = &full->ranking[0];
+    if (bg->status == OS_TRIAL_OK)
+        fprintf(out, "  best full run:  %s lr = %.4g (validation loss %.5f)\n",
+                b->opt->entry->opt->label, b->lr, bg->score);
+    if (v->rank) {
+        const os_candidate *r = &sel->search.cands[v->recommended];
+        const os_group *rg = group_of(full, r->group);
+        fprintf(out, "  recommendation: %s lr = %.4g (validation loss %.5f): rank %zu of %zu, "
+                "regret %.2f%%\n", r->opt->entry->opt->label, r->lr, rg->score, v->rank, v->n,
+                100.0 * v->regret);
+    } else {
+        fprintf(out, "  the selection made no recommendation\n");
+    }
+
+    int width = (int)strlen("optimizer");
+    for (size_t k = 0; k < full->n_groups; k++) {
+        int len = (int)strlen(full->search.cands[full->ranking[k].first].opt->entry->opt->label);
+        width = len > width ? len : width;
+    }
+    fprintf(out, "\n%4s %4s  %-*s %-10s %-12s %-12s %s\n", "full", "sel", width, "optimizer",
+            "lr", "full_loss", "sel_score", "hyperparameters");
+    for (size_t k = 0; k < full->n_groups; k++) {
+        const os_group *g = &full->ranking[k];
+        const os_candidate *c = &full->search.cands[g->first];
+        const os_group *sg = group_of(sel, c->group);
+        char hp[512], fl[32], ss[32];
+        os_changed_hparams(hp, sizeof hp, c);
+        if (g->status == OS_TRIAL_OK)
+            snprintf(fl, sizeof fl, "%.5f", g->score);
+        else
+            snprintf(fl, sizeof fl, "%s", os_trial_status_name(g->status));
+        if (sg && sg->status == OS_TRIAL_OK)
+            snprintf(ss, sizeof ss, "%.5f", sg->score);
+        else
+            snprintf(ss, sizeof ss, "%s", sg ? os_trial_status_name(sg->status) : "-");
+        fprintf(out, "%4zu %4zu  %-*s %-10.4g %-12s %-12s %s\n", k + 1, v->sel_rank[c->group],
+                width, c->opt->entry->opt->label, c->lr, fl, ss, hp[0] ? hp : "defaults");
+    }
+}
+
+static void json_candidate(FILE *out, const os_study *s, size_t first, const os_group *g)
+{
+    const os_candidate *c = &s->search.cands[first];
+    fputs("{\"optimizer\": ", out);
+    os_json_str(out, c->opt->entry->opt->label);
+    fputs(", \"lr\": ", out);
+    os_json_num(out, c->lr);
+    fputs(", \"hparams\": ", out);
+    os_json_hparams(out, c);
+    if (g) {
+        fprintf(out, ", \"status\": \"%s\", \"score\": ", os_trial_status_name(g->status));
+        os_json_num(out, g->status == OS_TRIAL_OK ? g->score : NAN);
+    }
+}
+
+static void write_json(FILE *out, const os_validation *v, const os_study *sel,
+                       const os_study *full)
+{
+    const os_config *cfg = sel->cfg;
+    fprintf(out, "{\n  \"optselect\": \"%s\",\n  \"config\": ", PACKAGE_VERSION);
+    os_json_str(out, cfg->path);
+    if (cfg->study[0]) {
+        fputs(",\n  \"study\": ", out);
+        os_json_str(out, cfg->study);
+    }
+    fprintf(out, ",\n  \"seed\": %llu,\n  \"selection\": {\"strategy\": \"%s\", \"score\": "
+            "\"%s\", \"steps\": %llu, \"seeds\": %llu},\n", (unsigned long long)cfg->seed,
+            cfg->strategy, cfg->score, (unsigned long long)cfg->steps,
+            (unsigned long long)cfg->seeds);
+    fprintf(out, "  \"full_steps\": %llu,\n  \"candidates\": %zu,\n  \"kendall_tau\": ",
+            (unsigned long long)full->cfg->steps, v->n);
+    os_json_num(out, v->kendall_tau);
+    fputs(",\n  \"spearman_rho\": ", out);
+    os_json_num(out, v->spearman_rho);
+    fputs(",\n  \"regret\": ", out);
+    if (isinf(v->regret))
+        fputs("\"failed\"", out); /* JSON has no infinity: the pick failed its full run */
+    else
+        os_json_num(out, v->regret);
+    fputs(",\n  \"rank\": ", out);
+    if (v->rank)
+        fprintf(out, "%zu", v->rank);
+    else
+        fputs("null", out);
+    fprintf(out, ",\n  \"compute\": {\"selection_steps\": %llu, \"full_grid_steps\": %llu, "
+            "\"fraction\": ", (unsigned long long)v->selection_steps,
+            (unsigned long long)v->full_steps);
+    os_json_num(out, v->compute);
+    fputs("},\n  \"recommendation\": ", out);
+    if (v->rank) {
+        const os_candidate *c = &sel->search.cands[v->recommended];
+        json_candidate(out, full, v->recommended, group_of(full, c->group));
+        fprintf(out, ", \"full_rank\": %zu}", v->rank);
+    } else {
+        fputs("null", out);
+    }
+    fputs(",\n  \"best_full_run\": ", out);
+    json_candidate(out, full, v->best, &full->ranking[0]);
+    fputs("},\n  \"candidates_by_full_run\": [\n", out);
+    for (size_t k = 0; k < full->n_groups; k++) {
+        const os_group *g = &full->ranking[k];
+        const os_candidate *c = &full->search.cands[g->first];
+        const os_group *sg = group_of(sel, c->group);
+        fputs("    ", out);
+        json_candidate(out, full, g->first, g);
+        fprintf(out, ", \"full_rank\": %zu, \"selection_rank\": %zu, \"selection_status\": "
+                "\"%s\", \"selection_score\": ", k + 1, v->sel_rank[c->group],
+                os_trial_status_name(sg->status));
+        os_json_num(out, sg->status == OS_TRIAL_OK ? sg->score : NAN);
+        fprintf(out, ", \"selection_steps\": %llu}%s\n", (unsigned long long)sg->steps,
+                k + 1 < full->n_groups ? "," : "");
+    }
+    fputs("  ]\n}\n", out);
+}
+
+static void write_csv(FILE *out, const os_validation *v, const os_study *sel,
+                      const os_study *full)
+{
+    fputs("full_rank,selection_rank,optimizer,lr,hparams,full_status,full_loss,"
+          "selection_status,selection_score,selection_steps\n", out);
+    for (size_t k = 0; k < full->n_groups; k++) {
+        const os_group *g = &full->ranking[k];
+        const os_candidate *c = &full->search.cands[g->first];
+        const os_group *sg = group_of(sel, c->group);
+        char hp[512];
+        os_changed_hparams(hp, sizeof hp, c);
+        fprintf(out, "%zu,%zu,%s,%.9g,%s,%s,%.9g,%s,%.9g,%llu\n", k + 1,
+                v->sel_rank[c->group], c->opt->entry->opt->label, c->lr, hp,
+                os_trial_status_name(g->status), g->status == OS_TRIAL_OK ? g->score : NAN,
+                os_trial_status_name(sg->status), sg->status == OS_TRIAL_OK ? sg->score : NAN,
+                (unsigned long long)sg->steps);
+    }
+}
+
+int os_validation_write(FILE *out, const os_validation *v, const os_study *selection,
+                        const os_study *full, os_format format)
+{
+    switch (format) {
+    case OS_FORMAT_JSON: write_json(out, v, selection, full); break;
+    case OS_FORMAT_CSV: write_csv(out, v, selection, full); break;
+    case OS_FORMAT_TEXT: write_text(out, v, selection, full); break;
+    }
+    return ferror(out) ? -1 : 0;
+}
