@@ -93,10 +93,12 @@ const os_key os_cfg_keys[] = {
     { "search", "strategy", "grid", "grid: every candidate trains for the whole budget; "
       "halving: successive halving, every candidate trains for min_steps, the best 1 in "
       "reduction_factor continue (from where they stopped) to reduction_factor times as many "
-      "steps, and so on up to steps", p_strategy, F(strategy), 0, 0 },
-    { "search", "reduction_factor", "3", "halving: 1 in this many candidates goes on to the "
+      "steps, and so on up to steps; hyperband: brackets of successive halving that start "
+      "at each budget in turn, the first with every candidate, the later with samples",
+      p_strategy, F(strategy), 0, 0 },
+    { "search", "reduction_factor", "3", "halving, hyperband: 1 in this many candidates goes on to the "
       "next budget, which is this many times larger", p_u64, F(reduction_factor), 2, 100 },
-    { "search", "min_steps", "0", "halving: the first budget in steps; 0 takes steps / "
+    { "search", "min_steps", "0", "halving, hyperband: the first budget in steps; 0 takes steps / "
       "reduction_factor^2 (three budgets)", p_u64, F(min_steps), 0, 1e9 },
     { "search", "score", "final", "how a trial's curve is scored: final (the last validation "
       "loss), last (the mean over the last 10% of the steps), auc (the mean over the trial) or "

@@ -145,7 +145,7 @@ int p_score(parse_ctx *ctx, void *field, const char *v, double min, double max)
 
 int p_strategy(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
-    return choose(ctx, v, "grid|halving", field, 16);
+    return choose(ctx, v, "grid|halving|hyperband", field, 16);
 }
 
 int p_label(parse_ctx *ctx, void *field, const char *v, double min, double max)

@@ -6,6 +6,7 @@
 #include <omp.h>
 #endif
 #include "halving.h"
+#include "rng.h"
 #include "score.h"
 
 size_t os_halving_budgets(uint64_t steps, uint64_t min_steps, uint64_t eta,
@@ -107,35 +108,75 @@ static int settle(os_study *s, os_trial **trials, size_t i, os_progress *progres
     return 0;
 }
 
-int os_halving_run(os_study *s, const os_trial_env *env, os_progress *progress,
-                   os_error *err)
+size_t os_hyperband_plan(size_t n_groups, size_t n_levels, uint64_t eta,
+                         size_t sizes[OS_MAX_BUDGETS])
+{
+    /* bracket b starts at level b and has n_levels - b rungs; Li et al.
+     * give bracket s (s + 1 rungs of s_max + 1) ceil((s_max + 1) / (s + 1)
+     * eta^s) configurations so that every bracket costs about the same;
+     * scaled here so that the most aggressive one holds every candidate */
+    const double s_max = (double)(n_levels - 1);
+    for (size_t b = 0; b < n_levels; b++) {
+        double rungs = (double)(n_levels - b);
+        double want = ceil((double)n_groups * (s_max + 1) / rungs *
+                           pow((double)eta, rungs - 1 - s_max) - 1e-9);
+        sizes[b] = want >= (double)n_groups ? n_groups : want < 1 ? 1 : (size_t)want;
+    }
+    return n_levels;
+}
+
+/* One bracket of successive halving: its candidate groups join at level
+ * start of the budgets and are halved from there. */
+typedef struct bracket {
+    size_t  start;
+    size_t *alive;    /* ascending group indices */
+    size_t  n_alive;
+} bracket;
+
+/* Whether group g is still in use: alive in a bracket that has started, or
+ * waiting in one that has not. */
+static int needed(const bracket *br, size_t n_br, size_t g)
+{
+    for (size_t b = 0; b < n_br; b++)
+        for (size_t a = 0; a < br[b].n_alive; a++)
+            if (br[b].alive[a] == g)
+                return 1;
+    return 0;
+}
+
+/* The brackets' synchronous halving over shared trials: a candidate's
+ * training is the same in every bracket (same seed, same batches), so it is
+ * trained once, as far as the bracket that takes it furthest, and every
+ * bracket reads its curve at its own budgets. */
+static int run_brackets(os_study *s, const os_trial_env *env, os_progress *progress,
+                        bracket *br, size_t n_br, const uint64_t *budgets, size_t nb,
+                        os_error *err)
 {
     const os_config *cfg = s->cfg;
     const size_t n = s->search.n, ng = s->search.n_groups;
-    uint64_t budgets[OS_MAX_BUDGETS];
-    const size_t nb = os_halving_budgets(cfg->steps, cfg->min_steps, cfg->reduction_factor,
-                                         budgets);
     os_trial **trials = calloc(n, sizeof *trials);
-    size_t *alive = malloc(ng * sizeof *alive), *next = malloc(ng * sizeof *next);
-    size_t *work = malloc(n * sizeof *work), *first = malloc(ng * sizeof *first);
+    size_t *next = malloc(ng * sizeof *next), *work = malloc(n * sizeof *work);
+    size_t *first = malloc(ng * sizeof *first);
+    unsigned char *want = malloc(ng);
     double *score = malloc(ng * sizeof *score);
     int *codes = calloc(n, sizeof *codes);
     os_error *errs = calloc(n, sizeof *errs);
     int rc = 0;
-    if (!trials || !alive || !next || !work || !first || !score || !codes || !errs) {
+    if (!trials || !next || !work || !first || !want || !score || !codes || !errs) {
         rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
         goto out;
     }
     for (size_t i = n; i-- > 0;)
         first[s->search.cands[i].group] = i;
-    size_t n_alive = ng;
-    for (size_t g = 0; g < ng; g++)
-        alive[g] = g;
 
     for (size_t k = 0; k < nb && !rc; k++) {
+        memset(want, 0, ng);
+        for (size_t b = 0; b < n_br; b++)
+            for (size_t a = 0; a < br[b].n_alive && br[b].start <= k; a++)
+                want[br[b].alive[a]] = 1;
         size_t n_work = 0;
-        for (size_t a = 0; a < n_alive; a++)
-            for (size_t i = first[alive[a]]; i < n && s->search.cands[i].group == alive[a]; i++)
+        for (size_t g = 0; g < ng; g++)
+            for (size_t i = first[g]; want[g] && i < n && s->search.cands[i].group == g; i++)
                 if (!s->done[i])
                     work[n_work++] = i;
 #ifdef _OPENMP
@@ -156,7 +197,8 @@ int os_halving_run(os_study *s, const os_trial_env *env, os_progress *progress,
                     continue;
             }
             /* through every budget so far: a trial started late (resumed
-             * from a journal) measures where the others did */
+             * from a journal, or joining a later bracket) measures where
+             * the others did */
             for (size_t j = 0; j <= k; j++)
                 os_trial_advance(trials[i], budgets[j]);
         }
@@ -168,27 +210,28 @@ int os_halving_run(os_study *s, const os_trial_env *env, os_progress *progress,
         if (rc || os_trial_should_stop(env) || k + 1 == nb)
             break;
 
-        /* each group's mean score at this budget; the best 1 in eta go on */
-        for (size_t a = 0; a < n_alive; a++) {
-            size_t g = alive[a], seeds = 0;
+        /* each group's mean score at this budget; in every bracket that has
+         * started, the best 1 in eta go on */
+        for (size_t g = 0; g < ng; g++) {
+            size_t seeds = 0;
             double sum = 0;
-            for (size_t i = first[g]; i < n && s->search.cands[i].group == g; i++, seeds++)
+            for (size_t i = first[g]; want[g] && i < n && s->search.cands[i].group == g;
+                 i++, seeds++)
                 sum += score_at(&s->results[i], budgets[k], env);
-            score[g] = sum / (double)seeds;
+            score[g] = want[g] ? sum / (double)seeds : INFINITY;
         }
-        size_t keep = (n_alive + cfg->reduction_factor - 1) / cfg->reduction_factor;
-        size_t n_next = os_halving_promote(score, alive, n_alive, keep, next);
-        for (size_t a = 0, b = 0; a < n_alive && !rc; a++) {
-            if (b < n_next && next[b] == alive[a]) {
-                b++;
+        for (size_t b = 0; b < n_br; b++) {
+            if (br[b].start > k)
                 continue;
-            }
-            for (size_t i = first[alive[a]]; i < n && s->search.cands[i].group == alive[a] &&
-                                             !rc; i++)
-                rc = settle(s, trials, i, progress, err);
+            size_t keep = (br[b].n_alive + cfg->reduction_factor - 1) / cfg->reduction_factor;
+            br[b].n_alive = os_halving_promote(score, br[b].alive, br[b].n_alive, keep, next);
+            memcpy(br[b].alive, next, br[b].n_alive * sizeof *next);
         }
-        memcpy(alive, next, n_next * sizeof *alive);
-        n_alive = n_next;
+        /* a group no bracket needs any more is finished where it stands */
+        for (size_t g = 0; g < ng && !rc; g++)
+            if (want[g] && !needed(br, n_br, g))
+                for (size_t i = first[g]; i < n && s->search.cands[i].group == g && !rc; i++)
+                    rc = settle(s, trials, i, progress, err);
     }
 
     for (size_t i = 0; i < n; i++) {
@@ -215,12 +258,52 @@ out:
     for (size_t i = 0; trials && i < n; i++)
         os_trial_close(trials[i]);
     free(trials);
-    free(alive);
     free(next);
     free(work);
     free(first);
+    free(want);
     free(score);
     free(codes);
     free(errs);
+    return rc;
+}
+
+int os_halving_run(os_study *s, const os_trial_env *env, os_progress *progress,
+                   os_error *err)
+{
+    const os_config *cfg = s->cfg;
+    const size_t ng = s->search.n_groups;
+    uint64_t budgets[OS_MAX_BUDGETS];
+    const size_t nb = os_halving_budgets(cfg->steps, cfg->min_steps, cfg->reduction_factor,
+                                         budgets);
+    const int hyperband = !strcmp(cfg->strategy, "hyperband");
+    size_t sizes[OS_MAX_BUDGETS] = { ng };
+    size_t n_br = hyperband ? os_hyperband_plan(ng, nb, cfg->reduction_factor, sizes) : 1;
+    bracket br[OS_MAX_BUDGETS] = { { 0 } };
+    size_t *block = malloc((n_br * ng + 1) * sizeof *block);
+    uint32_t *perm = malloc((ng + 1) * sizeof *perm);
+    int rc = 0;
+    if (!block || !perm) {
+        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu candidates", ng);
+        goto out;
+    }
+    for (size_t b = 0; b < n_br; b++) {
+        /* each bracket draws its candidates from the seed: its own stream */
+        for (size_t g = 0; g < ng; g++)
+            perm[g] = (uint32_t)g;
+        if (sizes[b] < ng) {
+            os_rng rng;
+            os_rng_seed(&rng, cfg->seed, 0x4879706572ull + b); /* "Hyper" + bracket */
+            os_rng_shuffle(&rng, perm, ng);
+        }
+        br[b] = (bracket){ .start = b, .alive = block + b * ng, .n_alive = sizes[b] };
+        for (size_t a = 0; a < sizes[b]; a++)
+            br[b].alive[a] = perm[a];
+        qsort(br[b].alive, sizes[b], sizeof *br[b].alive, cmp_size);
+    }
+    rc = run_brackets(s, env, progress, br, n_br, budgets, nb, err);
+out:
+    free(block);
+    free(perm);
     return rc;
 }

@@ -29,7 +29,21 @@ size_t os_halving_budgets(uint64_t steps, uint64_t min_steps, uint64_t eta,
 size_t os_halving_promote(const double *score, const size_t *alive, size_t n, size_t keep,
                           size_t *out);
 
-/* Runs the study's trials by successive halving.  Groups (a candidate with
+/* Hyperband (Li et al. 2017, "Hyperband: a novel bandit-based approach to
+ * hyperparameter optimization"): n_levels brackets of successive halving
+ * over the same budgets, bracket b joining at budget b, so that the
+ * brackets that start late (down to the last, which trains its candidates
+ * for the whole budget) hedge against the early budgets misjudging a
+ * candidate.  Bracket sizes follow the paper's (equal cost per bracket),
+ * scaled so that bracket 0 holds all n_groups candidates; the others hold
+ * a sample drawn from the study seed.  Writes sizes[0..n_levels) and
+ * returns n_levels. */
+size_t os_hyperband_plan(size_t n_groups, size_t n_levels, uint64_t eta,
+                         size_t sizes[OS_MAX_BUDGETS]);
+
+/* Runs the study's trials by successive halving, or by hyperband when the
+ * strategy says so.  The brackets share trials: a candidate trains once, as
+ * far as any bracket takes it.  Groups (a candidate with
  * its seeds) are promoted by their mean score at each budget; a trial that
  * stopped (diverged, failed) scores +inf.  Trials done before (a journal)
  * take part with their recorded curves. */

@@ -288,9 +288,9 @@ static int execute_study(const cli *c, os_registry *reg, const char *study, char
     int rc = os_config_load(cfg, c->config, study, reg, sets, n_sets, err);
     if (rc)
         return rc;
-    if (c->isolate && !strcmp(cfg->strategy, "halving"))
-        rc = os_error_set(err, OS_ERR_CONFIG, "--isolate: [search] strategy = halving runs its "
-                          "trials in process; isolation needs strategy = grid");
+    if (c->isolate && strcmp(cfg->strategy, "grid"))
+        rc = os_error_set(err, OS_ERR_CONFIG, "--isolate: [search] strategy = %s runs its "
+                          "trials in process; isolation needs strategy = grid", cfg->strategy);
     if (!rc)
         rc = os_study_prepare(s, cfg, err);
     if (!rc && output) {

@@ -324,16 +324,25 @@ static void write_text(FILE *out, const os_study *s)
     if (s->n_resumed)
         fprintf(out, " (%zu of %zu trials resumed from the journal)", s->n_resumed, s->search.n);
     fputc('\n', out);
-    int halving = !strcmp(cfg->strategy, "halving");
+    int halving = strcmp(cfg->strategy, "grid") != 0; /* or hyperband */
     if (halving) {
         uint64_t budgets[OS_MAX_BUDGETS];
         size_t nb = os_halving_budgets(cfg->steps, cfg->min_steps, cfg->reduction_factor,
                                        budgets);
-        fprintf(out, "halving: budgets");
+        fprintf(out, "%s: budgets", cfg->strategy);
         for (size_t i = 0; i < nb; i++)
             fprintf(out, "%s%llu", i ? " → " : " ", (unsigned long long)budgets[i]);
         fprintf(out, " steps, 1 in %llu goes on; %.1f%% of the compute of a full grid\n",
                 (unsigned long long)cfg->reduction_factor, 100.0 * os_study_compute(s));
+        if (!strcmp(cfg->strategy, "hyperband")) {
+            size_t sizes[OS_MAX_BUDGETS];
+            os_hyperband_plan(s->n_groups, nb, cfg->reduction_factor, sizes);
+            fprintf(out, "hyperband: %zu brackets of", nb);
+            for (size_t i = 0; i < nb; i++)
+                fprintf(out, "%s%zu candidates from %llu steps", i ? ", " : " ", sizes[i],
+                        (unsigned long long)budgets[i]);
+            fputc('\n', out);
+        }
     }
     for (size_t k = 0; k < cfg->n_opts; k++) {
         const os_lrfind *f = &s->lrfind[k];

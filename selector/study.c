@@ -260,7 +260,7 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
         rc = os_isolated_run(s, &env, s->threads, stop, &progress, err);
         goto ran;
     }
-    if (!strcmp(cfg->strategy, "halving")) {
+    if (strcmp(cfg->strategy, "grid")) { /* halving or hyperband */
         rc = os_halving_run(s, &env, &progress, err);
         goto ran;
     }

@@ -697,10 +697,10 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
                           (unsigned long long)cfg->steps);
         goto done;
     }
-    if (!strcmp(cfg->strategy, "halving") && !strcmp(cfg->isolation, "process")) {
-        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] strategy = halving runs its trials "
+    if (strcmp(cfg->strategy, "grid") && !strcmp(cfg->isolation, "process")) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] strategy = %s runs its trials "
                           "in process; isolation = process needs strategy = grid",
-                          os_config_where(cfg, "search", "strategy"));
+                          os_config_where(cfg, "search", "strategy"), cfg->strategy);
         goto done;
     }
     if (!ctx.n_opt_labels) {

@@ -95,4 +95,34 @@ jq -S 'del(.config, .data.path)' "$TMP/auto.json" >"$TMP/a"
 jq -S 'del(.config, .data.path)' "$TMP/auto1.json" >"$TMP/b"
 cmp -s "$TMP/a" "$TMP/b"
 ok $? "rerun from config.ini on one thread: the same range tests and ranking"
+
+# hyperband: the first bracket is the halving above (same scores, same
+# promotions), so every candidate halving takes to 300 steps gets there too;
+# the later brackets add candidates trained from 100 and from 300 steps
+"$OPTSELECT" --quiet --format json --set search.strategy=hyperband "$cfg" >"$TMP/hb.json"
+ok $? "a hyperband study runs"
+at300() { jq -r '[.ranking[] | select(.steps == 300) | "\(.optimizer) \(.lr)"] | sort | .[]' "$1"; }
+at300 "$TMP/halving.json" >"$TMP/h300"
+at300 "$TMP/hb.json" >"$TMP/hb300"
+is "$(comm -23 "$TMP/h300" "$TMP/hb300" | wc -l | tr -d ' ')" 0 \
+   "every candidate halving trains to 300 steps, hyperband does too"
+n300=$(wc -l <"$TMP/hb300" | tr -d ' ')
+[ "$n300" -ge 10 ] && [ "$n300" -le 19 ]
+ok $? "$n300 candidates reach 300 steps: at least the last bracket's 10, at most 4 + 5 + 10"
+is "$(jq -r '.compute.steps_trained' "$TMP/hb.json")" "$(jq '[.trials[].steps] | add' "$TMP/hb.json")" \
+   "a candidate in several brackets trains once: the compute is the steps of the trials"
+"$OPTSELECT" --quiet --format json --set search.strategy=hyperband --threads 1 "$cfg" >"$TMP/hb1.json"
+cmp -s "$TMP/hb.json" "$TMP/hb1.json"
+ok $? "hyperband: the same report on 1 and 2 threads"
+"$OPTSELECT" --quiet --format json --set search.strategy=hyperband --output "$TMP/hbres" "$cfg" \
+    >/dev/null
+head -12 "$TMP/hbres/journal" >"$TMP/j" && mv "$TMP/j" "$TMP/hbres/journal"
+"$OPTSELECT" --quiet --format json --resume "$TMP/hbres" >"$TMP/hbresumed.json"
+jq -S 'del(.config, .data.path)' "$TMP/hb.json" >"$TMP/a"
+jq -S 'del(.config, .data.path)' "$TMP/hbresumed.json" >"$TMP/b"
+cmp -s "$TMP/a" "$TMP/b"
+ok $? "hyperband resumed with 11 of its trials journaled: the same report"
+"$OPTSELECT" --format text --quiet --set search.strategy=hyperband "$cfg" | grep -q \
+    "^hyperband: 3 brackets of 28 candidates from 33 steps, 14 candidates from 100 steps, 10 candidates from 300 steps$"
+ok $? "the text report lists the brackets"
 done_testing

@@ -54,5 +54,22 @@ int main(void)
        "keeping more than are alive keeps them all");
     ok(promoted_are(score, (size_t[]){ 5, 2 }, 2, 1, (size_t[]){ 5 }, 1),
        "among stopped candidates only, +inf beats NaN");
+
+    /* Hyperband's brackets: Li et al.'s Table 1 (R = 81, eta = 3) has
+     * 81, 34, 15, 8 and 5 configurations in its five brackets */
+    size_t sizes[OS_MAX_BUDGETS];
+    size_t nbr = os_hyperband_plan(81, 5, 3, sizes);
+    ok(nbr == 5 && sizes[0] == 81 && sizes[1] == 34 && sizes[2] == 15 && sizes[3] == 8 &&
+       sizes[4] == 5, "hyperband, 81 candidates over 5 budgets: brackets of 81, 34, 15, 8, 5 "
+       "(got %zu, %zu, %zu, %zu, %zu)", sizes[0], sizes[1], sizes[2], sizes[3], sizes[4]);
+    os_hyperband_plan(28, 3, 3, sizes);
+    ok(sizes[0] == 28 && sizes[1] == 14 && sizes[2] == 10,
+       "28 candidates over 3 budgets: every one in the first bracket, then 14 and 10 "
+       "(got %zu, %zu, %zu)", sizes[0], sizes[1], sizes[2]);
+    os_hyperband_plan(2, 4, 3, sizes);
+    ok(sizes[0] == 2 && sizes[1] == 1 && sizes[3] == 1,
+       "2 candidates: never more than there are, never an empty bracket");
+    ok(os_hyperband_plan(9, 1, 3, sizes) == 1 && sizes[0] == 9,
+       "one budget: one bracket of everything, a grid");
     return done_testing();
 }
