@@ -10,8 +10,9 @@
 #
 # Variants: grid-SCORE trains every candidate for 1/12 of the full run;
 # halving-SCORE runs successive halving (eta 3, budgets of 1/27, 1/9 and 1/3
-# of the full run); hyperband-SCORE runs hyperband up to 1/3 of the full
-# run; SCORE is final, last, auc or extrapolated.
+# of the full run); hyperband-SCORE runs hyperband up to 1/9 of the full
+# run (its brackets cost about three times halving's); SCORE is final, last,
+# auc or extrapolated.  The full runs average [full] seeds seeds.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 optselect="$here/../optselect"
@@ -29,6 +30,7 @@ scores="final last auc extrapolated"
 if [ -z "$variants" ]; then
     for s in $scores; do variants="$variants grid-$s"; done
     for s in $scores; do variants="$variants halving-$s"; done
+    variants="$variants hyperband-final hyperband-last"
 fi
 # optselect picks the BLAS kernels itself; a stray setting would slow it
 unset OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS OMP_NUM_THREADS
@@ -49,7 +51,7 @@ for task in $tasks; do
         case $strategy in
         grid) steps=$((full / 12)); extra="" ;;
         halving) steps=$((full / 3)); extra="--set search.reduction_factor=3" ;;
-        hyperband) steps=$((full / 3)); extra="--set search.reduction_factor=3" ;;
+        hyperband) steps=$((full / 9)); extra="--set search.reduction_factor=3" ;;
         *) echo "unknown variant $v" >&2; exit 2 ;;
         esac
         dir="$out/$task/$v"

@@ -117,6 +117,9 @@ const os_key os_cfg_keys[] = {
     { "full", "steps", "0", "the length of the full training run the study prepares, in "
       "steps; score = extrapolated predicts each candidate's loss there; 0: not given",
       p_u64, F(full_steps), 0, 1e12 },
+    { "full", "seeds", "0", "optselect validate: seeds of each candidate's full run, their "
+      "mean loss being what the selection is judged against; 0 takes [search] seeds",
+      p_u64, F(full_seeds), 0, 100 },
 };
 #undef F
 const size_t os_cfg_n_keys = sizeof os_cfg_keys / sizeof *os_cfg_keys;

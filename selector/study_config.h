@@ -103,6 +103,7 @@ typedef struct os_config {
 
     /* [full] */
     uint64_t full_steps;    /* the full run's length; 0: not given          */
+    uint64_t full_seeds;    /* validate: seeds per full run; 0: seeds       */
 
     /* Where each key was set ("FILE:LINE" or "--set ..."), for messages
      * raised after parsing; indexed like the key table.  Empty if unset. */

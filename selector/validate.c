@@ -93,6 +93,8 @@ int os_validation_full_sets(const os_study *selection, char ***sets, size_t *n,
     };
     for (size_t i = 0; !rc && i < sizeof neutral / sizeof *neutral; i++)
         rc = add_set(sets, n, err, "%s", neutral[i]);
+    if (!rc && cfg->full_seeds)
+        rc = add_set(sets, n, err, "search.seeds=%llu", (unsigned long long)cfg->full_seeds);
     for (size_t k = 0; !rc && k < cfg->n_opts; k++) {
         double lr[OS_MAX_LIST];
         size_t m = os_search_lrs(&cfg->opts[k], lr);
@@ -106,10 +108,18 @@ int os_validation_full_sets(const os_study *selection, char ***sets, size_t *n,
     return rc;
 }
 
+/* The ranking entry of candidate group `group` (NULL: none). */
+static const os_group *group_of(const os_study *s, size_t group)
+{
+    for (size_t k = 0; k < s->n_groups; k++)
+        if (s->search.cands[s->ranking[k].first].group == group)
+            return &s->ranking[k];
+    return NULL;
+}
+
 static int same_candidate(const os_candidate *a, const os_candidate *b)
 {
-    if (a->opt->entry != b->opt->entry || a->lr != b->lr || a->seed_index != b->seed_index ||
-        a->group != b->group)
+    if (a->opt->entry != b->opt->entry || a->lr != b->lr || a->group != b->group)
         return 0;
     for (size_t h = 0; h < a->opt->entry->opt->n_hparams; h++)
         if (a->hp[h] != b->hp[h])
@@ -121,13 +131,16 @@ int os_validation_compare(const os_study *sel, const os_study *full, os_validati
                           os_error *err)
 {
     memset(v, 0, sizeof *v);
-    if (sel->search.n != full->search.n || sel->n_groups != full->n_groups)
-        return os_error_set(err, OS_ERR_CONFIG, "validate: the full runs have %zu trials, the "
-                            "selection %zu", full->search.n, sel->search.n);
-    for (size_t i = 0; i < sel->search.n; i++)
-        if (!same_candidate(&sel->search.cands[i], &full->search.cands[i]))
-            return os_error_set(err, OS_ERR_CONFIG, "validate: trial %zu of the full runs is not "
-                                "the selection's", i);
+    if (sel->n_groups != full->n_groups)
+        return os_error_set(err, OS_ERR_CONFIG, "validate: the full runs have %zu candidates, "
+                            "the selection %zu", full->n_groups, sel->n_groups);
+    /* the same candidates in the same order; the seeds per candidate may differ */
+    for (size_t k = 0; k < sel->n_groups; k++)
+        if (!same_candidate(&sel->search.cands[sel->ranking[k].first],
+                            &full->search.cands[group_of(full, sel->search.cands[
+                                sel->ranking[k].first].group)->first]))
+            return os_error_set(err, OS_ERR_CONFIG, "validate: candidate %zu of the full runs is "
+                                "not the selection's", k);
     size_t n = v->n = sel->n_groups;
     double *x = malloc(2 * n * sizeof *x + 1), *y = x ? x + n : NULL;
     v->sel_rank = calloc(n + 1, sizeof *v->sel_rank);
@@ -169,7 +182,9 @@ int os_validation_compare(const os_study *sel, const os_study *full, os_validati
     for (size_t k = 0; k < sel->cfg->n_opts; k++)
         if (sel->lrfound[k])
             v->selection_steps += sel->lrfind[k].steps;
-    v->full_steps = full->cfg->steps * full->search.n;
+    /* the grid a user would run instead: each trial of the selection for
+     * the whole run (however many seeds the full runs averaged) */
+    v->full_steps = full->cfg->steps * sel->search.n;
     v->compute = v->full_steps ? (double)v->selection_steps / (double)v->full_steps : NAN;
     return 0;
 }
@@ -181,22 +196,13 @@ void os_validation_free(os_validation *v)
     v->sel_rank = v->full_rank = NULL;
 }
 
-/* The full study's group k-th best, and its counterpart in the selection. */
-static const os_group *group_of(const os_study *s, size_t group)
-{
-    for (size_t k = 0; k < s->n_groups; k++)
-        if (s->search.cands[s->ranking[k].first].group == group)
-            return &s->ranking[k];
-    return NULL;
-}
-
 static void write_text(FILE *out, const os_validation *v, const os_study *sel,
                        const os_study *full)
 {
     const os_config *cfg = sel->cfg;
     fprintf(out, "\nvalidation: the selection against full runs of %llu steps (%zu candidates "
             "× %llu seed%s)\n", (unsigned long long)full->cfg->steps, v->n,
-            (unsigned long long)cfg->seeds, cfg->seeds == 1 ? "" : "s");
+            (unsigned long long)full->cfg->seeds, full->cfg->seeds == 1 ? "" : "s");
     fprintf(out, "  selection: strategy %s, score %s, %llu steps; compute %.2f%% of the full "
             "grid (%llu of %llu steps)\n", cfg->strategy, cfg->score,
             (unsigned long long)cfg->steps, 100.0 * v->compute,
@@ -273,8 +279,9 @@ static void write_json(FILE *out, const os_validation *v, const os_study *sel,
             "\"%s\", \"steps\": %llu, \"seeds\": %llu},\n", (unsigned long long)cfg->seed,
             cfg->strategy, cfg->score, (unsigned long long)cfg->steps,
             (unsigned long long)cfg->seeds);
-    fprintf(out, "  \"full_steps\": %llu,\n  \"candidates\": %zu,\n  \"kendall_tau\": ",
-            (unsigned long long)full->cfg->steps, v->n);
+    fprintf(out, "  \"full_steps\": %llu,\n  \"full_seeds\": %llu,\n  \"candidates\": %zu,\n"
+            "  \"kendall_tau\": ", (unsigned long long)full->cfg->steps,
+            (unsigned long long)full->cfg->seeds, v->n);
     os_json_num(out, v->kendall_tau);
     fputs(",\n  \"spearman_rho\": ", out);
     os_json_num(out, v->spearman_rho);

@@ -2,7 +2,9 @@
  * validate.h — `optselect validate`: does the selection predict the full
  * runs?  The study runs as configured (the selection); then every one of its
  * candidates trains for the whole [full] run (a grid, scored by the
- * smoothed final validation loss, `last`), and the two rankings are
+ * smoothed final validation loss, `last`, averaged over [full] seeds
+ * seeds when given: the truth the selection is judged by should not be
+ * one seed's luck), and the two rankings are
  * compared:
  *
  *   kendall_tau   Kendall's tau-b between the selection's ranking and the
@@ -12,7 +14,8 @@
  *                 best full loss: what following the advice costs
  *   rank          the recommendation's place among the full runs
  *   compute       the steps the selection trained (range tests included)
- *                 as a fraction of the full grid's
+ *                 as a fraction of the full grid's: each of the
+ *                 selection's trials for the whole run
  */
 #ifndef OS_VALIDATE_H
 #define OS_VALIDATE_H

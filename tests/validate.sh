@@ -67,6 +67,16 @@ ok $? "the text report ends with the comparison"
 grep -q "Kendall tau" "$TMP/w.txt" && grep -q "regret" "$TMP/w.txt"
 ok $? "the text names tau and the regret"
 
+# [full] seeds: the truth averages more seeds than the selection ran
+"$OPTSELECT" validate $S --set full.seeds=2 --format json --output "$TMP/s2" "$cfg" >"$TMP/s2.json"
+is "$(jq '.trials | length' "$TMP/s2/full/report.json") $(jq '.trials | length' "$TMP/s2/selection/report.json")" \
+   "16 8" "full.seeds = 2: 16 full runs for the 8 one-seed trials"
+is "$(jq -r '[.full_seeds, .candidates, .compute.full_grid_steps] | join(" ")' "$TMP/s2.json")" \
+   "2 8 4800" "the same 8 candidates; the grid it saves is still one run per selection trial"
+is "$(jq -r '[.candidates_by_full_run[] | .score * 1e6 | round] | join(" ")' "$TMP/s2.json")" \
+   "$(jq -r '[.ranking[] | .score * 1e6 | round] | join(" ")' "$TMP/s2/full/report.json")" \
+   "the full losses are the seed means of the full study's ranking"
+
 # csv: one row per candidate, in full-run order
 "$OPTSELECT" validate $S --format csv "$cfg" >"$TMP/v.csv"
 is "$(wc -l <"$TMP/v.csv" | tr -d ' ')" 9 "csv: a header and 8 rows"
