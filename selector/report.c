@@ -173,7 +173,26 @@ static void write_json(FILE *out, const os_study *s)
         os_json_num(out, best->test_loss);
         fputs(", \"test_acc\": ", out);
         os_json_num(out, best->test_acc);
-        fputs("},\n", out);
+        fprintf(out, ", \"seeds\": %zu},\n", best->n_seeds);
+        os_choice ch = os_study_choice(s);
+        fputs("  \"choice\": ", out);
+        if (ch.has_runner_up) {
+            const os_candidate *rc = &search->cands[s->ranking[1].first];
+            fputs("{\"runner_up\": {\"optimizer\": ", out);
+            os_json_str(out, rc->opt->entry->opt->label);
+            fputs(", \"lr\": ", out);
+            os_json_num(out, rc->lr);
+            fputs(", \"hparams\": ", out);
+            os_json_hparams(out, rc);
+            fprintf(out, ", \"seeds\": %zu}, \"margin\": ", s->ranking[1].n_seeds);
+            os_json_num(out, ch.margin);
+            fputs(", \"noise\": ", out);
+            os_json_num(out, ch.noise);
+            fprintf(out, ", \"tie\": %s, \"reruns\": %zu},\n", ch.tie ? "true" : "false",
+                    s->n_reruns);
+        } else {
+            fputs("null,\n", out);
+        }
     } else {
         fputs("null,\n", out);
     }
@@ -202,8 +221,8 @@ static void write_json(FILE *out, const os_study *s)
     for (size_t k = 0; k < s->n_groups; k++) {
         const os_group *g = &s->ranking[k];
         for (size_t j = 0; j < g->n_seeds; j++) {
-            const os_candidate *c = &search->cands[g->first + j];
-            const os_trial_result *r = &s->results[g->first + j];
+            const os_candidate *c;
+            const os_trial_result *r = os_group_trial(s, g, j, &c);
             fprintf(out, "    {\"id\": %zu, \"rank\": %zu, \"optimizer\": ", c->id, k + 1);
             os_json_str(out, c->opt->entry->opt->label);
             fputs(", \"lr\": ", out);
@@ -242,7 +261,7 @@ static void write_json(FILE *out, const os_study *s)
                 os_json_num(out, pt->val_acc);
                 fputc('}', out);
             }
-            fprintf(out, "]}%s\n", ++written < search->n ? "," : "");
+            fprintf(out, "]}%s\n", ++written < search->n + s->n_reruns ? "," : "");
         }
     }
     fputs("  ]\n}\n", out);
@@ -254,8 +273,8 @@ static void write_csv(FILE *out, const os_study *s)
     for (size_t k = 0; k < s->n_groups; k++) {
         const os_group *g = &s->ranking[k];
         for (size_t j = 0; j < g->n_seeds; j++) {
-            const os_candidate *c = &s->search.cands[g->first + j];
-            const os_trial_result *r = &s->results[g->first + j];
+            const os_candidate *c;
+            const os_trial_result *r = os_group_trial(s, g, j, &c);
             char hp[512];
             os_changed_hparams(hp, sizeof hp, c);
             double acc = r->n_curve ? r->curve[r->n_curve - 1].val_acc : NAN;
@@ -306,6 +325,37 @@ static void describe_inputs(FILE *out, const os_study *s)
             cfg->model.n_hidden || cfg->model.n_conv ? os_layer_kind_name(cfg->model.activation)
                                                       : "linear",
             m->layout.n, os_loss_name(m->loss));
+}
+
+/* Why the winner: its lead over the runner-up against the seed noise, and
+ * what the choice cost. */
+static void explain_choice(FILE *out, const os_study *s)
+{
+    os_choice ch = os_study_choice(s);
+    const os_group *a = &s->ranking[0], *b = &s->ranking[1];
+    if (s->n_reruns)
+        fprintf(out, "noise check: the best %zu candidates trained again, %llu seeds each (%zu "
+                "more trials)\n", s->n_reruns / (size_t)(s->cfg->rerun_seeds - s->cfg->seeds),
+                (unsigned long long)s->cfg->rerun_seeds, s->n_reruns);
+    if (ch.has_runner_up) {
+        const os_candidate *rc = &s->search.cands[b->first];
+        char hp[512];
+        os_changed_hparams(hp, sizeof hp, rc);
+        fprintf(out, "runner-up: %s with lr = %.4g%s%s, %.5g behind", rc->opt->entry->opt->label,
+                rc->lr, hp[0] ? ", " : "", hp, ch.margin);
+        if (!isfinite(ch.noise))
+            fprintf(out, " (one seed each: no measure of the seed noise; set rerun_top "
+                    "or seeds to get one)\n");
+        else if (ch.tie)
+            fprintf(out, ": a TIE, within seed noise (standard error %.2g over %zu and %zu "
+                    "seeds); either is as good a choice\n", ch.noise, a->n_seeds, b->n_seeds);
+        else
+            fprintf(out, ": %.1f times the seed noise (standard error %.2g over %zu and %zu "
+                    "seeds)\n", ch.margin / ch.noise, ch.noise, a->n_seeds, b->n_seeds);
+    }
+    fprintf(out, "compute: %llu training steps, %.1f%% of a grid of every trial at %llu steps\n",
+            (unsigned long long)s->steps_trained, 100.0 * os_study_compute(s),
+            (unsigned long long)s->cfg->steps);
 }
 
 static void write_text(FILE *out, const os_study *s)
@@ -363,7 +413,7 @@ static void write_text(FILE *out, const os_study *s)
                 "ranking covers the finished ones\n", s->n_interrupted, s->search.n);
     fputc('\n', out);
 
-    int seeds = cfg->seeds > 1, width = (int)strlen("optimizer");
+    int seeds = cfg->seeds > 1 || s->n_reruns, width = (int)strlen("optimizer");
     for (size_t k = 0; k < s->n_groups; k++) {
         int len = (int)strlen(s->search.cands[s->ranking[k].first].opt->entry->opt->label);
         width = len > width ? len : width;
@@ -417,8 +467,13 @@ static void write_text(FILE *out, const os_study *s)
     else
         snprintf(basis, sizeof basis, "score %s (%s) over %llu steps", value, cfg->score,
                  (unsigned long long)cfg->steps);
+    if (best->n_seeds > 1) {
+        size_t len = strlen(basis);
+        snprintf(basis + len, sizeof basis - len, ", mean of %zu seeds", best->n_seeds);
+    }
     fprintf(out, "\nrecommendation: %s with lr = %.4g%s%s (%s)\n", bc->opt->entry->opt->label,
             bc->lr, hp[0] ? ", " : "", hp, basis);
+    explain_choice(out, s);
     if (s->test.n) {
         fprintf(out, "test set: loss %.5f", best->test_loss);
         if (isfinite(best->test_acc))

@@ -143,6 +143,18 @@ static int cmp_group(const void *pa, const void *pb)
     return (a->first > b->first) - (a->first < b->first);
 }
 
+/* Trial r's share of group g's statistics. */
+static void add_trial(os_group *g, const os_trial_result *r, double *sum_acc)
+{
+    if (status_order(r->status) > status_order(g->status))
+        g->status = r->status;
+    g->score += r->score;
+    *sum_acc += r->n_curve ? r->curve[r->n_curve - 1].val_acc : NAN;
+    g->test_loss += r->test_loss;
+    g->test_acc += r->test_acc;
+}
+
+/* Groups from the trials (and the noise check's reruns), best first. */
 static void rank(os_study *s)
 {
     const os_search *search = &s->search;
@@ -155,30 +167,33 @@ static void rank(os_study *s)
         os_group *g = &s->ranking[s->n_groups - 1];
         if (!g->n_seeds++ || r->steps < g->steps)
             g->steps = r->steps;
-        if (status_order(r->status) > status_order(g->status))
-            g->status = r->status;
+    }
+    /* in candidate order, group k is ranking[k] until the sort */
+    double *sum_acc = calloc(s->n_groups + 1, sizeof *sum_acc);
+    for (size_t i = 0; i < search->n; i++)
+        add_trial(&s->ranking[search->cands[i].group], &s->results[i],
+                  sum_acc ? &sum_acc[search->cands[i].group] : &(double){ 0 });
+    for (size_t j = 0; j < s->n_reruns; j++) {
+        size_t g = s->rerun_cands[j].group;
+        s->ranking[g].n_seeds++;
+        add_trial(&s->ranking[g], &s->reruns[j], sum_acc ? &sum_acc[g] : &(double){ 0 });
     }
     for (size_t k = 0; k < s->n_groups; k++) {
         os_group *g = &s->ranking[k];
-        double sum = 0, sum_acc = 0, sq = 0, test_loss = 0, test_acc = 0;
-        for (size_t j = 0; j < g->n_seeds; j++) {
-            const os_trial_result *r = &s->results[g->first + j];
-            sum += r->score;
-            sum_acc += r->n_curve ? r->curve[r->n_curve - 1].val_acc : NAN;
-            test_loss += r->test_loss;
-            test_acc += r->test_acc;
-        }
-        g->score = g->status == OS_TRIAL_OK ? sum / (double)g->n_seeds : INFINITY;
-        g->val_acc = sum_acc / (double)g->n_seeds;
-        g->test_loss = test_loss / (double)g->n_seeds;
-        g->test_acc = test_acc / (double)g->n_seeds;
-        for (size_t j = 0; j < g->n_seeds && g->status == OS_TRIAL_OK; j++) {
-            double d = s->results[g->first + j].score - g->score;
-            sq += d * d;
-        }
-        g->score_std = g->n_seeds > 1 && g->status == OS_TRIAL_OK
-                     ? sqrt(sq / (double)(g->n_seeds - 1)) : 0.0;
+        double n = (double)g->n_seeds, sq = 0;
+        g->score = g->status == OS_TRIAL_OK ? g->score / n : INFINITY;
+        g->val_acc = sum_acc ? sum_acc[k] / n : NAN;
+        g->test_loss /= n;
+        g->test_acc /= n;
+        for (size_t i = g->first; g->status == OS_TRIAL_OK && i < search->n &&
+                                  search->cands[i].group == k; i++)
+            sq += (s->results[i].score - g->score) * (s->results[i].score - g->score);
+        for (size_t j = 0; g->status == OS_TRIAL_OK && j < s->n_reruns; j++)
+            if (s->rerun_cands[j].group == k)
+                sq += (s->reruns[j].score - g->score) * (s->reruns[j].score - g->score);
+        g->score_std = g->n_seeds > 1 && g->status == OS_TRIAL_OK ? sqrt(sq / (n - 1)) : 0.0;
     }
+    free(sum_acc);
     qsort(s->ranking, s->n_groups, sizeof *s->ranking, cmp_group);
 }
 
@@ -217,6 +232,110 @@ int os_study_open_journal(os_study *s, const char *path, os_error *err)
     int rc = alloc_results(s, err);
     return rc ? rc : os_journal_open(&s->journal, path, os_study_fingerprint(s), s->search.n,
                                      s->results, s->done, &s->n_resumed, err);
+}
+
+/* The noise check ([search] rerun_top, rerun_seeds): the best rerun_top
+ * candidates train again on the seeds the study did not run, as far as
+ * they went before and measured at the same steps, so that the final
+ * choice rests on rerun_seeds seeds each.  In process, not journaled: a
+ * resumed study runs them again (they are few, and come out the same). */
+static int rerun_top(os_study *s, const os_trial_env *env, os_error *err)
+{
+    const os_config *cfg = s->cfg;
+    size_t top = 0;
+    while (top < cfg->rerun_top && top < s->n_groups && s->ranking[top].status == OS_TRIAL_OK)
+        top++;
+    if (!top || cfg->rerun_seeds <= cfg->seeds)
+        return 0;
+    const size_t extra = (size_t)(cfg->rerun_seeds - cfg->seeds), n = top * extra;
+    uint64_t budgets[OS_MAX_BUDGETS] = { cfg->steps };
+    size_t nb = strcmp(cfg->strategy, "grid")
+              ? os_halving_budgets(cfg->steps, cfg->min_steps, cfg->reduction_factor, budgets)
+              : 1;
+    s->rerun_cands = calloc(n, sizeof *s->rerun_cands);
+    s->reruns = calloc(n, sizeof *s->reruns);
+    int *codes = calloc(n, sizeof *codes);
+    os_error *errs = calloc(n, sizeof *errs);
+    int rc = 0;
+    if (!s->rerun_cands || !s->reruns || !codes || !errs) {
+        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu reruns", n);
+        goto out;
+    }
+    for (size_t k = 0, j = 0; k < top; k++)
+        for (size_t e = 0; e < extra; e++, j++) {
+            s->rerun_cands[j] = s->search.cands[s->ranking[k].first];
+            s->rerun_cands[j].id = s->search.n + j;
+            s->rerun_cands[j].seed_index = cfg->seeds + e;
+        }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(s->threads)
+#endif
+    for (size_t j = 0; j < n; j++) {
+        uint64_t until = s->ranking[j / extra].steps;
+        os_trial *tr = NULL;
+        if (os_trial_should_stop(env) ||
+            (codes[j] = os_trial_open(&tr, env, &s->rerun_cands[j], nb, &s->reruns[j], &errs[j])))
+            continue;
+        for (size_t b = 0; b < nb && budgets[b] <= until; b++)
+            os_trial_advance(tr, budgets[b]);
+        os_trial_finish(tr);
+        os_trial_close(tr);
+    }
+    for (size_t j = 0; j < n && !rc; j++)
+        if (codes[j]) {
+            *err = errs[j];
+            rc = codes[j];
+        }
+    for (size_t j = 0; j < n; j++)
+        s->steps_trained += s->reruns[j].steps;
+    if (!rc && !os_trial_should_stop(env)) {
+        s->n_reruns = n;
+        goto out;
+    }
+    /* cut short: the ranking stays as it was */
+    for (size_t j = 0; j < n; j++)
+        os_trial_result_free(&s->reruns[j]);
+    free(s->reruns);
+    free(s->rerun_cands);
+    s->reruns = NULL;
+    s->rerun_cands = NULL;
+out:
+    free(codes);
+    free(errs);
+    return rc;
+}
+
+const os_trial_result *os_group_trial(const os_study *s, const os_group *g, size_t j,
+                                      const os_candidate **c)
+{
+    const size_t own = (size_t)s->cfg->seeds, group = s->search.cands[g->first].group;
+    if (j < own) {
+        *c = &s->search.cands[g->first + j];
+        return &s->results[g->first + j];
+    }
+    for (size_t k = 0, seen = own; k < s->n_reruns; k++)
+        if (s->rerun_cands[k].group == group && seen++ == j) {
+            *c = &s->rerun_cands[k];
+            return &s->reruns[k];
+        }
+    *c = NULL;
+    return NULL;
+}
+
+os_choice os_study_choice(const os_study *s)
+{
+    os_choice c = { .margin = NAN, .noise = NAN };
+    if (s->n_groups < 2 || s->ranking[1].status != OS_TRIAL_OK ||
+        s->ranking[0].steps != s->ranking[1].steps)
+        return c;
+    const os_group *a = &s->ranking[0], *b = &s->ranking[1];
+    c.has_runner_up = 1;
+    c.margin = b->score - a->score;
+    if (a->n_seeds > 1 && b->n_seeds > 1)
+        c.noise = sqrt(a->score_std * a->score_std / (double)a->n_seeds +
+                       b->score_std * b->score_std / (double)b->n_seeds);
+    c.tie = isfinite(c.noise) && c.margin < 2 * c.noise;
+    return c;
 }
 
 int os_study_run(os_study *s, const os_run_options *o, os_error *err)
@@ -307,6 +426,11 @@ ran:
     }
     if (!rc)
         rank(s);
+    if (!rc && cfg->rerun_top && !s->n_interrupted && !(stop && *stop)) {
+        rc = rerun_top(s, &env, err);
+        if (!rc)
+            rank(s);
+    }
 out:
     free(codes);
     free(errs);
@@ -327,6 +451,10 @@ void os_study_free(os_study *s)
     free(s->results);
     free(s->done);
     free(s->ranking);
+    for (size_t j = 0; s->reruns && j < s->n_reruns; j++)
+        os_trial_result_free(&s->reruns[j]);
+    free(s->reruns);
+    free(s->rerun_cands);
     if (s->journal.path)
         os_journal_close(&s->journal);
     os_search_free(&s->search);

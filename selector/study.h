@@ -50,6 +50,9 @@ typedef struct os_study {
     size_t           n_resumed;  /* trials replayed from the journal          */
     uint64_t         steps_trained; /* by all trials: the compute spent       */
     unsigned char   *done;       /* per candidate: finished before this run   */
+    os_candidate    *rerun_cands;/* the noise check's extra seeds of the top  */
+    os_trial_result *reruns;     /*   candidates ([search] rerun_top), and     */
+    size_t           n_reruns;   /*   their results; counted in their groups  */
     os_journal       journal;    /* fd -1 without one                         */
     double           seconds;    /* wall time of the trials                   */
 } os_study;
@@ -83,6 +86,23 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err);
  * config and the files its optimizers come from.  A journal written under
  * another fingerprint is not replayed. */
 uint64_t os_study_fingerprint(const os_study *s);
+
+/* The choice between the first two of the ranking: the margin of the
+ * winner's mean score over the runner-up's, and the seed noise of that
+ * difference (the standard error sqrt(s1^2/n1 + s2^2/n2), from the seeds'
+ * spread; NaN with one seed each).  A margin under twice the noise is a tie:
+ * the seeds disagree about which is better. */
+/* The j-th trial of group g (j < g->n_seeds): its seeds in order, the
+ * noise check's reruns after the study's own. */
+const os_trial_result *os_group_trial(const os_study *s, const os_group *g, size_t j,
+                                      const os_candidate **c);
+
+typedef struct os_choice {
+    int    has_runner_up;   /* a second finished candidate                  */
+    double margin, noise;
+    int    tie;
+} os_choice;
+os_choice os_study_choice(const os_study *s);
 
 /* The steps trained, as a fraction of what a full grid would train. */
 double os_study_compute(const os_study *s);

@@ -697,6 +697,12 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
                           (unsigned long long)cfg->steps);
         goto done;
     }
+    if (cfg->rerun_top && !strcmp(cfg->isolation, "process")) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] rerun_top runs its trials in "
+                          "process; isolation = process needs rerun_top = 0",
+                          os_config_where(cfg, "search", "rerun_top"));
+        goto done;
+    }
     if (strcmp(cfg->strategy, "grid") && !strcmp(cfg->isolation, "process")) {
         rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] strategy = %s runs its trials "
                           "in process; isolation = process needs strategy = grid",

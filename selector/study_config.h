@@ -96,6 +96,8 @@ typedef struct os_config {
     char     score[16];     /* final, last, auc or extrapolated (score.h)   */
     uint64_t reduction_factor; /* halving: keep 1 in this many per budget    */
     uint64_t min_steps;     /* halving: the first budget; 0 = steps / eta^2 */
+    uint64_t rerun_top;     /* the noise check: best candidates rerun       */
+    uint64_t rerun_seeds;   /* with this many seeds in all                  */
     char     isolation[16]; /* "none" or "process"                          */
     double   trial_timeout; /* seconds per trial; 0: no limit               */
     uint64_t max_crashes;   /* crashed trials of a plugin file before its

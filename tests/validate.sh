@@ -73,8 +73,8 @@ is "$(jq '.trials | length' "$TMP/s2/full/report.json") $(jq '.trials | length' 
    "16 8" "full.seeds = 2: 16 full runs for the 8 one-seed trials"
 is "$(jq -r '[.full_seeds, .candidates, .compute.full_grid_steps] | join(" ")' "$TMP/s2.json")" \
    "2 8 4800" "the same 8 candidates; the grid it saves is still one run per selection trial"
-is "$(jq -r '[.candidates_by_full_run[] | .score * 1e6 | round] | join(" ")' "$TMP/s2.json")" \
-   "$(jq -r '[.ranking[] | .score * 1e6 | round] | join(" ")' "$TMP/s2/full/report.json")" \
+is "$(jq -r '[.candidates_by_full_run[] | (.score // -1) * 1e6 | round] | join(" ")' "$TMP/s2.json")" \
+   "$(jq -r '[.ranking[] | (.score // -1) * 1e6 | round] | join(" ")' "$TMP/s2/full/report.json")" \
    "the full losses are the seed means of the full study's ranking"
 
 # csv: one row per candidate, in full-run order

@@ -1,0 +1,56 @@
+#!/bin/sh
+# The noise check (rerun_top, rerun_seeds): the best candidates train again
+# on more seeds, their means rank them, and a lead within seed noise is
+# reported as a tie.
+. "${top_srcdir:-.}/tests/lib.sh"
+cfg="$top_srcdir/configs/quickstart.ini"
+R="--quiet --format json --set search.rerun_top=3 --set search.rerun_seeds=3"
+
+"$OPTSELECT" $R "$cfg" >"$TMP/r.json"
+ok $? "a study with the noise check runs"
+q() { jq -r "$1" "$TMP/r.json"; }
+is "$(q '.choice.reruns')" 6 "3 candidates x 2 more seeds = 6 reruns"
+is "$(q '[.ranking[] | select(.seeds == 3)] | length')" 3 "three candidates end with 3 seeds"
+is "$(q '.recommendation.seeds')" 3 "the recommendation is one of them"
+
+# A rerun is the trial that seeds = 3 would have run: the same means.
+"$OPTSELECT" --quiet --format json --set search.seeds=3 "$cfg" >"$TMP/s3.json"
+key='"\(.optimizer) \(.lr)"'
+for c in $(q "[.ranking[] | select(.seeds == 3) | $key | @base64] | .[]"); do
+    name=$(printf '%s' "$c" | base64 -d)
+    a=$(q ".ranking[] | select($key == \"$name\") | .score")
+    b=$(jq -r ".ranking[] | select($key == \"$name\") | .score" "$TMP/s3.json")
+    is "$a" "$b" "$name: the mean of its 3 seeds equals the seeds = 3 study's"
+done
+
+# margin and noise
+is "$(q '(.ranking[1].score - .ranking[0].score) * 1e9 | round')" \
+   "$(q '.choice.margin * 1e9 | round')" "the margin is the runner-up's mean minus the winner's"
+is "$(q '((.ranking[0].score_std * .ranking[0].score_std / 3 + .ranking[1].score_std * .ranking[1].score_std / 3) | sqrt) * 1e9 | round')" \
+   "$(q '.choice.noise * 1e9 | round')" "the noise is the standard error of the difference"
+is "$(q '.choice.tie')" "$(q '.choice.margin < 2 * .choice.noise')" \
+   "a tie exactly when the margin is under twice the noise"
+"$OPTSELECT" --quiet --set search.rerun_top=3 "$cfg" >"$TMP/r.txt"
+grep -q "^noise check: the best 3 candidates trained again, 3 seeds each (6 more trials)$" "$TMP/r.txt"
+ok $? "the text report says what the noise check did"
+if [ "$(q '.choice.tie')" = true ]; then word="a TIE, within seed noise"; else word="times the seed noise"; fi
+grep "^runner-up: " "$TMP/r.txt" | grep -q "$word"
+ok $? "and names the runner-up with the verdict ($word)"
+grep -q "^compute: [0-9]* training steps" "$TMP/r.txt"
+ok $? "and the compute spent"
+
+"$OPTSELECT" $R --threads 1 "$cfg" >"$TMP/r1.json"
+cmp -s "$TMP/r.json" "$TMP/r1.json"
+ok $? "the same report on 1 and 2 threads"
+
+# without reruns and one seed: no measure of the noise, and it says so
+"$OPTSELECT" --quiet "$cfg" >"$TMP/plain.txt"
+grep -q "one seed each: no measure of the seed noise" "$TMP/plain.txt"
+ok $? "one seed: the report says the margin cannot be judged"
+"$OPTSELECT" --quiet --format json "$cfg" | jq -e '.choice.noise == null and .choice.tie == false' >/dev/null
+ok $? "one seed: no noise, no tie claimed"
+
+run "$OPTSELECT" --quiet --set search.rerun_top=2 --set search.isolation=process "$cfg"
+is "$status" 3 "rerun_top with isolation = process: a configuration error"
+is "$(wc -l <"$TMP/err" | tr -d ' ')" 1 "in one line: $(cat "$TMP/err")"
+done_testing
