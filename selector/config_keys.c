@@ -83,6 +83,11 @@ const os_key os_cfg_keys[] = {
     { "search", "seed", "1", "study seed: the split, the subset and every trial derive from it",
       p_u64, F(seed), 0, 18446744073709551615.0 },
     { "search", "steps", "300", "training steps per trial", p_u64, F(steps), 1, 1e9 },
+    { "search", "epochs", "0", "the trial budget in epochs of the rows trials draw from "
+      "(subset), instead of steps: steps = epochs x ceil(rows / batch_size); 0: not used",
+      p_f64, F(epochs), 0, 1e6 },
+    { "search", "fraction", "0", "the trial budget as a fraction of the full run ([full] steps "
+      "or epochs), instead of steps; 0: not used", p_f64, F(fraction), 0, 1 },
     { "search", "batch_size", "64", "rows per training step", p_u64, F(batch_size), 1, 1e6 },
     { "search", "eval_every", "25", "steps between validation-loss measurements", p_u64,
       F(eval_every), 1, 1e9 },
@@ -123,6 +128,8 @@ const os_key os_cfg_keys[] = {
     { "full", "steps", "0", "the length of the full training run the study prepares, in "
       "steps; score = extrapolated predicts each candidate's loss there; 0: not given",
       p_u64, F(full_steps), 0, 1e12 },
+    { "full", "epochs", "0", "the full run's length in epochs of the rows trials draw from, "
+      "instead of steps; 0: not used", p_f64, F(full_epochs), 0, 1e6 },
     { "full", "seeds", "0", "optselect validate: seeds of each candidate's full run, their "
       "mean loss being what the selection is judged against; 0 takes [search] seeds",
       p_u64, F(full_seeds), 0, 100 },

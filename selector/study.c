@@ -81,6 +81,19 @@ int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
                                 "training data", cfg->test_path, s->test.n_classes - 1);
         os_data_standardize_like(&s->data, &s->test);
     }
+    /* budgets given in epochs or as a fraction of the full run, in steps */
+    uint64_t per_epoch = (s->data.n_subset + cfg->batch_size - 1) / cfg->batch_size;
+    if (cfg->full_epochs > 0)
+        cfg->full_steps = (uint64_t)fmax(1, llround(cfg->full_epochs * (double)per_epoch));
+    if (cfg->epochs > 0)
+        cfg->steps = (uint64_t)fmax(1, llround(cfg->epochs * (double)per_epoch));
+    if (cfg->fraction > 0)
+        cfg->steps = (uint64_t)fmax(1, llround(cfg->fraction * (double)cfg->full_steps));
+    if (!strcmp(cfg->score, "extrapolated") && cfg->full_steps <= cfg->steps)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [search] score = extrapolated predicts the "
+                            "loss at the full run's length: the full run's %llu steps must be "
+                            "more than the trials' %llu", os_config_where(cfg, "search", "score"),
+                            (unsigned long long)cfg->full_steps, (unsigned long long)cfg->steps);
     if (cfg->batch_size > s->data.n_subset)
         return os_error_set(err, OS_ERR_CONFIG, "%s: [search] batch_size %llu exceeds the "
                             "%zu training rows trials draw from",

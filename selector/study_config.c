@@ -690,7 +690,32 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
                           os_config_where(cfg, "data", "test_labels"));
         goto done;
     }
-    if (!strcmp(cfg->score, "extrapolated") && cfg->full_steps <= cfg->steps) {
+    /* epochs and fraction replace steps (which always has a value) */
+    if (cfg->epochs > 0 && cfg->fraction > 0) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] give the trial budget one way: "
+                          "epochs or fraction (or steps)", os_config_where(cfg, "search",
+                          "fraction"));
+        goto done;
+    }
+    if (cfg->full_steps && cfg->full_epochs > 0) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [full] give the full run's length one way: "
+                          "steps or epochs", os_config_where(cfg, "full", "epochs"));
+        goto done;
+    }
+    if (cfg->fraction > 0 && !cfg->full_steps && !(cfg->full_epochs > 0)) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] fraction is of the full run: set "
+                          "[full] steps or epochs", os_config_where(cfg, "search", "fraction"));
+        goto done;
+    }
+    if ((cfg->epochs > 0 || cfg->full_epochs > 0) && strcmp(cfg->function, "none")) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: epochs count passes over data; a test "
+                          "function has none: give steps", os_config_where(cfg, cfg->epochs > 0
+                          ? "search" : "full", "epochs"));
+        goto done;
+    }
+    /* budgets in epochs or fractions are known once the data is (study.c) */
+    if (!strcmp(cfg->score, "extrapolated") && cfg->full_steps <= cfg->steps &&
+        !(cfg->epochs > 0) && !(cfg->fraction > 0) && !(cfg->full_epochs > 0)) {
         rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] score = extrapolated predicts the "
                           "loss at the full run's length: set [full] steps (more than the "
                           "trials' %llu)", os_config_where(cfg, "search", "score"),

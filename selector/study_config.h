@@ -88,6 +88,8 @@ typedef struct os_config {
     uint64_t seeds;
     uint64_t seed;
     uint64_t steps;
+    double   epochs;        /* the trial budget in epochs instead; 0: unused */
+    double   fraction;      /* or as a fraction of the full run; 0: unused  */
     uint64_t batch_size;
     uint64_t eval_every;
     double   smoothing;
@@ -105,6 +107,7 @@ typedef struct os_config {
 
     /* [full] */
     uint64_t full_steps;    /* the full run's length; 0: not given          */
+    double   full_epochs;   /* the full run in epochs instead; 0: not used  */
     uint64_t full_seeds;    /* validate: seeds per full run; 0: seeds       */
 
     /* Where each key was set ("FILE:LINE" or "--set ..."), for messages

@@ -86,10 +86,14 @@ int os_validation_full_sets(const os_study *selection, char ***sets, size_t *n,
     if (!cfg->full_steps)
         return os_error_set(err, OS_ERR_CONFIG, "%s: validate trains every candidate for the "
                             "full run: set [full] steps", os_config_where(cfg, "full", "steps"));
+    /* the full run's length as the selection resolved it, in steps */
     int rc = add_set(sets, n, err, "search.steps=%llu", (unsigned long long)cfg->full_steps);
+    if (!rc)
+        rc = add_set(sets, n, err, "full.steps=%llu", (unsigned long long)cfg->full_steps);
     static const char *const neutral[] = {
         "search.strategy=grid", "search.score=last", "search.min_steps=0",
         "search.reduction_factor=3", "search.rerun_top=0", "search.rerun_seeds=3",
+        "search.epochs=0", "search.fraction=0", "full.epochs=0",
     };
     for (size_t i = 0; !rc && i < sizeof neutral / sizeof *neutral; i++)
         rc = add_set(sets, n, err, "%s", neutral[i]);

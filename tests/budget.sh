@@ -1,0 +1,45 @@
+#!/bin/sh
+# Trial budgets in epochs or as a fraction of the full run, and full runs
+# in epochs: converted to steps once the data is known, and refused in one
+# line when given two ways or without what they count.
+. "${top_srcdir:-.}/tests/lib.sh"
+cfg="$top_srcdir/configs/quickstart.ini"
+J="--quiet --format json"
+# quickstart: trials draw from 1000 rows in batches of 32: 32 steps an epoch
+"$OPTSELECT" $J --set search.epochs=2 "$cfg" >"$TMP/e.json"
+is "$(jq '.budget.steps' "$TMP/e.json")" 64 "epochs = 2: 2 x ceil(1000 / 32) = 64 steps"
+is "$(jq '[.trials[] | select(.status == "ok") | .steps] | unique | join(",")' -r "$TMP/e.json")" 64 \
+   "and the trials train 64"
+"$OPTSELECT" $J --set search.epochs=0.5 "$cfg" | jq -e '.budget.steps == 16' >/dev/null
+ok $? "half an epoch: 16 steps"
+"$OPTSELECT" $J --set search.fraction=0.1 --set full.epochs=10 "$cfg" >"$TMP/f.json"
+is "$(jq -c '[.budget.steps, .score.full_steps]' "$TMP/f.json")" "[32,320]" \
+   "fraction 0.1 of a 10-epoch full run: 32 of 320 steps"
+"$OPTSELECT" $J --set search.fraction=0.25 --set full.steps=1000 "$cfg" | jq -e '.budget.steps == 250' >/dev/null
+ok $? "fraction 0.25 of 1000 steps: 250"
+
+# the results folder keeps the budget as given, and runs the same again
+"$OPTSELECT" --quiet --set search.epochs=2 --output "$TMP/res" "$cfg" >/dev/null
+grep -q '^epochs = 2$' "$TMP/res/config.ini"
+ok $? "config.ini keeps epochs = 2"
+"$OPTSELECT" $J "$TMP/res/config.ini" | jq -e '.budget.steps == 64' >/dev/null
+ok $? "and loads into the same 64-step trials"
+
+refused() { # STATUS NAME PATTERN ARGS...
+    want=$1 name=$2 pattern=$3
+    shift 3
+    run "$OPTSELECT" --quiet "$@"
+    [ "$status" -eq "$want" ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q -- "$pattern" "$TMP/err"
+    ok $? "$name: $(cat "$TMP/err")"
+}
+refused 3 "epochs and fraction" "give the trial budget one way" \
+    --set search.epochs=1 --set search.fraction=0.1 --set full.steps=900 "$cfg"
+refused 3 "fraction without a full run" "fraction is of the full run: set \[full\] steps or epochs" \
+    --set search.fraction=0.1 "$cfg"
+refused 3 "full run in steps and epochs" "give the full run's length one way" \
+    --set full.steps=900 --set full.epochs=3 "$cfg"
+refused 3 "epochs of a test function" "a test function has none" \
+    --set search.epochs=3 "$top_srcdir/configs/rosenbrock.ini"
+refused 3 "extrapolating to a full run shorter than the trials" "must be more than the trials' 64" \
+    --set search.epochs=2 --set full.epochs=1 --set search.score=extrapolated "$cfg"
+done_testing
