@@ -54,6 +54,16 @@ void os_json_hparams(FILE *out, const os_candidate *c)
     fputc('}', out);
 }
 
+/* "optimizer": ..., "lr": ..., "hparams": {...}: a candidate's identity. */
+void os_json_candidate(FILE *out, const os_candidate *c)
+{
+    os_json_str(out, c->opt->entry->opt->label);
+    fputs(", \"lr\": ", out);
+    os_json_num(out, c->lr);
+    fputs(", \"hparams\": ", out);
+    os_json_hparams(out, c);
+}
+
 /* Hyperparameters that differ from the plugin's defaults, "k=v k=v". */
 void os_changed_hparams(char *buf, size_t size, const os_candidate *c)
 {
@@ -162,11 +172,7 @@ static void write_json(FILE *out, const os_study *s)
     fputs("  \"recommendation\": ", out);
     if (best->status == OS_TRIAL_OK) {
         fputs("{\"optimizer\": ", out);
-        os_json_str(out, bc->opt->entry->opt->label);
-        fputs(", \"lr\": ", out);
-        os_json_num(out, bc->lr);
-        fputs(", \"hparams\": ", out);
-        os_json_hparams(out, bc);
+        os_json_candidate(out, bc);
         fputs(", \"score\": ", out);
         os_json_num(out, best->score);
         fputs(", \"test_loss\": ", out);
@@ -179,11 +185,7 @@ static void write_json(FILE *out, const os_study *s)
         if (ch.has_runner_up) {
             const os_candidate *rc = &search->cands[s->ranking[1].first];
             fputs("{\"runner_up\": {\"optimizer\": ", out);
-            os_json_str(out, rc->opt->entry->opt->label);
-            fputs(", \"lr\": ", out);
-            os_json_num(out, rc->lr);
-            fputs(", \"hparams\": ", out);
-            os_json_hparams(out, rc);
+            os_json_candidate(out, rc);
             fprintf(out, ", \"seeds\": %zu}, \"margin\": ", s->ranking[1].n_seeds);
             os_json_num(out, ch.margin);
             fputs(", \"noise\": ", out);
@@ -202,11 +204,7 @@ static void write_json(FILE *out, const os_study *s)
         const os_group *g = &s->ranking[k];
         const os_candidate *c = &search->cands[g->first];
         fprintf(out, "    {\"rank\": %zu, \"optimizer\": ", k + 1);
-        os_json_str(out, c->opt->entry->opt->label);
-        fputs(", \"lr\": ", out);
-        os_json_num(out, c->lr);
-        fputs(", \"hparams\": ", out);
-        os_json_hparams(out, c);
+        os_json_candidate(out, c);
         fprintf(out, ", \"status\": \"%s\", \"score\": ", os_trial_status_name(g->status));
         os_json_num(out, g->score);
         fputs(", \"score_std\": ", out);
@@ -224,11 +222,7 @@ static void write_json(FILE *out, const os_study *s)
             const os_candidate *c;
             const os_trial_result *r = os_group_trial(s, g, j, &c);
             fprintf(out, "    {\"id\": %zu, \"rank\": %zu, \"optimizer\": ", c->id, k + 1);
-            os_json_str(out, c->opt->entry->opt->label);
-            fputs(", \"lr\": ", out);
-            os_json_num(out, c->lr);
-            fputs(", \"hparams\": ", out);
-            os_json_hparams(out, c);
+            os_json_candidate(out, c);
             fprintf(out, ", \"seed\": %llu, \"status\": \"%s\", \"score\": ",
                     (unsigned long long)c->seed_index, os_trial_status_name(r->status));
             os_json_num(out, r->score);

@@ -27,6 +27,9 @@ void os_json_num(FILE *out, double v);
 void os_json_str(FILE *out, const char *s);
 void os_json_hparams(FILE *out, const os_candidate *c);
 void os_changed_hparams(char *buf, size_t size, const os_candidate *c);
+/* The candidate's label, lr and hyperparameters as the values of the keys
+ * "optimizer", "lr" and "hparams", after the first key's name. */
+void os_json_candidate(FILE *out, const os_candidate *c);
 
 /* Every trial's curve, one row per point: curves.csv of a results folder. */
 int os_report_curves_csv(FILE *out, const os_study *s);

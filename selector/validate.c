@@ -258,11 +258,7 @@ static void json_candidate(FILE *out, const os_study *s, size_t first, const os_
 {
     const os_candidate *c = &s->search.cands[first];
     fputs("{\"optimizer\": ", out);
-    os_json_str(out, c->opt->entry->opt->label);
-    fputs(", \"lr\": ", out);
-    os_json_num(out, c->lr);
-    fputs(", \"hparams\": ", out);
-    os_json_hparams(out, c);
+    os_json_candidate(out, c);
     if (g) {
         fprintf(out, ", \"status\": \"%s\", \"score\": ", os_trial_status_name(g->status));
         os_json_num(out, g->status == OS_TRIAL_OK ? g->score : NAN);
