@@ -157,12 +157,12 @@ static int cmp_group(const void *pa, const void *pb)
 }
 
 /* Trial r's share of group g's statistics. */
-static void add_trial(os_group *g, const os_trial_result *r, double *sum_acc)
+static void add_trial(os_group *g, const os_trial_result *r)
 {
     if (status_order(r->status) > status_order(g->status))
         g->status = r->status;
     g->score += r->score;
-    *sum_acc += r->n_curve ? r->curve[r->n_curve - 1].val_acc : NAN;
+    g->val_acc += r->n_curve ? r->curve[r->n_curve - 1].val_acc : NAN;
     g->test_loss += r->test_loss;
     g->test_acc += r->test_acc;
 }
@@ -181,21 +181,20 @@ static void rank(os_study *s)
         if (!g->n_seeds++ || r->steps < g->steps)
             g->steps = r->steps;
     }
-    /* in candidate order, group k is ranking[k] until the sort */
-    double *sum_acc = calloc(s->n_groups + 1, sizeof *sum_acc);
+    /* sums first, then means; in candidate order, group k is ranking[k]
+     * until the sort */
     for (size_t i = 0; i < search->n; i++)
-        add_trial(&s->ranking[search->cands[i].group], &s->results[i],
-                  sum_acc ? &sum_acc[search->cands[i].group] : &(double){ 0 });
+        add_trial(&s->ranking[search->cands[i].group], &s->results[i]);
     for (size_t j = 0; j < s->n_reruns; j++) {
         size_t g = s->rerun_cands[j].group;
         s->ranking[g].n_seeds++;
-        add_trial(&s->ranking[g], &s->reruns[j], sum_acc ? &sum_acc[g] : &(double){ 0 });
+        add_trial(&s->ranking[g], &s->reruns[j]);
     }
     for (size_t k = 0; k < s->n_groups; k++) {
         os_group *g = &s->ranking[k];
         double n = (double)g->n_seeds, sq = 0;
         g->score = g->status == OS_TRIAL_OK ? g->score / n : INFINITY;
-        g->val_acc = sum_acc ? sum_acc[k] / n : NAN;
+        g->val_acc /= n;
         g->test_loss /= n;
         g->test_acc /= n;
         for (size_t i = g->first; g->status == OS_TRIAL_OK && i < search->n &&
@@ -206,7 +205,6 @@ static void rank(os_study *s)
                 sq += (s->reruns[j].score - g->score) * (s->reruns[j].score - g->score);
         g->score_std = g->n_seeds > 1 && g->status == OS_TRIAL_OK ? sqrt(sq / (n - 1)) : 0.0;
     }
-    free(sum_acc);
     qsort(s->ranking, s->n_groups, sizeof *s->ranking, cmp_group);
 }
 
