@@ -26,27 +26,40 @@ static void copy_rows(os_dataset *dst, const os_dataset *src, const uint32_t *ro
 /* Centres and scales every feature of both parts by the training part's mean
  * and standard deviation, kept in mean and scale; a constant feature is only
  * centred. */
-static void standardize(os_dataset *train, os_dataset *val, double *mean_out, float *scale_out)
+/* Per-feature mean and 1/sd over the training rows (two passes, in double),
+ * applied to training and validation rows.  The loops run along rows, not
+ * down columns: a column walk strides the whole matrix once per feature.
+ * Each column's sums still add its rows in file order.  -1: no memory. */
+static int standardize(os_dataset *train, os_dataset *val, double *mean_out, float *scale_out)
 {
     const size_t d = train->d;
-    for (size_t j = 0; j < d; j++) {
-        double sum = 0.0, sq = 0.0;
-        for (size_t i = 0; i < train->n; i++)
-            sum += train->x[i * d + j];
-        double mean = sum / (double)train->n;
-        for (size_t i = 0; i < train->n; i++) {
-            double c = train->x[i * d + j] - mean;
-            sq += c * c;
+    double *sq = calloc(d, sizeof *sq);
+    if (!sq)
+        return -1;
+    for (size_t j = 0; j < d; j++)
+        mean_out[j] = 0.0;
+    for (size_t i = 0; i < train->n; i++)
+        for (size_t j = 0; j < d; j++)
+            mean_out[j] += train->x[i * d + j];
+    for (size_t j = 0; j < d; j++)
+        mean_out[j] /= (double)train->n;
+    for (size_t i = 0; i < train->n; i++)
+        for (size_t j = 0; j < d; j++) {
+            double c = train->x[i * d + j] - mean_out[j];
+            sq[j] += c * c;
         }
-        double sd = sqrt(sq / (double)train->n);
-        float scale = sd > 1e-12 ? (float)(1.0 / sd) : 1.0f;
-        for (size_t i = 0; i < train->n; i++)
-            train->x[i * d + j] = (float)(train->x[i * d + j] - mean) * scale;
-        for (size_t i = 0; i < val->n; i++)
-            val->x[i * d + j] = (float)(val->x[i * d + j] - mean) * scale;
-        mean_out[j] = mean;
-        scale_out[j] = scale;
+    for (size_t j = 0; j < d; j++) {
+        double sd = sqrt(sq[j] / (double)train->n);
+        scale_out[j] = sd > 1e-12 ? (float)(1.0 / sd) : 1.0f;
     }
+    free(sq);
+    const os_dataset *sets[2] = { train, val };
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < sets[k]->n; i++)
+            for (size_t j = 0; j < d; j++)
+                sets[k]->x[i * d + j] =
+                    (float)(sets[k]->x[i * d + j] - mean_out[j]) * scale_out[j];
+    return 0;
 }
 
 void os_data_standardize_like(const os_data_split *s, os_dataset *ds)
@@ -174,7 +187,8 @@ int os_data_split_make(os_dataset *all, double val_fraction, int standardize_x,
         out->scale = malloc(all->d * sizeof *out->scale);
         if (!out->mean || !out->scale)
             goto nomem;
-        standardize(&out->train, &out->val, out->mean, out->scale);
+        if (standardize(&out->train, &out->val, out->mean, out->scale))
+            goto nomem;
     }
 
     out->n_subset = subset && subset < n_train ? subset : n_train;

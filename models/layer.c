@@ -290,8 +290,10 @@ void os_layer_backward(const os_layer *l, const float *params, const float *x,
         return;
     case OS_LAYER_LEAKY_RELU:
         if (dx)
-            for (size_t i = 0; i < n; i++)
-                dx[i] = x[i] > 0.0f ? dy[i] : LEAKY_SLOPE * dy[i];
+            for (size_t i = 0; i < n; i++) {
+                float g = dy[i];
+                dx[i] = x[i] > 0.0f ? g : LEAKY_SLOPE * g;
+            }
         return;
     case OS_LAYER_GELU:
         /* d/dx x Phi(x) = Phi(x) + x phi(x); GELU's output does not give x back */
@@ -304,8 +306,10 @@ void os_layer_backward(const os_layer *l, const float *params, const float *x,
         return;
     case OS_LAYER_RELU:
         if (dx)
-            for (size_t i = 0; i < n; i++)
-                dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+            for (size_t i = 0; i < n; i++) {
+                float g = dy[i]; /* loaded unconditionally, so the loop vectorises */
+                dx[i] = x[i] > 0.0f ? g : 0.0f;
+            }
         return;
     case OS_LAYER_TANH:
         if (dx)

@@ -33,6 +33,7 @@ static int adadelta_init(const os_env *env, void *state, const float *params)
     return os_zero_state(state, adadelta_state_bytes(env));
 }
 
+OS_VECTORISED
 static int adadelta_step(const os_env *env, void *state, float *p, const float *grad,
                          double lr, uint64_t t)
 {

@@ -53,6 +53,34 @@ static int adam_init(const os_env *env, void *state, const float *params)
     return os_zero_state(state, adam_state_bytes(env));
 }
 
+/* One pass over the parameters.  The flags are compile-time constants at
+ * every call below, so each combination becomes its own branch-free loop
+ * that the compiler vectorises (a test inside the loop would stop it). */
+static inline __attribute__((always_inline)) void
+adam_pass(size_t n, float *restrict p, const float *restrict grad, float *restrict m,
+          float *restrict v, float *restrict vmax, float b1, float b2, float one_minus_b1,
+          float one_minus_b2, float wd, float shrink, float bc2_sqrt, float eps, float neg_step,
+          const int decoupled, const int coupled, const int amsgrad)
+{
+    for (size_t i = 0; i < n; i++) {
+        float g = grad[i];
+        if (decoupled)
+            p[i] = p[i] * shrink;
+        else if (coupled)
+            g = g + wd * p[i];
+        m[i] = m[i] * b1 + one_minus_b1 * g;
+        v[i] = v[i] * b2 + one_minus_b2 * (g * g);
+        float second = v[i];
+        if (amsgrad) {
+            vmax[i] = v[i] > vmax[i] ? v[i] : vmax[i]; /* fmaxf while vmax is a number */
+            second = vmax[i];
+        }
+        float denom = sqrtf(second) / bc2_sqrt + eps;
+        p[i] = p[i] + neg_step * m[i] / denom; /* addcdiv: (value * m) / denom */
+    }
+}
+
+OS_VECTORISED
 static int adam_update(const os_env *env, void *state, float *p, const float *grad,
                        double lr, uint64_t t, int decoupled)
 {
@@ -63,7 +91,7 @@ static int adam_update(const os_env *env, void *state, float *p, const float *gr
     const float one_minus_b1 = (float)(1.0 - beta1), one_minus_b2 = (float)(1.0 - beta2);
     const float eps = (float)hp[HP_EPS];
     const float wd = (float)hp[HP_WEIGHT_DECAY];
-    const int amsgrad = hp[HP_AMSGRAD] != 0.0;
+    const int amsgrad = hp[HP_AMSGRAD] != 0.0, coupled = !decoupled && wd != 0.0f;
     const double bc1 = 1.0 - pow(beta1, (double)t);
     const float bc2_sqrt = (float)sqrt(1.0 - pow(beta2, (double)t));
     const float neg_step = (float)-(lr / bc1);
@@ -71,22 +99,13 @@ static int adam_update(const os_env *env, void *state, float *p, const float *gr
     float *vmax = amsgrad ? os_slot(state, n, 2) : NULL;
     const float shrink = (float)(1.0 - lr * hp[HP_WEIGHT_DECAY]);
 
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
-        if (decoupled)
-            p[i] = p[i] * shrink;
-        else if (wd != 0.0f)
-            g = g + wd * p[i];
-        m[i] = m[i] * b1 + one_minus_b1 * g;
-        v[i] = v[i] * b2 + one_minus_b2 * (g * g);
-        float second = v[i];
-        if (amsgrad) {
-            vmax[i] = fmaxf(vmax[i], v[i]);
-            second = vmax[i];
-        }
-        float denom = sqrtf(second) / bc2_sqrt + eps;
-        p[i] = p[i] + neg_step * m[i] / denom; /* addcdiv: (value * m) / denom */
-    }
+#define PASS(d, c, a) adam_pass(n, p, grad, m, v, vmax, b1, b2, one_minus_b1, one_minus_b2, \
+                                wd, shrink, bc2_sqrt, eps, neg_step, d, c, a)
+    if (amsgrad)
+        decoupled ? PASS(1, 0, 1) : coupled ? PASS(0, 1, 1) : PASS(0, 0, 1);
+    else
+        decoupled ? PASS(1, 0, 0) : coupled ? PASS(0, 1, 0) : PASS(0, 0, 0);
+#undef PASS
     return OS_OK;
 }
 

@@ -34,6 +34,25 @@ static int adamax_init(const os_env *env, void *state, const float *params)
     return os_zero_state(state, adamax_state_bytes(env));
 }
 
+/* One pass; decay is a constant at each call, so both loops vectorise. */
+static inline __attribute__((always_inline)) void
+adamax_pass(size_t n, float *restrict p, const float *restrict grad, float *restrict m,
+            float *restrict u, float b1, float one_minus_b1, float b2, float eps, float wd,
+            float neg_clr, const int decay)
+{
+    for (size_t i = 0; i < n; i++) {
+        float g = grad[i];
+        if (decay)
+            g = g + wd * p[i];
+        m[i] = m[i] * b1 + one_minus_b1 * g;
+        /* fmaxf(u b2, |g| + eps), with fmaxf's answer when u b2 is NaN */
+        float decayed = u[i] * b2, fresh = fabsf(g) + eps;
+        u[i] = decayed > fresh || fresh != fresh ? decayed : fresh;
+        p[i] = p[i] + neg_clr * m[i] / u[i];
+    }
+}
+
+OS_VECTORISED
 static int adamax_step(const os_env *env, void *state, float *p, const float *grad,
                        double lr, uint64_t t)
 {
@@ -45,14 +64,10 @@ static int adamax_step(const os_env *env, void *state, float *p, const float *gr
     const float neg_clr = (float)-(lr / (1.0 - pow(hp[HP_BETA1], (double)t)));
     float *m = os_slot(state, n, 0), *u = os_slot(state, n, 1);
 
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
-        if (wd != 0.0f)
-            g = g + wd * p[i];
-        m[i] = m[i] * b1 + one_minus_b1 * g;
-        u[i] = fmaxf(u[i] * b2, fabsf(g) + eps);
-        p[i] = p[i] + neg_clr * m[i] / u[i];
-    }
+    if (wd != 0.0f)
+        adamax_pass(n, p, grad, m, u, b1, one_minus_b1, b2, eps, wd, neg_clr, 1);
+    else
+        adamax_pass(n, p, grad, m, u, b1, one_minus_b1, b2, eps, wd, neg_clr, 0);
     return OS_OK;
 }
 

@@ -38,6 +38,7 @@ static int asgd_init(const os_env *env, void *state, const float *params)
     return os_zero_state(state, asgd_state_bytes(env));
 }
 
+OS_VECTORISED
 static int asgd_step(const os_env *env, void *state, float *p, const float *grad,
                      double lr, uint64_t t)
 {

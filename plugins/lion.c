@@ -34,6 +34,7 @@ static int lion_init(const os_env *env, void *state, const float *params)
     return os_zero_state(state, lion_state_bytes(env));
 }
 
+OS_VECTORISED
 static int lion_step(const os_env *env, void *state, float *p, const float *grad,
                      double lr, uint64_t t)
 {

@@ -43,6 +43,7 @@ static int nadam_init(const os_env *env, void *state, const float *params)
     return OS_OK;
 }
 
+OS_VECTORISED
 static int nadam_step(const os_env *env, void *state, float *p, const float *grad,
                       double lr, uint64_t t)
 {

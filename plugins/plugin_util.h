@@ -41,6 +41,17 @@ static inline int os_zero_state(void *state, size_t bytes)
     return OS_OK;
 }
 
+/* Marks an update loop's function to be compiled for AVX-512 and AVX2 as
+ * well as the build's baseline, the loader picking the widest the CPU has
+ * (GCC's target_clones, through an ifunc).  Elementwise float arithmetic
+ * gives the same bits at any vector width (the build turns off FMA
+ * contraction), so only the speed depends on the machine. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define OS_VECTORISED __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define OS_VECTORISED
+#endif
+
 /* Defines the file's one exported symbol over its descriptors, in order:
  *     OS_EXPORT_OPTIMIZERS(&adam, &adamw) */
 #define OS_EXPORT_OPTIMIZERS(...)                                                   \

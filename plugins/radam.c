@@ -37,6 +37,7 @@ static int radam_init(const os_env *env, void *state, const float *params)
     return os_zero_state(state, radam_state_bytes(env));
 }
 
+OS_VECTORISED
 static int radam_step(const os_env *env, void *state, float *p, const float *grad,
                       double lr, uint64_t t)
 {

@@ -50,6 +50,37 @@ static int rmsprop_init(const os_env *env, void *state, const float *params)
     return os_zero_state(state, rmsprop_state_bytes(env));
 }
 
+/* One pass; the flags are constants at each call in rmsprop_step, so every
+ * combination compiles to its own branch-free, vectorised loop. */
+static inline __attribute__((always_inline)) void
+rmsprop_pass(size_t n, float *restrict p, const float *restrict grad, float *restrict sq,
+             float *restrict ga, float *restrict buf, float alpha, float one_minus_alpha,
+             float eps, float wd, float momentum, float neg_lr, const int decay,
+             const int centered, const int with_momentum)
+{
+    for (size_t i = 0; i < n; i++) {
+        float g = grad[i];
+        if (decay)
+            g = g + wd * p[i];
+        sq[i] = sq[i] * alpha + one_minus_alpha * (g * g);
+        float avg;
+        if (centered) {
+            ga[i] = ga[i] * alpha + one_minus_alpha * g;
+            avg = sqrtf(sq[i] - ga[i] * ga[i]);
+        } else {
+            avg = sqrtf(sq[i]);
+        }
+        avg = avg + eps;
+        if (with_momentum) {
+            buf[i] = buf[i] * momentum + g / avg;
+            p[i] = p[i] + neg_lr * buf[i];
+        } else {
+            p[i] = p[i] + neg_lr * g / avg; /* addcdiv: (value * g) / avg */
+        }
+    }
+}
+
+OS_VECTORISED
 static int rmsprop_step(const os_env *env, void *state, float *p, const float *grad,
                         double lr, uint64_t t)
 {
@@ -65,27 +96,15 @@ static int rmsprop_step(const os_env *env, void *state, float *p, const float *g
     float *sq = os_slot(state, n, 0);
     float *ga = ga_slot ? os_slot(state, n, ga_slot) : NULL;
     float *buf = buf_slot ? os_slot(state, n, buf_slot) : NULL;
+    const int decay = wd != 0.0f;
 
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
-        if (wd != 0.0f)
-            g = g + wd * p[i];
-        sq[i] = sq[i] * alpha + one_minus_alpha * (g * g);
-        float avg;
-        if (ga) {
-            ga[i] = ga[i] * alpha + one_minus_alpha * g;
-            avg = sqrtf(sq[i] - ga[i] * ga[i]);
-        } else {
-            avg = sqrtf(sq[i]);
-        }
-        avg = avg + eps;
-        if (buf) {
-            buf[i] = buf[i] * momentum + g / avg;
-            p[i] = p[i] + neg_lr * buf[i];
-        } else {
-            p[i] = p[i] + neg_lr * g / avg; /* addcdiv: (value * g) / avg */
-        }
-    }
+#define PASS(d, c, mo) rmsprop_pass(n, p, grad, sq, ga, buf, alpha, one_minus_alpha, eps, wd, \
+                                    momentum, neg_lr, d, c, mo)
+    if (decay)
+        ga ? (buf ? PASS(1, 1, 1) : PASS(1, 1, 0)) : (buf ? PASS(1, 0, 1) : PASS(1, 0, 0));
+    else
+        ga ? (buf ? PASS(0, 1, 1) : PASS(0, 1, 0)) : (buf ? PASS(0, 0, 1) : PASS(0, 0, 0));
+#undef PASS
     return OS_OK;
 }
 

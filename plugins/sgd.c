@@ -46,6 +46,7 @@ static int sgd_init(const os_env *env, void *state, const float *params)
     return os_zero_state(state, sgd_state_bytes(env));
 }
 
+OS_VECTORISED
 static int sgd_step(const os_env *env, void *state, float *p, const float *grad,
                     double lr, uint64_t t)
 {

@@ -40,6 +40,7 @@ static int yogi_init(const os_env *env, void *state, const float *params)
     return OS_OK;
 }
 
+OS_VECTORISED
 static int yogi_step(const os_env *env, void *state, float *p, const float *grad,
                      double lr, uint64_t t)
 {
