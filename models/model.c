@@ -131,7 +131,8 @@ void os_model_init_params(const os_model *m, float *params, os_rng *rng)
     }
 }
 
-int os_workspace_init(os_workspace *ws, const os_model *m, size_t max_batch)
+static int workspace_init(os_workspace *ws, const os_model *m, size_t max_batch,
+                          float *shared_params)
 {
     *ws = (os_workspace){ 0 };
     ws->max_batch = max_batch;
@@ -141,7 +142,8 @@ int os_workspace_init(os_workspace *ws, const os_model *m, size_t max_batch)
     for (size_t i = 0; i < m->n_layers; i++)
         scratch = os_layer_scratch(&m->layers[i]) > scratch ? os_layer_scratch(&m->layers[i])
                                                             : scratch;
-    size_t total = 2 * ROUND16(m->layout.n) + ROUND16(scratch);
+    const size_t own_params = shared_params ? 0 : ROUND16(m->layout.n);
+    size_t total = own_params + ROUND16(m->layout.n) + ROUND16(scratch);
     for (size_t i = 0; i <= m->n_layers; i++) {
         size_t width = i < m->n_layers ? m->layers[i].in : m->out;
         total += 2 * ROUND16(max_batch * width);
@@ -154,8 +156,8 @@ int os_workspace_init(os_workspace *ws, const os_model *m, size_t max_batch)
         return -1;
     }
     float *p = ws->block;
-    ws->params = p;
-    p += ROUND16(m->layout.n);
+    ws->params = shared_params ? shared_params : p;
+    p += own_params;
     ws->grads = p;
     p += ROUND16(m->layout.n);
     ws->scratch = p;
@@ -169,6 +171,17 @@ int os_workspace_init(os_workspace *ws, const os_model *m, size_t max_batch)
     }
 #undef ROUND16
     return 0;
+}
+
+int os_workspace_init(os_workspace *ws, const os_model *m, size_t max_batch)
+{
+    return workspace_init(ws, m, max_batch, NULL);
+}
+
+int os_workspace_init_sharing(os_workspace *ws, const os_model *m, size_t max_batch,
+                              float *params)
+{
+    return workspace_init(ws, m, max_batch, params);
 }
 
 void os_workspace_free(os_workspace *ws)
@@ -196,4 +209,78 @@ double os_model_forward(const os_model *m, os_workspace *ws, const float *x,
                               ws->dact[i + 1], i > 0 ? ws->dact[i] : NULL, ws->grads, batch,
                               ws->scratch);
     return loss;
+}
+
+size_t os_split_rows(size_t batch, size_t split, size_t chunk)
+{
+    return batch / split + (chunk < batch % split);
+}
+
+double os_model_train_split(const os_model *m, os_workspace *ws, os_workspace *chunks,
+                            size_t split, const float *target, size_t batch, int threads)
+{
+    if (split <= 1)
+        return os_model_forward(m, ws, ws->act[0], target, batch, 1, NULL);
+    double losses[OS_MAX_SPLIT];
+    size_t first[OS_MAX_SPLIT];
+    for (size_t c = 0, row = 0; c < split; c++) {
+        first[c] = row;
+        row += os_split_rows(batch, split, c);
+    }
+    float weight[OS_MAX_SPLIT];
+    for (size_t c = 0; c < split; c++)
+        weight[c] = (float)((double)os_split_rows(batch, split, c) / (double)batch);
+    const size_t n = m->layout.n, block = 4096;
+    /* One parallel region per step (two would pay for two fork/joins).
+     * Chunk 0 computes in place over the first rows of ws->act[0], which no
+     * layer writes; the others copy their rows into their own workspace.
+     * Then g = w0 g0 + w1 g1 + ..., each element summed in chunk order, the
+     * threads taking contiguous ranges of elements. */
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads) if (threads > 1)
+#endif
+    {
+#ifdef _OPENMP
+#pragma omp for schedule(static, 1)
+#endif
+        for (size_t c = 0; c < split; c++) {
+            os_workspace *w = c ? &chunks[c - 1] : ws;
+            losses[c] = os_model_forward(m, w, ws->act[0] + first[c] * m->in,
+                                         target + first[c], os_split_rows(batch, split, c), 1,
+                                         NULL);
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (size_t lo = 0; lo < n; lo += block) {
+            size_t hi = lo + block < n ? lo + block : n;
+            float *restrict g = ws->grads;
+            for (size_t i = lo; i < hi; i++)
+                g[i] = weight[0] * g[i];
+            for (size_t c = 1; c < split; c++) {
+                const float *restrict gc = chunks[c - 1].grads;
+                const float wc = weight[c];
+                for (size_t i = lo; i < hi; i++)
+                    g[i] = g[i] + wc * gc[i];
+            }
+        }
+    }
+    double loss = 0.0;
+    for (size_t c = 0; c < split; c++)
+        loss += (double)os_split_rows(batch, split, c) / (double)batch * losses[c];
+    return loss;
+}
+
+double os_model_flops(const os_model *m, size_t rows)
+{
+    double per_row = 0.0;
+    for (size_t i = 0; i < m->n_layers; i++) {
+        const os_layer *l = &m->layers[i];
+        if (l->kind == OS_LAYER_DENSE)
+            per_row += 2.0 * (double)l->in * (double)l->out;
+        else if (l->kind == OS_LAYER_CONV2D)
+            per_row += 2.0 * (double)(l->c_out * l->c_in * l->kernel * l->kernel) *
+                       (double)(l->h_out * l->w_out);
+    }
+    return 3.0 * per_row * (double)rows;
 }

@@ -20,6 +20,8 @@
 
 #define OS_MAX_HIDDEN 16
 #define OS_MAX_CONV 8
+#define OS_MAX_SPLIT 64       /* chunks of a data-parallel step */
+#define OS_MAX_AUTO_SPLIT 16  /* what batch_split = auto goes up to */
 
 typedef enum os_init_kind {
     OS_INIT_AUTO,    /* He for relu, Xavier for tanh and sigmoid */
@@ -77,11 +79,33 @@ typedef struct os_workspace {
 } os_workspace;
 
 int os_workspace_init(os_workspace *ws, const os_model *m, size_t max_batch);
+/* The same without parameters of its own: ws->params is `params`, owned by
+ * another workspace (a chunk of a split step reads its trial's weights). */
+int os_workspace_init_sharing(os_workspace *ws, const os_model *m, size_t max_batch,
+                              float *params);
 void os_workspace_free(os_workspace *ws);
 
 /* Forward over x [batch × in]; returns the mean loss.  With train set, also
  * runs backward and leaves the gradient in ws->grads.  *correct as os_loss. */
 double os_model_forward(const os_model *m, os_workspace *ws, const float *x,
                         const float *target, size_t batch, int train, size_t *correct);
+
+/* A training step with the batch split into `split` chunks (data-parallel
+ * steps).  The batch is in ws->act[0] (batch rows) and target; chunk 0 runs
+ * on ws itself, chunk c > 0 on chunks[c - 1], a workspace sharing ws's
+ * parameters and sized for os_split_rows(batch, split, 0) rows.  Chunk c
+ * takes the next os_split_rows(batch, split, c) rows.  The chunks run on up
+ * to `threads` threads; their losses and gradients are then weighted by
+ * their share of the rows and summed in chunk order, so the result depends
+ * on split, never on threads.  Returns the batch's mean loss; the gradient
+ * is left in ws->grads. */
+double os_model_train_split(const os_model *m, os_workspace *ws, os_workspace *chunks,
+                            size_t split, const float *target, size_t batch, int threads);
+size_t os_split_rows(size_t batch, size_t split, size_t chunk);
+
+/* Floating-point operations of one training step over `rows` rows: the
+ * forward and backward matrix products of every dense and convolution
+ * layer (2 per multiply-add, three products per layer). */
+double os_model_flops(const os_model *m, size_t rows);
 
 #endif

@@ -91,7 +91,8 @@ int os_cfg_split_list(const char *v, char items[][128], size_t max);
     XX(p_u64) XX(p_f64) XX(p_bool) XX(p_path) XX(p_format) XX(p_generator) XX(p_task) \
     XX(p_label) XX(p_delimiter) XX(p_hidden) XX(p_activation) XX(p_conv) XX(p_image) \
     XX(p_loss) XX(p_function) XX(p_start) XX(p_init) XX(p_optimizers) XX(p_lr_list) \
-    XX(p_lr_range) XX(p_lr_points) XX(p_isolation) XX(p_strategy) XX(p_score)
+    XX(p_lr_range) XX(p_lr_points) XX(p_isolation) XX(p_strategy) XX(p_score) \
+    XX(p_split)
 #define OS_CFG_DECLARE(name) \
     int name(parse_ctx *ctx, void *field, const char *v, double min, double max);
 OS_CFG_PARSERS(OS_CFG_DECLARE)

@@ -89,6 +89,12 @@ const os_key os_cfg_keys[] = {
     { "search", "fraction", "0", "the trial budget as a fraction of the full run ([full] steps "
       "or epochs), instead of steps; 0: not used", p_f64, F(fraction), 0, 1 },
     { "search", "batch_size", "64", "rows per training step", p_u64, F(batch_size), 1, 1e6 },
+    { "search", "batch_split", "auto", "data-parallel steps: each step's batch is split into "
+      "this many chunks whose gradients are summed in a fixed order; the chunks run on the "
+      "threads the trials leave idle, and results depend on this value, never on the thread "
+      "count; auto: split only when the study has fewer trials than the machine has "
+      "cores and the step is mostly matrix products (a convolutional model, or a large "
+      "batch), into as many chunks (of 16 rows or more, at most 16) as fill the cores", p_split, F(batch_split), 1, 64 },
     { "search", "eval_every", "25", "steps between validation-loss measurements", p_u64,
       F(eval_every), 1, 1e9 },
     { "search", "smoothing", "0.9", "decay of the exponential average of the training loss",

@@ -61,6 +61,16 @@ int p_u64(parse_ctx *ctx, void *field, const char *v, double min, double max)
     return 1;
 }
 
+/* batch_split: auto (0) or a chunk count */
+int p_split(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    if (!strcmp(v, "auto")) {
+        *(uint64_t *)field = 0;
+        return 1;
+    }
+    return p_u64(ctx, field, v, min, max);
+}
+
 int p_f64(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     double x;

@@ -144,6 +144,44 @@ static int needed(const bracket *br, size_t n_br, size_t g)
     return 0;
 }
 
+typedef struct rung_ctx {
+    os_study           *s;
+    const os_trial_env *env;
+    os_progress        *progress;
+    os_trial          **trials;
+    const size_t       *work;
+    const uint64_t     *budgets;
+    size_t              nb, k;   /* budgets; this rung's index among them */
+    int                *codes;
+    os_error           *errs;
+    int                 step_threads;
+} rung_ctx;
+
+/* The w-th trial of a rung: opened when new, then taken to budget k. */
+static void rung_one(void *arg, size_t w)
+{
+    rung_ctx *x = arg;
+    os_study *s = x->s;
+    size_t i = x->work[w];
+    if (os_trial_should_stop(x->env) || x->codes[i])
+        return;
+    if (!x->trials[i]) {
+#ifdef _OPENMP
+#pragma omp critical(os_progress)
+#endif
+        os_progress_started(x->progress);
+        x->codes[i] = os_trial_open(&x->trials[i], x->env, &s->search.cands[i], x->nb,
+                                    &s->results[i], &x->errs[i]);
+        if (x->codes[i])
+            return;
+    }
+    os_trial_set_threads(x->trials[i], x->step_threads);
+    /* through every budget so far: a trial started late (resumed from a
+     * journal, or joining a later bracket) measures where the others did */
+    for (size_t j = 0; j <= x->k; j++)
+        os_trial_advance(x->trials[i], x->budgets[j]);
+}
+
 /* The brackets' synchronous halving over shared trials: a candidate's
  * training is the same in every bracket (same seed, same batches), so it is
  * trained once, as far as the bracket that takes it furthest, and every
@@ -179,29 +217,9 @@ static int run_brackets(os_study *s, const os_trial_env *env, os_progress *progr
             for (size_t i = first[g]; want[g] && i < n && s->search.cands[i].group == g; i++)
                 if (!s->done[i])
                     work[n_work++] = i;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(s->threads)
-#endif
-        for (size_t w = 0; w < n_work; w++) {
-            size_t i = work[w];
-            if (os_trial_should_stop(env) || codes[i])
-                continue;
-            if (!trials[i]) {
-#ifdef _OPENMP
-#pragma omp critical(os_progress)
-#endif
-                os_progress_started(progress);
-                codes[i] = os_trial_open(&trials[i], env, &s->search.cands[i], nb,
-                                         &s->results[i], &errs[i]);
-                if (codes[i])
-                    continue;
-            }
-            /* through every budget so far: a trial started late (resumed
-             * from a journal, or joining a later bracket) measures where
-             * the others did */
-            for (size_t j = 0; j <= k; j++)
-                os_trial_advance(trials[i], budgets[j]);
-        }
+        rung_ctx x = { s, env, progress, trials, work, budgets, nb, k, codes, errs,
+                       os_step_threads(s->threads, n_work, env->split) };
+        os_for_trials(n_work, os_trial_threads(s->threads, n_work), rung_one, &x);
         for (size_t i = 0; i < n && !rc; i++)
             if (codes[i]) {
                 *err = errs[i];

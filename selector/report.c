@@ -160,6 +160,7 @@ static void write_json(FILE *out, const os_study *s)
     fputs("],\n", out);
     fprintf(out, "  \"score\": {\"kind\": \"%s\", \"full_steps\": %llu},\n", cfg->score,
             (unsigned long long)cfg->full_steps);
+    fprintf(out, "  \"batch_split\": %llu,\n", (unsigned long long)cfg->batch_split);
     fprintf(out, "  \"strategy\": \"%s\",\n  \"compute\": {\"steps_trained\": %llu, "
             "\"grid_steps\": %llu, \"fraction\": ", cfg->strategy,
             (unsigned long long)s->steps_trained,
@@ -359,9 +360,12 @@ static void write_text(FILE *out, const os_study *s)
             cfg->study[0] ? " [study " : "", cfg->study, cfg->study[0] ? "]" : "");
     describe_inputs(out, s);
     fprintf(out, "search: %zu optimizers, %zu candidates × %llu seed%s = %zu trials of %llu "
-            "steps, batch %llu\n", cfg->n_opts, s->n_groups, (unsigned long long)cfg->seeds,
+            "steps, batch %llu", cfg->n_opts, s->n_groups, (unsigned long long)cfg->seeds,
             cfg->seeds == 1 ? "" : "s", s->search.n, (unsigned long long)cfg->steps,
             (unsigned long long)cfg->batch_size);
+    if (cfg->batch_split > 1)
+        fprintf(out, " in %llu data-parallel chunks", (unsigned long long)cfg->batch_split);
+    fputc('\n', out);
     const char *unit = s->isolated ? (s->threads == 1 ? "worker process" : "worker processes")
                                    : (s->threads == 1 ? "thread" : "threads");
     fprintf(out, "ran in %.2f s on %d %s", s->seconds, s->threads, unit);

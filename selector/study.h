@@ -107,6 +107,19 @@ os_choice os_study_choice(const os_study *s);
 /* The steps trained, as a fraction of what a full grid would train. */
 double os_study_compute(const os_study *s);
 
+/* The thread plan, out of `threads` in all: trials at once when `trials`
+ * are ready to run (never more threads than trials), and the threads each
+ * of them may give the chunks of a split step (batch_split), never more
+ * than split.  Results do not depend on either. */
+int os_trial_threads(int threads, size_t trials);
+
+/* Runs fn(ctx, i) for every i below n, on `threads` threads (one trial per
+ * thread) when more than one, else on the calling thread with no parallel
+ * region around it: libgomp starts a nested team's threads afresh each
+ * time, which a split step would pay for at every step. */
+void os_for_trials(size_t n, int threads, void (*fn)(void *ctx, size_t i), void *ctx);
+int os_step_threads(int threads, size_t trials, size_t split);
+
 void os_study_free(os_study *s);
 
 #endif

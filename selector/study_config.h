@@ -91,6 +91,8 @@ typedef struct os_config {
     double   epochs;        /* the trial budget in epochs instead; 0: unused */
     double   fraction;      /* or as a fraction of the full run; 0: unused  */
     uint64_t batch_size;
+    uint64_t batch_split;   /* chunks of a data-parallel step; 0: auto,
+                               resolved by the study (os_study_prepare)   */
     uint64_t eval_every;
     double   smoothing;
     double   diverge_factor;

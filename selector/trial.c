@@ -109,6 +109,10 @@ struct os_trial {
     /* network mode */
     os_workspace        ws;
     int                 ws_ready;
+    os_workspace       *chunks;      /* env->split - 1 workspaces of a split
+                                        step, sharing ws.params            */
+    size_t              n_chunks;    /* of them initialised                 */
+    int                 threads;     /* for the chunks of a step            */
     os_batcher          batcher;
     float              *targets;
     eval_point          ep;
@@ -119,6 +123,7 @@ struct os_trial {
 };
 
 uint64_t os_trial_steps(const os_trial *tr) { return tr->t; }
+void os_trial_set_threads(os_trial *tr, int threads) { tr->threads = threads > 1 ? threads : 1; }
 int os_trial_stopped(const os_trial *tr) { return tr->stopped; }
 
 static void halt_trial(os_trial *tr, os_trial_status status, const char *fmt, ...)
@@ -228,6 +233,14 @@ static int open_network(os_trial *tr, os_error *err)
     if (!tr->targets || os_workspace_init(&tr->ws, m, max_batch))
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
     tr->ws_ready = 1;
+    if (env->split > 1) {
+        size_t rows = os_split_rows(env->batch_size, env->split, 0);
+        if (!(tr->chunks = calloc(env->split - 1, sizeof *tr->chunks)))
+            return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
+        for (; tr->n_chunks < env->split - 1; tr->n_chunks++)
+            if (os_workspace_init_sharing(&tr->chunks[tr->n_chunks], m, rows, tr->ws.params))
+                return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
+    }
 
     /* Same seed index, same initial weights and batch order for every
      * optimizer: differences between candidates are the optimizers'. */
@@ -285,8 +298,8 @@ static void advance_network(os_trial *tr, uint64_t until, double start)
             return;
         }
         os_batcher_next(&tr->batcher, tr->ws.act[0], tr->targets);
-        double loss = os_model_forward(m, &tr->ws, tr->ws.act[0], tr->targets,
-                                       env->batch_size, 1, NULL);
+        double loss = os_model_train_split(m, &tr->ws, tr->chunks, env->split ? env->split : 1,
+                                           tr->targets, env->batch_size, tr->threads);
         r->steps = t - 1;
         if (!isfinite(loss)) {
             halt_trial(tr, OS_TRIAL_DIVERGED, "training loss became %g at step %llu", loss,
@@ -348,6 +361,7 @@ int os_trial_open(os_trial **out, const os_trial_env *env, const os_candidate *c
         halt_trial(tr, OS_TRIAL_FAILED, "plugin refused: %s", c->opt->entry->refused);
         return 0;
     }
+    tr->threads = env->step_threads > 1 ? env->step_threads : 1;
     tr->max_points = (size_t)(env->steps / env->eval_every) + 2 + extra_points;
     if (!(r->curve = calloc(tr->max_points, sizeof *r->curve)))
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
@@ -393,6 +407,9 @@ void os_trial_close(os_trial *tr)
     os_free_aligned(tr->ep.buf);
     os_free_aligned(tr->state);
     os_batcher_free(&tr->batcher);
+    for (size_t c = 0; c < tr->n_chunks; c++)
+        os_workspace_free(&tr->chunks[c]);
+    free(tr->chunks);
     if (tr->ws_ready)
         os_workspace_free(&tr->ws);
     free(tr->targets);

@@ -66,6 +66,9 @@ typedef struct os_trial_env {
                                      out, checked between steps; 0: none      */
     int                  score_kind; /* os_score_kind: how a curve is scored  */
     uint64_t             horizon;    /* the full run's steps, for extrapolation */
+    size_t               split;      /* chunks of each step's batch; 0 or 1:
+                                        none (os_model_train_split)          */
+    int                  step_threads; /* threads for those chunks, at first */
 } os_trial_env;
 
 /* Runs candidate c for env->steps.  Returns 0 (the outcome is in r,
@@ -86,6 +89,10 @@ void os_trial_advance(os_trial *tr, uint64_t until);
 void os_trial_finish(os_trial *tr);
 void os_trial_close(os_trial *tr);          /* NULL is fine */
 uint64_t os_trial_steps(const os_trial *tr);
+/* Threads the chunks of this trial's steps may use from now on (the study
+ * hands out what the trials running beside it leave idle); the results do
+ * not depend on it. */
+void os_trial_set_threads(os_trial *tr, int threads);
 int  os_trial_stopped(const os_trial *tr);  /* diverged, failed or interrupted */
 void os_trial_result_free(os_trial_result *r);
 

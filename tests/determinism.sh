@@ -21,4 +21,31 @@ is $? 1 "another seed gives another report"
     OMP_NUM_THREADS=1 "$OPTSELECT" --format csv "$cfg" >"$TMP/c1.csv"
 cmp -s "$TMP/c1.csv" "$TMP/c2.csv"
 ok $? "CSV is byte-identical with 1 and 2 threads"
+
+# Data-parallel steps: with the batch split into chunks, a study of fewer
+# trials than threads hands the idle threads to the chunks; the numbers
+# depend on batch_split, not on how many threads ran them.
+split="--set search.batch_split=4 --set search.optimizers=adam,sgd --set search.lr_points=1"
+for j in 1 2 3; do
+    "$OPTSELECT" --threads $j $split --format json "$cfg" >"$TMP/split$j.json"
+    ok $? "split steps run on $j threads"
+done
+grep -q '"batch_split": 4' "$TMP/split1.json"
+ok $? "JSON names the split"
+cmp -s "$TMP/split1.json" "$TMP/split2.json" && cmp -s "$TMP/split1.json" "$TMP/split3.json"
+ok $? "split steps: JSON is byte-identical on 1, 2 and 3 threads"
+"$OPTSELECT" --threads 1 $split --set search.batch_split=1 --format json "$cfg" >"$TMP/whole.json"
+cmp -s "$TMP/split1.json" "$TMP/whole.json"
+is $? 1 "a split step is another computation than a whole one"
+for j in 1 3; do
+    "$OPTSELECT" --threads $j $split --set search.lr_points=3 --set search.strategy=halving \
+        --format json "$cfg" >"$TMP/halve$j.json"
+    ok $? "halving with split steps runs on $j threads"
+done
+cmp -s "$TMP/halve1.json" "$TMP/halve3.json"
+ok $? "halving with split steps: byte-identical on 1 and 3 threads"
+"$OPTSELECT" --threads 2 $split --set search.batch_split=33 "$cfg" 2>"$TMP/err" >/dev/null
+is $? 3 "a split finer than the batch is refused (a config error: exit 3)"
+grep -q "batch_split 33 exceeds batch_size 32" "$TMP/err"
+ok $? "  and the message says why: $(cat "$TMP/err")"
 done_testing

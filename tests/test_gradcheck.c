@@ -124,6 +124,43 @@ static void check_loss(os_loss_kind kind)
        os_loss_name(kind), worst);
 }
 
+/* A step split into chunks (data-parallel steps): rows 2, 2 and 1 of the
+ * batch of 5, their gradients weighted by rows and summed in chunk order.
+ * The same gradient as the whole batch's up to rounding, and the same bits
+ * on 1 and on 3 threads. */
+static void check_split(const os_model *m, os_workspace *ws, const float *x,
+                        const float *target, size_t batch, const float *whole, double loss)
+{
+    const size_t split = 3, n = m->layout.n;
+    os_workspace chunks[2];
+    float *first = malloc(n * sizeof *first);
+    for (size_t c = 0; c < split - 1; c++)
+        os_workspace_init_sharing(&chunks[c], m, os_split_rows(batch, split, 0), ws->params);
+    ok(chunks[0].params == ws->params && chunks[1].params == ws->params,
+       "split: the chunks read the trial's parameters");
+    double l1 = 0, l3 = 0;
+    for (int threads = 1; threads <= 3; threads += 2) {
+        memcpy(ws->act[0], x, batch * m->in * sizeof *x);
+        double l = os_model_train_split(m, ws, chunks, split, target, batch, threads);
+        if (threads == 1) {
+            l1 = l;
+            memcpy(first, ws->grads, n * sizeof *first);
+        } else {
+            l3 = l;
+        }
+    }
+    double worst = 0;
+    for (size_t i = 0; i < n; i++)
+        worst = fmax(worst, fabs(first[i] - whole[i]) / fmax(1e-3, fabs(whole[i])));
+    ok(worst < 1e-4 && fabs(l1 - loss) < 1e-6 * fmax(1, fabs(loss)),
+       "split in 3: the whole batch's gradient (worst relative gap %.1e) and loss", worst);
+    ok(l1 == l3 && !memcmp(first, ws->grads, n * sizeof *first),
+       "split in 3: the same bits on 1 and 3 threads");
+    for (size_t c = 0; c < split - 1; c++)
+        os_workspace_free(&chunks[c]);
+    free(first);
+}
+
 /* The whole model: builder wiring, backward order, gradient buffers.  With
  * conv set, a CNN on 1x6x6 images: conv 2@3x3 pad 1, pool 2, dense 4. */
 static void check_model(os_layer_kind act, os_loss_kind loss, int conv)
@@ -182,6 +219,7 @@ static void check_model(os_layer_kind act, os_loss_kind loss, int conv)
     ok(worst < TOL && kinks * 10 < m.layout.n, "model %s/%s: every parameter's gradient "
        "matches (worst %.1e; %zu of %zu at a kink)", os_layer_kind_name(act),
        os_loss_name(loss), worst, kinks, m.layout.n);
+    check_split(&m, &ws, x, target, batch, analytic, center);
     free(analytic);
     os_workspace_free(&ws);
     os_model_free(&m);
