@@ -477,6 +477,8 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
     const size_t n = s->search.n;
     const volatile sig_atomic_t *stop = o->stop;
     volatile int halt = 0;
+    os_trial_start *starts = NULL;
+    size_t n_starts = 0;
     int *codes = calloc(n, sizeof *codes);
     os_error *errs = calloc(n, sizeof *errs);
     int rc = alloc_results(s, err);
@@ -509,6 +511,17 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
     s->threads = 1;
 #endif
     env.step_threads = os_step_threads(s->threads, to_run, env.split);
+    /* every candidate of a seed starts from the same weights: drawn and
+     * measured once */
+    n_starts = cfg->rerun_top && cfg->rerun_seeds > cfg->seeds ? cfg->rerun_seeds : cfg->seeds;
+    if (!s->fn && to_run) {
+        if (!(rc = os_trial_starts_make(&env, n_starts, &starts, err))) {
+            env.starts = starts;
+            env.n_starts = n_starts;
+        }
+        if (rc)
+            goto out;
+    }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     os_progress progress;
@@ -546,6 +559,7 @@ ran:
             rank(s);
     }
 out:
+    os_trial_starts_free(starts, n_starts);
     free(codes);
     free(errs);
     return rc;

@@ -244,9 +244,16 @@ static int open_network(os_trial *tr, os_error *err)
 
     /* Same seed index, same initial weights and batch order for every
      * optimizer: differences between candidates are the optimizers'. */
+    const size_t k = tr->c->seed_index;
+    const os_trial_start *start = k < env->n_starts ? &env->starts[k] : NULL;
     os_rng rng;
-    os_rng_seed(&rng, env->seed, OS_STREAM_TRIAL + tr->c->seed_index);
-    os_model_init_params(m, tr->ws.params, &rng);
+    if (start) {
+        memcpy(tr->ws.params, start->params, m->layout.n * sizeof *tr->ws.params);
+        rng = start->rng;
+    } else {
+        os_rng_seed(&rng, env->seed, OS_STREAM_TRIAL + k);
+        os_model_init_params(m, tr->ws.params, &rng);
+    }
     if (os_batcher_init(&tr->batcher, &env->data->train, env->data->subset,
                         env->data->n_subset, env->batch_size, &rng))
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
@@ -266,7 +273,11 @@ static int open_network(os_trial *tr, os_error *err)
         return 0;
     }
     os_curve_point *pt = new_point(tr, 0);
-    if ((orc = evaluate(m, &tr->ws, &env->data->val, &tr->ep, &pt->val_loss, &pt->val_acc))) {
+    if (start && !tr->ep.fn) { /* an eval point of its own is measured here */
+        pt->val_loss = start->val_loss;
+        pt->val_acc = start->val_acc;
+    } else if ((orc = evaluate(m, &tr->ws, &env->data->val, &tr->ep, &pt->val_loss,
+                               &pt->val_acc))) {
         halt_trial(tr, OS_TRIAL_FAILED, "%s eval_params failed (code %d): %s", opt->label, orc,
                    tr->msg);
         return 0;
@@ -277,6 +288,41 @@ static int open_network(os_trial *tr, os_error *err)
     tr->ema = 0.0;
     tr->beta_t = 1.0;
     return 0;
+}
+
+int os_trial_starts_make(const os_trial_env *env, size_t n, os_trial_start **out,
+                         os_error *err)
+{
+    const os_model *m = env->model;
+    os_workspace ws; /* as large as a trial's: evaluations go in chunks of max_batch */
+    os_trial_start *st = calloc(n, sizeof *st);
+    *out = NULL;
+    if (!st || os_workspace_init(&ws, m, env->batch_size > EVAL_CHUNK ? env->batch_size
+                                                                      : EVAL_CHUNK)) {
+        free(st);
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
+    }
+    for (size_t k = 0; k < n; k++) {
+        os_rng_seed(&st[k].rng, env->seed, OS_STREAM_TRIAL + k);
+        os_model_init_params(m, ws.params, &st[k].rng);
+        evaluate_at(m, &ws, &env->data->val, &st[k].val_loss, &st[k].val_acc);
+        if (!(st[k].params = malloc(m->layout.n * sizeof *st[k].params))) {
+            os_trial_starts_free(st, n);
+            os_workspace_free(&ws);
+            return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
+        }
+        memcpy(st[k].params, ws.params, m->layout.n * sizeof *st[k].params);
+    }
+    os_workspace_free(&ws);
+    *out = st;
+    return 0;
+}
+
+void os_trial_starts_free(os_trial_start *starts, size_t n)
+{
+    for (size_t k = 0; starts && k < n; k++)
+        free(starts[k].params);
+    free(starts);
 }
 
 static void advance_network(os_trial *tr, uint64_t until, double start)

@@ -69,7 +69,27 @@ typedef struct os_trial_env {
     size_t               split;      /* chunks of each step's batch; 0 or 1:
                                         none (os_model_train_split)          */
     int                  step_threads; /* threads for those chunks, at first */
+    /* Where the trials of seed index k start, made once per study by
+     * os_trial_starts_make (every candidate of a seed starts alike);
+     * k >= n_starts draws and measures its own. */
+    const struct os_trial_start *starts;
+    size_t               n_starts;
 } os_trial_env;
+
+/* The start of seed index k's trials: initial weights, the seed's
+ * generator after drawing them (the batch order comes next), and the
+ * step-0 validation measurement at those weights. */
+typedef struct os_trial_start {
+    float  *params;             /* layout.n floats */
+    os_rng  rng;
+    double  val_loss, val_acc;
+} os_trial_start;
+
+/* Makes the starts of seed indices 0..n-1 (*out, freed with
+ * os_trial_starts_free).  0, or OS_ERR_NOMEM. */
+int os_trial_starts_make(const os_trial_env *env, size_t n, os_trial_start **out,
+                         os_error *err);
+void os_trial_starts_free(os_trial_start *starts, size_t n);
 
 /* Runs candidate c for env->steps.  Returns 0 (the outcome is in r,
  * whatever it was) or OS_ERR_NOMEM with err set. */

@@ -1,0 +1,67 @@
+#!/bin/sh
+# bench/study.sh — a whole selection study, optselect against Optuna 3.1 +
+# PyTorch 1.13 (Debian's python3-optuna and python3-torch), run back to
+# back on the same machine: 8 optimizers x 7 learning rates, 300-step
+# trials of the MLP 784-256-128-10 on a 10,000-image subset of
+# Fashion-MNIST, validation on 6,000 images every 50 steps, successive
+# halving with reduction factor 3 (bench/study.ini, bench/optuna_study.py).
+#
+#   bench/study.sh [OPTSELECT]
+#
+# Optuna gets the same candidates (optimizer, lr, momentum, weight decay),
+# read from optselect's report, one Optuna trial each (GridSampler), and
+# PyTorch its best thread count on this machine (1, see bench/steps.sh).
+# Prints each tool's study time and end-to-end wall time (imports and data
+# loading included), the speed-up, and each tool's pick.  The picks are then
+# judged on equal terms: each is trained by optselect for the study's 300
+# steps on 3 seeds (other seeds than the study's), and the mean validation
+# loss is printed.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+optselect=${1:-$here/optselect}
+python=${PYTHON:-/usr/bin/python3}
+cfg=$here/bench/study.ini
+out=$here/bench/out/study
+mkdir -p "$out"
+# optselect picks its BLAS kernels itself, and so should OpenBLAS for torch
+unset OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS OMP_NUM_THREADS
+
+now() { date +%s.%N; }
+
+t0=$(now)
+"$optselect" --format json "$cfg" >"$out/optselect.json"
+t1=$(now)
+"$optselect" --format text "$cfg" >"$out/optselect.txt"
+o_study=$(sed -n 's/^ran in \([0-9.]*\) s.*/\1/p' "$out/optselect.txt")
+o_wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+
+# the candidates, in optselect's order: optimizer, lr, momentum, weight decay
+jq -r '.ranking[] | [.optimizer, .lr, (.hparams.momentum // 0), (.hparams.weight_decay // 0)]
+       | @tsv' "$out/optselect.json" >"$out/candidates.tsv"
+
+t0=$(now)
+"$python" "$here/bench/optuna_study.py" "$out/candidates.tsv" 1 >"$out/optuna.tsv"
+t1=$(now)
+p_wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+IFS=$(printf '\t') read -r p_study p_opt p_lr p_loss p_done p_pruned <"$out/optuna.tsv"
+
+o_opt=$(jq -r '.recommendation.optimizer' "$out/optselect.json")
+o_lr=$(jq -r '.recommendation.lr' "$out/optselect.json")
+
+# the judge: each pick trained for 300 steps on seeds the study did not use
+judge() { # OPTIMIZER LR -> mean validation loss over 3 seeds
+    "$optselect" --format json --seed 7 --set search.strategy=grid --set search.seeds=3 \
+        --set search.optimizers="$1" --set search.lr="$2" "$cfg" | jq -r '.ranking[0].score'
+}
+o_judged=$(judge "$o_opt" "$o_lr")
+p_judged=$(judge "$p_opt" "$p_lr")
+
+printf '%-32s %10s %10s  %s\n' "" "study s" "wall s" "pick (validation loss in the study)"
+printf '%-32s %10s %10s  %s\n' "optselect (2 threads)" "$o_study" "$o_wall" \
+    "$o_opt lr=$o_lr ($(jq -r '.ranking[0].score' "$out/optselect.json"))"
+printf '%-32s %10s %10s  %s\n' "Optuna + PyTorch (1 thread)" "$p_study" "$p_wall" \
+    "$p_opt lr=$p_lr ($p_loss; $p_done trials completed, $p_pruned pruned)"
+awk -v a="$o_study" -v b="$p_study" -v c="$o_wall" -v d="$p_wall" 'BEGIN {
+    printf "speed-up: %.2fx on the study, %.2fx end to end\n", b / a, d / c }'
+printf 'picks judged (300 steps, mean validation loss over seeds 7.. x3): optselect %.5f, Optuna %.5f\n' \
+    "$o_judged" "$p_judged"
