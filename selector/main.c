@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -513,13 +512,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "optselect: warning: OpenBLAS runs a slow kernel for this CPU; "
                 "set OPENBLAS_CORETYPE=%s for full speed\n", core);
     }
-
-    /* Every trial allocates megabytes (activations, optimizer state) and
-     * frees them when it ends.  Above glibc's mmap threshold each block goes
-     * back to the kernel and the next trial faults it in, zeroed, again: a
-     * tenth of a study's time, measured.  Keep them in the heap. */
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    mallopt(M_TRIM_THRESHOLD, 256 << 20);
 
     cli c = { 0 };
     os_error err = { 0 };
