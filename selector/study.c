@@ -54,9 +54,10 @@ static int find_rates(os_study *s, os_config *cfg, os_error *err)
  * cores idle and the step is mostly matrix products: the optimizer's update
  * and the evaluations stay serial, and they cost per parameter, where the
  * products cost per parameter and row.  Measured (docs/performance.md): the
- * reference MLP (~770 flops per parameter per step) gains 6% from two
- * threads, the LeNet-style CNN (~5,000) 50-80%.  The machine's cores, not
- * --threads, decide, so that the thread count never changes a result. */
+ * reference MLP (~770 flops per parameter per step) runs slower split on 2
+ * threads than whole on one; the LeNet-style CNN (~5,000) twice as fast.
+ * The machine's cores, not --threads, decide, so that the thread count
+ * never changes a result. */
 static uint64_t auto_split(const os_model *m, size_t trials, uint64_t batch)
 {
 #ifdef _OPENMP
