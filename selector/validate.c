@@ -301,8 +301,9 @@ static void write_json(FILE *out, const os_validation *v, const os_study *sel,
     os_json_num(out, v->compute);
     fputs("},\n  \"recommendation\": ", out);
     if (v->rank) {
-        const os_candidate *c = &sel->search.cands[v->recommended];
-        json_candidate(out, full, v->recommended, group_of(full, c->group));
+        /* the full study's own candidate: with other seeds its indices differ */
+        const os_group *fg = group_of(full, sel->search.cands[v->recommended].group);
+        json_candidate(out, full, fg->first, fg);
         fprintf(out, ", \"full_rank\": %zu}", v->rank);
     } else {
         fputs("null", out);

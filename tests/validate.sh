@@ -76,6 +76,13 @@ is "$(jq -r '[.full_seeds, .candidates, .compute.full_grid_steps] | join(" ")' "
 is "$(jq -r '[.candidates_by_full_run[] | (.score // -1) * 1e6 | round] | join(" ")' "$TMP/s2.json")" \
    "$(jq -r '[.ranking[] | (.score // -1) * 1e6 | round] | join(" ")' "$TMP/s2/full/report.json")" \
    "the full losses are the seed means of the full study's ranking"
+is "$(jq -c '.recommendation | [.optimizer, .lr, .hparams]' "$TMP/s2.json")" \
+   "$(jq -c '.recommendation | [.optimizer, .lr, .hparams]' "$TMP/s2/selection/report.json")" \
+   "full.seeds = 2: the recommendation named is the selection's (not another candidate's)"
+is "$(jq -r '.recommendation.score' "$TMP/s2.json")" \
+   "$(jq -r --argjson r "$(jq -c '.recommendation | [.optimizer, .lr]' "$TMP/s2.json")" \
+      '.candidates_by_full_run[] | select([.optimizer, .lr] == $r) | .score' "$TMP/s2.json")" \
+   "  and its score is its own full runs' loss"
 
 # csv: one row per candidate, in full-run order
 "$OPTSELECT" validate $S --format csv "$cfg" >"$TMP/v.csv"
