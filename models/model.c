@@ -221,15 +221,15 @@ double os_model_train_split(const os_model *m, os_workspace *ws, os_workspace *c
 {
     if (split <= 1)
         return os_model_forward(m, ws, ws->act[0], target, batch, 1, NULL);
-    double losses[OS_MAX_SPLIT];
-    size_t first[OS_MAX_SPLIT];
+    double losses[OS_MAX_SPLIT], share[OS_MAX_SPLIT]; /* share: of the batch's rows */
+    size_t first[OS_MAX_SPLIT], rows[OS_MAX_SPLIT];
+    float weight[OS_MAX_SPLIT];
     for (size_t c = 0, row = 0; c < split; c++) {
         first[c] = row;
-        row += os_split_rows(batch, split, c);
+        row += rows[c] = os_split_rows(batch, split, c);
+        share[c] = (double)rows[c] / (double)batch;
+        weight[c] = (float)share[c];
     }
-    float weight[OS_MAX_SPLIT];
-    for (size_t c = 0; c < split; c++)
-        weight[c] = (float)((double)os_split_rows(batch, split, c) / (double)batch);
     const size_t n = m->layout.n, block = 4096;
     /* One parallel region per step (two would pay for two fork/joins).
      * Chunk 0 computes in place over the first rows of ws->act[0], which no
@@ -246,8 +246,7 @@ double os_model_train_split(const os_model *m, os_workspace *ws, os_workspace *c
         for (size_t c = 0; c < split; c++) {
             os_workspace *w = c ? &chunks[c - 1] : ws;
             losses[c] = os_model_forward(m, w, ws->act[0] + first[c] * m->in,
-                                         target + first[c], os_split_rows(batch, split, c), 1,
-                                         NULL);
+                                         target + first[c], rows[c], 1, NULL);
         }
 #ifdef _OPENMP
 #pragma omp for schedule(static)
@@ -267,7 +266,7 @@ double os_model_train_split(const os_model *m, os_workspace *ws, os_workspace *c
     }
     double loss = 0.0;
     for (size_t c = 0; c < split; c++)
-        loss += (double)os_split_rows(batch, split, c) / (double)batch * losses[c];
+        loss += share[c] * losses[c];
     return loss;
 }
 

@@ -344,7 +344,7 @@ static void advance_network(os_trial *tr, uint64_t until, double start)
             return;
         }
         os_batcher_next(&tr->batcher, tr->ws.act[0], tr->targets);
-        double loss = os_model_train_split(m, &tr->ws, tr->chunks, env->split ? env->split : 1,
+        double loss = os_model_train_split(m, &tr->ws, tr->chunks, env->split,
                                            tr->targets, env->batch_size, tr->threads);
         r->steps = t - 1;
         if (!isfinite(loss)) {
