@@ -167,10 +167,13 @@ static int drain(worker *w)
     }
 }
 
-int os_isolated_run(os_study *s, const os_trial_env *env, int workers,
-                    const volatile sig_atomic_t *stop, os_progress *progress, os_error *err)
+/* Trials cands[0..n) into results, skipping those done[] marks (done may
+ * be NULL); each final result goes to the journal when `journal`. */
+static int run_trials(os_study *s, const os_trial_env *env, int workers,
+                      const volatile sig_atomic_t *stop, os_progress *progress,
+                      const os_candidate *cands, os_trial_result *results,
+                      const unsigned char *done, size_t n, int journal, os_error *err)
 {
-    const size_t n = s->search.n;
     const double timeout = env->timeout;
     worker *slots = calloc((size_t)workers, sizeof *slots);
     struct pollfd *pfd = calloc((size_t)workers, sizeof *pfd);
@@ -192,19 +195,19 @@ int os_isolated_run(os_study *s, const os_trial_env *env, int workers,
         for (int k = 0; k < workers && !stopping && next < n; k++) {
             if (slots[k].pid)
                 continue;
-            while (next < n && s->done[next])
+            while (next < n && done && done[next])
                 next++;
             if (next == n)
                 break;
             size_t i = next++;
-            const os_candidate *c = &s->search.cands[i];
+            const os_candidate *c = &cands[i];
             crash_count *cc = crashes_of(counts, &n_counts, c->opt->entry->path);
             if (cc->n >= s->cfg->max_crashes) {
-                set_failed(&s->results[i], "skipped: %s crashed, exited or timed out in "
+                set_failed(&results[i], "skipped: %s crashed, exited or timed out in "
                            "%llu trials (max_crashes)", c->opt->entry->path,
                            (unsigned long long)cc->n);
-                if (s->journal.fd >= 0 && (rc = os_journal_append(&s->journal, i,
-                                                                  &s->results[i], err)))
+                if (journal && s->journal.fd >= 0 &&
+                    (rc = os_journal_append(&s->journal, i, &results[i], err)))
                     break;
                 k--; /* the slot is still free */
                 continue;
@@ -261,10 +264,10 @@ int os_isolated_run(os_study *s, const os_trial_env *env, int workers,
             if (!end)
                 continue;
             close(w->fd);
-            os_trial_result *r = &s->results[w->index];
+            os_trial_result *r = &results[w->index];
             if (reap(w, r, timeout))
-                crashes_of(counts, &n_counts, s->search.cands[w->index].opt->entry->path)->n++;
-            if (!rc && s->journal.fd >= 0 && r->status != OS_TRIAL_INTERRUPTED)
+                crashes_of(counts, &n_counts, cands[w->index].opt->entry->path)->n++;
+            if (!rc && journal && s->journal.fd >= 0 && r->status != OS_TRIAL_INTERRUPTED)
                 rc = os_journal_append(&s->journal, w->index, r, err);
             w->pid = 0;
             w->len = 0;
@@ -273,8 +276,8 @@ int os_isolated_run(os_study *s, const os_trial_env *env, int workers,
         }
     }
     for (size_t i = next; i < n; i++) /* never started: an interrupt, or an error */
-        if (!s->done[i])
-            os_trial_not_started(&s->results[i]);
+        if (!done || !done[i])
+            os_trial_not_started(&results[i]);
 out:
     for (int k = 0; slots && k < workers; k++)
         free(slots[k].buf);
@@ -282,4 +285,20 @@ out:
     free(pfd);
     free(counts);
     return rc;
+}
+
+int os_isolated_run(os_study *s, const os_trial_env *env, int workers,
+                    const volatile sig_atomic_t *stop, os_progress *progress, os_error *err)
+{
+    return run_trials(s, env, workers, stop, progress, s->search.cands, s->results, s->done,
+                      s->search.n, 1, err);
+}
+
+int os_isolated_train(os_study *s, const os_trial_env *env, int workers,
+                      const os_candidate *cands, os_trial_result *results, size_t n,
+                      os_error *err)
+{
+    os_progress quiet;
+    os_progress_begin(&quiet, NULL, 0, n, 0);
+    return run_trials(s, env, workers, env->stop, &quiet, cands, results, NULL, n, 0, err);
 }

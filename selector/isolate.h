@@ -17,4 +17,11 @@
 int os_isolated_run(os_study *s, const os_trial_env *env, int workers,
                     const volatile sig_atomic_t *stop, os_progress *progress, os_error *err);
 
+/* The same for n more trials of the study (the refinement's): each runs
+ * env->steps; no journal, no progress line.  The crash count starts
+ * afresh. */
+int os_isolated_train(os_study *s, const os_trial_env *env, int workers,
+                      const os_candidate *cands, os_trial_result *results, size_t n,
+                      os_error *err);
+
 #endif

@@ -386,9 +386,15 @@ static int run_validate(const cli *c, os_registry *reg, const char *study, int *
         rc = os_validation_full_sets(&sel, &sets, &n_sets, err);
     if (!rc && !stop_signal)
         rc = execute_study(c, reg, study, sets, n_sets, dir_full, &cfg[1], &full, err);
+    int compared = 0;
     if (!rc && !stop_signal && !sel.n_interrupted && !full.n_interrupted) {
         rc = os_validation_compare(&sel, &full, &v, err);
-        if (!rc && c->format == OS_FORMAT_TEXT && os_report_write(stdout, &sel, c->format))
+        if (!rc)
+            rc = os_validation_refined(&sel, &full, &v, &stop_signal, err);
+        compared = !rc && !stop_signal;
+    }
+    if (compared) {
+        if (c->format == OS_FORMAT_TEXT && os_report_write(stdout, &sel, c->format))
             rc = stdout_failed(stdout, err);
         if (!rc && (os_validation_write(stdout, &v, &sel, &full, c->format) || fflush(stdout)))
             rc = stdout_failed(stdout, err);

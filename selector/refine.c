@@ -37,10 +37,14 @@ os_lr_fit os_refine_fit(const double *lr, const double *score, size_t n, size_t 
         hi++;
     if (lo == 0) {
         f.status = OS_REFINE_EDGE_LOW;
+        if (winner > 0) /* the next rate down, which did not finish */
+            f.lr[0] = lr[winner - 1];
         return f;
     }
     if (hi + 1 >= n) {
         f.status = OS_REFINE_EDGE_HIGH;
+        if (winner + 1 < n)
+            f.lr[2] = lr[winner + 1];
         return f;
     }
     f.lr[0] = lr[lo - 1];

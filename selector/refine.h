@@ -33,7 +33,9 @@ const char *os_refine_status_name(os_refine_status s);
 typedef struct os_lr_fit {
     os_refine_status status;
     double lr[3], score[3]; /* the rates fitted (ascending) and their scores;
-                               with EDGE_*, lr[1] is the winner's alone     */
+                               with EDGE_*, lr[1] is the winner's, and on
+                               the edge's side lr[0] or lr[2] the next rate
+                               tried (which did not finish), else NaN     */
     double best_lr;         /* OK: the vertex, between lr[0] and lr[2]      */
     double predicted;       /* OK: the parabola's value there                */
     double band[2];         /* OK: the rates where the parabola is within

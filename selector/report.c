@@ -92,6 +92,55 @@ static const char *data_source(const os_config *cfg, char *buf, size_t size)
     return buf;
 }
 
+/* "refine": the fit of the winner's rate and what its trials measured. */
+static void write_json_refine(FILE *out, const os_study *s)
+{
+    const os_refinement *rf = &s->refine;
+    fputs("  \"refine\": ", out);
+    if (rf->fit.status == OS_REFINE_NONE) {
+        fputs("null,\n", out);
+        return;
+    }
+    fprintf(out, "{\"status\": \"%s\", \"optimizer\": ", os_refine_status_name(rf->fit.status));
+    os_json_str(out, s->search.cands[s->ranking[0].first].opt->entry->opt->label);
+    fprintf(out, ", \"at_steps\": %llu, \"fitted\": [", (unsigned long long)rf->at_steps);
+    for (int i = 0, n = 0; i < 3; i++) {
+        if (!isfinite(rf->fit.lr[i]))
+            continue;
+        fputs(n++ ? ", {\"lr\": " : "{\"lr\": ", out);
+        os_json_num(out, rf->fit.lr[i]);
+        fputs(", \"score\": ", out);
+        os_json_num(out, rf->fit.score[i]);
+        fputc('}', out);
+    }
+    fputs("], \"best_lr\": ", out);
+    os_json_num(out, rf->fit.best_lr);
+    fputs(", \"predicted\": ", out);
+    os_json_num(out, rf->fit.predicted);
+    fputs(", \"band_1pct\": [", out);
+    os_json_num(out, rf->fit.band[0]);
+    fputs(", ", out);
+    os_json_num(out, rf->fit.band[1]);
+    fprintf(out, "], \"band_cut\": [%s, %s], \"trained\": ", rf->fit.band_cut[0] ? "true" : "false",
+            rf->fit.band_cut[1] ? "true" : "false");
+    if (rf->n) {
+        fprintf(out, "{\"seeds\": %zu, \"status\": \"%s\", \"score\": ", rf->n,
+                os_trial_status_name(rf->measured.status));
+        os_json_num(out, rf->measured.score);
+        fputs(", \"score_std\": ", out);
+        os_json_num(out, rf->measured.score_std);
+        fprintf(out, ", \"steps\": %llu}", (unsigned long long)rf->measured.steps);
+    } else {
+        fputs("null", out);
+    }
+    fputs(", \"untrained_because\": ", out);
+    if (rf->untrained)
+        os_json_str(out, rf->untrained);
+    else
+        fputs("null", out);
+    fprintf(out, ", \"recommended\": %s},\n", rf->recommended ? "true" : "false");
+}
+
 static void write_json(FILE *out, const os_study *s)
 {
     char source[64];
@@ -168,10 +217,12 @@ static void write_json(FILE *out, const os_study *s)
     os_json_num(out, os_study_compute(s));
     fputs("},\n", out);
 
+    write_json_refine(out, s);
+    os_candidate pick_buf;
     const os_group *best = &s->ranking[0];
-    const os_candidate *bc = &search->cands[best->first];
+    const os_candidate *bc = os_study_pick(s, &pick_buf, &best);
     fputs("  \"recommendation\": ", out);
-    if (best->status == OS_TRIAL_OK) {
+    if (bc) {
         fputs("{\"optimizer\": ", out);
         os_json_candidate(out, bc);
         fputs(", \"score\": ", out);
@@ -180,7 +231,8 @@ static void write_json(FILE *out, const os_study *s)
         os_json_num(out, best->test_loss);
         fputs(", \"test_acc\": ", out);
         os_json_num(out, best->test_acc);
-        fprintf(out, ", \"seeds\": %zu},\n", best->n_seeds);
+        fprintf(out, ", \"seeds\": %zu, \"refined\": %s},\n", best->n_seeds,
+                s->refine.recommended ? "true" : "false");
         os_choice ch = os_study_choice(s);
         fputs("  \"choice\": ", out);
         if (ch.has_runner_up) {
@@ -353,6 +405,55 @@ static void explain_choice(FILE *out, const os_study *s)
             (unsigned long long)s->cfg->steps);
 }
 
+/* The refinement of the winner's rate: the fit, its band, the trial. */
+static void explain_refine(FILE *out, const os_study *s)
+{
+    const os_refinement *rf = &s->refine;
+    const os_candidate *w = &s->search.cands[s->ranking[0].first];
+    const char *label = w->opt->entry->opt->label;
+    switch (rf->fit.status) {
+    case OS_REFINE_NONE:
+        return;
+    case OS_REFINE_EDGE_LOW:
+    case OS_REFINE_EDGE_HIGH: {
+        int low = rf->fit.status == OS_REFINE_EDGE_LOW;
+        double next = rf->fit.lr[low ? 0 : 2];
+        fprintf(out, "lr refinement: %s's best rate %.4g is the %s of its rates that finished: ",
+                label, w->lr, low ? "smallest" : "largest");
+        if (isfinite(next))
+            fprintf(out, "%.4g did not; the best may lie between them\n", next);
+        else
+            fprintf(out, "the best may lie %s; widen its rates to find out\n",
+                    low ? "lower" : "higher");
+        return;
+    }
+    case OS_REFINE_FLAT:
+        fprintf(out, "lr refinement: %s's scores at %.4g, %.4g and %.4g (%llu steps) have no "
+                "minimum between the outer two: no better rate between the grid's\n", label,
+                rf->fit.lr[0], rf->fit.lr[1], rf->fit.lr[2], (unsigned long long)rf->at_steps);
+        return;
+    case OS_REFINE_OK:
+        break;
+    }
+    fprintf(out, "lr refinement: the parabola in log(lr) through %s's scores at %.4g, %.4g and "
+            "%.4g (%llu steps) is lowest at %.4g (%.5g); within 1%% of that from %s%.4g to "
+            "%.4g%s\n", label, rf->fit.lr[0], rf->fit.lr[1], rf->fit.lr[2],
+            (unsigned long long)rf->at_steps, rf->fit.best_lr, rf->fit.predicted,
+            rf->fit.band_cut[0] ? "below " : "", rf->fit.band[0], rf->fit.band[1],
+            rf->fit.band_cut[1] ? " and beyond" : "");
+    if (rf->n && rf->measured.status == OS_TRIAL_OK)
+        fprintf(out, "lr refinement: %.4g trained on %zu seed%s: %.5f against %.5f at %.4g: %s\n",
+                rf->fit.best_lr, rf->n, rf->n == 1 ? "" : "s", rf->measured.score,
+                s->ranking[0].score, w->lr,
+                rf->recommended ? "recommended" : "no better; the grid's rate stands");
+    else if (rf->n)
+        fprintf(out, "lr refinement: %.4g trained on %zu seed%s: %s; the grid's rate stands\n",
+                rf->fit.best_lr, rf->n, rf->n == 1 ? "" : "s",
+                os_trial_status_name(rf->measured.status));
+    else if (rf->untrained)
+        fprintf(out, "lr refinement: not trained: %s\n", rf->untrained);
+}
+
 static void write_text(FILE *out, const os_study *s)
 {
     const os_config *cfg = s->cfg;
@@ -441,7 +542,6 @@ static void write_text(FILE *out, const os_study *s)
     }
 
     const os_group *best = &s->ranking[0];
-    const os_candidate *bc = &s->search.cands[best->first];
     if (best->status == OS_TRIAL_INTERRUPTED) {
         fprintf(out, "\nno recommendation: no trial finished before the interruption\n");
         return;
@@ -451,6 +551,8 @@ static void write_text(FILE *out, const os_study *s)
                 "learning rates (first failure: %s)\n", s->results[best->first].message);
         return;
     }
+    os_candidate pick_buf;
+    const os_candidate *bc = os_study_pick(s, &pick_buf, &best);
     char hp[512];
     os_changed_hparams(hp, sizeof hp, bc);
     char basis[160], value[32];
@@ -469,8 +571,9 @@ static void write_text(FILE *out, const os_study *s)
         size_t len = strlen(basis);
         snprintf(basis + len, sizeof basis - len, ", mean of %zu seeds", best->n_seeds);
     }
-    fprintf(out, "\nrecommendation: %s with lr = %.4g%s%s (%s)\n", bc->opt->entry->opt->label,
-            bc->lr, hp[0] ? ", " : "", hp, basis);
+    fprintf(out, "\nrecommendation: %s with lr = %.4g%s%s (%s%s)\n", bc->opt->entry->opt->label,
+            bc->lr, hp[0] ? ", " : "", hp, s->refine.recommended ? "refined; " : "", basis);
+    explain_refine(out, s);
     explain_choice(out, s);
     if (s->test.n) {
         fprintf(out, "test set: loss %.5f", best->test_loss);
@@ -494,9 +597,11 @@ int os_report_write(FILE *out, const os_study *s, os_format format)
 
 void os_summary_fill(os_summary_row *row, const os_study *s)
 {
+    os_candidate pick_buf;
     const os_group *best = &s->ranking[0];
-    const os_candidate *bc = &s->search.cands[best->first];
-    row->recommended = best->status == OS_TRIAL_OK;
+    const os_candidate *pick = os_study_pick(s, &pick_buf, &best);
+    const os_candidate *bc = pick ? pick : &s->search.cands[best->first];
+    row->recommended = pick != NULL;
     row->interrupted = s->n_interrupted > 0;
     snprintf(row->optimizer, sizeof row->optimizer, "%s", bc->opt->entry->opt->label);
     os_changed_hparams(row->hparams, sizeof row->hparams, bc);

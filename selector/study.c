@@ -253,7 +253,15 @@ uint64_t os_study_fingerprint(const os_study *s)
     if (f) {
         os_config_write_effective(cfg, f);
         fclose(f);
-        h = os_fnv1a(h, text, len);
+        /* refine trains after the journaled trials and decides none of
+         * them: a journal resumes whichever way it is set */
+        for (char *line = text; line && line < text + len;) {
+            char *end = memchr(line, '\n', (size_t)(text + len - line));
+            size_t n = end ? (size_t)(end - line) + 1 : (size_t)(text + len - line);
+            if (strncmp(line, "refine = ", 9))
+                h = os_fnv1a(h, line, n);
+            line += n;
+        }
     }
     free(text);
     for (size_t i = 0; i < cfg->n_opts; i++)
@@ -284,31 +292,93 @@ int os_study_open_journal(os_study *s, const char *path, os_error *err)
                                      s->results, s->done, &s->n_resumed, err);
 }
 
-typedef struct rerun_ctx {
-    os_study           *s;
+typedef struct extra_ctx {
     const os_trial_env *env;
-    const uint64_t     *budgets;
-    size_t              nb, extra;
+    const os_candidate *cands;
+    os_trial_result    *results;
+    const uint64_t     *until, *budgets;
+    size_t              nb;
     int                *codes;
     os_error           *errs;
     int                 step_threads;
-} rerun_ctx;
+} extra_ctx;
 
-static void rerun_one(void *arg, size_t j)
+static void extra_one(void *arg, size_t j)
 {
-    rerun_ctx *x = arg;
-    os_study *s = x->s;
-    uint64_t until = s->ranking[j / x->extra].steps;
+    extra_ctx *x = arg;
     os_trial *tr = NULL;
     if (os_trial_should_stop(x->env) ||
-        (x->codes[j] = os_trial_open(&tr, x->env, &s->rerun_cands[j], x->nb, &s->reruns[j],
+        (x->codes[j] = os_trial_open(&tr, x->env, &x->cands[j], x->nb, &x->results[j],
                                      &x->errs[j])))
         return;
     os_trial_set_threads(tr, x->step_threads);
-    for (size_t b = 0; b < x->nb && x->budgets[b] <= until; b++)
+    for (size_t b = 0; b < x->nb && x->budgets[b] <= x->until[j]; b++)
         os_trial_advance(tr, x->budgets[b]);
     os_trial_finish(tr);
     os_trial_close(tr);
+}
+
+/* The environment every trial of the study shares. */
+static os_trial_env study_env(const os_study *s, const volatile sig_atomic_t *stop,
+                              const volatile int *halt)
+{
+    const os_config *cfg = s->cfg;
+    return (os_trial_env){
+        .model = &s->model, .data = &s->data, .test = s->test.n ? &s->test : NULL,
+        .fn = s->fn, .fn_layout = &s->fn_layout, .start = { cfg->start[0], cfg->start[1] },
+        .steps = cfg->steps, .batch_size = cfg->batch_size, .eval_every = cfg->eval_every,
+        .seed = cfg->seed, .smoothing = cfg->smoothing, .diverge_factor = cfg->diverge_factor,
+        .stop = stop, .halt = halt, .timeout = cfg->trial_timeout,
+        .score_kind = os_score_from_name(cfg->score), .horizon = cfg->full_steps,
+        .split = cfg->batch_split ? cfg->batch_split : 1,
+    };
+}
+
+int os_study_train(os_study *s, const os_trial_env *env, const os_candidate *cands,
+                   os_trial_result *results, size_t n, const uint64_t *until,
+                   const volatile sig_atomic_t *stop, os_error *err)
+{
+    const os_config *cfg = s->cfg;
+    os_trial_env own;
+    if (!env) {
+        own = study_env(s, stop, NULL);
+        os_blas_set_threads(1);
+        env = &own;
+    }
+    uint64_t budgets[OS_MAX_BUDGETS] = { cfg->steps };
+    size_t nb = strcmp(cfg->strategy, "grid")
+              ? os_halving_budgets(cfg->steps, cfg->min_steps, cfg->reduction_factor, budgets)
+              : 1;
+    int *codes = calloc(n ? n : 1, sizeof *codes);
+    os_error *errs = calloc(n ? n : 1, sizeof *errs);
+    int rc = 0;
+    if (!codes || !errs) {
+        free(codes);
+        free(errs);
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
+    }
+    int threads = s->threads > 0 ? s->threads : 1;
+    if (s->isolated) { /* in workers, as the study's own (a grid: until is steps) */
+        rc = os_isolated_train(s, env, os_trial_threads(threads, n), cands, results, n, err);
+        for (size_t j = 0; j < n; j++)
+            s->steps_trained += results[j].steps;
+        free(codes);
+        free(errs);
+        return rc;
+    }
+    extra_ctx x = { env, cands, results, until, budgets, nb, codes, errs,
+                    os_step_threads(threads, n, env->split) };
+    os_for_trials(n, os_trial_threads(threads, n), extra_one, &x);
+    for (size_t j = 0; j < n; j++) {
+        if (codes[j] && !rc) {
+            *err = errs[j];
+            rc = codes[j];
+        }
+        s->steps_trained += results[j].steps;
+    }
+    free(codes);
+    free(errs);
+    return rc;
 }
 
 /* The noise check ([search] rerun_top, rerun_seeds): the best rerun_top
@@ -325,16 +395,11 @@ static int rerun_top(os_study *s, const os_trial_env *env, os_error *err)
     if (!top || cfg->rerun_seeds <= cfg->seeds)
         return 0;
     const size_t extra = (size_t)(cfg->rerun_seeds - cfg->seeds), n = top * extra;
-    uint64_t budgets[OS_MAX_BUDGETS] = { cfg->steps };
-    size_t nb = strcmp(cfg->strategy, "grid")
-              ? os_halving_budgets(cfg->steps, cfg->min_steps, cfg->reduction_factor, budgets)
-              : 1;
     s->rerun_cands = calloc(n, sizeof *s->rerun_cands);
     s->reruns = calloc(n, sizeof *s->reruns);
-    int *codes = calloc(n, sizeof *codes);
-    os_error *errs = calloc(n, sizeof *errs);
+    uint64_t *until = calloc(n, sizeof *until);
     int rc = 0;
-    if (!s->rerun_cands || !s->reruns || !codes || !errs) {
+    if (!s->rerun_cands || !s->reruns || !until) {
         rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu reruns", n);
         goto out;
     }
@@ -343,17 +408,9 @@ static int rerun_top(os_study *s, const os_trial_env *env, os_error *err)
             s->rerun_cands[j] = s->search.cands[s->ranking[k].first];
             s->rerun_cands[j].id = s->search.n + j;
             s->rerun_cands[j].seed_index = cfg->seeds + e;
+            until[j] = s->ranking[k].steps; /* as far as it went before */
         }
-    rerun_ctx rc_ctx = { s, env, budgets, nb, extra, codes, errs,
-                         os_step_threads(s->threads, n, env->split) };
-    os_for_trials(n, os_trial_threads(s->threads, n), rerun_one, &rc_ctx);
-    for (size_t j = 0; j < n && !rc; j++)
-        if (codes[j]) {
-            *err = errs[j];
-            rc = codes[j];
-        }
-    for (size_t j = 0; j < n; j++)
-        s->steps_trained += s->reruns[j].steps;
+    rc = os_study_train(s, env, s->rerun_cands, s->reruns, n, until, NULL, err);
     if (!rc && !os_trial_should_stop(env)) {
         s->n_reruns = n;
         goto out;
@@ -366,8 +423,7 @@ static int rerun_top(os_study *s, const os_trial_env *env, os_error *err)
     s->reruns = NULL;
     s->rerun_cands = NULL;
 out:
-    free(codes);
-    free(errs);
+    free(until);
     return rc;
 }
 
@@ -488,15 +544,7 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
     if (rc)
         goto out;
     unsigned char *done = s->done;
-    os_trial_env env = {
-        .model = &s->model, .data = &s->data, .test = s->test.n ? &s->test : NULL,
-        .fn = s->fn, .fn_layout = &s->fn_layout, .start = { cfg->start[0], cfg->start[1] },
-        .steps = cfg->steps, .batch_size = cfg->batch_size, .eval_every = cfg->eval_every,
-        .seed = cfg->seed, .smoothing = cfg->smoothing, .diverge_factor = cfg->diverge_factor,
-        .stop = stop, .halt = &halt, .timeout = cfg->trial_timeout,
-        .score_kind = os_score_from_name(cfg->score), .horizon = cfg->full_steps,
-        .split = cfg->batch_split ? cfg->batch_split : 1,
-    };
+    os_trial_env env = study_env(s, stop, &halt);
 
     /* One trial per thread, each with a single-threaded BLAS; threads that
      * trials leave idle run the chunks of split steps. */
@@ -559,6 +607,8 @@ ran:
         if (!rc)
             rank(s);
     }
+    if (!rc && !s->n_interrupted && !(stop && *stop))
+        rc = os_study_refine(s, &env, err);
 out:
     os_trial_starts_free(starts, n_starts);
     free(codes);
@@ -584,6 +634,10 @@ void os_study_free(os_study *s)
         os_trial_result_free(&s->reruns[j]);
     free(s->reruns);
     free(s->rerun_cands);
+    for (size_t j = 0; j < s->refine.n; j++)
+        os_trial_result_free(&s->refine.results[j]);
+    free(s->refine.results);
+    free(s->refine.cands);
     if (s->journal.path)
         os_journal_close(&s->journal);
     os_search_free(&s->search);

@@ -14,6 +14,7 @@
 #include "journal.h"
 #include "progress.h"
 #include "lrfind.h"
+#include "refine.h"
 
 /* A candidate without its seed: the unit that is ranked and recommended. */
 typedef struct os_group {
@@ -28,6 +29,21 @@ typedef struct os_group {
     double          test_loss;  /* mean over seeds on the test set, or NaN   */
     double          test_acc;
 } os_group;
+
+/* [search] refine: the winner's learning rate between the grid's rates
+ * (refine.h), and the trials that measured the rate the fit proposes. */
+typedef struct os_refinement {
+    os_lr_fit        fit;         /* status NONE: not attempted               */
+    uint64_t         at_steps;    /* the budget the fitted scores are at      */
+    os_candidate    *cands;       /* the winner at fit.best_lr, on the winner's
+                                     seeds, trained as far as the winner     */
+    os_trial_result *results;
+    size_t           n;           /* trials run; 0: none (see untrained)      */
+    const char      *untrained;   /* with fit OK and n 0: why not             */
+    os_group         measured;    /* their mean score ± std, accuracy, test   */
+    int              recommended; /* measured lower than the winner's mean:
+                                     the recommendation is the refined rate  */
+} os_refinement;
 
 typedef struct os_study {
     const os_config *cfg;        /* borrowed                                  */
@@ -53,6 +69,8 @@ typedef struct os_study {
     os_candidate    *rerun_cands;/* the noise check's extra seeds of the top  */
     os_trial_result *reruns;     /*   candidates ([search] rerun_top), and     */
     size_t           n_reruns;   /*   their results; counted in their groups  */
+    os_refinement    refine;     /* [search] refine; not journaled: a resumed
+                                    study refines again (same outcome)      */
     os_journal       journal;    /* fd -1 without one                         */
     double           seconds;    /* wall time of the trials                   */
 } os_study;
@@ -119,6 +137,27 @@ int os_trial_threads(int threads, size_t trials);
  * time, which a split step would pay for at every step. */
 void os_for_trials(size_t n, int threads, void (*fn)(void *ctx, size_t i), void *ctx);
 int os_step_threads(int threads, size_t trials, size_t split);
+
+/* Trains n more trials (cands[j] into results[j], each as far as
+ * until[j], through the study's budgets) on the study's threads (or its
+ * worker processes: then until[j] must be the study's steps); counts
+ * their steps as compute.  env: the study's trial environment, or NULL to
+ * make one (after os_study_run, as validate does).  Returns the first
+ * trial's error, or 0; results record stops and divergence as usual. */
+int os_study_train(os_study *s, const os_trial_env *env, const os_candidate *cands,
+                   os_trial_result *results, size_t n, const uint64_t *until,
+                   const volatile sig_atomic_t *stop, os_error *err);
+
+/* [search] refine, after the ranking (refinement.c): fits the winner's
+ * rate and, when the fit has an interior minimum away from the winner's
+ * rate, trains it on the winner's seeds (in worker processes with
+ * isolation = process). */
+int os_study_refine(os_study *s, const os_trial_env *env, os_error *err);
+
+/* What the study recommends: the winner (*g its group), or the winner at
+ * the refined rate (*g its measured statistics), copied into *buf.  NULL
+ * when no candidate finished. */
+const os_candidate *os_study_pick(const os_study *s, os_candidate *buf, const os_group **g);
 
 void os_study_free(os_study *s);
 

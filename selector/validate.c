@@ -93,7 +93,7 @@ int os_validation_full_sets(const os_study *selection, char ***sets, size_t *n,
     static const char *const neutral[] = {
         "search.strategy=grid", "search.score=last", "search.min_steps=0",
         "search.reduction_factor=3", "search.rerun_top=0", "search.rerun_seeds=3",
-        "search.epochs=0", "search.fraction=0", "full.epochs=0",
+        "search.epochs=0", "search.fraction=0", "full.epochs=0", "search.refine=false",
     };
     for (size_t i = 0; !rc && i < sizeof neutral / sizeof *neutral; i++)
         rc = add_set(sets, n, err, "%s", neutral[i]);
@@ -193,6 +193,58 @@ int os_validation_compare(const os_study *sel, const os_study *full, os_validati
     return 0;
 }
 
+int os_validation_refined(const os_study *sel, os_study *full, os_validation *v,
+                          const volatile sig_atomic_t *stop, os_error *err)
+{
+    if (!sel->refine.recommended || !v->rank)
+        return 0;
+    const os_group *wg = group_of(full, sel->search.cands[sel->ranking[0].first].group);
+    const size_t n = (size_t)full->cfg->seeds;
+    os_candidate *cands = calloc(n, sizeof *cands);
+    os_trial_result *results = calloc(n, sizeof *results);
+    uint64_t *until = calloc(n, sizeof *until);
+    int rc = 0;
+    if (!cands || !results || !until) {
+        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t j = 0; j < n; j++) {
+        cands[j] = full->search.cands[wg->first];
+        cands[j].lr = sel->refine.fit.best_lr;
+        cands[j].id = full->search.n + j;
+        cands[j].seed_index = j;
+        until[j] = full->cfg->steps;
+    }
+    rc = os_study_train(full, NULL, cands, results, n, until, stop, err);
+    if (rc || (stop && *stop))
+        goto out;
+    os_group *g = &v->refined_full;
+    *g = (os_group){ .first = wg->first, .status = OS_TRIAL_OK, .n_seeds = n,
+                     .steps = full->cfg->steps };
+    for (size_t j = 0; j < n; j++) {
+        if (results[j].status != OS_TRIAL_OK)
+            g->status = results[j].status;
+        g->score += results[j].score / (double)n;
+    }
+    if (g->status != OS_TRIAL_OK)
+        g->score = INFINITY;
+    v->refined = 1;
+    v->refined_cand = cands[0];
+    v->rank = 1;
+    for (size_t k = 0; k < full->n_groups; k++)
+        v->rank += full->ranking[k].status == OS_TRIAL_OK && full->ranking[k].score < g->score;
+    const os_group *best = &full->ranking[0];
+    if (best->status == OS_TRIAL_OK)
+        v->regret = isfinite(g->score) ? (g->score - best->score) / fabs(best->score) : INFINITY;
+out:
+    for (size_t j = 0; results && j < n; j++)
+        os_trial_result_free(&results[j]);
+    free(results);
+    free(cands);
+    free(until);
+    return rc;
+}
+
 void os_validation_free(os_validation *v)
 {
     free(v->sel_rank);
@@ -218,7 +270,13 @@ static void write_text(FILE *out, const os_validation *v, const os_study *sel,
     if (bg->status == OS_TRIAL_OK)
         fprintf(out, "  best full run:  %s lr = %.4g (validation loss %.5f)\n",
                 b->opt->entry->opt->label, b->lr, bg->score);
-    if (v->rank) {
+    if (v->refined) {
+        const os_candidate *r = &v->refined_cand;
+        fprintf(out, "  recommendation: %s lr = %.4g, refined between the grid's rates "
+                "(validation loss %.5f, trained apart): would rank %zu of %zu, regret %.2f%%\n",
+                r->opt->entry->opt->label, r->lr, v->refined_full.score, v->rank, v->n + 1,
+                100.0 * v->regret);
+    } else if (v->rank) {
         const os_candidate *r = &sel->search.cands[v->recommended];
         const os_group *rg = group_of(full, r->group);
         fprintf(out, "  recommendation: %s lr = %.4g (validation loss %.5f): rank %zu of %zu, "
@@ -300,11 +358,18 @@ static void write_json(FILE *out, const os_validation *v, const os_study *sel,
             (unsigned long long)v->full_steps);
     os_json_num(out, v->compute);
     fputs("},\n  \"recommendation\": ", out);
-    if (v->rank) {
+    if (v->refined) {
+        fputs("{\"optimizer\": ", out);
+        os_json_candidate(out, &v->refined_cand);
+        fprintf(out, ", \"status\": \"%s\", \"score\": ",
+                os_trial_status_name(v->refined_full.status));
+        os_json_num(out, v->refined_full.score);
+        fprintf(out, ", \"full_rank\": %zu, \"refined\": true}", v->rank);
+    } else if (v->rank) {
         /* the full study's own candidate: with other seeds its indices differ */
         const os_group *fg = group_of(full, sel->search.cands[v->recommended].group);
         json_candidate(out, full, fg->first, fg);
-        fprintf(out, ", \"full_rank\": %zu}", v->rank);
+        fprintf(out, ", \"full_rank\": %zu, \"refined\": false}", v->rank);
     } else {
         fputs("null", out);
     }

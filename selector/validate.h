@@ -47,6 +47,12 @@ typedef struct os_validation {
     size_t  *full_rank;      /* per group (candidate order): 1-based place
                                 among the full runs                          */
     size_t  *sel_rank;       /* per group: place in the selection's ranking   */
+    /* When the selection recommends its refined rate ([search] refine),
+     * that rate is no candidate of the full grid: its full run trains apart
+     * (os_validation_refined), and rank and regret are its. */
+    int          refined;
+    os_candidate refined_cand;  /* the winner's candidate at the refined rate */
+    os_group     refined_full;  /* its full runs: mean loss over [full] seeds  */
 } os_validation;
 
 /* The --set overrides that turn the selection's config into its full runs:
@@ -61,6 +67,14 @@ int os_validation_full_sets(const os_study *selection, char ***sets, size_t *n,
 /* Compares a finished selection with the full runs of the same candidates. */
 int os_validation_compare(const os_study *selection, const os_study *full,
                           os_validation *v, os_error *err);
+/* After os_validation_compare: when the selection's recommendation is a
+ * refined rate, trains it for the full run on the full study's seeds
+ * (counted in full's compute) and makes rank and regret its: the rank it
+ * would take among the full runs (ties with a full run go its way).  Does
+ * nothing otherwise.  An interrupt leaves v as it was; returns an error
+ * only for memory. */
+int os_validation_refined(const os_study *selection, os_study *full, os_validation *v,
+                          const volatile sig_atomic_t *stop, os_error *err);
 void os_validation_free(os_validation *v);
 
 /* The comparison as text (a summary and a table of every candidate), JSON

@@ -66,14 +66,15 @@ int main(void)
     for (int i = 0; i < 7; i++)
         y[i] = bowl(lr[i], 1e-5, 0.30, 0.05);
     f = os_refine_fit(lr, y, 7, 0, 0.01);
-    ok(f.status == OS_REFINE_EDGE_LOW && f.lr[1] == lr[0] && isnan(f.best_lr),
-       "the smallest rate wins: edge_low, no vertex");
+    ok(f.status == OS_REFINE_EDGE_LOW && f.lr[1] == lr[0] && isnan(f.lr[0]) &&
+       isnan(f.best_lr), "the smallest rate wins: edge_low, no vertex, nothing tried below");
     for (int i = 0; i < 7; i++)
         y[i] = bowl(lr[i], 0.05, 0.30, 0.05);
     y[5] = y[6] = NAN; /* the two largest diverged */
     f = os_refine_fit(lr, y, 7, 4, 0.01);
-    ok(f.status == OS_REFINE_EDGE_HIGH, "the largest rate that finished wins: edge_high (%s)",
-       os_refine_status_name(f.status));
+    ok(f.status == OS_REFINE_EDGE_HIGH && f.lr[2] == lr[5],
+       "the largest rate that finished wins: edge_high, and the next rate (%.3g) did not "
+       "finish (%s)", f.lr[2], os_refine_status_name(f.status));
 
     /* no upward bend: equal scores, or a neighbour lower than the winner */
     double same[3] = { 0.5, 0.5, 0.5 };
