@@ -44,8 +44,8 @@ for task in $tasks; do
     full=$(sed -n 's/^steps *= *\([0-9]*\).*/\1/p' "$cfg" | tail -1) # [full] steps: the last
     echo "## $task (full run: $full steps)"
     echo
-    echo "| variant | trial steps | Kendall τ | Spearman ρ | regret | rank | compute |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| variant | trial steps | Kendall τ | Spearman ρ | regret | rank | compute | refined? | grid pick's regret |"
+    echo "|---|---|---|---|---|---|---|---|---|"
     for v in $variants; do
         strategy=${v%%-*} score=${v#*-}
         case $strategy in
@@ -65,22 +65,26 @@ for task in $tasks; do
         [ -d "$out/$task/full" ] || cp -R "$dir/full" "$out/$task/full"
         jq -r --arg v "$v" --arg s "$steps" --arg t "$task" \
             '[$t, $v, $s, .kendall_tau, .spearman_rho, (if (.regret | type) == "string" then 1e9 else .regret end), .rank, .candidates,
-              .compute.fraction] | @tsv' "$dir/validation.json" >>"$summary"
-        tail -1 "$summary" | awk -F'\t' '{ printf "| %s | %s | %.3f | %.3f | %.2f%% | %d of %d | %.1f%% |\n",
-            $2, $3, $4, $5, 100 * $6, $7, $8, 100 * $9 }'
+              .compute.fraction,
+              (.best_full_run.score as $b | [.candidates_by_full_run[] | select(.selection_rank == 1)][0].score as $g
+               | if $g == null then 1e9 else ($g - $b) / $b end),
+              (if .recommendation.refined then "yes" else "no" end)] | @tsv' "$dir/validation.json" >>"$summary"
+        tail -1 "$summary" | awk -F'\t' '{ printf "| %s | %s | %.3f | %.3f | %.2f%% | %d of %d | %.1f%% | %s | %.2f%% |\n",
+            $2, $3, $4, $5, 100 * $6, $7, $8 + ($11 == "yes"), 100 * $9, $11, 100 * $10 }'
     done
     echo
 done
 
 echo "## medians over the tasks"
 echo
-echo "| variant | Kendall τ | Spearman ρ | regret | compute |"
-echo "|---|---|---|---|---|"
+echo "| variant | Kendall τ | Spearman ρ | regret | compute | grid pick's regret |"
+echo "|---|---|---|---|---|---|"
 for v in $variants; do
     awk -F'\t' -v v="$v" '$2 == v' "$summary" | sort -t"$(printf '\t')" -k1,1 >"$out/.rows"
     median() { cut -f"$1" "$out/.rows" | sort -g | awk '{ a[NR] = $1 }
         END { print NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-    printf '| %s | %.3f | %.3f | %.2f%% | %.1f%% |\n' "$v" "$(median 4)" "$(median 5)" \
-        "$(awk "BEGIN { print 100 * $(median 6) }")" "$(awk "BEGIN { print 100 * $(median 9) }")"
+    printf '| %s | %.3f | %.3f | %.2f%% | %.1f%% | %.2f%% |\n' "$v" "$(median 4)" "$(median 5)" \
+        "$(awk "BEGIN { print 100 * $(median 6) }")" "$(awk "BEGIN { print 100 * $(median 9) }")" \
+        "$(awk "BEGIN { print 100 * $(median 10) }")"
 done
 rm -f "$out/.rows"
