@@ -88,6 +88,10 @@ const os_key os_cfg_keys[] = {
       p_f64, F(epochs), 0, 1e6 },
     { "search", "fraction", "0", "the trial budget as a fraction of the full run ([full] steps "
       "or epochs), instead of steps; 0: not used", p_f64, F(fraction), 0, 1 },
+    { "search", "seconds", "0", "the trial budget in wall-clock seconds per trial, instead of "
+      "steps: a timed trial of the first candidate measures the time a step takes, and every "
+      "trial then runs the same number of steps (the report says how many; a resumed study "
+      "keeps them); 0: not used", p_f64, F(seconds), 0, 1e7 },
     { "search", "batch_size", "64", "rows per training step", p_u64, F(batch_size), 1, 1e6 },
     { "search", "batch_split", "auto", "data-parallel steps: each step's batch is split into "
       "this many chunks whose gradients are summed in a fixed order; the chunks run on the "

@@ -176,9 +176,11 @@ int os_record_decode(const char *line, size_t len, size_t *index, os_trial_resul
 
 /* ---- the file ------------------------------------------------------------ */
 
-static int header_line(char *buf, size_t size, uint64_t fingerprint, size_t n)
+static int header_line(char *buf, size_t size, uint64_t fingerprint, size_t n, uint64_t budget)
 {
     int len = snprintf(buf, size, HEADER_TAG " %016" PRIx64 " %zu", fingerprint, n);
+    if (budget)
+        len += snprintf(buf + len, size - (size_t)len, " %" PRIu64, budget);
     len += snprintf(buf + len, size - (size_t)len, "\t%08" PRIx32 "\n",
                     crc(buf, (size_t)len));
     return len;
@@ -199,7 +201,7 @@ static void sync_parent(const char *path)
 static int create(os_journal *j, uint64_t fingerprint, size_t n, os_error *err)
 {
     char head[128];
-    int len = header_line(head, sizeof head, fingerprint, n);
+    int len = header_line(head, sizeof head, fingerprint, n, j->budget);
     j->fd = open(j->path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
     if (j->fd < 0 || os_write_all(j->fd, head, (size_t)len) || fsync(j->fd))
         return os_error_set(err, OS_ERR_IO, "%s: cannot write: %s", j->path, strerror(errno));
@@ -248,7 +250,7 @@ static int replay(os_journal *j, const char *data, size_t size, uint64_t fingerp
                   os_error *err)
 {
     char head[128];
-    size_t head_len = (size_t)header_line(head, sizeof head, fingerprint, n);
+    size_t head_len = (size_t)header_line(head, sizeof head, fingerprint, n, j->budget);
     const char *nl = memchr(data, '\n', size);
     if (!nl) { /* torn while the header was written: nothing was done yet */
         *keep = 0;
@@ -293,6 +295,26 @@ static int replay(os_journal *j, const char *data, size_t size, uint64_t fingerp
         *keep = pos;
     }
     return 0;
+}
+
+uint64_t os_journal_budget(const char *path)
+{
+    char line[160];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    int got = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    char *tab = got ? strchr(line, '\t') : NULL;
+    uint32_t want;
+    uint64_t fp, budget;
+    size_t n;
+    if (!tab || sscanf(tab + 1, "%8" SCNx32, &want) != 1 || crc(line, (size_t)(tab - line)) != want)
+        return 0;
+    *tab = '\0';
+    if (sscanf(line, HEADER_TAG " %16" SCNx64 " %zu %" SCNu64, &fp, &n, &budget) != 3)
+        return 0;
+    return budget;
 }
 
 int os_journal_open(os_journal *j, const char *path, uint64_t fingerprint, size_t n,

@@ -31,9 +31,16 @@ char *os_record_encode(size_t index, const os_trial_result *r, size_t *len);
 int os_record_decode(const char *line, size_t len, size_t *index, os_trial_result *r);
 
 typedef struct os_journal {
-    int   fd;      /* -1 when closed */
-    char *path;
+    int      fd;      /* -1 when closed */
+    char    *path;
+    uint64_t budget;  /* set before opening: a trial budget the header keeps
+                         (the steps a wall-clock budget came to), so that a
+                         resumed study trains to the same; 0: none         */
 } os_journal;
+
+/* The budget the header of the journal at path keeps; 0 when it keeps
+ * none, or there is no readable journal there. */
+uint64_t os_journal_budget(const char *path);
 
 /* Opens the journal at path for a study of n trials with this fingerprint:
  * creates it (durably) when missing; otherwise replays it, filling

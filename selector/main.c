@@ -293,12 +293,15 @@ static int execute_study(const cli *c, os_registry *reg, const char *study, char
                           "trials in process; isolation needs strategy = grid", cfg->strategy);
     if (!rc)
         rc = os_study_prepare(s, cfg, err);
+    if (!rc && output && !(journal = os_results_path(output, "journal")))
+        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory");
+    if (!rc)
+        rc = os_study_budget_seconds(s, cfg, c->isolate || !strcmp(cfg->isolation, "process"),
+                                     journal, err);
     if (!rc && output) {
         /* The journal is opened before config.ini is written: a folder that
          * holds another study is refused before anything in it changes. */
         rc = os_results_prepare(output, err);
-        if (!rc && !(journal = os_results_path(output, "journal")))
-            rc = os_error_set(err, OS_ERR_NOMEM, "out of memory");
         if (!rc)
             rc = os_study_open_journal(s, journal, err);
         if (!rc)

@@ -186,9 +186,17 @@ static void write_json(FILE *out, const os_study *s)
             os_loss_name(s->model.loss));
     fprintf(out, "  \"interrupted_trials\": %zu,\n", s->n_interrupted);
     fprintf(out, "  \"budget\": {\"steps\": %llu, \"batch_size\": %llu, \"eval_every\": %llu, "
-            "\"seeds\": %llu},\n", (unsigned long long)cfg->steps,
+            "\"seeds\": %llu", (unsigned long long)cfg->steps,
             (unsigned long long)cfg->batch_size, (unsigned long long)cfg->eval_every,
             (unsigned long long)cfg->seeds);
+    if (cfg->seconds > 0) {
+        fputs(", \"seconds\": ", out);
+        os_json_num(out, cfg->seconds);
+        fputs(", \"step_seconds\": ", out);
+        os_json_num(out, s->step_seconds > 0 ? s->step_seconds : NAN);
+        fprintf(out, ", \"from_journal\": %s", s->step_seconds > 0 ? "false" : "true");
+    }
+    fputs("},\n", out);
     fputs("  \"lr_range_tests\": [", out);
     for (size_t k = 0, n = 0; k < cfg->n_opts; k++) {
         const os_lrfind *f = &s->lrfind[k];
@@ -467,6 +475,13 @@ static void write_text(FILE *out, const os_study *s)
     if (cfg->batch_split > 1)
         fprintf(out, " in %llu data-parallel chunks", (unsigned long long)cfg->batch_split);
     fputc('\n', out);
+    if (cfg->seconds > 0 && s->step_seconds > 0)
+        fprintf(out, "budget: %g s per trial came to %llu steps (a step took %.3g ms in a timed "
+                "trial of %llu steps)\n", cfg->seconds, (unsigned long long)cfg->steps,
+                1e3 * s->step_seconds, (unsigned long long)s->timed_steps);
+    else if (cfg->seconds > 0)
+        fprintf(out, "budget: %g s per trial: %llu steps, as the journal keeps them from the "
+                "study's first run\n", cfg->seconds, (unsigned long long)cfg->steps);
     const char *unit = s->isolated ? (s->threads == 1 ? "worker process" : "worker processes")
                                    : (s->threads == 1 ? "thread" : "threads");
     fprintf(out, "ran in %.2f s on %d %s", s->seconds, s->threads, unit);

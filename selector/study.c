@@ -114,7 +114,8 @@ int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
         cfg->steps = (uint64_t)fmax(1, llround(cfg->epochs * (double)per_epoch));
     if (cfg->fraction > 0)
         cfg->steps = (uint64_t)fmax(1, llround(cfg->fraction * (double)cfg->full_steps));
-    if (!strcmp(cfg->score, "extrapolated") && cfg->full_steps <= cfg->steps)
+    if (!strcmp(cfg->score, "extrapolated") && cfg->full_steps <= cfg->steps &&
+        !(cfg->seconds > 0)) /* then checked once the seconds are steps */
         return os_error_set(err, OS_ERR_CONFIG, "%s: [search] score = extrapolated predicts the "
                             "loss at the full run's length: the full run's %llu steps must be "
                             "more than the trials' %llu", os_config_where(cfg, "search", "score"),
@@ -270,6 +271,9 @@ uint64_t os_study_fingerprint(const os_study *s)
      * left out, so journals from before batch_split still resume) */
     if (cfg->batch_split > 1)
         h = os_fnv1a(h, &cfg->batch_split, sizeof cfg->batch_split);
+    /* a budget in seconds: the steps it came to decide the trials */
+    if (cfg->seconds > 0)
+        h = os_fnv1a(h, &cfg->steps, sizeof cfg->steps);
     return os_fnv1a(h, &s->search.n, sizeof s->search.n);
 }
 
@@ -288,6 +292,7 @@ static int alloc_results(os_study *s, os_error *err)
 int os_study_open_journal(os_study *s, const char *path, os_error *err)
 {
     int rc = alloc_results(s, err);
+    s->journal.budget = s->cfg->seconds > 0 ? s->cfg->steps : 0;
     return rc ? rc : os_journal_open(&s->journal, path, os_study_fingerprint(s), s->search.n,
                                      s->results, s->done, &s->n_resumed, err);
 }

@@ -73,6 +73,10 @@ typedef struct os_study {
                                     study refines again (same outcome)      */
     os_journal       journal;    /* fd -1 without one                         */
     double           seconds;    /* wall time of the trials                   */
+    double           step_seconds; /* [search] seconds: a step's time as the
+                                    timed trial measured it; 0: from the
+                                    journal, or no budget in seconds         */
+    uint64_t         timed_steps; /* the steps that trial ran                 */
 } os_study;
 
 /* How to run a study's trials. */
@@ -87,6 +91,15 @@ typedef struct os_run_options {
 /* Loads the data and builds everything the trials need; resolves lr =
  * auto in cfg by a range test per optimizer (lrfind.h). */
 int os_study_prepare(os_study *s, os_config *cfg, os_error *err);
+
+/* [search] seconds (calibrate.c): turns the budget in wall-clock seconds
+ * into cfg->steps, by timing a trial of the first candidate (in a worker
+ * process when isolate), or by reading the steps from the journal at
+ * `journal` (may be NULL) when an earlier run of the study left one.  Call
+ * after os_study_prepare, before os_study_open_journal; does nothing
+ * without a budget in seconds. */
+int os_study_budget_seconds(os_study *s, os_config *cfg, int isolate, const char *journal,
+                            os_error *err);
 
 /* Opens (or creates) the study's journal at path and replays it: the trials
  * it records count as done.  Optional; call before os_study_run. */

@@ -691,10 +691,10 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
         goto done;
     }
     /* epochs and fraction replace steps (which always has a value) */
-    if (cfg->epochs > 0 && cfg->fraction > 0) {
+    if ((cfg->epochs > 0) + (cfg->fraction > 0) + (cfg->seconds > 0) > 1) {
         rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] give the trial budget one way: "
-                          "epochs or fraction (or steps)", os_config_where(cfg, "search",
-                          "fraction"));
+                          "epochs, fraction or seconds (or steps)", os_config_where(cfg,
+                          "search", cfg->seconds > 0 ? "seconds" : "fraction"));
         goto done;
     }
     if (cfg->full_steps && cfg->full_epochs > 0) {
@@ -715,7 +715,8 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
     }
     /* budgets in epochs or fractions are known once the data is (study.c) */
     if (!strcmp(cfg->score, "extrapolated") && cfg->full_steps <= cfg->steps &&
-        !(cfg->epochs > 0) && !(cfg->fraction > 0) && !(cfg->full_epochs > 0)) {
+        !(cfg->epochs > 0) && !(cfg->fraction > 0) && !(cfg->full_epochs > 0) &&
+        !(cfg->seconds > 0)) {
         rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] score = extrapolated predicts the "
                           "loss at the full run's length: set [full] steps (more than the "
                           "trials' %llu)", os_config_where(cfg, "search", "score"),

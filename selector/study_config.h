@@ -90,6 +90,8 @@ typedef struct os_config {
     uint64_t steps;
     double   epochs;        /* the trial budget in epochs instead; 0: unused */
     double   fraction;      /* or as a fraction of the full run; 0: unused  */
+    double   seconds;       /* or in wall-clock seconds per trial, turned
+                               into steps by a timed trial; 0: unused      */
     uint64_t batch_size;
     uint64_t batch_split;   /* chunks of a data-parallel step; 0: auto,
                                resolved by the study (os_study_prepare)   */

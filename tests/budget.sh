@@ -42,4 +42,35 @@ refused 3 "epochs of a test function" "a test function has none" \
     --set search.epochs=3 "$top_srcdir/configs/rosenbrock.ini"
 refused 3 "extrapolating to a full run shorter than the trials" "must be more than the trials' 64" \
     --set search.epochs=2 --set full.epochs=1 --set search.score=extrapolated "$cfg"
+
+# A budget in seconds: a timed trial turns it into steps, once; every trial
+# trains that many, and the journal keeps them for a resumed study.
+"$OPTSELECT" $J --set search.seconds=0.2 --set search.optimizers=adam,sgd --output "$TMP/sec" \
+    "$cfg" >"$TMP/s.json"
+ok $? "seconds = 0.2 runs"
+steps=$(jq '.budget.steps' "$TMP/s.json")
+ok "$([ "$steps" -ge 1 ] && echo 0 || echo 1)" "it came to $steps steps"
+is "$(jq '.budget.steps % .budget.eval_every == 0 or .budget.steps < .budget.eval_every' "$TMP/s.json")" \
+   true "whole evaluation periods"
+is "$(jq -r '[.trials[] | select(.status == "ok") | .steps] | unique | join(",")' "$TMP/s.json")" \
+   "$steps" "every finished trial trained them"
+is "$(jq -r '[.budget.seconds, .budget.from_journal, .budget.step_seconds > 0] | join(" ")' "$TMP/s.json")" \
+   "0.2 false true" "the report gives the seconds and the step time measured"
+head -1 "$TMP/sec/journal" | cut -f1 | grep -q " $steps\$"
+ok $? "the journal's header keeps the steps"
+"$OPTSELECT" $J --set search.seconds=0.2 --set search.optimizers=adam,sgd --output "$TMP/sec" \
+    "$cfg" >"$TMP/s2.json" 2>"$TMP/s2.err"
+is "$(jq -r '[.budget.steps, .budget.from_journal] | join(" ")' "$TMP/s2.json")" "$steps true" \
+   "run again in the same folder: the journal's steps, not a new timing"
+is "$(jq -c '[.ranking[] | .score]' "$TMP/s2.json")" "$(jq -c '[.ranking[] | .score]' "$TMP/s.json")" \
+   "  and the same ranking, every trial resumed"
+"$OPTSELECT" $J --isolate --set search.seconds=0.2 --set search.optimizers=adam "$cfg" \
+    | jq -e '.budget.step_seconds > 0 and .budget.steps >= 1' >/dev/null
+ok $? "--isolate: the timed trial runs in a worker"
+"$OPTSELECT" --quiet --set search.seconds=0.2 --set search.optimizers=adam "$cfg" \
+    | grep -q "^budget: 0.2 s per trial came to [0-9]* steps (a step took .* ms in a timed trial of [0-9]* steps)"
+ok $? "the text report says what the seconds came to"
+refused 3 "seconds and epochs" "give the trial budget one way: epochs, fraction or seconds" \
+    --set search.seconds=1 --set search.epochs=2 "$cfg"
+refused 3 "a negative budget" "seconds" --set search.seconds=-1 "$cfg"
 done_testing

@@ -1,0 +1,88 @@
+/* calibrate.c — [search] seconds: a trial budget in wall-clock seconds,
+ * as steps.  See study.h.
+ *
+ * Trials must all run the same number of steps, or the study's ranking
+ * would depend on how busy the machine was: the seconds are turned into
+ * steps once, before any trial, by timing one.  The steps then decide the
+ * trials (they are in the fingerprint), and the journal keeps them, so a
+ * resumed study trains to the same budget on a machine that has become
+ * faster or slower meanwhile. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#include <time.h>
+#include "study.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int os_study_budget_seconds(os_study *s, os_config *cfg, int isolate, const char *journal,
+                            os_error *err)
+{
+    if (!(cfg->seconds > 0))
+        return 0;
+    uint64_t kept = journal ? os_journal_budget(journal) : 0;
+    if (kept) {
+        cfg->steps = kept;
+    } else {
+        /* Time the first candidate at doubling lengths until a run takes a
+         * tenth of the budget or a quarter of a second; the last two runs
+         * separate the time per step (evaluations included) from the
+         * trial's fixed cost (weights, the first and last measurements),
+         * which the budget also has to pay. */
+        const double enough = fmin(0.25, cfg->seconds / 10);
+        os_candidate c = s->search.cands[0];
+        uint64_t n = cfg->eval_every, done = 0, prev_done = 0;
+        double took = 0, prev_took = 0;
+        int was = s->isolated, rc = 0, runs = 0;
+        s->isolated = isolate;
+        for (;;) {
+            os_trial_result r;
+            memset(&r, 0, sizeof r);
+            cfg->steps = n;
+            prev_took = took;
+            prev_done = done;
+            double t0 = now();
+            rc = os_study_train(s, NULL, &c, &r, 1, &n, NULL, err);
+            took = now() - t0;
+            done = r.steps;
+            int stopped = r.status != OS_TRIAL_OK;
+            os_trial_result_free(&r);
+            runs++;
+            if (rc || stopped || n >= ((uint64_t)1 << 30) || (took >= enough && runs >= 2))
+                break;
+            n *= 2;
+        }
+        s->isolated = was;
+        s->steps_trained = 0; /* the timing is not a trial of the study */
+        if (rc)
+            return rc;
+        double per = done > prev_done ? (took - prev_took) / (double)(done - prev_done) : 0;
+        double fixed = took - per * (double)done;
+        if (!(per > 0) || fixed < 0) { /* too noisy to tell apart: all per step */
+            per = took / (double)(done ? done : 1);
+            fixed = 0;
+        }
+        s->step_seconds = per;
+        s->timed_steps = done;
+        double steps = floor((cfg->seconds - fixed) / per);
+        if (steps > 1e9)
+            steps = 1e9;
+        cfg->steps = steps >= 1 ? (uint64_t)steps : 1;
+        /* whole evaluation periods: the last measurement is a scheduled one */
+        if (cfg->steps > cfg->eval_every)
+            cfg->steps -= cfg->steps % cfg->eval_every;
+    }
+    if (!strcmp(cfg->score, "extrapolated") && cfg->full_steps <= cfg->steps)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [search] seconds = %g comes to %llu steps "
+                            "per trial here, and score = extrapolated needs the full run's %llu "
+                            "steps to be more", os_config_where(cfg, "search", "seconds"),
+                            cfg->seconds, (unsigned long long)cfg->steps,
+                            (unsigned long long)cfg->full_steps);
+    return 0;
+}
