@@ -125,10 +125,11 @@ const os_key os_cfg_keys[] = {
       F(rerun_top), 0, 1000 },
     { "search", "rerun_seeds", "3", "the noise check: seeds each rerun candidate ends up with "
       "(more than seeds, which its first trials used)", p_u64, F(rerun_seeds), 2, 100 },
-    { "search", "refine", "true", "after the ranking, a parabola in log(lr) through the "
+    { "search", "refine", "report", "after the ranking, a parabola in log(lr) through the "
       "winner's score and its two neighbouring rates' places the best rate between them and "
-      "the band of rates within 1% of it; that rate then trains on the winner's seeds, and is "
-      "recommended when it scores lower", p_bool, F(refine), 0, 0 },
+      "the band of rates within 1% of it; report: say so; train: also train that rate on the "
+      "winner's seeds and recommend it when it scores lower (measured: it rarely predicts "
+      "the full run better; docs/selection-quality.md); off", p_refine, F(refine), 0, 0 },
     { "search", "isolation", "none", "none: trials run as threads of optselect (fastest); "
       "process: each trial runs in a worker process, so a plugin that crashes, aborts, exits "
       "or hangs fails its trial and the study goes on", p_isolation, F(isolation), 0, 0 },

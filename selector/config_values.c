@@ -153,6 +153,11 @@ int p_score(parse_ctx *ctx, void *field, const char *v, double min, double max)
     return choose(ctx, v, "final|last|auc|extrapolated", field, 16);
 }
 
+int p_refine(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    return choose(ctx, v, "off|report|train", field, 16);
+}
+
 int p_strategy(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     return choose(ctx, v, "grid|halving|hyperband", field, 16);

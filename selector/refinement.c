@@ -134,10 +134,10 @@ static void measure(os_refinement *rf)
 int os_study_refine(os_study *s, const os_trial_env *env, os_error *err)
 {
     os_refinement *rf = &s->refine;
-    if (!s->cfg->refine || !s->n_groups || s->ranking[0].status != OS_TRIAL_OK)
+    if (!strcmp(s->cfg->refine, "off") || !s->n_groups || s->ranking[0].status != OS_TRIAL_OK)
         return 0;
     int rc = fit(s, err);
-    if (rc || rf->fit.status != OS_REFINE_OK)
+    if (rc || rf->fit.status != OS_REFINE_OK || strcmp(s->cfg->refine, "train"))
         return rc;
     const os_group *w = &s->ranking[0];
     const os_candidate *wc = &s->search.cands[w->first];

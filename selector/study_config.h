@@ -104,7 +104,8 @@ typedef struct os_config {
     uint64_t min_steps;     /* halving: the first budget; 0 = steps / eta^2 */
     uint64_t rerun_top;     /* the noise check: best candidates rerun       */
     uint64_t rerun_seeds;   /* with this many seeds in all                  */
-    int      refine;        /* refine the winner's rate (refine.h)          */
+    char     refine[16];    /* the winner's rate (refine.h): off, report (fit
+                               and band) or train (and measure, recommend) */
     char     isolation[16]; /* "none" or "process"                          */
     double   trial_timeout; /* seconds per trial; 0: no limit               */
     uint64_t max_crashes;   /* crashed trials of a plugin file before its

@@ -93,7 +93,7 @@ int os_validation_full_sets(const os_study *selection, char ***sets, size_t *n,
     static const char *const neutral[] = {
         "search.strategy=grid", "search.score=last", "search.min_steps=0",
         "search.reduction_factor=3", "search.rerun_top=0", "search.rerun_seeds=3",
-        "search.epochs=0", "search.fraction=0", "full.epochs=0", "search.refine=false",
+        "search.epochs=0", "search.fraction=0", "full.epochs=0", "search.refine=off",
         "search.seconds=0",
     };
     for (size_t i = 0; !rc && i < sizeof neutral / sizeof *neutral; i++)

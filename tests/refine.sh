@@ -6,7 +6,7 @@
 cfg="$top_srcdir/configs/spirals.ini"
 # adam at rates a factor of 10 apart: its best lies between two of them
 R="--quiet --format json --set search.optimizers=adam,rmsprop --set search.lr=0.001,0.01,0.1
-   --set search.seeds=2 --set search.steps=500 --set search.strategy=grid"
+   --set search.seeds=2 --set search.steps=500 --set search.strategy=grid --set search.refine=train"
 
 "$OPTSELECT" $R "$cfg" >"$TMP/r.json"
 ok $? "a study with refinement runs"
@@ -33,7 +33,7 @@ is "$(q '.compute.steps_trained')" "$(q '([.trials[].steps] | add) + 2 * 500')" 
 # The refined trial is the one a grid with that rate would have run.
 lr=$(q '.refine.best_lr')
 "$OPTSELECT" --quiet --format json --set search.optimizers=adam --set search.lr="$lr" \
-    --set search.seeds=2 --set search.steps=500 --set search.refine=false "$cfg" >"$TMP/g.json"
+    --set search.seeds=2 --set search.steps=500 --set search.refine=off "$cfg" >"$TMP/g.json"
 is "$(jq -r '.ranking[0].score' "$TMP/g.json")" "$(q '.refine.trained.score')" \
    "its score equals a grid trial's at lr $lr"
 
@@ -54,8 +54,8 @@ grep -q "^lr refinement: .* trained on 2 seeds: .* against .* at 0.01: " "$TMP/r
 ok $? "and the trial against the winner"
 
 # Off: no fit, no trial, the grid's compute.
-"$OPTSELECT" $R --set search.refine=false "$cfg" >"$TMP/off.json"
-is "$(jq -r '.refine' "$TMP/off.json")" null "refine = false: no refinement"
+"$OPTSELECT" $R --set search.refine=off "$cfg" >"$TMP/off.json"
+is "$(jq -r '.refine' "$TMP/off.json")" null "refine = off: no refinement"
 is "$(jq -r '.compute.steps_trained == ([.trials[].steps] | add)' "$TMP/off.json")" true \
    "and no extra compute"
 is "$(jq -r '.ranking | map(.score) | tostring' "$TMP/off.json")" "$(q '.ranking | map(.score) | tostring')" \
@@ -72,8 +72,19 @@ ok $? "the text says the best may lie higher"
 
 # refine decides no journaled trial: a journal resumes whichever way it is set.
 mkdir -p "$TMP/j"
-"$OPTSELECT" $R --set search.refine=false --output "$TMP/j" "$cfg" >/dev/null
+"$OPTSELECT" $R --set search.refine=off --output "$TMP/j" "$cfg" >/dev/null
 "$OPTSELECT" --quiet $(echo "$R" | sed 's/--format json//') --output "$TMP/j" "$cfg" >"$TMP/j.txt"
 grep -q "trials resumed from the journal" "$TMP/j.txt"
-ok $? "a journal written with refine = false resumes with refine = true"
+ok $? "a journal written with refine = off resumes with refine = train"
+
+# The default, report: the same fit, no trial, the grid's recommendation.
+"$OPTSELECT" $R --set search.refine=report "$cfg" >"$TMP/rep.json"
+is "$(jq -c '.refine | del(.trained, .recommended)' "$TMP/rep.json")" \
+   "$(jq -c '.refine | del(.trained, .recommended)' "$TMP/r.json")" "refine = report: the same fit and band"
+is "$(jq -r '[.refine.trained, .refine.recommended, .recommendation.refined] | join(" ")' "$TMP/rep.json")" \
+   " false false" "  nothing trained, nothing refined recommended"
+is "$(jq -r '.compute.steps_trained == ([.trials[].steps] | add) and .recommendation.lr == .ranking[0].lr' "$TMP/rep.json")" \
+   true "  no extra compute; the recommendation is the grid's winner"
+is "$(OPTSELECT_DUMMY=1 "$OPTSELECT" --help-config | grep -c '^  refine  *default report ')" 1 \
+   "report is the default"
 done_testing

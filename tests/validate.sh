@@ -88,7 +88,7 @@ is "$(jq -r '.recommendation.score' "$TMP/s2.json")" \
 # grid: its full run trains apart, and rank and regret are its.
 spirals="$top_srcdir/configs/spirals.ini"
 F="--quiet --set search.optimizers=adam,rmsprop --set search.lr=0.001,0.01,0.1 \
---set search.seeds=2 --set search.strategy=grid --set full.steps=1500"
+--set search.seeds=2 --set search.strategy=grid --set full.steps=1500 --set search.refine=train"
 "$OPTSELECT" validate $F --format json --output "$TMP/rf" "$spirals" >"$TMP/rf.json"
 ok $? "validate with a refined recommendation runs"
 r() { jq -r "$1" "$TMP/rf.json"; }
@@ -98,7 +98,7 @@ is "$(r '.recommendation.refined')" true "the recommendation is marked refined"
 is "$(r '.recommendation.lr')" "$(jq -r '.refine.best_lr' "$TMP/rf/selection/report.json")" \
    "  at the selection's refined rate"
 "$OPTSELECT" --quiet --format json --set search.optimizers=adam --set search.lr="$(r '.recommendation.lr')" \
-    --set search.seeds=2 --set search.steps=1500 --set search.score=last --set search.refine=false \
+    --set search.seeds=2 --set search.steps=1500 --set search.score=last --set search.refine=off \
     "$spirals" >"$TMP/rf-long.json"
 is "$(r '.recommendation.score')" "$(jq -r '.ranking[0].score' "$TMP/rf-long.json")" \
    "its full-run loss is a study's at that rate and the full length"
