@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -52,6 +53,38 @@ static int cmp_ranked(const void *pa, const void *pb)
     return (a->index > b->index) - (a->index < b->index);
 }
 
+/* a before b in os_halving_promote's order: lower score, NaN last, then
+ * lower index */
+static int before(double sa, size_t a, double sb, size_t b)
+{
+    if (isnan(sa) != isnan(sb))
+        return isnan(sb);
+    if (!isnan(sa) && sa != sb)
+        return sa < sb;
+    return a < b;
+}
+
+size_t os_halving_sure(const double *score, const unsigned char *measured, const size_t *alive,
+                       size_t n, size_t keep, unsigned char *sure)
+{
+    size_t undone = 0, count = 0;
+    for (size_t a = 0; a < n; a++)
+        undone += !measured[alive[a]];
+    for (size_t a = 0; a < n; a++) {
+        size_t g = alive[a], ahead = undone;
+        sure[g] = 0;
+        if (!measured[g])
+            continue;
+        for (size_t c = 0; c < n && ahead < keep; c++) {
+            size_t h = alive[c];
+            ahead += h != g && measured[h] && before(score[h], h, score[g], g);
+        }
+        sure[g] = ahead < keep;
+        count += sure[g];
+    }
+    return count;
+}
+
 static int cmp_size(const void *a, const void *b)
 {
     size_t x = *(const size_t *)a, y = *(const size_t *)b;
@@ -93,21 +126,6 @@ static double score_at(const os_trial_result *r, uint64_t budget, const os_trial
     return INFINITY;
 }
 
-/* Ends trial i: its final status and score, the journal, the progress. */
-static int settle(os_study *s, os_trial **trials, size_t i, os_progress *progress,
-                  os_error *err)
-{
-    if (!trials[i])
-        return 0;
-    os_trial_finish(trials[i]);
-    os_trial_close(trials[i]);
-    trials[i] = NULL;
-    os_progress_finished(progress, s->results[i].status);
-    if (s->journal.fd >= 0 && s->results[i].status != OS_TRIAL_INTERRUPTED)
-        return os_journal_append(&s->journal, i, &s->results[i], err);
-    return 0;
-}
-
 size_t os_hyperband_plan(size_t n_groups, size_t n_levels, uint64_t eta,
                          size_t sizes[OS_MAX_BUDGETS])
 {
@@ -133,156 +151,333 @@ typedef struct bracket {
     size_t  n_alive;
 } bracket;
 
-/* Whether group g is still in use: alive in a bracket that has started, or
- * waiting in one that has not. */
-static int needed(const bracket *br, size_t n_br, size_t g)
-{
-    for (size_t b = 0; b < n_br; b++)
-        for (size_t a = 0; a < br[b].n_alive; a++)
-            if (br[b].alive[a] == g)
-                return 1;
-    return 0;
-}
-
-typedef struct rung_ctx {
+/* The brackets' halving over shared trials, scheduled as trials finish.
+ *
+ * A candidate's training is the same in every bracket (same seed, same
+ * batches), so it is trained once, as far as the bracket that takes it
+ * furthest, and every bracket reads its curve at its own budgets.  Threads
+ * take work as they free up: every bracket starts at once, and a candidate
+ * goes on to the next budget as soon as it is certain to be promoted — when
+ * fewer than `keep` candidates of its rung are either better or still
+ * unmeasured — instead of waiting for the slowest of its rung.  Promotions
+ * are the synchronous ones (a candidate certain to be among the best `keep`
+ * is among them once all are measured), so the results do not depend on the
+ * threads or on which trial finished first. */
+typedef struct sched {
     os_study           *s;
     const os_trial_env *env;
     os_progress        *progress;
-    os_trial          **trials;
-    const size_t       *work;
+    bracket            *br;
+    size_t              n_br, nb, n, ng;
     const uint64_t     *budgets;
-    size_t              nb, k;   /* budgets; this rung's index among them */
+    const size_t       *first;   /* per group: its first trial                */
+    os_trial          **trials;
+    size_t             *rung;    /* per bracket: the budget it is deciding; nb
+                                    once its last is measured               */
+    unsigned char      *early;   /* n_br x ng: sure to go on past rung[b]     */
+    int                *target;  /* per trial: the budget to reach; -1 none   */
+    double             *at;      /* n x nb: each trial's score at each budget
+                                    as it passed it (+inf: it had stopped);
+                                    a trial may train on past a budget before
+                                    its rung is decided, and that decision
+                                    must see it as it was then              */
+    unsigned char      *busy;    /* per trial: a thread has it                */
+    unsigned char      *ending;  /* per trial: no bracket needs it: finish it  */
     int                *codes;
     os_error           *errs;
-    int                 step_threads;
-} rung_ctx;
+    double             *score;   /* scratch: per group                        */
+    unsigned char      *measured;/* scratch: per group                        */
+    size_t             *next;    /* scratch                                   */
+    size_t              running;
+    int                 rc;
+    os_error           *err;
+} sched;
 
-/* The w-th trial of a rung: opened when new, then taken to budget k. */
-static void rung_one(void *arg, size_t w)
+/* Whether trial i has been taken to budget k, or will go no further. */
+static int reached(const sched *x, size_t i, size_t k)
 {
-    rung_ctx *x = arg;
-    os_study *s = x->s;
-    size_t i = x->work[w];
-    if (os_trial_should_stop(x->env) || x->codes[i])
-        return;
-    if (!x->trials[i]) {
-#ifdef _OPENMP
-#pragma omp critical(os_progress)
-#endif
-        os_progress_started(x->progress);
-        x->codes[i] = os_trial_open(&x->trials[i], x->env, &s->search.cands[i], x->nb,
-                                    &s->results[i], &x->errs[i]);
-        if (x->codes[i])
-            return;
-    }
-    os_trial_set_threads(x->trials[i], x->step_threads);
-    /* through every budget so far: a trial started late (resumed from a
-     * journal, or joining a later bracket) measures where the others did */
-    for (size_t j = 0; j <= x->k; j++)
-        os_trial_advance(x->trials[i], x->budgets[j]);
+    if (x->s->done[i])
+        return 1;
+    if (x->busy[i] || !x->trials[i])
+        return 0;
+    return os_trial_stopped(x->trials[i]) || os_trial_steps(x->trials[i]) >= x->budgets[k];
 }
 
-/* The brackets' synchronous halving over shared trials: a candidate's
- * training is the same in every bracket (same seed, same batches), so it is
- * trained once, as far as the bracket that takes it furthest, and every
- * bracket reads its curve at its own budgets. */
+static int group_reached(const sched *x, size_t g, size_t k)
+{
+    for (size_t i = x->first[g]; i < x->n && x->s->search.cands[i].group == g; i++)
+        if (!reached(x, i, k))
+            return 0;
+    return 1;
+}
+
+static double group_score(const sched *x, size_t g, size_t k)
+{
+    size_t seeds = 0;
+    double sum = 0;
+    for (size_t i = x->first[g]; i < x->n && x->s->search.cands[i].group == g; i++, seeds++)
+        sum += x->s->done[i] ? score_at(&x->s->results[i], x->budgets[k], x->env)
+                             : x->at[i * x->nb + k];
+    return sum / (double)seeds;
+}
+
+/* Brings every bracket's decisions up to date, and with them each trial's
+ * target; trials no bracket needs are marked for ending.  In the critical
+ * section. */
+static void decide(sched *x)
+{
+    const uint64_t eta = x->s->cfg->reduction_factor;
+    for (size_t b = 0; b < x->n_br; b++) {
+        bracket *br = &x->br[b];
+        unsigned char *early = x->early + b * x->ng;
+        while (x->rung[b] < x->nb) {
+            size_t k = x->rung[b], undone = 0;
+            for (size_t a = 0; a < br->n_alive; a++) {
+                size_t g = br->alive[a];
+                x->measured[g] = (unsigned char)group_reached(x, g, k);
+                x->score[g] = x->measured[g] ? group_score(x, g, k) : NAN;
+                undone += !x->measured[g];
+            }
+            if (k + 1 == x->nb) {
+                if (!undone)
+                    x->rung[b] = x->nb; /* measured at its last budget: done */
+                break;
+            }
+            size_t keep = (br->n_alive + eta - 1) / eta;
+            if (undone) { /* sure to go on: those can start the next budget now */
+                os_halving_sure(x->score, x->measured, br->alive, br->n_alive, keep, early);
+                break;
+            }
+            br->n_alive = os_halving_promote(x->score, br->alive, br->n_alive, keep, x->next);
+            memcpy(br->alive, x->next, br->n_alive * sizeof *x->next);
+            memset(early, 0, x->ng);
+            x->rung[b]++;
+        }
+    }
+    for (size_t i = 0; i < x->n; i++)
+        x->target[i] = -1;
+    for (size_t b = 0; b < x->n_br; b++) {
+        const bracket *br = &x->br[b];
+        const unsigned char *early = x->early + b * x->ng;
+        size_t k = x->rung[b] < x->nb ? x->rung[b] : x->nb - 1;
+        for (size_t a = 0; a < br->n_alive; a++) {
+            size_t g = br->alive[a];
+            int t = (int)(k + early[g]);
+            for (size_t i = x->first[g]; i < x->n && x->s->search.cands[i].group == g; i++)
+                if (t > x->target[i])
+                    x->target[i] = t;
+        }
+    }
+    /* a trial no bracket holds any more is finished where it stands */
+    for (size_t i = 0; i < x->n; i++)
+        if (x->target[i] < 0 && x->trials[i] && !x->busy[i])
+            x->ending[i] = 1;
+}
+
+enum { JOB_NONE, JOB_TRAIN, JOB_END, JOB_WAIT, JOB_QUIT };
+
+/* The next thing to do, in the critical section: end a trial no bracket
+ * needs (to free its buffers), or train the trial with the lowest target
+ * (ties by index) that has not reached it. */
+static int pick(sched *x, size_t *job)
+{
+    int stopping = x->rc || os_trial_should_stop(x->env);
+    for (size_t i = 0; i < x->n && !stopping; i++)
+        if (x->ending[i]) {
+            x->ending[i] = 0;
+            x->busy[i] = 1;
+            *job = i;
+            return JOB_END;
+        }
+    int best = -1;
+    for (size_t i = 0; i < x->n && !stopping; i++)
+        if (x->target[i] >= 0 && !x->busy[i] && !reached(x, i, (size_t)x->target[i]) &&
+            (best < 0 || x->target[i] < x->target[best]))
+            best = (int)i;
+    if (best >= 0) {
+        x->busy[best] = 1;
+        *job = (size_t)best;
+        return JOB_TRAIN;
+    }
+    return x->running ? JOB_WAIT : JOB_QUIT;
+}
+
+/* Ends trial i: its final status and score (the test set), then the
+ * journal and the progress line. */
+static int end_trial(sched *x, size_t i)
+{
+    os_study *s = x->s;
+    os_trial_finish(x->trials[i]);
+    os_trial_close(x->trials[i]);
+    int rc = 0;
+#ifdef _OPENMP
+#pragma omp critical(os_halving)
+#endif
+    {
+        x->trials[i] = NULL;
+        os_progress_finished(x->progress, s->results[i].status);
+        if (s->journal.fd >= 0 && s->results[i].status != OS_TRIAL_INTERRUPTED)
+            rc = os_journal_append(&s->journal, i, &s->results[i], &x->errs[i]);
+    }
+    return rc;
+}
+
+static void work(sched *x, int threads)
+{
+    os_study *s = x->s;
+    for (;;) {
+        size_t i = 0;
+        int what, step_threads = 1;
+#ifdef _OPENMP
+#pragma omp critical(os_halving)
+#endif
+        {
+            what = pick(x, &i);
+            if (what == JOB_TRAIN || what == JOB_END)
+                x->running++;
+            if (what == JOB_TRAIN) {
+                size_t ready = 0;
+                for (size_t j = 0; j < x->n; j++)
+                    ready += x->target[j] >= 0 && !x->busy[j] &&
+                             !reached(x, j, (size_t)x->target[j]);
+                step_threads = os_step_threads(threads, x->running + ready, x->env->split);
+                if (!x->trials[i])
+                    os_progress_started(x->progress);
+            }
+        }
+        if (what == JOB_QUIT)
+            return;
+        if (what == JOB_WAIT) {
+            struct timespec nap = { 0, 200000 }; /* a trial takes far longer */
+            nanosleep(&nap, NULL);
+            continue;
+        }
+        int code = 0;
+        if (what == JOB_END) {
+            code = end_trial(x, i);
+        } else {
+            if (!x->trials[i])
+                code = x->codes[i] = os_trial_open(&x->trials[i], x->env, &s->search.cands[i],
+                                                   x->nb, &s->results[i], &x->errs[i]);
+            if (!code) {
+                os_trial_set_threads(x->trials[i], step_threads);
+                /* through every budget on the way: each is measured, so that
+                 * every bracket reads the curve where it decides */
+                double *at = x->at + i * x->nb;
+                for (size_t k = 0; k <= (size_t)x->target[i]; k++) {
+                    if (!isnan(at[k]))
+                        continue;
+                    os_trial_advance(x->trials[i], x->budgets[k]);
+                    if (os_trial_stopped(x->trials[i])) {
+                        for (size_t j = k; j < x->nb; j++)
+                            at[j] = INFINITY;
+                        break;
+                    }
+                    at[k] = score_at(&s->results[i], x->budgets[k], x->env);
+                }
+            }
+        }
+#ifdef _OPENMP
+#pragma omp critical(os_halving)
+#endif
+        {
+            x->busy[i] = 0;
+            x->running--;
+            if (code && !x->rc) {
+                *x->err = x->errs[i];
+                x->rc = code;
+            }
+            if (!x->rc)
+                decide(x);
+        }
+    }
+}
+
 static int run_brackets(os_study *s, const os_trial_env *env, os_progress *progress,
                         bracket *br, size_t n_br, const uint64_t *budgets, size_t nb,
                         os_error *err)
 {
-    const os_config *cfg = s->cfg;
     const size_t n = s->search.n, ng = s->search.n_groups;
-    os_trial **trials = calloc(n, sizeof *trials);
-    size_t *next = malloc(ng * sizeof *next), *work = malloc(n * sizeof *work);
+    sched x = { .s = s, .env = env, .progress = progress, .br = br, .n_br = n_br, .nb = nb,
+                .n = n, .ng = ng, .budgets = budgets, .err = err };
     size_t *first = malloc(ng * sizeof *first);
-    unsigned char *want = malloc(ng);
-    double *score = malloc(ng * sizeof *score);
-    int *codes = calloc(n, sizeof *codes);
-    os_error *errs = calloc(n, sizeof *errs);
+    x.first = first;
+    x.trials = calloc(n, sizeof *x.trials);
+    x.rung = malloc(n_br * sizeof *x.rung);
+    x.early = calloc(n_br * ng + 1, 1);
+    x.target = malloc(n * sizeof *x.target);
+    x.at = malloc((n * nb + 1) * sizeof *x.at);
+    x.busy = calloc(n, 1);
+    x.ending = calloc(n, 1);
+    x.codes = calloc(n, sizeof *x.codes);
+    x.errs = calloc(n, sizeof *x.errs);
+    x.score = malloc(ng * sizeof *x.score);
+    x.measured = malloc(ng + 1);
+    x.next = malloc(ng * sizeof *x.next);
     int rc = 0;
-    if (!trials || !next || !work || !first || !want || !score || !codes || !errs) {
+    if (!first || !x.trials || !x.rung || !x.early || !x.target || !x.at || !x.busy || !x.ending ||
+        !x.codes || !x.errs || !x.score || !x.measured || !x.next) {
         rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
         goto out;
     }
     for (size_t i = n; i-- > 0;)
         first[s->search.cands[i].group] = i;
-
-    for (size_t k = 0; k < nb && !rc; k++) {
-        memset(want, 0, ng);
-        for (size_t b = 0; b < n_br; b++)
-            for (size_t a = 0; a < br[b].n_alive && br[b].start <= k; a++)
-                want[br[b].alive[a]] = 1;
-        size_t n_work = 0;
-        for (size_t g = 0; g < ng; g++)
-            for (size_t i = first[g]; want[g] && i < n && s->search.cands[i].group == g; i++)
-                if (!s->done[i])
-                    work[n_work++] = i;
-        rung_ctx x = { s, env, progress, trials, work, budgets, nb, k, codes, errs,
-                       os_step_threads(s->threads, n_work, env->split) };
-        os_for_trials(n_work, os_trial_threads(s->threads, n_work), rung_one, &x);
-        for (size_t i = 0; i < n && !rc; i++)
-            if (codes[i]) {
-                *err = errs[i];
-                rc = codes[i];
-            }
-        if (rc || os_trial_should_stop(env) || k + 1 == nb)
-            break;
-
-        /* each group's mean score at this budget; in every bracket that has
-         * started, the best 1 in eta go on */
-        for (size_t g = 0; g < ng; g++) {
-            size_t seeds = 0;
-            double sum = 0;
-            for (size_t i = first[g]; want[g] && i < n && s->search.cands[i].group == g;
-                 i++, seeds++)
-                sum += score_at(&s->results[i], budgets[k], env);
-            score[g] = want[g] ? sum / (double)seeds : INFINITY;
-        }
-        for (size_t b = 0; b < n_br; b++) {
-            if (br[b].start > k)
-                continue;
-            size_t keep = (br[b].n_alive + cfg->reduction_factor - 1) / cfg->reduction_factor;
-            br[b].n_alive = os_halving_promote(score, br[b].alive, br[b].n_alive, keep, next);
-            memcpy(br[b].alive, next, br[b].n_alive * sizeof *next);
-        }
-        /* a group no bracket needs any more is finished where it stands */
-        for (size_t g = 0; g < ng && !rc; g++)
-            if (want[g] && !needed(br, n_br, g))
-                for (size_t i = first[g]; i < n && s->search.cands[i].group == g && !rc; i++)
-                    rc = settle(s, trials, i, progress, err);
-    }
+    for (size_t b = 0; b < n_br; b++)
+        x.rung[b] = br[b].start;
+    for (size_t j = 0; j < n * nb; j++)
+        x.at[j] = NAN;
+    decide(&x);
+    size_t to_run = 0;
+    for (size_t i = 0; i < n; i++)
+        to_run += !s->done[i];
+    int threads = os_trial_threads(s->threads, to_run);
+#ifdef _OPENMP
+    if (threads > 1) {
+#pragma omp parallel num_threads(threads)
+        work(&x, threads);
+    } else
+#endif
+        work(&x, threads);
+    rc = x.rc;
 
     for (size_t i = 0; i < n; i++) {
-        if (os_trial_should_stop(env) && trials[i] && !os_trial_stopped(trials[i])) {
+        if (os_trial_should_stop(env) && x.trials[i] && !os_trial_stopped(x.trials[i])) {
             /* between budgets when the study stopped: not a finished trial */
             s->results[i].status = OS_TRIAL_INTERRUPTED;
             s->results[i].score = INFINITY;
             snprintf(s->results[i].message, sizeof s->results[i].message,
                      "interrupted at step %llu of successive halving",
                      (unsigned long long)s->results[i].steps);
-            os_trial_close(trials[i]);
-            trials[i] = NULL;
+            os_trial_close(x.trials[i]);
+            x.trials[i] = NULL;
             os_progress_finished(progress, OS_TRIAL_INTERRUPTED);
             continue;
         }
-        int src = rc ? 0 : settle(s, trials, i, progress, err);
-        if (src && !rc)
+        int src = rc || !x.trials[i] ? 0 : end_trial(&x, i);
+        if (src && !rc) {
+            *err = x.errs[i];
             rc = src;
-        if (!s->done[i] && !s->results[i].curve && !s->results[i].message[0] && !trials[i] &&
-            !codes[i])
+        }
+        if (!s->done[i] && !s->results[i].curve && !s->results[i].message[0] && !x.trials[i] &&
+            !x.codes[i])
             os_trial_not_started(&s->results[i]);
     }
 out:
-    for (size_t i = 0; trials && i < n; i++)
-        os_trial_close(trials[i]);
-    free(trials);
-    free(next);
-    free(work);
+    for (size_t i = 0; x.trials && i < n; i++)
+        os_trial_close(x.trials[i]);
     free(first);
-    free(want);
-    free(score);
-    free(codes);
-    free(errs);
+    free(x.trials);
+    free(x.rung);
+    free(x.early);
+    free(x.target);
+    free(x.at);
+    free(x.busy);
+    free(x.ending);
+    free(x.codes);
+    free(x.errs);
+    free(x.score);
+    free(x.measured);
+    free(x.next);
     return rc;
 }
 

@@ -4,9 +4,13 @@
  * budget, the best 1 in eta continue to an eta-times larger budget, and so
  * on up to the full one.  Promoted trials continue from where they stopped.
  *
- * The halving is synchronous: a budget's promotions are decided once every
- * candidate has reached it, by score and then candidate order, so the result
- * does not depend on the number of threads.
+ * Threads are refilled as trials finish: a candidate goes on to the next
+ * budget as soon as it is certain to be promoted (fewer than the number
+ * kept are better or still unmeasured), without waiting for the rest of its
+ * budget, and every hyperband bracket starts at once.  The promotions are
+ * still those of synchronous halving — decided by score and then candidate
+ * order, each trial scored as it was when it passed the budget — so the
+ * result does not depend on the number of threads or on timing.
  */
 #ifndef OS_HALVING_H
 #define OS_HALVING_H
@@ -28,6 +32,15 @@ size_t os_halving_budgets(uint64_t steps, uint64_t min_steps, uint64_t eta,
  * in ascending index order and returns how many (min(keep, n)). */
 size_t os_halving_promote(const double *score, const size_t *alive, size_t n, size_t keep,
                           size_t *out);
+
+/* Which of the alive groups are already certain to be promoted while some
+ * are still unmeasured: measured[g] says whether group g has its score
+ * score[g] at this budget.  A measured group is certain when fewer than
+ * keep others are measured and ahead of it (os_halving_promote's order) or
+ * unmeasured: however the rest come out, it is among the keep.  Sets
+ * sure[g] for those (and only those) of alive; returns how many. */
+size_t os_halving_sure(const double *score, const unsigned char *measured, const size_t *alive,
+                       size_t n, size_t keep, unsigned char *sure);
 
 /* Hyperband (Li et al. 2017, "Hyperband: a novel bandit-based approach to
  * hyperparameter optimization"): n_levels brackets of successive halving
