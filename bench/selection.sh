@@ -12,7 +12,10 @@
 # halving-SCORE runs successive halving (eta 3, budgets of 1/27, 1/9 and 1/3
 # of the full run); hyperband-SCORE runs hyperband up to 1/9 of the full
 # run (its brackets cost about three times halving's); SCORE is final, last,
-# auc or extrapolated.  The full runs average [full] seeds seeds.
+# auc or extrapolated.  A -train suffix (grid-final-train) sets refine =
+# train: the winner's refined rate trains and is recommended when it scores
+# lower (validate then trains its full run apart).  The full runs average
+# [full] seeds seeds.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 optselect="$here/../optselect"
@@ -30,7 +33,7 @@ scores="final last auc extrapolated"
 if [ -z "$variants" ]; then
     for s in $scores; do variants="$variants grid-$s"; done
     for s in $scores; do variants="$variants halving-$s"; done
-    variants="$variants hyperband-final hyperband-last"
+    variants="$variants hyperband-final hyperband-last grid-final-train halving-final-train"
 fi
 # optselect picks the BLAS kernels itself; a stray setting would slow it
 unset OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS OMP_NUM_THREADS
@@ -47,7 +50,8 @@ for task in $tasks; do
     echo "| variant | trial steps | Kendall τ | Spearman ρ | regret | rank | compute | refined? | grid pick's regret |"
     echo "|---|---|---|---|---|---|---|---|---|"
     for v in $variants; do
-        strategy=${v%%-*} score=${v#*-}
+        strategy=${v%%-*} score=${v#*-} refine=report
+        case $score in *-train) score=${score%-train} refine=train ;; esac
         case $strategy in
         grid) steps=$((full / 12)); extra="" ;;
         halving) steps=$((full / 3)); extra="--set search.reduction_factor=3" ;;
@@ -61,7 +65,7 @@ for task in $tasks; do
         [ -d "$out/$task/full" ] && cp -R "$out/$task/full" "$dir/full"
         "$optselect" validate --quiet --format json --output "$dir" \
             --set search.strategy="$strategy" --set search.score="$score" \
-            --set search.steps="$steps" $extra "$cfg" >/dev/null
+            --set search.steps="$steps" --set search.refine="$refine" $extra "$cfg" >/dev/null
         [ -d "$out/$task/full" ] || cp -R "$dir/full" "$out/$task/full"
         jq -r --arg v "$v" --arg s "$steps" --arg t "$task" \
             '[$t, $v, $s, .kendall_tau, .spearman_rho, (if (.regret | type) == "string" then 1e9 else .regret end), .rank, .candidates,

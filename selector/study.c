@@ -254,12 +254,19 @@ uint64_t os_study_fingerprint(const os_study *s)
     if (f) {
         os_config_write_effective(cfg, f);
         fclose(f);
-        /* refine trains after the journaled trials and decides none of
-         * them: a journal resumes whichever way it is set */
+        /* Lines that decide no journaled trial, left out so that a journal
+         * resumes across them: refine trains after the journaled trials;
+         * seconds = 0 is no budget in seconds (and journals from before
+         * the key existed stay valid; a budget in seconds is hashed below
+         * as the steps it came to). */
+        static const char *const skip[] = { "refine = ", "seconds = 0\n" };
         for (char *line = text; line && line < text + len;) {
             char *end = memchr(line, '\n', (size_t)(text + len - line));
             size_t n = end ? (size_t)(end - line) + 1 : (size_t)(text + len - line);
-            if (strncmp(line, "refine = ", 9))
+            int keep = 1;
+            for (size_t k = 0; k < sizeof skip / sizeof *skip; k++)
+                keep &= strncmp(line, skip[k], strlen(skip[k])) != 0;
+            if (keep)
                 h = os_fnv1a(h, line, n);
             line += n;
         }
