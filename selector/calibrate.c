@@ -30,38 +30,54 @@ int os_study_budget_seconds(os_study *s, os_config *cfg, int isolate, const char
     if (kept) {
         cfg->steps = kept;
     } else {
-        /* Time the first candidate at doubling lengths until a run takes a
+        /* Time a candidate at doubling lengths until a run takes a
          * tenth of the budget or a quarter of a second; the last two runs
          * separate the time per step (evaluations included) from the
          * trial's fixed cost (weights, the first and last measurements),
          * which the budget also has to pay. */
         const double enough = fmin(0.25, cfg->seconds / 10);
-        os_candidate c = s->search.cands[0];
-        uint64_t n = cfg->eval_every, done = 0, prev_done = 0;
+        uint64_t done = 0, prev_done = 0;
         double took = 0, prev_took = 0;
-        int was = s->isolated, rc = 0, runs = 0;
+        int was = s->isolated, rc = 0, timed = 0;
         s->isolated = isolate;
-        for (;;) {
-            os_trial_result r;
-            memset(&r, 0, sizeof r);
-            cfg->steps = n;
-            prev_took = took;
-            prev_done = done;
-            double t0 = now();
-            rc = os_study_train(s, NULL, &c, &r, 1, &n, NULL, err);
-            took = now() - t0;
-            done = r.steps;
-            int stopped = r.status != OS_TRIAL_OK;
-            os_trial_result_free(&r);
-            runs++;
-            if (rc || stopped || n >= ((uint64_t)1 << 30) || (took >= enough && runs >= 2))
-                break;
-            n *= 2;
+        /* a candidate that diverges or fails before it is timed gives way
+         * to the next */
+        for (size_t ci = 0; ci < s->search.n && !timed && !rc; ci++) {
+            os_candidate c = s->search.cands[ci];
+            uint64_t n = cfg->eval_every;
+            int runs = 0;
+            done = prev_done = 0;
+            took = prev_took = 0;
+            for (;;) {
+                os_trial_result r;
+                memset(&r, 0, sizeof r);
+                cfg->steps = n;
+                prev_took = took;
+                prev_done = done;
+                double t0 = now();
+                rc = os_study_train(s, NULL, &c, &r, 1, &n, NULL, err);
+                took = now() - t0;
+                done = r.steps;
+                int stopped = r.status != OS_TRIAL_OK;
+                os_trial_result_free(&r);
+                runs++;
+                if (rc || stopped)
+                    break;
+                if ((took >= enough && runs >= 2) || n >= ((uint64_t)1 << 30)) {
+                    timed = 1;
+                    break;
+                }
+                n *= 2;
+            }
         }
         s->isolated = was;
         s->steps_trained = 0; /* the timing is not a trial of the study */
         if (rc)
             return rc;
+        if (!timed)
+            return os_error_set(err, OS_ERR_CONFIG, "%s: [search] seconds: every candidate "
+                                "diverged or failed before a step could be timed; give the "
+                                "budget in steps", os_config_where(cfg, "search", "seconds"));
         double per = done > prev_done ? (took - prev_took) / (double)(done - prev_done) : 0;
         double fixed = took - per * (double)done;
         if (!(per > 0) || fixed < 0) { /* too noisy to tell apart: all per step */

@@ -53,35 +53,24 @@ static int cmp_ranked(const void *pa, const void *pb)
     return (a->index > b->index) - (a->index < b->index);
 }
 
-/* a before b in os_halving_promote's order: lower score, NaN last, then
- * lower index */
-static int before(double sa, size_t a, double sb, size_t b)
-{
-    if (isnan(sa) != isnan(sb))
-        return isnan(sb);
-    if (!isnan(sa) && sa != sb)
-        return sa < sb;
-    return a < b;
-}
-
 size_t os_halving_sure(const double *score, const unsigned char *measured, const size_t *alive,
                        size_t n, size_t keep, unsigned char *sure)
 {
-    size_t undone = 0, count = 0;
-    for (size_t a = 0; a < n; a++)
-        undone += !measured[alive[a]];
+    /* the measured in promotion order: the p-th is certain when the p
+     * before it and every unmeasured one are fewer than keep */
+    ranked *r = malloc((n ? n : 1) * sizeof *r);
+    size_t m = 0, count = 0;
     for (size_t a = 0; a < n; a++) {
-        size_t g = alive[a], ahead = undone;
-        sure[g] = 0;
-        if (!measured[g])
-            continue;
-        for (size_t c = 0; c < n && ahead < keep; c++) {
-            size_t h = alive[c];
-            ahead += h != g && measured[h] && before(score[h], h, score[g], g);
-        }
-        sure[g] = ahead < keep;
-        count += sure[g];
+        sure[alive[a]] = 0;
+        if (measured[alive[a]] && r)
+            r[m++] = (ranked){ score[alive[a]], alive[a] };
     }
+    if (!r) /* without memory, none early: the rung's decision still comes */
+        return 0;
+    qsort(r, m, sizeof *r, cmp_ranked);
+    for (size_t p = 0; p < m && p + (n - m) < keep; p++, count++)
+        sure[r[p].index] = 1;
+    free(r);
     return count;
 }
 

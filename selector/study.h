@@ -93,7 +93,8 @@ typedef struct os_run_options {
 int os_study_prepare(os_study *s, os_config *cfg, os_error *err);
 
 /* [search] seconds (calibrate.c): turns the budget in wall-clock seconds
- * into cfg->steps, by timing a trial of the first candidate (in a worker
+ * into cfg->steps, by timing a trial of the first candidate that does not
+ * stop early (in a worker
  * process when isolate), or by reading the steps from the journal at
  * `journal` (may be NULL) when an earlier run of the study left one.  Call
  * after os_study_prepare, before os_study_open_journal; does nothing

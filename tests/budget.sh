@@ -73,4 +73,9 @@ ok $? "the text report says what the seconds came to"
 refused 3 "seconds and epochs" "give the trial budget one way: epochs, fraction or seconds" \
     --set search.seconds=1 --set search.epochs=2 "$cfg"
 refused 3 "a negative budget" "seconds" --set search.seconds=-1 "$cfg"
+refused 3 "nothing to time" "every candidate diverged or failed before a step could be timed" \
+    --set search.seconds=0.2 --set search.optimizers=sgd --set search.lr=1e5 "$cfg"
+"$OPTSELECT" $J --set search.seconds=0.2 --set search.optimizers=sgd --set search.lr=1e5,0.01 "$cfg" \
+    | jq -e '.budget.step_seconds > 0 and ([.trials[] | select(.status == "ok") | .steps] | unique | length) == 1' >/dev/null
+ok $? "a candidate that diverges at once gives way to the next for the timing"
 done_testing
