@@ -9,7 +9,11 @@ correction described in docs/selection-quality.md (not built into
 optselect) and prints Kendall's tau and the pick's regret beside `final`'s.
 
     bench/selection.sh -v grid-final      # once, to make the runs
-    python3 bench/selection-drift.py [--prototype]
+    python3 bench/selection-drift.py [--prototype [--parabola]]
+
+--parabola finds each horizon's best rate as refine does (the vertex of the
+parabola in log(rate) through the lowest loss and its neighbours) instead
+of the grid's argmin.
 """
 import collections
 import json
@@ -47,7 +51,25 @@ def score_of(trial):
     return trial["score"] if trial["status"] == "ok" else math.inf
 
 
-def drift_scores(fam, steps, full_steps):
+def vertex(lrs, scores):
+    """log of the best rate: the parabola through the lowest finite score
+    and its neighbours in log(rate), or that rate at an edge."""
+    ok = [i for i, v in enumerate(scores) if v is not None and math.isfinite(v)]
+    if not ok:
+        return None
+    w = min(ok, key=lambda i: scores[i])
+    if w in (0, len(lrs) - 1) or w - 1 not in ok or w + 1 not in ok:
+        return math.log(lrs[w])
+    x0, x1, x2 = (math.log(lrs[i]) for i in (w - 1, w, w + 1))
+    y0, y1, y2 = (scores[i] for i in (w - 1, w, w + 1))
+    d01, d12 = (y1 - y0) / (x1 - x0), (y2 - y1) / (x2 - x1)
+    a = (d12 - d01) / (x2 - x0)
+    if a <= 0:
+        return x1
+    return min(max(0.5 * (x0 + x1) - d01 / (2 * a), x0), x2)
+
+
+def drift_scores(fam, steps, full_steps, parabola=False):
     """Per optimizer: the best rate at 1/4, 1/2 and all of the trial, a
     line through log(rate) against log(steps), extrapolated to the full
     run; each candidate scored by the trial's loss at its rate shifted back
@@ -58,12 +80,12 @@ def drift_scores(fam, steps, full_steps):
         hs, ls = [], []
         for frac in (0.25, 0.5, 1.0):
             h = max(1, int(steps * frac))
-            ok = [(val_at(by_lr[lr]["curve"], h), lr) for lr in lrs
-                  if by_lr[lr]["status"] == "ok"]
-            ok = [(s, lr) for s, lr in ok if s is not None and math.isfinite(s)]
+            at = [val_at(by_lr[lr]["curve"], h) if by_lr[lr]["status"] == "ok" else None
+                  for lr in lrs]
+            ok = [(v, lr) for v, lr in zip(at, lrs) if v is not None and math.isfinite(v)]
             if ok:
                 hs.append(math.log(h))
-                ls.append(math.log(min(ok)[1]))
+                ls.append(vertex(lrs, at) if parabola else math.log(min(ok)[1]))
         beta = 0.0
         if len(hs) >= 2:
             mh, ml = sum(hs) / len(hs), sum(ls) / len(ls)
@@ -120,7 +142,8 @@ def main():
         if not prototype:
             continue
         best = min(full.values())
-        pred = drift_scores(fam, sel["budget"]["steps"], v["full_steps"])
+        pred = drift_scores(fam, sel["budget"]["steps"], v["full_steps"],
+                            "--parabola" in sys.argv[1:])
         for name, score in (("final", lambda k: score_of(fam[k[0]][k[1]])),
                             ("drift", lambda k: pred[k])):
             keys = list(full)
