@@ -108,29 +108,6 @@ static int fit(os_study *s, os_error *err)
     return 0;
 }
 
-/* The measured trials' statistics, as a group's. */
-static void measure(os_refinement *rf)
-{
-    os_group *g = &rf->measured;
-    *g = (os_group){ .status = OS_TRIAL_OK, .n_seeds = rf->n, .steps = UINT64_MAX };
-    double n = (double)rf->n, sq = 0;
-    for (size_t j = 0; j < rf->n; j++) {
-        const os_trial_result *r = &rf->results[j];
-        if (r->status != OS_TRIAL_OK)
-            g->status = r->status;
-        g->steps = r->steps < g->steps ? r->steps : g->steps;
-        g->score += r->score / n;
-        g->val_acc += (r->n_curve ? r->curve[r->n_curve - 1].val_acc : NAN) / n;
-        g->test_loss += r->test_loss / n;
-        g->test_acc += r->test_acc / n;
-    }
-    for (size_t j = 0; j < rf->n; j++)
-        sq += (rf->results[j].score - g->score) * (rf->results[j].score - g->score);
-    if (g->status != OS_TRIAL_OK)
-        g->score = INFINITY;
-    g->score_std = rf->n > 1 && g->status == OS_TRIAL_OK ? sqrt(sq / (n - 1)) : 0.0;
-}
-
 int os_study_refine(os_study *s, const os_trial_env *env, os_error *err)
 {
     os_refinement *rf = &s->refine;
@@ -173,7 +150,7 @@ int os_study_refine(os_study *s, const os_trial_env *env, os_error *err)
         rf->n = 0;
         return rc;
     }
-    measure(rf);
+    os_group_measure(&rf->measured, rf->results, rf->n);
     rf->measured.first = w->first;
     rf->recommended = rf->measured.status == OS_TRIAL_OK && rf->measured.score < w->score;
     return 0;

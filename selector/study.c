@@ -628,6 +628,24 @@ out:
     return rc;
 }
 
+void os_group_measure(os_group *g, const os_trial_result *r, size_t n)
+{
+    *g = (os_group){ .status = OS_TRIAL_OK, .n_seeds = n, .steps = UINT64_MAX };
+    double sq = 0;
+    for (size_t j = 0; j < n; j++) {
+        add_trial(g, &r[j]);
+        g->steps = r[j].steps < g->steps ? r[j].steps : g->steps;
+    }
+    double dn = (double)n;
+    g->score = g->status == OS_TRIAL_OK ? g->score / dn : INFINITY;
+    g->val_acc /= dn;
+    g->test_loss /= dn;
+    g->test_acc /= dn;
+    for (size_t j = 0; g->status == OS_TRIAL_OK && j < n; j++)
+        sq += (r[j].score - g->score) * (r[j].score - g->score);
+    g->score_std = n > 1 && g->status == OS_TRIAL_OK ? sqrt(sq / (dn - 1)) : 0.0;
+}
+
 double os_study_compute(const os_study *s)
 {
     double grid = (double)s->cfg->steps * (double)s->search.n;

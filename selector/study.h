@@ -168,6 +168,10 @@ int os_study_train(os_study *s, const os_trial_env *env, const os_candidate *can
  * isolation = process). */
 int os_study_refine(os_study *s, const os_trial_env *env, os_error *err);
 
+/* A group's statistics from its n trials r[0..n): the worst status, mean
+ * score (+inf unless every one finished) ± sample std, accuracy, test. */
+void os_group_measure(os_group *g, const os_trial_result *r, size_t n);
+
 /* What the study recommends: the winner (*g its group), or the winner at
  * the refined rate (*g its measured statistics), copied into *buf.  NULL
  * when no candidate finished. */

@@ -220,15 +220,8 @@ int os_validation_refined(const os_study *sel, os_study *full, os_validation *v,
     if (rc || (stop && *stop))
         goto out;
     os_group *g = &v->refined_full;
-    *g = (os_group){ .first = wg->first, .status = OS_TRIAL_OK, .n_seeds = n,
-                     .steps = full->cfg->steps };
-    for (size_t j = 0; j < n; j++) {
-        if (results[j].status != OS_TRIAL_OK)
-            g->status = results[j].status;
-        g->score += results[j].score / (double)n;
-    }
-    if (g->status != OS_TRIAL_OK)
-        g->score = INFINITY;
+    os_group_measure(g, results, n);
+    g->first = wg->first;
     v->refined = 1;
     v->refined_cand = cands[0];
     v->rank = 1;
