@@ -100,21 +100,6 @@ size_t os_halving_promote(const double *score, const size_t *alive, size_t n, si
     return keep;
 }
 
-/* A trial's score at a budget: its curve up to that step, scored as the
- * study scores (score.h); +inf when it stopped. */
-static double score_at(const os_trial_result *r, uint64_t budget, const os_trial_env *env)
-{
-    if (r->status != OS_TRIAL_OK)
-        return INFINITY;
-    for (size_t j = r->n_curve; j-- > 0;)
-        if (r->curve[j].step == budget) {
-            double v = os_score_curve((os_score_kind)env->score_kind, r->curve, j + 1,
-                                      env->horizon);
-            return isfinite(v) ? v : INFINITY;
-        }
-    return INFINITY;
-}
-
 size_t os_hyperband_plan(size_t n_groups, size_t n_levels, uint64_t eta,
                          size_t sizes[OS_MAX_BUDGETS])
 {
@@ -205,7 +190,9 @@ static double group_score(const sched *x, size_t g, size_t k)
     size_t seeds = 0;
     double sum = 0;
     for (size_t i = x->first[g]; i < x->n && x->s->search.cands[i].group == g; i++, seeds++)
-        sum += x->s->done[i] ? score_at(&x->s->results[i], x->budgets[k], x->env)
+        sum += x->s->done[i] ? os_score_at_budget(&x->s->results[i], x->budgets[k],
+                                                    (os_score_kind)x->env->score_kind,
+                                                    x->env->horizon)
                              : x->at[i * x->nb + k];
     return sum / (double)seeds;
 }
@@ -267,9 +254,11 @@ enum { JOB_NONE, JOB_TRAIN, JOB_END, JOB_WAIT, JOB_QUIT };
 
 /* The next thing to do, in the critical section: end a trial no bracket
  * needs (to free its buffers), or train the trial with the lowest target
- * (ties by index) that has not reached it. */
-static int pick(sched *x, size_t *job)
+ * (ties by index) that has not reached it; *others gets how many more are
+ * ready to train. */
+static int pick(sched *x, size_t *job, size_t *others)
 {
+    *others = 0;
     int stopping = x->rc || os_trial_should_stop(x->env);
     for (size_t i = 0; i < x->n && !stopping; i++)
         if (x->ending[i]) {
@@ -280,10 +269,13 @@ static int pick(sched *x, size_t *job)
         }
     int best = -1;
     for (size_t i = 0; i < x->n && !stopping; i++)
-        if (x->target[i] >= 0 && !x->busy[i] && !reached(x, i, (size_t)x->target[i]) &&
-            (best < 0 || x->target[i] < x->target[best]))
-            best = (int)i;
+        if (x->target[i] >= 0 && !x->busy[i] && !reached(x, i, (size_t)x->target[i])) {
+            (*others)++;
+            if (best < 0 || x->target[i] < x->target[best])
+                best = (int)i;
+        }
     if (best >= 0) {
+        (*others)--;
         x->busy[best] = 1;
         *job = (size_t)best;
         return JOB_TRAIN;
@@ -321,14 +313,11 @@ static void work(sched *x, int threads)
 #pragma omp critical(os_halving)
 #endif
         {
-            what = pick(x, &i);
+            size_t ready;
+            what = pick(x, &i, &ready);
             if (what == JOB_TRAIN || what == JOB_END)
                 x->running++;
             if (what == JOB_TRAIN) {
-                size_t ready = 0;
-                for (size_t j = 0; j < x->n; j++)
-                    ready += x->target[j] >= 0 && !x->busy[j] &&
-                             !reached(x, j, (size_t)x->target[j]);
                 step_threads = os_step_threads(threads, x->running + ready, x->env->split);
                 if (!x->trials[i])
                     os_progress_started(x->progress);
@@ -362,7 +351,9 @@ static void work(sched *x, int threads)
                             at[j] = INFINITY;
                         break;
                     }
-                    at[k] = score_at(&s->results[i], x->budgets[k], x->env);
+                    at[k] = os_score_at_budget(&s->results[i], x->budgets[k],
+                                               (os_score_kind)x->env->score_kind,
+                                               x->env->horizon);
                 }
             }
         }

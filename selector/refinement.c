@@ -36,16 +36,9 @@ static double score_at(const os_study *s, const os_group *g, uint64_t budget)
 {
     double sum = 0;
     size_t n = (size_t)s->cfg->seeds;
-    int kind = os_score_from_name(s->cfg->score);
-    for (size_t j = 0; j < n; j++) {
-        const os_trial_result *r = &s->results[g->first + j];
-        size_t m = 0;
-        while (m < r->n_curve && r->curve[m].step <= budget)
-            m++;
-        if (r->status != OS_TRIAL_OK || !m || r->curve[m - 1].step != budget)
-            return INFINITY;
-        sum += os_score_curve((os_score_kind)kind, r->curve, m, s->cfg->full_steps);
-    }
+    os_score_kind kind = (os_score_kind)os_score_from_name(s->cfg->score);
+    for (size_t j = 0; j < n; j++)
+        sum += os_score_at_budget(&s->results[g->first + j], budget, kind, s->cfg->full_steps);
     return sum / (double)n;
 }
 

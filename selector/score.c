@@ -157,3 +157,16 @@ double os_score_curve(os_score_kind kind, const os_curve_point *pts, size_t n,
     }
     return score_last(t, y, m);
 }
+
+double os_score_at_budget(const os_trial_result *r, uint64_t budget, os_score_kind kind,
+                          uint64_t horizon)
+{
+    if (r->status != OS_TRIAL_OK)
+        return INFINITY;
+    for (size_t j = r->n_curve; j-- > 0;)
+        if (r->curve[j].step == budget) {
+            double v = os_score_curve(kind, r->curve, j + 1, horizon);
+            return isfinite(v) ? v : INFINITY;
+        }
+    return INFINITY;
+}

@@ -51,4 +51,9 @@ os_power_fit os_fit_power_law(const double *t, const double *y, size_t n);
 double os_score_curve(os_score_kind kind, const os_curve_point *pts, size_t n,
                       uint64_t horizon);
 
+/* A trial's score at a budget: its curve up to that step, scored as above;
+ * +inf unless the trial finished (status OK) and was measured there. */
+double os_score_at_budget(const os_trial_result *r, uint64_t budget, os_score_kind kind,
+                          uint64_t horizon);
+
 #endif
