@@ -7,6 +7,7 @@
 #include <string.h>
 #include "score.h"
 #include "study.h"
+#include "util.h"
 
 /* Candidates that differ from c in their learning rate (and seed) alone. */
 static int same_family(const os_candidate *a, const os_candidate *c)
@@ -107,6 +108,10 @@ int os_study_refine(os_study *s, const os_trial_env *env, os_error *err)
     if (!strcmp(s->cfg->refine, "off") || !s->n_groups || s->ranking[0].status != OS_TRIAL_OK)
         return 0;
     int rc = fit(s, err);
+    /* to the grid's precision: the rate reported is the rate trained, and a
+     * study given that rate runs the same trial */
+    if (!rc && rf->fit.status == OS_REFINE_OK)
+        rf->fit.best_lr = os_round_sig(rf->fit.best_lr, 4);
     if (rc || rf->fit.status != OS_REFINE_OK || strcmp(s->cfg->refine, "train"))
         return rc;
     const os_group *w = &s->ranking[0];

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "search.h"
+#include "util.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -27,9 +28,7 @@ size_t os_search_lrs(const os_opt_config *o, double *out)
         double f = n == 1 ? 0.5 : (double)i / (double)(n - 1);
         /* Rounded to 4 significant digits so that reports show the exact
          * rate that ran. */
-        double v = base * exp(lo + f * (hi - lo));
-        double scale = pow(10.0, floor(log10(v)) - 3);
-        out[i] = round(v / scale) * scale;
+        out[i] = os_round_sig(base * exp(lo + f * (hi - lo)), 4);
     }
     return n;
 }

@@ -159,3 +159,11 @@ int os_write_all(int fd, const void *p, size_t n)
     }
     return 0;
 }
+
+double os_round_sig(double v, int digits)
+{
+    if (!isfinite(v) || v == 0)
+        return v;
+    double scale = pow(10.0, floor(log10(fabs(v))) - (digits - 1));
+    return round(v / scale) * scale;
+}

@@ -34,6 +34,10 @@ int os_parse_bool(const char *s, int *out);
  * 0, or -1 with errno set (EIO when the descriptor takes nothing). */
 int os_write_all(int fd, const void *p, size_t n);
 
+/* v rounded to `digits` significant digits (v itself when not finite or
+ * zero): learning rates in reports are then exactly the rates that ran. */
+double os_round_sig(double v, int digits);
+
 /* Copies s without surrounding blanks into buf (truncating to size - 1). */
 void os_trim_copy(char *buf, size_t size, const char *s, size_t len);
 
