@@ -119,9 +119,10 @@ const os_key os_cfg_keys[] = {
       "loss), last (the mean over the last 10% of the steps), auc (the mean over the trial) or "
       "extrapolated (the loss a + b t^-c fitted to the curve predicts at [full] steps)",
       p_score, F(score), 0, 0 },
-    { "search", "rerun_top", "0", "the noise check: this many of the best candidates train "
-      "again with more seeds (rerun_seeds in all) before the final choice; a lead smaller "
-      "than twice the seeds' standard error is reported as a tie; 0: off", p_u64,
+    { "search", "rerun_top", "0", "the noise check: this many of the best candidates (at least 2) "
+      "train again with more seeds (rerun_seeds in all) before the final choice, and so does "
+      "any that rises among them after a rerun; a lead smaller than twice the seeds' "
+      "standard error is reported as a tie; 0: off", p_u64,
       F(rerun_top), 0, 1000 },
     { "search", "rerun_seeds", "3", "the noise check: seeds each rerun candidate ends up with "
       "(more than seeds, which its first trials used)", p_u64, F(rerun_seeds), 2, 100 },

@@ -251,8 +251,19 @@ static void write_json(FILE *out, const os_study *s)
             os_json_num(out, ch.margin);
             fputs(", \"noise\": ", out);
             os_json_num(out, ch.noise);
-            fprintf(out, ", \"tie\": %s, \"reruns\": %zu},\n", ch.tie ? "true" : "false",
-                    s->n_reruns);
+            fprintf(out, ", \"tie\": %s, \"reruns\": %zu, \"best_other\": ",
+                    ch.tie ? "true" : "false", s->n_reruns);
+            const os_group *other = os_study_best_other(s);
+            if (other) {
+                fputs("{\"optimizer\": ", out);
+                os_json_candidate(out, &search->cands[other->first]);
+                fprintf(out, ", \"rank\": %zu, \"seeds\": %zu, \"margin\": ",
+                        (size_t)(other - s->ranking) + 1, other->n_seeds);
+                os_json_num(out, other->score - s->ranking[0].score);
+                fputs("}},\n", out);
+            } else {
+                fputs("null},\n", out);
+            }
         } else {
             fputs("null,\n", out);
         }
@@ -388,10 +399,17 @@ static void explain_choice(FILE *out, const os_study *s)
 {
     os_choice ch = os_study_choice(s);
     const os_group *a = &s->ranking[0], *b = &s->ranking[1];
-    if (s->n_reruns)
-        fprintf(out, "noise check: the best %zu candidates trained again, %llu seeds each (%zu "
-                "more trials)\n", s->n_reruns / (size_t)(s->cfg->rerun_seeds - s->cfg->seeds),
-                (unsigned long long)s->cfg->rerun_seeds, s->n_reruns);
+    if (s->n_reruns) {
+        size_t rerun = s->n_reruns / (size_t)(s->cfg->rerun_seeds - s->cfg->seeds);
+        size_t want = s->cfg->rerun_top > 2 ? (size_t)s->cfg->rerun_top : 2;
+        fprintf(out, "noise check: %zu candidate%s trained again, %llu seeds each (%zu more "
+                "trials)", rerun, rerun == 1 ? "" : "s", (unsigned long long)s->cfg->rerun_seeds,
+                s->n_reruns);
+        if (rerun > want)
+            fprintf(out, ": the best %zu, and %zu that rose among them after a rerun", want,
+                    rerun - want);
+        fputc('\n', out);
+    }
     if (ch.has_runner_up) {
         const os_candidate *rc = &s->search.cands[b->first];
         char hp[512];
@@ -407,6 +425,15 @@ static void explain_choice(FILE *out, const os_study *s)
         else
             fprintf(out, ": %.1f times the seed noise (standard error %.2g over %zu and %zu "
                     "seeds)\n", ch.margin / ch.noise, ch.noise, a->n_seeds, b->n_seeds);
+    }
+    const os_group *other = os_study_best_other(s);
+    if (other && other != b) {
+        const os_candidate *oc = &s->search.cands[other->first];
+        char hp[512];
+        os_changed_hparams(hp, sizeof hp, oc);
+        fprintf(out, "best other optimizer: %s with lr = %.4g%s%s, %.5g behind (rank %zu)\n",
+                oc->opt->entry->opt->label, oc->lr, hp[0] ? ", " : "", hp,
+                other->score - a->score, (size_t)(other - s->ranking) + 1);
     }
     fprintf(out, "compute: %llu training steps, %.1f%% of a grid of every trial at %llu steps\n",
             (unsigned long long)s->steps_trained, 100.0 * os_study_compute(s),

@@ -394,48 +394,71 @@ int os_study_train(os_study *s, const os_trial_env *env, const os_candidate *can
 }
 
 /* The noise check ([search] rerun_top, rerun_seeds): the best rerun_top
- * candidates train again on the seeds the study did not run, as far as
- * they went before and measured at the same steps, so that the final
- * choice rests on rerun_seeds seeds each.  In process, not journaled: a
- * resumed study runs them again (they are few, and come out the same). */
+ * candidates (at least two: the choice is between a winner and its
+ * runner-up) train again on the seeds the study did not run, as far as
+ * they went before and measured at the same steps.  Means over fewer seeds
+ * regress less toward the mean, so a candidate that rises into the top
+ * after a round of reruns is rerun too, until the top all rest on the same
+ * rerun_seeds seeds: the final choice compares like with like.  Each
+ * candidate is rerun at most once, so this ends.  In process, not
+ * journaled: a resumed study runs them again (same outcome). */
 static int rerun_top(os_study *s, const os_trial_env *env, os_error *err)
 {
     const os_config *cfg = s->cfg;
-    size_t top = 0;
-    while (top < cfg->rerun_top && top < s->n_groups && s->ranking[top].status == OS_TRIAL_OK)
-        top++;
-    if (!top || cfg->rerun_seeds <= cfg->seeds)
+    if (cfg->rerun_seeds <= cfg->seeds)
         return 0;
-    const size_t extra = (size_t)(cfg->rerun_seeds - cfg->seeds), n = top * extra;
-    s->rerun_cands = calloc(n, sizeof *s->rerun_cands);
-    s->reruns = calloc(n, sizeof *s->reruns);
-    uint64_t *until = calloc(n, sizeof *until);
+    const size_t want = cfg->rerun_top > 2 ? (size_t)cfg->rerun_top : 2;
+    const size_t extra = (size_t)(cfg->rerun_seeds - cfg->seeds);
     int rc = 0;
-    if (!s->rerun_cands || !s->reruns || !until) {
-        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu reruns", n);
-        goto out;
-    }
-    for (size_t k = 0, j = 0; k < top; k++)
-        for (size_t e = 0; e < extra; e++, j++) {
-            s->rerun_cands[j] = s->search.cands[s->ranking[k].first];
-            s->rerun_cands[j].id = s->search.n + j;
-            s->rerun_cands[j].seed_index = cfg->seeds + e;
-            until[j] = s->ranking[k].steps; /* as far as it went before */
+    for (;;) {
+        size_t m = 0, top = want < s->n_groups ? want : s->n_groups;
+        for (size_t k = 0; k < top; k++)
+            m += s->ranking[k].status == OS_TRIAL_OK &&
+                 s->ranking[k].n_seeds < cfg->rerun_seeds;
+        if (!m)
+            return 0;
+        const size_t have = s->n_reruns, n = m * extra;
+        os_candidate *cands = realloc(s->rerun_cands, (have + n) * sizeof *cands);
+        if (cands)
+            s->rerun_cands = cands;
+        os_trial_result *res = cands ? realloc(s->reruns, (have + n) * sizeof *res) : NULL;
+        if (res)
+            s->reruns = res;
+        uint64_t *until = calloc(n, sizeof *until);
+        if (!cands || !res || !until) {
+            free(until);
+            rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu reruns", have + n);
+            goto fail;
         }
-    rc = os_study_train(s, env, s->rerun_cands, s->reruns, n, until, NULL, err);
-    if (!rc && !os_trial_should_stop(env)) {
-        s->n_reruns = n;
-        goto out;
+        memset(res + have, 0, n * sizeof *res);
+        for (size_t k = 0, j = have; k < top; k++) {
+            const os_group *g = &s->ranking[k];
+            if (g->status != OS_TRIAL_OK || g->n_seeds >= cfg->rerun_seeds)
+                continue;
+            for (size_t e = 0; e < extra; e++, j++) {
+                cands[j] = s->search.cands[g->first];
+                cands[j].id = s->search.n + j;
+                cands[j].seed_index = cfg->seeds + e;
+                until[j - have] = g->steps; /* as far as it went before */
+            }
+        }
+        rc = os_study_train(s, env, cands + have, res + have, n, until, NULL, err);
+        free(until);
+        s->n_reruns = have + n; /* counted, so that fail frees them */
+        if (rc || os_trial_should_stop(env))
+            goto fail;
+        rank(s);
     }
-    /* cut short: the ranking stays as it was */
-    for (size_t j = 0; j < n; j++)
+fail:
+    /* cut short: the ranking is the study's own, as if no rerun had run */
+    for (size_t j = 0; j < s->n_reruns; j++)
         os_trial_result_free(&s->reruns[j]);
     free(s->reruns);
     free(s->rerun_cands);
     s->reruns = NULL;
     s->rerun_cands = NULL;
-out:
-    free(until);
+    s->n_reruns = 0;
+    rank(s);
     return rc;
 }
 
@@ -497,6 +520,20 @@ os_choice os_study_choice(const os_study *s)
                        b->score_std * b->score_std / (double)b->n_seeds);
     c.tie = isfinite(c.noise) && c.margin < 2 * c.noise;
     return c;
+}
+
+const os_group *os_study_best_other(const os_study *s)
+{
+    if (!s->n_groups || s->ranking[0].status != OS_TRIAL_OK)
+        return NULL;
+    const os_registry_entry *winner = s->search.cands[s->ranking[0].first].opt->entry;
+    for (size_t k = 1; k < s->n_groups; k++) {
+        const os_group *g = &s->ranking[k];
+        if (g->status == OS_TRIAL_OK && g->steps == s->ranking[0].steps &&
+            s->search.cands[g->first].opt->entry != winner)
+            return g;
+    }
+    return NULL;
 }
 
 typedef struct grid_ctx {
@@ -616,8 +653,6 @@ ran:
         rank(s);
     if (!rc && cfg->rerun_top && !s->n_interrupted && !(stop && *stop)) {
         rc = rerun_top(s, &env, err);
-        if (!rc)
-            rank(s);
     }
     if (!rc && !s->n_interrupted && !(stop && *stop))
         rc = os_study_refine(s, &env, err);

@@ -136,6 +136,11 @@ typedef struct os_choice {
 } os_choice;
 os_choice os_study_choice(const os_study *s);
 
+/* The best finished candidate of another optimizer than the winner's, at
+ * the winner's budget (NULL: none).  Labelled variants of one plugin count
+ * as one optimizer. */
+const os_group *os_study_best_other(const os_study *s);
+
 /* The steps trained, as a fraction of what a full grid would train. */
 double os_study_compute(const os_study *s);
 
