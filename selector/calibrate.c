@@ -94,6 +94,9 @@ int os_study_budget_seconds(os_study *s, os_config *cfg, int isolate, const char
         if (cfg->steps > cfg->eval_every)
             cfg->steps -= cfg->steps % cfg->eval_every;
     }
+    int rc = os_study_schedules(s, err); /* the trials' schedule spans the steps */
+    if (rc)
+        return rc;
     if (!strcmp(cfg->score, "extrapolated") && cfg->full_steps <= cfg->steps)
         return os_error_set(err, OS_ERR_CONFIG, "%s: [search] seconds = %g comes to %llu steps "
                             "per trial here, and score = extrapolated needs the full run's %llu "

@@ -19,7 +19,7 @@ typedef struct os_key {
     double      min, max;   /* bounds for numbers                             */
 } os_key;
 
-#define OS_CFG_MAX_KEYS    64  /* entries of the key table                  */
+#define OS_CFG_MAX_KEYS    96  /* entries of the key table                  */
 #define OS_CFG_MAX_INCLUDE  8  /* include depth                             */
 
 /* A [study NAME] key of the study being loaded: "section.key=value". */
@@ -92,7 +92,8 @@ int os_cfg_split_list(const char *v, char items[][128], size_t max);
     XX(p_label) XX(p_delimiter) XX(p_hidden) XX(p_activation) XX(p_conv) XX(p_image) \
     XX(p_loss) XX(p_function) XX(p_start) XX(p_init) XX(p_optimizers) XX(p_lr_list) \
     XX(p_lr_range) XX(p_lr_points) XX(p_isolation) XX(p_strategy) XX(p_score) \
-    XX(p_split) XX(p_refine)
+    XX(p_split) XX(p_refine) XX(p_trial_schedule) XX(p_full_data) XX(p_schedule) \
+    XX(p_fractions)
 #define OS_CFG_DECLARE(name) \
     int name(parse_ctx *ctx, void *field, const char *v, double min, double max);
 OS_CFG_PARSERS(OS_CFG_DECLARE)

@@ -131,6 +131,9 @@ const os_key os_cfg_keys[] = {
       "the band of rates within 1% of it; report: say so; train: also train that rate on the "
       "winner's seeds and recommend it when it scores lower (measured: it rarely predicts "
       "the full run better; docs/selection-quality.md); off", p_refine, F(refine), 0, 0 },
+    { "search", "schedule", "follow", "the trials' learning-rate schedule: follow (the full "
+      "run's [full] schedule, compressed to the trial's steps) or constant (the peak rate "
+      "throughout)", p_trial_schedule, F(schedule), 0, 0 },
     { "search", "isolation", "none", "none: trials run as threads of optselect (fastest); "
       "process: each trial runs in a worker process, so a plugin that crashes, aborts, exits "
       "or hangs fails its trial and the study goes on", p_isolation, F(isolation), 0, 0 },
@@ -144,8 +147,26 @@ const os_key os_cfg_keys[] = {
     { "full", "steps", "0", "the length of the full training run the study prepares, in "
       "steps; score = extrapolated predicts each candidate's loss there; 0: not given",
       p_u64, F(full_steps), 0, 1e12 },
-    { "full", "epochs", "0", "the full run's length in epochs of the rows trials draw from, "
+    { "full", "epochs", "0", "the full run's length in epochs of its data (see data), "
       "instead of steps; 0: not used", p_f64, F(full_epochs), 0, 1e6 },
+    { "full", "data", "all", "the rows the full run trains on: all (every training row) or "
+      "subset (the trials' [data] subset)", p_full_data, F(full_data), 0, 0 },
+    { "full", "batch_size", "0", "the full run's batch size; 0: the trials'", p_u64,
+      F(full_batch), 0, 1e9 },
+    { "full", "schedule", "constant", "the full run's learning-rate schedule: constant, "
+      "cosine, linear (decay to floor), step (times gamma at each milestone) or wsd "
+      "(warm-up, stable, decay over the last decay of the run); the rates searched are its "
+      "peak", p_schedule, F(full_schedule), 0, 0 },
+    { "full", "warmup", "0", "steps of linear warm-up to the peak (1 or more), or a fraction "
+      "of the run (below 1); 0: none", p_f64, F(full_warmup), 0, 1e12 },
+    { "full", "floor", "0", "the rate the decay ends at, as a fraction of the peak (step: "
+      "the lowest its drops go)", p_f64, F(full_floor), 0, 1 },
+    { "full", "decay", "0.2", "schedule = wsd: the fraction of the run (after warm-up) that "
+      "decays", p_f64, F(full_decay), 1e-6, 1 },
+    { "full", "milestones", "0.5, 0.75", "schedule = step: fractions of the run (after "
+      "warm-up) where the rate drops", p_fractions, F(full_milestones), 0, 0 },
+    { "full", "gamma", "0.1", "schedule = step: the factor at each milestone", p_f64,
+      F(full_gamma), 1e-9, 1 },
     { "full", "seeds", "0", "optselect validate: seeds of each candidate's full run, their "
       "mean loss being what the selection is judged against; 0 takes [search] seeds",
       p_u64, F(full_seeds), 0, 100 },

@@ -158,6 +158,42 @@ int p_refine(parse_ctx *ctx, void *field, const char *v, double min, double max)
     return choose(ctx, v, "off|report|train", field, 16);
 }
 
+int p_trial_schedule(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    return choose(ctx, v, "follow|constant", field, 16);
+}
+
+int p_full_data(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    return choose(ctx, v, "all|subset", field, 16);
+}
+
+int p_schedule(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    return choose(ctx, v, "constant|cosine|linear|step|wsd", field, 16);
+}
+
+/* Increasing fractions strictly between 0 and 1 ([full] milestones). */
+int p_fractions(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    os_fractions *f = field;
+    char items[OS_SCHED_MAX_MILESTONES][128];
+    int n = os_cfg_split_list(v, items, OS_SCHED_MAX_MILESTONES);
+    os_fractions out = { .n = n > 0 ? (size_t)n : 0 };
+    for (int i = 0; i < n; i++)
+        if (os_parse_double(items[i], &out.v[i]) || !(out.v[i] > 0 && out.v[i] < 1) ||
+            (i && !(out.v[i] > out.v[i - 1])))
+            n = -1;
+    if (n < 1) {
+        char want[96];
+        snprintf(want, sizeof want, "expected 1 to %d increasing fractions of the run, each "
+                 "between 0 and 1", OS_SCHED_MAX_MILESTONES);
+        return os_cfg_bad_value(ctx, v, want);
+    }
+    *f = out;
+    return 1;
+}
+
 int p_strategy(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     return choose(ctx, v, "grid|halving|hyperband", field, 16);

@@ -217,6 +217,7 @@ static void write_json(FILE *out, const os_study *s)
     fputs("],\n", out);
     fprintf(out, "  \"score\": {\"kind\": \"%s\", \"full_steps\": %llu},\n", cfg->score,
             (unsigned long long)cfg->full_steps);
+    os_report_full_json(out, s);
     fprintf(out, "  \"batch_split\": %llu,\n", (unsigned long long)cfg->batch_split);
     fprintf(out, "  \"strategy\": \"%s\",\n  \"compute\": {\"steps_trained\": %llu, "
             "\"grid_steps\": %llu, \"fraction\": ", cfg->strategy,
@@ -502,6 +503,7 @@ static void write_text(FILE *out, const os_study *s)
     if (cfg->batch_split > 1)
         fprintf(out, " in %llu data-parallel chunks", (unsigned long long)cfg->batch_split);
     fputc('\n', out);
+    os_report_full_text(out, s);
     if (cfg->seconds > 0 && s->step_seconds > 0)
         fprintf(out, "budget: %g s per trial came to %llu steps (a step took %.3g ms in a timed "
                 "trial of %llu steps)\n", cfg->seconds, (unsigned long long)cfg->steps,

@@ -31,6 +31,12 @@ void os_changed_hparams(char *buf, size_t size, const os_candidate *c);
  * "optimizer", "lr" and "hparams", after the first key's name. */
 void os_json_candidate(FILE *out, const os_candidate *c);
 
+/* The full run the recommendation is for ([full]: its steps, rows, batch
+ * and schedule) and the schedule the trials followed (report_run.c): text
+ * lines, and the JSON member "full_run" with its trailing comma. */
+void os_report_full_text(FILE *out, const os_study *s);
+void os_report_full_json(FILE *out, const os_study *s);
+
 /* Every trial's curve, one row per point: curves.csv of a results folder. */
 int os_report_curves_csv(FILE *out, const os_study *s);
 

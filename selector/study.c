@@ -74,17 +74,46 @@ static uint64_t auto_split(const os_model *m, size_t trials, uint64_t batch)
     return split;
 }
 
+int os_study_schedules(os_study *s, os_error *err)
+{
+    const os_config *cfg = s->cfg;
+    os_schedule full = {
+        .kind = os_schedule_from_name(cfg->full_schedule), .steps = cfg->full_steps,
+        .floor = cfg->full_floor, .decay = cfg->full_decay, .gamma = cfg->full_gamma,
+        .n_milestones = cfg->full_milestones.n,
+    };
+    memcpy(full.milestones, cfg->full_milestones.v, sizeof full.milestones);
+    if (cfg->full_warmup > 0 && full.steps)
+        full.warmup = cfg->full_warmup >= 1
+                    ? (uint64_t)cfg->full_warmup
+                    : (uint64_t)fmax(1, llround(cfg->full_warmup * (double)full.steps));
+    if (full.warmup && full.warmup >= full.steps)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [full] warmup of %llu steps leaves "
+                            "nothing of the full run's %llu", os_config_where(cfg, "full",
+                            "warmup"), (unsigned long long)full.warmup,
+                            (unsigned long long)full.steps);
+    s->full_schedule = full;
+    if (!full.steps || !strcmp(cfg->schedule, "constant"))
+        s->schedule = (os_schedule){ .kind = OS_SCHED_CONSTANT, .steps = cfg->steps };
+    else
+        s->schedule = os_schedule_scaled(&full, cfg->steps);
+    return 0;
+}
+
 int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
 {
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
     s->journal.fd = -1;
+    s->full_batch = cfg->full_batch ? cfg->full_batch : cfg->batch_size;
     if (strcmp(cfg->function, "none")) {
         s->fn = os_testfn_find(cfg->function);
         s->fn_tensor = (os_tensor){ "point", 0, 2, 1, { 2 } };
         s->fn_layout = (os_layout){ 2, 1, &s->fn_tensor };
         int found = find_rates(s, cfg, err);
         cfg->batch_split = 1; /* a point has no batch to split */
+        if (!found)
+            found = os_study_schedules(s, err);
         return found ? found : os_search_build(&s->search, cfg, err);
     }
     int regression = !strcmp(cfg->task, "regression");
@@ -106,14 +135,26 @@ int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
                                 "training data", cfg->test_path, s->test.n_classes - 1);
         os_data_standardize_like(&s->data, &s->test);
     }
-    /* budgets given in epochs or as a fraction of the full run, in steps */
+    /* the full run: its rows and batch; budgets given in epochs or as a
+     * fraction of the full run, in steps */
+    s->full_rows = !strcmp(cfg->full_data, "subset") ? s->data.n_subset : s->data.train.n;
+    if (s->full_batch > s->full_rows)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [full] batch_size %llu exceeds the full "
+                            "run's %llu training rows", os_config_where(cfg, "full",
+                            cfg->full_batch ? "batch_size" : "data"),
+                            (unsigned long long)s->full_batch,
+                            (unsigned long long)s->full_rows);
     uint64_t per_epoch = (s->data.n_subset + cfg->batch_size - 1) / cfg->batch_size;
+    uint64_t full_per_epoch = (s->full_rows + s->full_batch - 1) / s->full_batch;
     if (cfg->full_epochs > 0)
-        cfg->full_steps = (uint64_t)fmax(1, llround(cfg->full_epochs * (double)per_epoch));
+        cfg->full_steps = (uint64_t)fmax(1, llround(cfg->full_epochs * (double)full_per_epoch));
     if (cfg->epochs > 0)
         cfg->steps = (uint64_t)fmax(1, llround(cfg->epochs * (double)per_epoch));
+    /* a fraction of the full run's samples, in the trials' batches */
     if (cfg->fraction > 0)
-        cfg->steps = (uint64_t)fmax(1, llround(cfg->fraction * (double)cfg->full_steps));
+        cfg->steps = (uint64_t)fmax(1, llround(cfg->fraction * (double)cfg->full_steps *
+                                               (double)s->full_batch /
+                                               (double)cfg->batch_size));
     if (!strcmp(cfg->score, "extrapolated") && cfg->full_steps <= cfg->steps &&
         !(cfg->seconds > 0)) /* then checked once the seconds are steps */
         return os_error_set(err, OS_ERR_CONFIG, "%s: [search] score = extrapolated predicts the "
@@ -161,8 +202,9 @@ int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
                             spec.image[2], s->all.d);
     if (built)
         return os_error_set(err, OS_ERR_NOMEM, "out of memory building the model");
-    int found = find_rates(s, cfg, err);
-    if (found || (found = os_search_build(&s->search, cfg, err)))
+    int found = os_study_schedules(s, err);
+    if (found || (found = find_rates(s, cfg, err)) ||
+        (found = os_search_build(&s->search, cfg, err)))
         return found;
     if (!cfg->batch_split)
         cfg->batch_split = auto_split(&s->model, s->search.n, cfg->batch_size);
@@ -260,12 +302,26 @@ uint64_t os_study_fingerprint(const os_study *s)
          * the key existed stay valid; a budget in seconds is hashed below
          * as the steps it came to). */
         static const char *const skip[] = { "refine = ", "seconds = 0\n" };
+        /* The schedule keys and the full run's data and batch decide the
+         * trials only through the trials' schedule and the full run's
+         * steps, hashed below as resolved (so journals from before the
+         * keys existed resume when those are as they were). */
+        static const char *const skip_search[] = { "schedule = " };
+        static const char *const skip_full[] = { "data = ", "batch_size = ", "schedule = ",
+            "warmup = ", "floor = ", "decay = ", "milestones = ", "gamma = " };
+        int section = 0; /* 1: [search], 2: [full] */
         for (char *line = text; line && line < text + len;) {
             char *end = memchr(line, '\n', (size_t)(text + len - line));
             size_t n = end ? (size_t)(end - line) + 1 : (size_t)(text + len - line);
+            if (line[0] == '[')
+                section = !strncmp(line, "[search]", 8) ? 1 : !strncmp(line, "[full]", 6) ? 2 : 0;
             int keep = 1;
             for (size_t k = 0; k < sizeof skip / sizeof *skip; k++)
                 keep &= strncmp(line, skip[k], strlen(skip[k])) != 0;
+            for (size_t k = 0; section == 1 && k < sizeof skip_search / sizeof *skip_search; k++)
+                keep &= strncmp(line, skip_search[k], strlen(skip_search[k])) != 0;
+            for (size_t k = 0; section == 2 && k < sizeof skip_full / sizeof *skip_full; k++)
+                keep &= strncmp(line, skip_full[k], strlen(skip_full[k])) != 0;
             if (keep)
                 h = os_fnv1a(h, line, n);
             line += n;
@@ -281,6 +337,19 @@ uint64_t os_study_fingerprint(const os_study *s)
     /* a budget in seconds: the steps it came to decide the trials */
     if (cfg->seconds > 0)
         h = os_fnv1a(h, &cfg->steps, sizeof cfg->steps);
+    /* a schedule the trials follow */
+    const os_schedule *sc = &s->schedule;
+    if (sc->kind != OS_SCHED_CONSTANT || sc->warmup) {
+        double shape[3 + OS_SCHED_MAX_MILESTONES] = { sc->floor, sc->decay, sc->gamma };
+        memcpy(shape + 3, sc->milestones, sc->n_milestones * sizeof *sc->milestones);
+        uint64_t ints[4] = { (uint64_t)sc->kind, sc->steps, sc->warmup, sc->n_milestones };
+        h = os_fnv1a(h, ints, sizeof ints);
+        h = os_fnv1a(h, shape, (3 + sc->n_milestones) * sizeof *shape);
+    }
+    /* [full] epochs of other rows or batches than the trials' */
+    if (cfg->full_epochs > 0 && (s->full_rows != s->data.n_subset ||
+                                 s->full_batch != cfg->batch_size))
+        h = os_fnv1a(h, &cfg->full_steps, sizeof cfg->full_steps);
     return os_fnv1a(h, &s->search.n, sizeof s->search.n);
 }
 
@@ -342,7 +411,7 @@ static os_trial_env study_env(const os_study *s, const volatile sig_atomic_t *st
         .seed = cfg->seed, .smoothing = cfg->smoothing, .diverge_factor = cfg->diverge_factor,
         .stop = stop, .halt = halt, .timeout = cfg->trial_timeout,
         .score_kind = os_score_from_name(cfg->score), .horizon = cfg->full_steps,
-        .split = cfg->batch_split ? cfg->batch_split : 1,
+        .split = cfg->batch_split ? cfg->batch_split : 1, .schedule = &s->schedule,
     };
 }
 

@@ -15,6 +15,7 @@
 #include "progress.h"
 #include "lrfind.h"
 #include "refine.h"
+#include "schedule.h"
 
 /* A candidate without its seed: the unit that is ranked and recommended. */
 typedef struct os_group {
@@ -77,6 +78,13 @@ typedef struct os_study {
                                     timed trial measured it; 0: from the
                                     journal, or no budget in seconds         */
     uint64_t         timed_steps; /* the steps that trial ran                 */
+    /* The full run as [full] declares it, resolved once the data is known
+     * (os_study_prepare): its rows, batch and schedule (spanning its steps;
+     * steps 0 when no length is declared), and the trials' schedule. */
+    uint64_t         full_rows;
+    uint64_t         full_batch;
+    os_schedule      full_schedule;
+    os_schedule      schedule;    /* every trial's: follow or constant        */
 } os_study;
 
 /* How to run a study's trials. */
@@ -91,6 +99,11 @@ typedef struct os_run_options {
 /* Loads the data and builds everything the trials need; resolves lr =
  * auto in cfg by a range test per optimizer (lrfind.h). */
 int os_study_prepare(os_study *s, os_config *cfg, os_error *err);
+
+/* The full run's schedule and the trials' (s->full_schedule, s->schedule)
+ * from cfg, once cfg->full_steps and cfg->steps are known; a warm-up
+ * longer than the run is an error naming the key. */
+int os_study_schedules(os_study *s, os_error *err);
 
 /* [search] seconds (calibrate.c): turns the budget in wall-clock seconds
  * into cfg->steps, by timing a trial of the first candidate that does not

@@ -707,6 +707,20 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
                           "[full] steps or epochs", os_config_where(cfg, "search", "fraction"));
         goto done;
     }
+    if (cfg->full_warmup >= 1 && cfg->full_warmup != floor(cfg->full_warmup)) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [full] warmup = %g: give whole steps, or a "
+                          "fraction of the run below 1", os_config_where(cfg, "full", "warmup"),
+                          cfg->full_warmup);
+        goto done;
+    }
+    if ((strcmp(cfg->full_schedule, "constant") || cfg->full_warmup > 0) &&
+        !cfg->full_steps && !(cfg->full_epochs > 0)) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [full] a %s needs the run's length: set "
+                          "[full] steps or epochs", os_config_where(cfg, "full",
+                          cfg->full_warmup > 0 ? "warmup" : "schedule"),
+                          cfg->full_warmup > 0 ? "warm-up" : "schedule");
+        goto done;
+    }
     if ((cfg->epochs > 0 || cfg->full_epochs > 0) && strcmp(cfg->function, "none")) {
         rc = os_error_set(err, OS_ERR_CONFIG, "%s: epochs count passes over data; a test "
                           "function has none: give steps", os_config_where(cfg, cfg->epochs > 0

@@ -16,6 +16,7 @@
 #include "error.h"
 #include "model.h"
 #include "registry.h"
+#include "schedule.h"
 
 #define OS_MAX_OPTS  32   /* optimizers in one study                      */
 #define OS_MAX_LIST  32   /* values in one list (learning rates, a hparam) */
@@ -47,6 +48,12 @@ typedef struct os_opt_config {
     char       where[400];  /* "FILE:LINE" of its section, else of
                                search.optimizers; for messages              */
 } os_opt_config;
+
+/* A list of fractions in (0, 1), increasing ([full] milestones). */
+typedef struct os_fractions {
+    double v[OS_SCHED_MAX_MILESTONES];
+    size_t n;
+} os_fractions;
 
 typedef struct os_config {
     char *path;             /* the config file as given                    */
@@ -106,6 +113,8 @@ typedef struct os_config {
     uint64_t rerun_seeds;   /* with this many seeds in all                  */
     char     refine[16];    /* the winner's rate (refine.h): off, report (fit
                                and band) or train (and measure, recommend) */
+    char     schedule[16];  /* the trials' rate schedule: follow ([full]
+                               schedule compressed to the trial) or constant */
     char     isolation[16]; /* "none" or "process"                          */
     double   trial_timeout; /* seconds per trial; 0: no limit               */
     uint64_t max_crashes;   /* crashed trials of a plugin file before its
@@ -115,6 +124,16 @@ typedef struct os_config {
     uint64_t full_steps;    /* the full run's length; 0: not given          */
     double   full_epochs;   /* the full run in epochs instead; 0: not used  */
     uint64_t full_seeds;    /* validate: seeds per full run; 0: seeds       */
+    char     full_data[16]; /* its rows: all (every training row) or subset
+                               (the trials' [data] subset)                 */
+    uint64_t full_batch;    /* its batch size; 0: the trials'               */
+    char     full_schedule[16]; /* constant, cosine, linear, step or wsd    */
+    double   full_warmup;   /* warm-up steps (>= 1) or a fraction of the run
+                               (< 1); 0: none                              */
+    double   full_floor;    /* the rate the decay ends at, over the peak    */
+    double   full_decay;    /* wsd: the fraction of the run that decays     */
+    double   full_gamma;    /* step: the factor at each milestone           */
+    os_fractions full_milestones; /* step: where the rate drops             */
 
     /* Where each key was set ("FILE:LINE" or "--set ..."), for messages
      * raised after parsing; indexed like the key table.  Empty if unset. */

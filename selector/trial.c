@@ -152,6 +152,15 @@ static os_curve_point *new_point(os_trial *tr, uint64_t t)
     return pt;
 }
 
+/* The rate of step t (1-based): the candidate's peak times the schedule's
+ * factor (exactly the peak without a schedule). */
+static double rate(const os_trial *tr, uint64_t t)
+{
+    const os_schedule *sc = tr->env->schedule;
+    return sc && (sc->kind != OS_SCHED_CONSTANT || sc->warmup)
+         ? tr->c->lr * os_schedule_factor(sc, t) : tr->c->lr;
+}
+
 /* A test function: the parameters are the point, the loss is the value.
  * Seed 0 starts at the configured point, others jittered around it. */
 static int open_function(os_trial *tr, os_error *err)
@@ -213,7 +222,7 @@ static void advance_function(os_trial *tr, uint64_t until, double start)
             return;
         }
         g[0] = (float)gd[0], g[1] = (float)gd[1];
-        int orc = tr->opt->step(&tr->oenv, tr->state, tr->p, g, tr->c->lr, t + 1);
+        int orc = tr->opt->step(&tr->oenv, tr->state, tr->p, g, rate(tr, t + 1), t + 1);
         if (orc != OS_OK) {
             halt_trial(tr, OS_TRIAL_FAILED, "%s failed (code %d): %s", tr->opt->label, orc,
                        tr->msg);
@@ -360,7 +369,7 @@ static void advance_network(os_trial *tr, uint64_t until, double start)
                        "step %llu", smooth, tr->limit, (unsigned long long)t);
             return;
         }
-        int orc = opt->step(&tr->oenv, tr->state, tr->ws.params, tr->ws.grads, tr->c->lr, t);
+        int orc = opt->step(&tr->oenv, tr->state, tr->ws.params, tr->ws.grads, rate(tr, t), t);
         if (orc != OS_OK) {
             halt_trial(tr, OS_TRIAL_FAILED, "%s step %llu failed (code %d): %s", opt->label,
                        (unsigned long long)t, orc, tr->msg);

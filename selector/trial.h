@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include "dataset.h"
 #include "model.h"
+#include "schedule.h"
 #include "search.h"
 #include "testfn.h"
 
@@ -66,6 +67,9 @@ typedef struct os_trial_env {
                                      out, checked between steps; 0: none      */
     int                  score_kind; /* os_score_kind: how a curve is scored  */
     uint64_t             horizon;    /* the full run's steps, for extrapolation */
+    const os_schedule   *schedule;   /* each step's rate is the candidate's
+                                        times os_schedule_factor; NULL: the
+                                        candidate's rate throughout          */
     size_t               split;      /* chunks of each step's batch; 0 or 1:
                                         none (os_model_train_split)          */
     int                  step_threads; /* threads for those chunks, at first */

@@ -100,6 +100,16 @@ int os_validation_full_sets(const os_study *selection, char ***sets, size_t *n,
         rc = add_set(sets, n, err, "%s", neutral[i]);
     if (!rc && cfg->full_seeds)
         rc = add_set(sets, n, err, "search.seeds=%llu", (unsigned long long)cfg->full_seeds);
+    /* the full run's data, batch and schedule: its trials are full runs */
+    if (!rc && strcmp(cfg->full_data, "subset") && strcmp(cfg->function, "none") == 0)
+        rc = add_set(sets, n, err, "data.subset=0");
+    if (!rc)
+        rc = add_set(sets, n, err, "search.batch_size=%llu",
+                     (unsigned long long)selection->full_batch);
+    if (!rc)
+        rc = add_set(sets, n, err, "full.batch_size=0");
+    if (!rc)
+        rc = add_set(sets, n, err, "search.schedule=follow");
     for (size_t k = 0; !rc && k < cfg->n_opts; k++) {
         double lr[OS_MAX_LIST];
         size_t m = os_search_lrs(&cfg->opts[k], lr);
@@ -190,7 +200,10 @@ int os_validation_compare(const os_study *sel, const os_study *full, os_validati
     /* the grid a user would run instead: each trial of the selection for
      * the whole run (however many seeds the full runs averaged) */
     v->full_steps = full->cfg->steps * sel->search.n;
-    v->compute = v->full_steps ? (double)v->selection_steps / (double)v->full_steps : NAN;
+    /* in rows trained on: a full run's step may be of another batch size */
+    double sel_rows = (double)v->selection_steps * (double)sel->cfg->batch_size;
+    double full_rows = (double)v->full_steps * (double)full->cfg->batch_size;
+    v->compute = v->full_steps ? sel_rows / full_rows : NAN;
     return 0;
 }
 
@@ -250,13 +263,24 @@ static void write_text(FILE *out, const os_validation *v, const os_study *sel,
                        const os_study *full)
 {
     const os_config *cfg = sel->cfg;
+    char sched[256];
     fprintf(out, "\nvalidation: the selection against full runs of %llu steps (%zu candidates "
             "× %llu seed%s)\n", (unsigned long long)full->cfg->steps, v->n,
             (unsigned long long)full->cfg->seeds, full->cfg->seeds == 1 ? "" : "s");
+    fprintf(out, "  full runs: ");
+    if (!full->fn)
+        fprintf(out, "batch %llu on %zu training rows, ", (unsigned long long)full->cfg->batch_size,
+                full->data.n_subset);
+    fprintf(out, "%s\n", os_schedule_describe(&full->schedule, sched, sizeof sched));
     fprintf(out, "  selection: strategy %s, score %s, %llu steps; compute %.2f%% of the full "
-            "grid (%llu of %llu steps)\n", cfg->strategy, cfg->score,
-            (unsigned long long)cfg->steps, 100.0 * v->compute,
-            (unsigned long long)v->selection_steps, (unsigned long long)v->full_steps);
+            "grid (%llu ", cfg->strategy, cfg->score, (unsigned long long)cfg->steps,
+            100.0 * v->compute, (unsigned long long)v->selection_steps);
+    if (cfg->batch_size == full->cfg->batch_size)
+        fprintf(out, "of %llu steps)\n", (unsigned long long)v->full_steps);
+    else
+        fprintf(out, "steps of batch %llu against %llu of batch %llu)\n",
+                (unsigned long long)cfg->batch_size, (unsigned long long)v->full_steps,
+                (unsigned long long)full->cfg->batch_size);
     fprintf(out, "  full runs ran in %.2f s\n", full->seconds);
     fprintf(out, "  Kendall tau %.3f, Spearman rho %.3f\n", v->kendall_tau, v->spearman_rho);
     const os_candidate *b = &full->search.cands[v->best];

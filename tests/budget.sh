@@ -12,9 +12,16 @@ is "$(jq '[.trials[] | select(.status == "ok") | .steps] | unique | join(",")' -
    "and the trials train 64"
 "$OPTSELECT" $J --set search.epochs=0.5 "$cfg" | jq -e '.budget.steps == 16' >/dev/null
 ok $? "half an epoch: 16 steps"
-"$OPTSELECT" $J --set search.fraction=0.1 --set full.epochs=10 "$cfg" >"$TMP/f.json"
+"$OPTSELECT" $J --set search.fraction=0.1 --set full.epochs=10 --set full.data=subset "$cfg" \
+    >"$TMP/f.json"
 is "$(jq -c '[.budget.steps, .score.full_steps]' "$TMP/f.json")" "[32,320]" \
-   "fraction 0.1 of a 10-epoch full run: 32 of 320 steps"
+   "fraction 0.1 of a 10-epoch full run on the trials' rows: 32 of 320 steps"
+# the full run's epochs are of all 1438 training rows by default, in its own batches
+"$OPTSELECT" $J --set search.fraction=0.1 --set full.epochs=10 --set full.batch_size=64 "$cfg" \
+    >"$TMP/f2.json"
+is "$(jq -c '[.budget.steps, .score.full_steps, .full_run.rows, .full_run.batch_size]' "$TMP/f2.json")" \
+   "[46,230,1438,64]" \
+   "full run of 10 epochs of 1438 rows at batch 64: 230 steps; a tenth of its rows is 46 of 32"
 "$OPTSELECT" $J --set search.fraction=0.25 --set full.steps=1000 "$cfg" | jq -e '.budget.steps == 250' >/dev/null
 ok $? "fraction 0.25 of 1000 steps: 250"
 

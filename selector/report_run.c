@@ -1,0 +1,74 @@
+/* report_run.c — the full run the recommendation is for, and the schedule
+ * the trials followed, in the text and JSON reports (report.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "report.h"
+
+void os_report_full_text(FILE *out, const os_study *s)
+{
+    const os_config *cfg = s->cfg;
+    const os_schedule *full = &s->full_schedule, *trial = &s->schedule;
+    char desc[256];
+    if (!cfg->full_steps) {
+        fprintf(out, "full run: not declared, so the recommendation is for a run as long as a "
+                "trial (%llu steps); declare yours in [full] (steps or epochs, schedule%s)\n",
+                (unsigned long long)cfg->steps, s->fn ? "" : ", batch_size, data");
+        return;
+    }
+    fprintf(out, "full run: %llu steps", (unsigned long long)cfg->full_steps);
+    if (!s->fn)
+        fprintf(out, ", batch %llu, on %s%llu training rows", (unsigned long long)s->full_batch,
+                strcmp(cfg->full_data, "subset") ? "all " : "the trials' ",
+                (unsigned long long)s->full_rows);
+    fprintf(out, "; %s\n", os_schedule_describe(full, desc, sizeof desc));
+    if (full->kind == OS_SCHED_CONSTANT && !full->warmup)
+        return;
+    if (trial->kind == OS_SCHED_CONSTANT && !trial->warmup)
+        fprintf(out, "schedule: the trials run at each rate throughout ([search] schedule = "
+                "constant); the rates are the full run's peak\n");
+    else
+        fprintf(out, "schedule: the trials follow it, scaled to their %llu steps (%s); "
+                "the rates are its peak\n", (unsigned long long)trial->steps,
+                os_schedule_describe(trial, desc, sizeof desc));
+}
+
+static void json_schedule(FILE *out, const os_schedule *sc)
+{
+    fprintf(out, "{\"kind\": \"%s\", \"steps\": %llu, \"warmup\": %llu, \"floor\": ",
+            os_schedule_name(sc->kind), (unsigned long long)sc->steps,
+            (unsigned long long)sc->warmup);
+    os_json_num(out, sc->floor);
+    if (sc->kind == OS_SCHED_WSD) {
+        fputs(", \"decay\": ", out);
+        os_json_num(out, sc->decay);
+    }
+    if (sc->kind == OS_SCHED_STEP) {
+        fputs(", \"gamma\": ", out);
+        os_json_num(out, sc->gamma);
+        fputs(", \"milestones\": [", out);
+        for (size_t k = 0; k < sc->n_milestones; k++) {
+            fputs(k ? ", " : "", out);
+            os_json_num(out, sc->milestones[k]);
+        }
+        fputc(']', out);
+    }
+    fputc('}', out);
+}
+
+void os_report_full_json(FILE *out, const os_study *s)
+{
+    const os_config *cfg = s->cfg;
+    fprintf(out, "  \"full_run\": {\"declared\": %s, \"steps\": %llu",
+            cfg->full_steps ? "true" : "false", (unsigned long long)cfg->full_steps);
+    if (!s->fn)
+        fprintf(out, ", \"data\": \"%s\", \"rows\": %llu, \"batch_size\": %llu",
+                cfg->full_data, (unsigned long long)s->full_rows,
+                (unsigned long long)s->full_batch);
+    fputs(", \"schedule\": ", out);
+    json_schedule(out, &s->full_schedule);
+    fprintf(out, ", \"trials\": {\"schedule\": \"%s\", \"follows\": ", cfg->schedule);
+    json_schedule(out, &s->schedule);
+    fputs("}},\n", out);
+}
