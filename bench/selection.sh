@@ -1,21 +1,30 @@
 #!/bin/sh
 # bench/selection.sh — selection quality over the benchmark suite: for each
-# task in bench/selection/*.ini and each strategy × score, `optselect
-# validate` compares the selection with full runs of every candidate.  The
-# full runs of a task are trained once (bench/out/selection/TASK/full) and
-# reused by every variant.  Prints one table per task and the medians over
-# tasks per variant (Markdown, as docs/selection-quality.md holds them).
+# task in bench/selection/*.ini and each variant, `optselect validate`
+# compares the selection with the full runs [full] declares (all the
+# training rows, the task's length and schedule, averaged over [full]
+# seeds).  The full runs of a task are trained once
+# (bench/out/selection/TASK/full) and reused by every variant.  Prints one
+# table per task and the medians over tasks per variant (Markdown, as
+# docs/selection-quality.md holds them).
 #
 #   bench/selection.sh [-o OPTSELECT] [-t TASK]... [-v VARIANT]...
 #
-# Variants: grid-SCORE trains every candidate for 1/12 of the full run;
-# halving-SCORE runs successive halving (eta 3, budgets of 1/27, 1/9 and 1/3
-# of the full run); hyperband-SCORE runs hyperband up to 1/9 of the full
-# run (its brackets cost about three times halving's); SCORE is final, last,
-# auc or extrapolated.  A -train suffix (grid-final-train) sets refine =
-# train: the winner's refined rate trains and is recommended when it scores
-# lower (validate then trains its full run apart).  The full runs average
-# [full] seeds seeds.
+# Variants (the trial budget is a fraction of the full run's rows, so that
+# compute stays under 10% of the full grid):
+#   default         optselect's defaults, nothing set but the budget: 1/12
+#   grid-constant   grid, score final, trials at a constant rate (the
+#                   defaults before trials followed the full run's schedule)
+#   grid-final      grid, score final, trials following the schedule
+#   grid-last, grid-auc   the same with the other scores
+#   halving-final   successive halving (eta 3) up to 1/3 of the full run
+#   horizon-grid    grid with score = horizon (the best rate carried to the
+#                   full run's horizon)
+#   horizon-halving halving with score = horizon
+# Each cell: Kendall tau, Spearman rho, the recommendation's regret and rank
+# among the full runs, the compute, and the truth's own noise: the standard
+# error of the best full run's mean over its seeds, relative to its loss (a
+# regret under twice it is within the truth's noise).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 optselect="$here/../optselect"
@@ -29,14 +38,10 @@ while getopts o:t:v: opt; do
     esac
 done
 [ -n "$tasks" ] || tasks=$(cd "$here/selection" && ls *.ini | sed 's/\.ini$//')
-scores="final last auc extrapolated"
-if [ -z "$variants" ]; then
-    for s in $scores; do variants="$variants grid-$s"; done
-    for s in $scores; do variants="$variants halving-$s"; done
-    variants="$variants hyperband-final hyperband-last grid-final-train halving-final-train"
-fi
+[ -n "$variants" ] ||
+    variants="default grid-constant grid-final grid-last grid-auc halving-final horizon-grid horizon-halving"
 # optselect picks the BLAS kernels itself; a stray setting would slow it
-unset OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS OMP_NUM_THREADS
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 out="$here/out/selection"
 mkdir -p "$out"
 
@@ -44,18 +49,25 @@ summary="$out/summary.tsv"
 : >"$summary"
 for task in $tasks; do
     cfg="$here/selection/$task.ini"
-    full=$(sed -n 's/^steps *= *\([0-9]*\).*/\1/p' "$cfg" | tail -1) # [full] steps: the last
-    echo "## $task (full run: $full steps)"
+    echo "## $task"
     echo
-    echo "| variant | trial steps | Kendall τ | Spearman ρ | regret | rank | compute | refined? | grid pick's regret |"
-    echo "|---|---|---|---|---|---|---|---|---|"
+    sed -n 's/^; Selection suite task: //p' "$cfg"
+    echo
+    echo "| variant | trial steps | Kendall τ | Spearman ρ | regret | truth's noise | rank | compute |"
+    echo "|---|---|---|---|---|---|---|---|"
     for v in $variants; do
-        strategy=${v%%-*} score=${v#*-} refine=report
-        case $score in *-train) score=${score%-train} refine=train ;; esac
-        case $strategy in
-        grid) steps=$((full / 12)); extra="" ;;
-        halving) steps=$((full / 3)); extra="--set search.reduction_factor=3" ;;
-        hyperband) steps=$((full / 9)); extra="--set search.reduction_factor=3" ;;
+        case $v in
+        default) set -- --set search.fraction=0.0833 ;;
+        grid-constant) set -- --set search.fraction=0.0833 --set search.schedule=constant \
+            --set search.strategy=grid --set search.score=final ;;
+        grid-*) set -- --set search.fraction=0.0833 --set search.strategy=grid \
+            --set search.score="${v#grid-}" ;;
+        halving-*) set -- --set search.fraction=0.3333 --set search.strategy=halving \
+            --set search.reduction_factor=3 --set search.score="${v#halving-}" ;;
+        horizon-grid) set -- --set search.fraction=0.0833 --set search.strategy=grid \
+            --set search.score=horizon ;;
+        horizon-halving) set -- --set search.fraction=0.3333 --set search.strategy=halving \
+            --set search.reduction_factor=3 --set search.score=horizon ;;
         *) echo "unknown variant $v" >&2; exit 2 ;;
         esac
         dir="$out/$task/$v"
@@ -63,32 +75,31 @@ for task in $tasks; do
         mkdir -p "$dir"
         # the full runs do not depend on the variant: train them once
         [ -d "$out/$task/full" ] && cp -R "$out/$task/full" "$dir/full"
-        "$optselect" validate --quiet --format json --output "$dir" \
-            --set search.strategy="$strategy" --set search.score="$score" \
-            --set search.steps="$steps" --set search.refine="$refine" $extra "$cfg" >/dev/null
+        "$optselect" validate --quiet --format json --output "$dir" "$@" "$cfg" >/dev/null
         [ -d "$out/$task/full" ] || cp -R "$dir/full" "$out/$task/full"
-        jq -r --arg v "$v" --arg s "$steps" --arg t "$task" \
+        noise=$(jq -r '.ranking[0] | if .seeds > 1 then .score_std / (.seeds | sqrt) / .score else 0 end' \
+                "$dir/full/report.json")
+        steps=$(jq -r '.budget.steps' "$dir/selection/report.json")
+        jq -r --arg v "$v" --arg s "$steps" --arg t "$task" --arg n "$noise" \
             '[$t, $v, $s, .kendall_tau, .spearman_rho, (if (.regret | type) == "string" then 1e9 else .regret end), .rank, .candidates,
-              .compute.fraction,
-              (.best_full_run.score as $b | [.candidates_by_full_run[] | select(.selection_rank == 1)][0].score as $g
-               | if $g == null then 1e9 else ($g - $b) / $b end),
-              (if .recommendation.refined then "yes" else "no" end)] | @tsv' "$dir/validation.json" >>"$summary"
-        tail -1 "$summary" | awk -F'\t' '{ printf "| %s | %s | %.3f | %.3f | %.2f%% | %d of %d | %.1f%% | %s | %.2f%% |\n",
-            $2, $3, $4, $5, 100 * $6, $7, $8 + ($11 == "yes"), 100 * $9, $11, 100 * $10 }'
+              .compute.fraction, ($n | tonumber)] | @tsv' "$dir/validation.json" >>"$summary"
+        tail -1 "$summary" | awk -F'\t' '{ printf "| %s | %s | %.3f | %.3f | %.2f%%%s | %.2f%% | %d of %d | %.1f%% |\n",
+            $2, $3, $4, $5, 100 * $6, ($6 <= 2 * $10 ? " (within noise)" : ""), 100 * $10, $7, $8, 100 * $9 }'
     done
     echo
 done
 
 echo "## medians over the tasks"
 echo
-echo "| variant | Kendall τ | Spearman ρ | regret | compute | grid pick's regret |"
+echo "| variant | Kendall τ | Spearman ρ | regret | compute | regret ≤ 2% |"
 echo "|---|---|---|---|---|---|"
 for v in $variants; do
     awk -F'\t' -v v="$v" '$2 == v' "$summary" | sort -t"$(printf '\t')" -k1,1 >"$out/.rows"
     median() { cut -f"$1" "$out/.rows" | sort -g | awk '{ a[NR] = $1 }
         END { print NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-    printf '| %s | %.3f | %.3f | %.2f%% | %.1f%% | %.2f%% |\n' "$v" "$(median 4)" "$(median 5)" \
+    good=$(awk -F'\t' '$6 <= 0.02 { n++ } END { print n + 0 "/" NR }' "$out/.rows")
+    printf '| %s | %.3f | %.3f | %.2f%% | %.1f%% | %s |\n' "$v" "$(median 4)" "$(median 5)" \
         "$(awk "BEGIN { print 100 * $(median 6) }")" "$(awk "BEGIN { print 100 * $(median 9) }")" \
-        "$(awk "BEGIN { print 100 * $(median 10) }")"
+        "$good"
 done
 rm -f "$out/.rows"

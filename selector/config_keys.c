@@ -117,8 +117,13 @@ const os_key os_cfg_keys[] = {
       "reduction_factor^2 (three budgets)", p_u64, F(min_steps), 0, 1e9 },
     { "search", "score", "final", "how a trial's curve is scored: final (the last validation "
       "loss), last (the mean over the last 10% of the steps), auc (the mean over the trial) or "
-      "extrapolated (the loss a + b t^-c fitted to the curve predicts at [full] steps)",
+      "extrapolated (the loss a + b t^-c fitted to the curve predicts at [full] steps) or "
+      "horizon (final, each optimizer's rates moved to the [full] run's length)",
       p_score, F(score), 0, 0 },
+    { "search", "horizon_exponent", "0.5", "score = horizon: how the best rate moves with the "
+      "run's length, lr* proportional to length^-alpha; the trials' scores are carried to "
+      "the [full] run's length by moving each optimizer's rates by that factor", p_f64,
+      F(horizon_exponent), 0, 2 },
     { "search", "rerun_top", "0", "the noise check: this many of the best candidates (at least 2) "
       "train again with more seeds (rerun_seeds in all) before the final choice, and so does "
       "any that rises among them after a rerun; a lead smaller than twice the seeds' "

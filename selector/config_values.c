@@ -150,7 +150,7 @@ int p_isolation(parse_ctx *ctx, void *field, const char *v, double min, double m
 
 int p_score(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
-    return choose(ctx, v, "final|last|auc|extrapolated", field, 16);
+    return choose(ctx, v, "final|last|auc|extrapolated|horizon", field, 16);
 }
 
 int p_refine(parse_ctx *ctx, void *field, const char *v, double min, double max)

@@ -7,6 +7,7 @@
 #include "blas.h"
 #include "halving.h"
 #include "report.h"
+#include "horizon.h"
 
 int os_format_from_name(const char *name)
 {
@@ -605,7 +606,11 @@ static void write_text(FILE *out, const os_study *s)
         snprintf(basis, sizeof basis, "predicted %s %s at %llu steps, from %llu",
                  s->fn ? "value" : "validation loss", value,
                  (unsigned long long)cfg->full_steps, (unsigned long long)cfg->steps);
-    else if (!strcmp(cfg->score, "final"))
+    else if (!strcmp(cfg->score, "horizon") && s->horizon_ratio > 0)
+        snprintf(basis, sizeof basis, "predicted %s %s for the full run: the trials' at %.3g "
+                 "times the rate", s->fn ? "value" : "validation loss", value,
+                 os_horizon_shift(s->horizon_ratio, cfg->horizon_exponent));
+    else if (!strcmp(cfg->score, "final") || !strcmp(cfg->score, "horizon"))
         snprintf(basis, sizeof basis, "%s %s after %llu steps",
                  s->fn ? "value" : "validation loss", value, (unsigned long long)cfg->steps);
     else

@@ -11,13 +11,15 @@
 int os_score_from_name(const char *name)
 {
     return !strcmp(name, "final") ? OS_SCORE_FINAL : !strcmp(name, "last") ? OS_SCORE_LAST : !strcmp(name, "auc") ? OS_SCORE_AUC
-         : !strcmp(name, "extrapolated") ? OS_SCORE_EXTRAPOLATED : -1;
+         : !strcmp(name, "extrapolated") ? OS_SCORE_EXTRAPOLATED
+         : !strcmp(name, "horizon") ? OS_SCORE_HORIZON : -1;
 }
 
 const char *os_score_name(os_score_kind kind)
 {
     return kind == OS_SCORE_FINAL ? "final" : kind == OS_SCORE_AUC ? "auc"
-         : kind == OS_SCORE_EXTRAPOLATED ? "extrapolated" : "last";
+         : kind == OS_SCORE_EXTRAPOLATED ? "extrapolated" : kind == OS_SCORE_HORIZON ? "horizon"
+         : "last";
 }
 
 /* For a fixed c, the least-squares a and b of y = a + b x with x = t^-c;
@@ -137,7 +139,7 @@ double os_score_curve(os_score_kind kind, const os_curve_point *pts, size_t n,
     size_t m = usable(pts, n, t, y);
     if (m == 0)
         return n && pts[0].step == 0 && isfinite(pts[0].val_loss) ? pts[0].val_loss : INFINITY;
-    if (kind == OS_SCORE_FINAL)
+    if (kind == OS_SCORE_FINAL || kind == OS_SCORE_HORIZON)
         return y[m - 1];
     if (kind == OS_SCORE_AUC) {
         double sum = 0;

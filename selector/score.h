@@ -26,10 +26,12 @@
 #include "trial.h"
 
 typedef enum os_score_kind {
-    OS_SCORE_FINAL, OS_SCORE_LAST, OS_SCORE_AUC, OS_SCORE_EXTRAPOLATED
+    OS_SCORE_FINAL, OS_SCORE_LAST, OS_SCORE_AUC, OS_SCORE_EXTRAPOLATED,
+    OS_SCORE_HORIZON /* a trial scores as final; its family's scores then
+                        move to the full run's horizon (horizon.h)      */
 } os_score_kind;
 
-/* "final", "last", "auc", "extrapolated" → kind; -1 if unknown. */
+/* "final", "last", "auc", "extrapolated", "horizon" → kind; -1 if unknown. */
 int os_score_from_name(const char *name);
 const char *os_score_name(os_score_kind kind);
 

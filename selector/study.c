@@ -11,6 +11,7 @@
 #endif
 #include "blas.h"
 #include "halving.h"
+#include "horizon.h"
 #include "isolate.h"
 #include "journal.h"
 #include "score.h"
@@ -93,6 +94,8 @@ int os_study_schedules(os_study *s, os_error *err)
                             "warmup"), (unsigned long long)full.warmup,
                             (unsigned long long)full.steps);
     s->full_schedule = full;
+    s->horizon_ratio = full.steps ? (double)full.steps * (double)s->full_batch /
+                                    ((double)cfg->steps * (double)cfg->batch_size) : 0;
     if (!full.steps || !strcmp(cfg->schedule, "constant"))
         s->schedule = (os_schedule){ .kind = OS_SCHED_CONSTANT, .steps = cfg->steps };
     else
@@ -245,6 +248,35 @@ static void add_trial(os_group *g, const os_trial_result *r)
     g->test_acc += r->test_acc;
 }
 
+/* score = horizon: each family's groups (one optimizer, one combination
+ * of hyperparameters: consecutive groups, rates ascending) get the scores
+ * predicted for the full run from the family's scores at the furthest
+ * budget it reached; groups that stopped short keep their own. */
+static void predict_horizon(os_study *s)
+{
+    const double shift = os_horizon_shift(s->horizon_ratio, s->cfg->horizon_exponent);
+    double *lr = malloc(3 * s->n_groups * sizeof *lr + 1), *y = lr + s->n_groups,
+           *out = y + s->n_groups;
+    if (!lr)
+        return; /* out of memory: the trials' own scores rank */
+    for (size_t a = 0, b; a < s->n_groups; a = b) {
+        const double *hp = s->search.cands[s->ranking[a].first].hp;
+        uint64_t top = 0;
+        for (b = a; b < s->n_groups && s->search.cands[s->ranking[b].first].hp == hp; b++)
+            top = s->ranking[b].steps > top ? s->ranking[b].steps : top;
+        for (size_t k = a; k < b; k++) {
+            const os_group *g = &s->ranking[k];
+            lr[k - a] = s->search.cands[g->first].lr;
+            y[k - a] = g->status == OS_TRIAL_OK && g->steps == top ? g->measured : INFINITY;
+        }
+        os_horizon_predict(lr, y, b - a, shift, out);
+        for (size_t k = a; k < b; k++)
+            if (isfinite(y[k - a]))
+                s->ranking[k].score = out[k - a];
+    }
+    free(lr);
+}
+
 /* Groups from the trials (and the noise check's reruns), best first. */
 static void rank(os_study *s)
 {
@@ -282,7 +314,10 @@ static void rank(os_study *s)
             if (s->rerun_cands[j].group == k)
                 sq += (s->reruns[j].score - g->score) * (s->reruns[j].score - g->score);
         g->score_std = g->n_seeds > 1 && g->status == OS_TRIAL_OK ? sqrt(sq / (n - 1)) : 0.0;
+        g->measured = g->score;
     }
+    if (os_score_from_name(s->cfg->score) == OS_SCORE_HORIZON)
+        predict_horizon(s);
     qsort(s->ranking, s->n_groups, sizeof *s->ranking, cmp_group);
 }
 
@@ -748,6 +783,7 @@ void os_group_measure(os_group *g, const os_trial_result *r, size_t n)
     for (size_t j = 0; g->status == OS_TRIAL_OK && j < n; j++)
         sq += (r[j].score - g->score) * (r[j].score - g->score);
     g->score_std = n > 1 && g->status == OS_TRIAL_OK ? sqrt(sq / (dn - 1)) : 0.0;
+    g->measured = g->score;
 }
 
 double os_study_compute(const os_study *s)

@@ -22,7 +22,10 @@ typedef struct os_group {
     size_t          first;      /* index of its first candidate (seed 0)     */
     size_t          n_seeds;
     os_trial_status status;     /* worst over its seeds                      */
-    double          score;      /* mean final validation loss over its seeds */
+    double          score;      /* mean final validation loss over its seeds;
+                                   score = horizon: as predicted for the full
+                                   run (horizon.h)                          */
+    double          measured;   /* the trials' own mean score                */
     uint64_t        steps;      /* steps its trials reached (the least); with
                                    successive halving, the last budget      */
     double          score_std;  /* sample standard deviation (0 for 1 seed)  */
@@ -85,6 +88,8 @@ typedef struct os_study {
     uint64_t         full_batch;
     os_schedule      full_schedule;
     os_schedule      schedule;    /* every trial's: follow or constant        */
+    double           horizon_ratio; /* the full run's rows trained over a
+                                    trial's; 0 without a full run          */
 } os_study;
 
 /* How to run a study's trials. */

@@ -106,7 +106,10 @@ typedef struct os_config {
     double   smoothing;
     double   diverge_factor;
     char     strategy[16];  /* "grid" or "halving"                          */
-    char     score[16];     /* final, last, auc or extrapolated (score.h)   */
+    char     score[16];     /* final, last, auc, extrapolated or horizon
+                               (score.h)                                    */
+    double   horizon_exponent; /* score = horizon: alpha of the best rate's
+                               shift, lr* ∝ horizon^(-alpha) (horizon.h)   */
     uint64_t reduction_factor; /* halving: keep 1 in this many per budget    */
     uint64_t min_steps;     /* halving: the first budget; 0 = steps / eta^2 */
     uint64_t rerun_top;     /* the noise check: best candidates rerun       */
