@@ -340,8 +340,9 @@ uint64_t os_study_fingerprint(const os_study *s)
         /* The schedule keys and the full run's data and batch decide the
          * trials only through the trials' schedule and the full run's
          * steps, hashed below as resolved (so journals from before the
-         * keys existed resume when those are as they were). */
-        static const char *const skip_search[] = { "schedule = " };
+         * keys existed resume when those are as they were);
+         * horizon_exponent only moves the ranking, never a trial. */
+        static const char *const skip_search[] = { "schedule = ", "horizon_exponent = " };
         static const char *const skip_full[] = { "data = ", "batch_size = ", "schedule = ",
             "warmup = ", "floor = ", "decay = ", "milestones = ", "gamma = " };
         int section = 0; /* 1: [search], 2: [full] */
