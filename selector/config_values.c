@@ -128,50 +128,24 @@ static int choose(parse_ctx *ctx, const char *v, const char *choices, char *out,
     return os_cfg_bad_value(ctx, v, want);
 }
 
-int p_format(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    return choose(ctx, v, "csv|idx|libsvm|synthetic", field, 16);
-}
-
-int p_generator(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    return choose(ctx, v, "spirals|moons|blobs|linear", field, 16);
-}
-
-int p_task(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    return choose(ctx, v, "classification|regression", field, 16);
-}
-
-int p_isolation(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    return choose(ctx, v, "none|process", field, 16);
-}
-
-int p_score(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    return choose(ctx, v, "final|last|auc|extrapolated|horizon", field, 16);
-}
-
-int p_refine(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    return choose(ctx, v, "off|report|train", field, 16);
-}
-
-int p_trial_schedule(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    return choose(ctx, v, "follow|constant", field, 16);
-}
-
-int p_full_data(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    return choose(ctx, v, "all|subset", field, 16);
-}
-
-int p_schedule(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    return choose(ctx, v, "constant|cosine|linear|step|wsd", field, 16);
-}
+/* The keys whose value is one of a list of words. */
+#define CHOICE(name, words)                                                      \
+    int name(parse_ctx *ctx, void *field, const char *v, double min, double max) \
+    {                                                                            \
+        (void)min, (void)max;                                                    \
+        return choose(ctx, v, words, field, 16);                                 \
+    }
+CHOICE(p_format, "csv|idx|libsvm|synthetic")
+CHOICE(p_generator, "spirals|moons|blobs|linear")
+CHOICE(p_task, "classification|regression")
+CHOICE(p_isolation, "none|process")
+CHOICE(p_score, "final|last|auc|extrapolated|horizon")
+CHOICE(p_refine, "off|report|train")
+CHOICE(p_trial_schedule, "follow|constant")
+CHOICE(p_full_data, "all|subset")
+CHOICE(p_schedule, "constant|cosine|linear|step|wsd")
+CHOICE(p_strategy, "grid|halving|hyperband")
+#undef CHOICE
 
 /* Increasing fractions strictly between 0 and 1 ([full] milestones). */
 int p_fractions(parse_ctx *ctx, void *field, const char *v, double min, double max)
@@ -192,11 +166,6 @@ int p_fractions(parse_ctx *ctx, void *field, const char *v, double min, double m
     }
     *f = out;
     return 1;
-}
-
-int p_strategy(parse_ctx *ctx, void *field, const char *v, double min, double max)
-{
-    return choose(ctx, v, "grid|halving|hyperband", field, 16);
 }
 
 int p_label(parse_ctx *ctx, void *field, const char *v, double min, double max)
