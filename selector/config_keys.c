@@ -105,7 +105,9 @@ const os_key os_cfg_keys[] = {
       p_f64, F(smoothing), 0, 0.999 },
     { "search", "diverge_factor", "4", "a trial diverges when its loss exceeds this multiple "
       "of its initial loss (or is not finite)", p_f64, F(diverge_factor), 1.01, 1e6 },
-    { "search", "strategy", "grid", "grid: every candidate trains for the whole budget; "
+    { "search", "strategy", "auto", "auto: halving when [full] declares the run the study "
+      "is for (and trials run in process), else grid; grid: every candidate trains for the "
+      "whole budget; "
       "halving: successive halving, every candidate trains for min_steps, the best 1 in "
       "reduction_factor continue (from where they stopped) to reduction_factor times as many "
       "steps, and so on up to steps; hyperband: brackets of successive halving that start "

@@ -144,7 +144,7 @@ CHOICE(p_refine, "off|report|train")
 CHOICE(p_trial_schedule, "follow|constant")
 CHOICE(p_full_data, "all|subset")
 CHOICE(p_schedule, "constant|cosine|linear|step|wsd")
-CHOICE(p_strategy, "grid|halving|hyperband")
+CHOICE(p_strategy, "auto|grid|halving|hyperband")
 #undef CHOICE
 
 /* Increasing fractions strictly between 0 and 1 ([full] milestones). */

@@ -297,6 +297,8 @@ static int execute_study(const cli *c, os_registry *reg, const char *study, char
     int rc = os_config_load(cfg, c->config, study, reg, sets, n_sets, err);
     if (rc)
         return rc;
+    if (c->isolate && cfg->strategy_auto) /* --isolate runs a grid */
+        snprintf(cfg->strategy, sizeof cfg->strategy, "grid");
     if (c->isolate && strcmp(cfg->strategy, "grid"))
         rc = os_error_set(err, OS_ERR_CONFIG, "--isolate: [search] strategy = %s runs its "
                           "trials in process; isolation needs strategy = grid", cfg->strategy);

@@ -523,7 +523,8 @@ static void write_text(FILE *out, const os_study *s)
         uint64_t budgets[OS_MAX_BUDGETS];
         size_t nb = os_halving_budgets(cfg->steps, cfg->min_steps, cfg->reduction_factor,
                                        budgets);
-        fprintf(out, "%s: budgets", cfg->strategy);
+        fprintf(out, "%s%s: budgets", cfg->strategy_auto ? "strategy = auto, with a [full] run: "
+                                                          : "", cfg->strategy);
         for (size_t i = 0; i < nb; i++)
             fprintf(out, "%s%llu", i ? " → " : " ", (unsigned long long)budgets[i]);
         fprintf(out, " steps, 1 in %llu goes on; %.1f%% of the compute of a full grid\n",

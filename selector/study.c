@@ -358,6 +358,14 @@ uint64_t os_study_fingerprint(const os_study *s)
                 keep &= strncmp(line, skip_search[k], strlen(skip_search[k])) != 0;
             for (size_t k = 0; section == 2 && k < sizeof skip_full / sizeof *skip_full; k++)
                 keep &= strncmp(line, skip_full[k], strlen(skip_full[k])) != 0;
+            if (section == 1 && !strncmp(line, "strategy = ", 11)) {
+                /* as resolved: auto is the strategy it came to (and a
+                 * journal from when grid was the default resumes) */
+                char resolved[40];
+                int used = snprintf(resolved, sizeof resolved, "strategy = %s\n", cfg->strategy);
+                h = os_fnv1a(h, resolved, (size_t)used);
+                keep = 0;
+            }
             if (keep)
                 h = os_fnv1a(h, line, n);
             line += n;

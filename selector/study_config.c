@@ -737,6 +737,12 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
                           (unsigned long long)cfg->steps);
         goto done;
     }
+    /* auto: the predictive path when the run is declared (measured on the
+     * selection suite, docs/selection-quality.md); isolation needs a grid */
+    if ((cfg->strategy_auto = !strcmp(cfg->strategy, "auto")))
+        snprintf(cfg->strategy, sizeof cfg->strategy, "%s",
+                 (cfg->full_steps || cfg->full_epochs > 0) &&
+                 strcmp(cfg->isolation, "process") ? "halving" : "grid");
     if (cfg->rerun_top && !strcmp(cfg->isolation, "process")) {
         rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] rerun_top runs its trials in "
                           "process; isolation = process needs rerun_top = 0",

@@ -105,7 +105,9 @@ typedef struct os_config {
     uint64_t eval_every;
     double   smoothing;
     double   diverge_factor;
-    char     strategy[16];  /* "grid" or "halving"                          */
+    char     strategy[16];  /* grid, halving or hyperband (auto resolved by
+                               os_config_load: halving with a [full] run)  */
+    int      strategy_auto; /* strategy was auto                            */
     char     score[16];     /* final, last, auc, extrapolated or horizon
                                (score.h)                                    */
     double   horizon_exponent; /* score = horizon: alpha of the best rate's

@@ -65,7 +65,7 @@ run "$OPTSELECT" --set search.score=extrapolated "$cfg"
 is "$status" 3 "score = extrapolated without [full] steps: exit 3"
 "$OPTSELECT" --quiet --format json --set search.score=last "$cfg" >"$TMP/last.json"
 "$OPTSELECT" --quiet --format json --set search.score=extrapolated --set full.steps=20000 \
-    "$cfg" >"$TMP/ext.json"
+    --set search.strategy=grid "$cfg" >"$TMP/ext.json"
 is "$(jq -r '.score | "\(.kind) \(.full_steps)"' "$TMP/ext.json")" "extrapolated 20000" \
     "the report names the score and the horizon"
 jq -s '[.[0].ranking[] | select(.status == "ok") | {k: "\(.optimizer) \(.lr)", s: .score}] as $l
@@ -125,4 +125,20 @@ ok $? "hyperband resumed with 11 of its trials journaled: the same report"
 "$OPTSELECT" --format text --quiet --set search.strategy=hyperband "$cfg" | grep -q \
     "^hyperband: 3 brackets of 28 candidates from 33 steps, 14 candidates from 100 steps, 10 candidates from 300 steps$"
 ok $? "the text report lists the brackets"
+# strategy = auto (the default): grid without a [full] run, halving with one
+# (the selection suite's measured best), grid again when trials run isolated
+is "$(jq -r '.strategy' "$TMP/grid.json")" grid "auto without [full]: grid"
+"$OPTSELECT" --quiet --format json --set full.epochs=5 "$cfg" >"$TMP/auto-full.json"
+is "$(jq -r '.strategy' "$TMP/auto-full.json")" halving "auto with [full]: halving"
+"$OPTSELECT" --quiet --format json --set full.epochs=5 --set search.strategy=halving "$cfg" |
+    jq -c '.ranking' >"$TMP/explicit"
+jq -c '.ranking' "$TMP/auto-full.json" | cmp -s - "$TMP/explicit"
+ok $? "  the same study as strategy = halving"
+"$OPTSELECT" --quiet --set full.epochs=5 "$cfg" | grep -q "^strategy = auto, with a \[full\] run: halving: budgets"
+ok $? "  and the text says why"
+"$OPTSELECT" --quiet --format json --set full.epochs=5 --set search.isolation=process "$cfg" |
+    jq -r '.strategy' | grep -qx grid
+ok $? "auto with [full] and isolation = process: grid"
+"$OPTSELECT" --quiet --format json --set full.epochs=5 --isolate "$cfg" | jq -r '.strategy' | grep -qx grid
+ok $? "auto with [full] and --isolate: grid"
 done_testing

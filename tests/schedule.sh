@@ -88,7 +88,7 @@ V="--quiet --set search.optimizers=adam,rmsprop --set search.lr_points=3 --set s
 "$OPTSELECT" validate $V --format json "$cfg" >"$TMP/v.json"
 ok $? "validate with a declared full run runs"
 "$OPTSELECT" $V --set data.subset=0 --set search.batch_size=48 --set search.steps=200 \
-    --set search.score=last --format json "$cfg" >"$TMP/long.json"
+    --set search.score=last --set search.strategy=grid --format json "$cfg" >"$TMP/long.json"
 is "$(jq -r '[.candidates_by_full_run[] | "\(.optimizer) \(.lr) \(.score)"] | join(";")' "$TMP/v.json")" \
    "$(jq -r '[.ranking[] | "\(.optimizer) \(.lr) \(.score)"] | join(";")' "$TMP/long.json")" \
    "the full runs are the study at 200 steps of 48 rows from all the training data, linear with warm-up"
@@ -99,7 +99,7 @@ is "$(jq -r '.compute.fraction * 1e6 | round' "$TMP/v.json")" \
    "compute counts rows: trial steps of 32 against full steps of 48"
 "$OPTSELECT" validate $V --set full.data=subset --format json "$cfg" >"$TMP/vs.json"
 "$OPTSELECT" $V --set search.batch_size=48 --set search.steps=200 --set search.score=last \
-    --format json "$cfg" >"$TMP/longs.json"
+    --set search.strategy=grid --format json "$cfg" >"$TMP/longs.json"
 is "$(jq -r '[.candidates_by_full_run[] | .score] | join(";")' "$TMP/vs.json")" \
    "$(jq -r '[.ranking[] | .score] | join(";")' "$TMP/longs.json")" \
    "full.data = subset: the full runs train on the trials' 1000 rows"

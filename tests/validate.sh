@@ -20,7 +20,7 @@ ok $? "the results folder keeps the same comparison in validation.json"
 # ([full] data = all, the default), scored by the smoothed final
 # validation loss: same losses, same order.
 "$OPTSELECT" $S --set search.steps=600 --set search.score=last --set data.subset=0 \
-    --format json "$cfg" >"$TMP/long.json"
+    --set search.strategy=grid --format json "$cfg" >"$TMP/long.json"
 is "$(q '[.candidates_by_full_run[] | "\(.optimizer) \(.lr) \(.score)"] | join(";")')" \
    "$(jq -r '[.ranking[] | "\(.optimizer) \(.lr) \(.score)"] | join(";")' "$TMP/long.json")" \
    "the full runs rank as the study run for 600 steps does, to the last digit"
