@@ -12,7 +12,9 @@
 #
 # Variants (the trial budget is a fraction of the full run's rows, so that
 # compute stays under 10% of the full grid):
-#   default         optselect's defaults, nothing set but the budget: 1/12
+#   default         optselect's defaults, nothing set but the budget: trials
+#                   of up to 1/3 of the full run (strategy = auto runs
+#                   successive halving with a [full] run: about 9% compute)
 #   grid-constant   grid, score final, trials at a constant rate (the
 #                   defaults before trials followed the full run's schedule)
 #   grid-final      grid, score final, trials following the schedule
@@ -57,7 +59,7 @@ for task in $tasks; do
     echo "|---|---|---|---|---|---|---|---|"
     for v in $variants; do
         case $v in
-        default) set -- --set search.fraction=0.0833 ;;
+        default) set -- --set search.fraction=0.3333 ;;
         grid-constant) set -- --set search.fraction=0.0833 --set search.schedule=constant \
             --set search.strategy=grid --set search.score=final ;;
         grid-*) set -- --set search.fraction=0.0833 --set search.strategy=grid \
