@@ -20,9 +20,8 @@
 #   grid-final      grid, score final, trials following the schedule
 #   grid-last, grid-auc   the same with the other scores
 #   halving-final   successive halving (eta 3) up to 1/3 of the full run
-#   horizon-grid    grid with score = horizon (the best rate carried to the
-#                   full run's horizon)
-#   horizon-halving halving with score = horizon
+#   horizon-grid    grid with score = horizon (each optimizer's rates moved
+#                   to the full run's length, horizon_exponent 0.5)
 # Each cell: Kendall tau, Spearman rho, the recommendation's regret and rank
 # among the full runs, the compute, and the truth's own noise: the standard
 # error of the best full run's mean over its seeds, relative to its loss (a
@@ -41,7 +40,7 @@ while getopts o:t:v: opt; do
 done
 [ -n "$tasks" ] || tasks=$(cd "$here/selection" && ls *.ini | sed 's/\.ini$//')
 [ -n "$variants" ] ||
-    variants="default grid-constant grid-final grid-last grid-auc halving-final horizon-grid horizon-halving"
+    variants="default grid-constant grid-final halving-final halving-last horizon-grid"
 # optselect picks the BLAS kernels itself; a stray setting would slow it
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 out="$here/out/selection"
@@ -68,8 +67,6 @@ for task in $tasks; do
             --set search.reduction_factor=3 --set search.score="${v#halving-}" ;;
         horizon-grid) set -- --set search.fraction=0.0833 --set search.strategy=grid \
             --set search.score=horizon ;;
-        horizon-halving) set -- --set search.fraction=0.3333 --set search.strategy=halving \
-            --set search.reduction_factor=3 --set search.score=horizon ;;
         *) echo "unknown variant $v" >&2; exit 2 ;;
         esac
         dir="$out/$task/$v"
