@@ -86,6 +86,18 @@ for task in $tasks; do
             $2, $3, $4, $5, 100 * $6, ($6 <= 2 * $10 ? " (within noise)" : ""), 100 * $10, $7, $8, 100 * $9 }'
     done
     echo
+    # Which way the horizon bias points: per optimizer family, the full
+    # runs' best rate against the grid trials' (grid-final's selection)
+    if [ -f "$out/$task/grid-final/validation.json" ]; then
+        jq -r '[.candidates_by_full_run | group_by([.optimizer, .hparams]) | .[]
+                | (map(select(.status == "ok")) | min_by(.score) | .lr) as $f
+                | (map(select(.selection_status == "ok")) | min_by(.selection_score) | .lr) as $t
+                | if $f == null or $t == null then "?" elif $f < $t then "smaller"
+                  elif $f > $t then "larger" else "same" end]
+               | "The full runs'"'"' best rate against the grid trials'"'"', per optimizer family: smaller in \(map(select(. == "smaller")) | length), larger in \(map(select(. == "larger")) | length), the same in \(map(select(. == "same")) | length) of \(length)."' \
+            "$out/$task/grid-final/validation.json"
+        echo
+    fi
 done
 
 echo "## medians over the tasks"
