@@ -95,6 +95,10 @@ void os_data_standardize_like(const os_data_split *s, os_dataset *ds);
  * rows. */
 int os_data_split_make(os_dataset *all, double val_fraction, int standardize,
                        size_t subset, uint64_t seed, os_data_split *out, os_error *err);
+/* Draws the trials' subset again at another size (the same seeded,
+ * stratified draw as os_data_split_make; subset 0 or >= the training rows:
+ * all of them).  0, or -1 out of memory (the subset is then every row). */
+int os_data_split_subset(os_data_split *s, size_t subset, uint64_t seed);
 void os_data_split_free(os_data_split *s);
 
 /* A trial's view: batches drawn from a pool of rows in a seeded order that is

@@ -144,6 +144,20 @@ static void keep_rows(os_dataset *ds, const uint32_t *rows, size_t n)
     ds->n = n;
 }
 
+int os_data_split_subset(os_data_split *s, size_t subset, uint64_t seed)
+{
+    const size_t n_train = s->train.n;
+    s->n_subset = subset && subset < n_train ? subset : n_train;
+    for (size_t i = 0; i < n_train; i++)
+        s->subset[i] = (uint32_t)i;
+    if (s->n_subset < n_train) {
+        if (stratified_subset(&s->train, s->n_subset, seed, s->subset))
+            return -1;
+        qsort(s->subset, s->n_subset, sizeof *s->subset, cmp_u32);
+    }
+    return 0;
+}
+
 int os_data_split_make(os_dataset *all, double val_fraction, int standardize_x,
                        size_t subset, uint64_t seed, os_data_split *out, os_error *err)
 {
@@ -191,17 +205,9 @@ int os_data_split_make(os_dataset *all, double val_fraction, int standardize_x,
             goto nomem;
     }
 
-    out->n_subset = subset && subset < n_train ? subset : n_train;
     out->subset = malloc(n_train * sizeof *out->subset);
-    if (!out->subset)
+    if (!out->subset || os_data_split_subset(out, subset, seed))
         goto nomem;
-    for (size_t i = 0; i < n_train; i++)
-        out->subset[i] = (uint32_t)i;
-    if (out->n_subset < n_train) {
-        if (stratified_subset(&out->train, out->n_subset, seed, out->subset))
-            goto nomem;
-        qsort(out->subset, out->n_subset, sizeof *out->subset, cmp_u32);
-    }
     free(perm);
     return 0;
 nomem:

@@ -46,6 +46,9 @@ const os_key os_cfg_keys[] = {
       "seed", p_f64, F(validation), 0.01, 0.9 },
     { "data", "subset", "0", "training rows the trials draw batches from, a seeded subset; "
       "0 uses every training row", p_u64, F(subset), 0, 2147483647.0 },
+    { "data", "subset_grow", "true", "with a [full] run on every training row: draw the "
+      "trials from more rows than subset when they would pass over those more often than the "
+      "full run passes over its data", p_bool, F(subset_grow), 0, 0 },
     { "data", "standardize", "true", "centre and scale every feature by training-part "
       "statistics", p_bool, F(standardize), 0, 0 },
 

@@ -23,6 +23,10 @@ void os_report_full_text(FILE *out, const os_study *s)
                 strcmp(cfg->full_data, "subset") ? "all " : "the trials' ",
                 (unsigned long long)s->full_rows);
     fprintf(out, "; %s\n", os_schedule_describe(full, desc, sizeof desc));
+    if (s->subset_given)
+        fprintf(out, "trials: drawn from %zu rows, not the subset's %zu, so that they pass over "
+                "their rows no more often than the full run passes over its own "
+                "([data] subset_grow)\n", s->data.n_subset, s->subset_given);
     if (full->kind == OS_SCHED_CONSTANT && !full->warmup)
         return;
     if (trial->kind == OS_SCHED_CONSTANT && !trial->warmup)
@@ -66,6 +70,9 @@ void os_report_full_json(FILE *out, const os_study *s)
         fprintf(out, ", \"data\": \"%s\", \"rows\": %llu, \"batch_size\": %llu",
                 cfg->full_data, (unsigned long long)s->full_rows,
                 (unsigned long long)s->full_batch);
+    if (!s->fn)
+        fprintf(out, ", \"trial_rows\": %zu, \"subset_grown_from\": %zu", s->data.n_subset,
+                s->subset_given);
     fputs(", \"schedule\": ", out);
     json_schedule(out, &s->full_schedule);
     fprintf(out, ", \"trials\": {\"schedule\": \"%s\", \"follows\": ", cfg->schedule);

@@ -158,6 +158,22 @@ int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
         cfg->steps = (uint64_t)fmax(1, llround(cfg->fraction * (double)cfg->full_steps *
                                                (double)s->full_batch /
                                                (double)cfg->batch_size));
+    /* A trial that passes over a small subset more often than the full run
+     * passes over all its rows overfits where the full run would not, and
+     * favours slow learners (measured on the selection suite): its pool
+     * grows to the full run's rows times the trial's share of its rows
+     * trained.  A step costs the same whatever the pool. */
+    if (cfg->subset_grow && cfg->full_steps && strcmp(cfg->full_data, "subset") &&
+        !(cfg->seconds > 0) && s->data.n_subset < s->data.train.n) {
+        double share = (double)cfg->steps * (double)cfg->batch_size /
+                       ((double)cfg->full_steps * (double)s->full_batch);
+        double need = ceil((double)s->full_rows * fmin(share, 1.0));
+        if (need > (double)s->data.n_subset) {
+            s->subset_given = s->data.n_subset;
+            if (os_data_split_subset(&s->data, (size_t)need, cfg->seed))
+                return os_error_set(err, OS_ERR_NOMEM, "out of memory for the trials' rows");
+        }
+    }
     if (!strcmp(cfg->score, "extrapolated") && cfg->full_steps <= cfg->steps &&
         !(cfg->seconds > 0)) /* then checked once the seconds are steps */
         return os_error_set(err, OS_ERR_CONFIG, "%s: [search] score = extrapolated predicts the "
@@ -345,12 +361,18 @@ uint64_t os_study_fingerprint(const os_study *s)
         static const char *const skip_search[] = { "schedule = ", "horizon_exponent = " };
         static const char *const skip_full[] = { "data = ", "batch_size = ", "schedule = ",
             "warmup = ", "floor = ", "decay = ", "milestones = ", "gamma = " };
-        int section = 0; /* 1: [search], 2: [full] */
+        int section = 0; /* 1: [search], 2: [full], 3: [data] */
         for (char *line = text; line && line < text + len;) {
             char *end = memchr(line, '\n', (size_t)(text + len - line));
             size_t n = end ? (size_t)(end - line) + 1 : (size_t)(text + len - line);
             if (line[0] == '[')
-                section = !strncmp(line, "[search]", 8) ? 1 : !strncmp(line, "[full]", 6) ? 2 : 0;
+                section = !strncmp(line, "[search]", 8) ? 1 : !strncmp(line, "[full]", 6) ? 2
+                        : !strncmp(line, "[data]", 6) ? 3 : 0;
+            /* subset_grow decides the trials through the pool, hashed below */
+            if (section == 3 && !strncmp(line, "subset_grow = ", 14)) {
+                line += n;
+                continue;
+            }
             int keep = 1;
             for (size_t k = 0; k < sizeof skip / sizeof *skip; k++)
                 keep &= strncmp(line, skip[k], strlen(skip[k])) != 0;
@@ -390,6 +412,9 @@ uint64_t os_study_fingerprint(const os_study *s)
         h = os_fnv1a(h, ints, sizeof ints);
         h = os_fnv1a(h, shape, (3 + sc->n_milestones) * sizeof *shape);
     }
+    /* a pool grown past the subset: other trials */
+    if (s->subset_given)
+        h = os_fnv1a(h, &s->data.n_subset, sizeof s->data.n_subset);
     /* [full] epochs of other rows or batches than the trials' */
     if (cfg->full_epochs > 0 && (s->full_rows != s->data.n_subset ||
                                  s->full_batch != cfg->batch_size))

@@ -88,6 +88,8 @@ typedef struct os_study {
     uint64_t         full_batch;
     os_schedule      full_schedule;
     os_schedule      schedule;    /* every trial's: follow or constant        */
+    size_t           subset_given; /* [data] subset's rows when the trials'
+                                    pool grew past it (subset_grow); else 0 */
     double           horizon_ratio; /* the full run's rows trained over a
                                     trial's; 0 without a full run          */
 } os_study;

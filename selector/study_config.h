@@ -79,6 +79,9 @@ typedef struct os_config {
     char     task[16];      /* "classification" or "regression"            */
     double   validation;
     uint64_t subset;
+    int      subset_grow;   /* with a [full] run on all rows: grow the subset
+                               so that trials pass over it no more often
+                               than the full run passes over its data      */
     int      standardize;
 
     /* [model] */
