@@ -14,12 +14,14 @@
 # compute stays under 10% of the full grid):
 #   default         optselect's defaults, nothing set but the budget: trials
 #                   of up to 1/3 of the full run (strategy = auto runs
-#                   successive halving with a [full] run: about 9% compute)
+#                   successive halving with a [full] run: about 9% compute;
+#                   the trials' rows grow with their length, subset_grow)
 #   grid-constant   grid, score final, trials at a constant rate (the
 #                   defaults before trials followed the full run's schedule)
 #   grid-final      grid, score final, trials following the schedule
 #   grid-last, grid-auc   the same with the other scores
 #   halving-final   successive halving (eta 3) up to 1/3 of the full run
+#   halving-nogrow  the same on the subset as given (subset_grow = false)
 #   horizon-grid    grid with score = horizon (each optimizer's rates moved
 #                   to the full run's length, horizon_exponent 0.5)
 # Each cell: Kendall tau, Spearman rho, the recommendation's regret and rank
@@ -40,7 +42,7 @@ while getopts o:t:v: opt; do
 done
 [ -n "$tasks" ] || tasks=$(cd "$here/selection" && ls *.ini | sed 's/\.ini$//')
 [ -n "$variants" ] ||
-    variants="default grid-constant grid-final halving-final halving-last horizon-grid"
+    variants="default grid-constant grid-final halving-nogrow horizon-grid"
 # optselect picks the BLAS kernels itself; a stray setting would slow it
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 out="$here/out/selection"
@@ -63,6 +65,8 @@ for task in $tasks; do
             --set search.strategy=grid --set search.score=final ;;
         grid-*) set -- --set search.fraction=0.0833 --set search.strategy=grid \
             --set search.score="${v#grid-}" ;;
+        halving-nogrow) set -- --set search.fraction=0.3333 --set search.strategy=halving \
+            --set search.reduction_factor=3 --set data.subset_grow=false ;;
         halving-*) set -- --set search.fraction=0.3333 --set search.strategy=halving \
             --set search.reduction_factor=3 --set search.score="${v#halving-}" ;;
         horizon-grid) set -- --set search.fraction=0.0833 --set search.strategy=grid \
