@@ -99,7 +99,7 @@ is "$(jq -r '.compute.fraction * 1e6 | round' "$TMP/v.json")" \
    "compute counts rows: trial steps of 32 against full steps of 48"
 "$OPTSELECT" validate $V --set full.data=subset --format json "$cfg" >"$TMP/vs.json"
 "$OPTSELECT" $V --set search.batch_size=48 --set search.steps=200 --set search.score=last \
-    --set search.strategy=grid --format json "$cfg" >"$TMP/longs.json"
+    --set search.strategy=grid --set data.subset_grow=false --format json "$cfg" >"$TMP/longs.json"
 is "$(jq -r '[.candidates_by_full_run[] | .score] | join(";")' "$TMP/vs.json")" \
    "$(jq -r '[.ranking[] | .score] | join(";")' "$TMP/longs.json")" \
    "full.data = subset: the full runs train on the trials' 1000 rows"
@@ -129,4 +129,28 @@ refuse "a full batch larger than its rows" "\[full\] batch_size 5000 exceeds the
     --set full.steps=900 --set full.batch_size=5000
 refuse "an unknown trial schedule" "\[search\] schedule = 'cosine'" --set search.schedule=cosine
 refuse "full.data misspelt" "\[full\] data = 'everything'" --set full.data=everything
+# subset_grow: trials that would pass over the subset more often than the
+# full run passes over its data draw from more rows, in proportion
+"$OPTSELECT" --quiet --format json --set full.epochs=1 --set search.strategy=grid "$cfg" >"$TMP/g.json"
+is "$(jq -c '.full_run | [.steps, .trial_rows, .subset_grown_from]' "$TMP/g.json")" '[45,1438,1000]' \
+   "300-step trials against a 45-step full run draw from all 1438 rows, not the subset's 1000"
+"$OPTSELECT" --quiet --set full.epochs=1 --set search.strategy=grid "$cfg" |
+    grep -q "^trials: drawn from 1438 rows, not the subset's 1000, so that they pass over their rows no more often"
+ok $? "  and the text says so"
+"$OPTSELECT" --quiet --format json --set full.epochs=40 --set search.strategy=grid "$cfg" >"$TMP/g40.json"
+is "$(jq -c '.full_run | [.trial_rows, .subset_grown_from]' "$TMP/g40.json")" '[1000,0]' \
+   "against a 40-epoch full run the subset is enough"
+"$OPTSELECT" --quiet --format json --set full.steps=600 --set search.strategy=grid "$cfg" >"$TMP/g600.json"
+is "$(jq -c '.full_run.trial_rows' "$TMP/g600.json")" 1000 "  300 of 600 steps: half of 1438 rows < 1000"
+"$OPTSELECT" --quiet --format json --set full.steps=400 --set search.strategy=grid "$cfg" >"$TMP/g400.json"
+is "$(jq -c '.full_run.trial_rows' "$TMP/g400.json")" 1079 "  300 of 400 steps: ceil(1438 x 3/4) = 1079 rows"
+"$OPTSELECT" --quiet --format json --set full.epochs=1 --set search.strategy=grid \
+    --set data.subset_grow=false "$cfg" | jq -c '.full_run | [.trial_rows, .subset_grown_from]' |
+    grep -qx '\[1000,0\]'
+ok $? "subset_grow = false: the subset as given"
+"$OPTSELECT" --quiet --format json --set full.epochs=1 --set search.strategy=grid \
+    --set full.data=subset "$cfg" | jq -c '.full_run.trial_rows' | grep -qx 1000
+ok $? "a full run on the subset: the subset"
+! cmp -s "$TMP/g.json" "$TMP/g40.json"
+ok $? "a grown pool trains other trials"
 done_testing
