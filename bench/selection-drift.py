@@ -22,7 +22,8 @@ import os
 import sys
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "out", "selection")
-TASKS = ["digits-tanh", "digits-regression", "fashion-mnist-cnn", "fashion-mnist-mlp"]
+TASKS = sorted(f[:-4] for f in os.listdir(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                     "selection")) if f.endswith(".ini"))
 
 
 def kendall_tau_b(x, y):
