@@ -64,7 +64,7 @@ int main(void)
                       .floor = 0.01 };
     ok(near(os_schedule_factor(&w, at(&w, 0.5)), 1.0) &&
        near(os_schedule_factor(&w, at(&w, 0.79)), 1.0),
-       "wsd: stable at the peak before the last 20%");
+       "wsd: stable at the peak before the last 20%%");
     ok(near(os_schedule_factor(&w, at(&w, 0.9)), 1.0 - 0.99 * 0.5),
        "wsd: halfway down the decay at progress 0.9 (%.15g)",
        os_schedule_factor(&w, at(&w, 0.9)));
