@@ -60,17 +60,18 @@ ok $? "without [full]: the report says the recommendation is for a trial-long ru
 ok $? "  and the JSON says it is not declared"
 
 # A constant schedule changes nothing: the same trials as without one.
-"$OPTSELECT" --quiet --format json --set full.steps=900 "$cfg" | jq -c '.ranking' >"$TMP/k1"
+G="--set search.strategy=grid"
+"$OPTSELECT" --quiet --format json --set full.steps=900 $G "$cfg" | jq -c '.ranking' >"$TMP/k1"
 "$OPTSELECT" --quiet --format json --set full.steps=900 --set search.schedule=constant \
-    --set full.schedule=cosine "$cfg" | jq -c '.ranking' >"$TMP/k2"
+    --set full.schedule=cosine $G "$cfg" | jq -c '.ranking' >"$TMP/k2"
 cmp -s "$TMP/k1" "$TMP/k2"
 ok $? "constant trials under a cosine full run rank as trials with no schedule"
-"$OPTSELECT" --quiet --format json --set full.steps=900 --set full.schedule=cosine "$cfg" |
+"$OPTSELECT" --quiet --format json --set full.steps=900 --set full.schedule=cosine $G "$cfg" |
     jq -c '.ranking' >"$TMP/k3"
 ! cmp -s "$TMP/k1" "$TMP/k3"
 ok $? "trials that follow the cosine train otherwise"
 OMP_NUM_THREADS=1 "$OPTSELECT" --quiet --format json --threads 1 --set full.steps=900 \
-    --set full.schedule=cosine "$cfg" | jq -c '.ranking' >"$TMP/k4"
+    --set full.schedule=cosine $G "$cfg" | jq -c '.ranking' >"$TMP/k4"
 cmp -s "$TMP/k3" "$TMP/k4"
 ok $? "  the same on 1 thread as on 2"
 "$OPTSELECT" --quiet --format json --set full.steps=900 --set full.schedule=wsd \
