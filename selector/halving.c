@@ -308,7 +308,7 @@ static void work(sched *x, int threads)
     os_study *s = x->s;
     for (;;) {
         size_t i = 0;
-        int what, step_threads = 1;
+        int what, step_threads = 1, target = -1;
 #ifdef _OPENMP
 #pragma omp critical(os_halving)
 #endif
@@ -318,6 +318,9 @@ static void work(sched *x, int threads)
             if (what == JOB_TRAIN || what == JOB_END)
                 x->running++;
             if (what == JOB_TRAIN) {
+                /* read here, under the lock: decide() rewrites every target
+                 * (through -1) while other trials train */
+                target = x->target[i];
                 step_threads = os_step_threads(threads, x->running + ready, x->env->split);
                 if (!x->trials[i])
                     os_progress_started(x->progress);
@@ -342,7 +345,7 @@ static void work(sched *x, int threads)
                 /* through every budget on the way: each is measured, so that
                  * every bracket reads the curve where it decides */
                 double *at = x->at + i * x->nb;
-                for (size_t k = 0; k <= (size_t)x->target[i]; k++) {
+                for (size_t k = 0; target >= 0 && k <= (size_t)target; k++) {
                     if (!isnan(at[k]))
                         continue;
                     os_trial_advance(x->trials[i], x->budgets[k]);
