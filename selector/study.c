@@ -352,15 +352,19 @@ uint64_t os_study_fingerprint(const os_study *s)
          * seconds = 0 is no budget in seconds (and journals from before
          * the key existed stay valid; a budget in seconds is hashed below
          * as the steps it came to). */
-        static const char *const skip[] = { "refine = ", "seconds = 0\n" };
-        /* The schedule keys and the full run's data and batch decide the
-         * trials only through the trials' schedule and the full run's
-         * steps, hashed below as resolved (so journals from before the
-         * keys existed resume when those are as they were);
-         * horizon_exponent only moves the ranking, never a trial. */
-        static const char *const skip_search[] = { "schedule = ", "horizon_exponent = " };
-        static const char *const skip_full[] = { "data = ", "batch_size = ", "schedule = ",
-            "warmup = ", "floor = ", "decay = ", "milestones = ", "gamma = " };
+        /* Section 0: any.  [search] schedule, the [full] run's data, batch
+         * and schedule keys and [data] subset_grow decide the trials only
+         * through the trials' schedule, the full run's steps and the pool,
+         * hashed below as resolved (so journals from before the keys
+         * existed resume when those are as they were); horizon_exponent
+         * only moves the ranking, never a trial. */
+        static const struct { int section; const char *prefix; } skip[] = {
+            { 0, "refine = " }, { 0, "seconds = 0\n" },
+            { 1, "schedule = " }, { 1, "horizon_exponent = " },
+            { 2, "data = " }, { 2, "batch_size = " }, { 2, "schedule = " }, { 2, "warmup = " },
+            { 2, "floor = " }, { 2, "decay = " }, { 2, "milestones = " }, { 2, "gamma = " },
+            { 3, "subset_grow = " },
+        };
         int section = 0; /* 1: [search], 2: [full], 3: [data] */
         for (char *line = text; line && line < text + len;) {
             char *end = memchr(line, '\n', (size_t)(text + len - line));
@@ -368,18 +372,10 @@ uint64_t os_study_fingerprint(const os_study *s)
             if (line[0] == '[')
                 section = !strncmp(line, "[search]", 8) ? 1 : !strncmp(line, "[full]", 6) ? 2
                         : !strncmp(line, "[data]", 6) ? 3 : 0;
-            /* subset_grow decides the trials through the pool, hashed below */
-            if (section == 3 && !strncmp(line, "subset_grow = ", 14)) {
-                line += n;
-                continue;
-            }
             int keep = 1;
             for (size_t k = 0; k < sizeof skip / sizeof *skip; k++)
-                keep &= strncmp(line, skip[k], strlen(skip[k])) != 0;
-            for (size_t k = 0; section == 1 && k < sizeof skip_search / sizeof *skip_search; k++)
-                keep &= strncmp(line, skip_search[k], strlen(skip_search[k])) != 0;
-            for (size_t k = 0; section == 2 && k < sizeof skip_full / sizeof *skip_full; k++)
-                keep &= strncmp(line, skip_full[k], strlen(skip_full[k])) != 0;
+                keep &= (skip[k].section && skip[k].section != section) ||
+                        strncmp(line, skip[k].prefix, strlen(skip[k].prefix)) != 0;
             if (section == 1 && !strncmp(line, "strategy = ", 11)) {
                 /* as resolved: auto is the strategy it came to (and a
                  * journal from when grid was the default resumes) */

@@ -153,12 +153,11 @@ static os_curve_point *new_point(os_trial *tr, uint64_t t)
 }
 
 /* The rate of step t (1-based): the candidate's peak times the schedule's
- * factor (exactly the peak without a schedule). */
+ * factor (a constant schedule's is exactly 1, so exactly the peak). */
 static double rate(const os_trial *tr, uint64_t t)
 {
     const os_schedule *sc = tr->env->schedule;
-    return sc && (sc->kind != OS_SCHED_CONSTANT || sc->warmup)
-         ? tr->c->lr * os_schedule_factor(sc, t) : tr->c->lr;
+    return sc ? tr->c->lr * os_schedule_factor(sc, t) : tr->c->lr;
 }
 
 /* A test function: the parameters are the point, the loss is the value.
