@@ -22,6 +22,9 @@
 #   grid-last, grid-auc   the same with the other scores
 #   halving-final   successive halving (eta 3) up to 1/3 of the full run
 #   halving-nogrow  the same on the subset as given (subset_grow = false)
+#   halving-rerun   the default with the noise check inside the budget: the
+#                   top budget 0.3 (RERUN_FRACTION) and rerun_top = 2,
+#                   rerun_seeds = 2
 #   horizon-grid    grid with score = horizon (each optimizer's rates moved
 #                   to the full run's length, horizon_exponent 0.5)
 # Each cell: Kendall tau, Spearman rho, the recommendation's regret and rank
@@ -65,6 +68,8 @@ for task in $tasks; do
             --set search.strategy=grid --set search.score=final ;;
         grid-*) set -- --set search.fraction=0.0833 --set search.strategy=grid \
             --set search.score="${v#grid-}" ;;
+        halving-rerun) set -- --set search.fraction="${RERUN_FRACTION:-0.3}" \
+            --set search.rerun_top=2 --set search.rerun_seeds=2 ;;
         halving-nogrow) set -- --set search.fraction=0.3333 --set search.strategy=halving \
             --set search.reduction_factor=3 --set data.subset_grow=false ;;
         halving-*) set -- --set search.fraction=0.3333 --set search.strategy=halving \
