@@ -1,7 +1,6 @@
 /*
  * config_files.c — what surrounds the parse of one config: the [study NAME]
- * sections a file defines, the look ahead for isolation (needed before the
- * plugins load), a JSON report read as the config it ran, and the
+ * sections a file defines, a JSON report read as the config it ran, and the
  * effective configuration written back as INI.
  */
 #include <ctype.h>
@@ -152,38 +151,6 @@ int os_config_list_studies(const char *path, char ***names, size_t *n, os_error 
         *n = 0;
     }
     return rc;
-}
-
-/* ---- a look ahead --------------------------------------------------------- */
-
-typedef struct peek_ctx {
-    int process;
-} peek_ctx;
-
-static int peek_handler(void *user, const char *section, const char *name, const char *value)
-{
-    char word[16];
-    if (!strcmp(section, "search") && !strcmp(name, "isolation")) {
-        os_trim_copy(word, sizeof word, value, strlen(value));
-        ((peek_ctx *)user)->process = !strcmp(word, "process");
-    }
-    return 1;
-}
-
-int os_config_wants_isolation(const char *path, char *const *sets, size_t n_sets)
-{
-    peek_ctx ctx = { 0 };
-    ini_parse(path, peek_handler, &ctx); /* errors are the real parse's to report */
-    for (size_t i = 0; i < n_sets; i++) {
-        const char *eq = strchr(sets[i], '=');
-        char key[32];
-        if (!eq)
-            continue;
-        os_trim_copy(key, sizeof key, sets[i], (size_t)(eq - sets[i]));
-        if (!strcmp(key, "search.isolation"))
-            peek_handler(&ctx, "search", "isolation", eq + 1);
-    }
-    return ctx.process;
 }
 
 /* ---- the effective configuration ---------------------------------------- */

@@ -520,6 +520,27 @@ static int run(const cli *c, os_registry *reg, int *unsuccessful, os_error *err)
     return rc;
 }
 
+/* Whether a study the command runs isolates its trials: its plugins are
+ * then loaded in a child process first, so one that crashes while loading
+ * cannot take optselect down. */
+static int wants_isolation(const cli *c)
+{
+    if (c->isolate)
+        return 1;
+    if (c->action != ACT_RUN)
+        return 0;
+    char **names = NULL;
+    size_t n = 0;
+    os_error ignored = { 0 }; /* the run reports a file it cannot read */
+    if (c->study || c->resume_config || os_config_list_studies(c->config, &names, &n, &ignored))
+        return os_config_wants_isolation(c->config, c->study, c->sets, c->n_sets);
+    int any = !n && os_config_wants_isolation(c->config, NULL, c->sets, c->n_sets);
+    for (size_t i = 0; i < n && !any; i++)
+        any = os_config_wants_isolation(c->config, names[i], c->sets, c->n_sets);
+    os_config_free_names(names, n);
+    return any;
+}
+
 int main(int argc, char **argv)
 {
     /* OpenBLAS fixes its kernels before main(); a misdetected core costs a
@@ -553,8 +574,7 @@ int main(int argc, char **argv)
     else if (!rc) {
         catch_stop_signals();
         /* isolated studies load each plugin in a child first */
-        reg.probe = c.isolate || (c.action == ACT_RUN &&
-                                  os_config_wants_isolation(c.config, c.sets, c.n_sets));
+        reg.probe = wants_isolation(&c);
         for (size_t i = 0; i < c.n_plugins && !rc; i++)
             rc = os_registry_load_file(&reg, c.plugins[i], &err);
         if (!rc)

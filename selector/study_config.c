@@ -117,7 +117,7 @@ static int check_section(parse_ctx *ctx, const char *section)
         return 1;
     }
     if (!strncmp(section, "optimizer.", 10))
-        return opt_section(ctx, section + 10) != NULL;
+        return !ctx->reg || opt_section(ctx, section + 10) != NULL;
     static const char *const names[] = { "data", "model", "search", "full" };
     char hint[96];
     suggest(hint, sizeof hint, section, names, 4);
@@ -265,6 +265,8 @@ static int handler(void *user, const char *section, const char *name, const char
     if (os_cfg_study_of(section))
         return study_key(ctx, os_cfg_study_of(section), name, value);
     if (!strncmp(section, "optimizer.", 10)) {
+        if (!ctx->reg) /* the look ahead: the full load checks them */
+            return 1;
         os_opt_config *o = opt_section(ctx, section + 10);
         return o ? set_opt_key(ctx, o, name, value) : 0;
     }
@@ -587,56 +589,79 @@ const char *os_config_where(const os_config *cfg, const char *section, const cha
     return cfg->path;
 }
 
-int os_config_load(os_config *cfg, const char *path, const char *study,
-                   const os_registry *reg, char *const *sets, size_t n_sets, os_error *err)
+/* Every key of the files, their includes, the [study NAME] being loaded and
+ * the --set overrides, parsed into ctx->cfg; what one key implies for
+ * another is checked afterwards.  Without a registry (the look ahead)
+ * [optimizer.X] sections are skipped. */
+static int read_keys(parse_ctx *ctx, const char *path, const char *study, char *const *sets,
+                     size_t n_sets)
 {
-    memset(cfg, 0, sizeof *cfg);
-    parse_ctx ctx = { .cfg = cfg, .reg = reg, .err = err, .file = path, .study = study };
-    int rc = 0;
+    os_config *cfg = ctx->cfg;
+    os_error *err = ctx->err;
     cfg->path = os_strdup(path);
     cfg->dir = os_dirname(path);
     cfg->where = calloc(N_KEYS, sizeof *cfg->where);
     cfg->raw = calloc(N_KEYS, sizeof *cfg->raw);
     cfg->overridden = calloc(N_KEYS, 1);
-    ctx.sections = calloc(OS_MAX_OPTS, sizeof *ctx.sections);
-    ctx.chain[0] = realpath(path, NULL);
+    ctx->sections = calloc(OS_MAX_OPTS, sizeof *ctx->sections);
+    ctx->chain[0] = realpath(path, NULL);
     if (!cfg->path || !cfg->dir || !cfg->where || !cfg->raw || !cfg->overridden ||
-        !ctx.sections) {
-        rc = os_error_set(err, OS_ERR_NOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    ctx.dir = cfg->dir;
+        !ctx->sections)
+        return os_error_set(err, OS_ERR_NOMEM, "%s: out of memory", path);
+    ctx->dir = cfg->dir;
     if (study)
         snprintf(cfg->study, sizeof cfg->study, "%s", study);
-    if (apply_defaults(&ctx)) {
-        rc = err->code;
-        goto done;
-    }
+    if (apply_defaults(ctx))
+        return err->code;
     FILE *top = fopen(path, "r");
-    if (!top) {
-        rc = os_error_set(err, OS_ERR_CONFIG, "%s: cannot open: %s", path, strerror(errno));
+    if (!top)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: cannot open: %s", path, strerror(errno));
+    if (!parse_stream(ctx, top))
+        return err->code;
+    if (study && !ctx->study_found)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: no [study %s] section with settings",
+                            path, study);
+    for (size_t i = 0; i < ctx->n_overrides && !ctx->failed; i++) {
+        ctx->set_where = ctx->overrides[i].where;
+        set_override(ctx, ctx->overrides[i].text);
+    }
+    ctx->set_where = NULL;
+    for (size_t i = 0; i < n_sets && !ctx->failed; i++)
+        set_override(ctx, sets[i]);
+    return ctx->failed ? err->code : 0;
+}
+
+static void free_ctx(parse_ctx *ctx)
+{
+    free(ctx->sections);
+    free(ctx->chain[0]);
+    for (size_t i = 0; i < ctx->n_overrides; i++)
+        free(ctx->overrides[i].text);
+    free(ctx->overrides);
+}
+
+int os_config_wants_isolation(const char *path, const char *study, char *const *sets,
+                              size_t n_sets)
+{
+    os_config cfg = { 0 };
+    os_error err = { 0 };
+    parse_ctx ctx = { .cfg = &cfg, .err = &err, .file = path, .study = study };
+    /* errors are the full load's to report */
+    int process = !read_keys(&ctx, path, study, sets, n_sets) &&
+                  !strcmp(cfg.isolation, "process");
+    free_ctx(&ctx);
+    os_config_free(&cfg);
+    return process;
+}
+
+int os_config_load(os_config *cfg, const char *path, const char *study,
+                   const os_registry *reg, char *const *sets, size_t n_sets, os_error *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    parse_ctx ctx = { .cfg = cfg, .reg = reg, .err = err, .file = path, .study = study };
+    int rc = read_keys(&ctx, path, study, sets, n_sets);
+    if (rc)
         goto done;
-    }
-    if (!parse_stream(&ctx, top)) {
-        rc = err->code;
-        goto done;
-    }
-    if (study && !ctx.study_found) {
-        rc = os_error_set(err, OS_ERR_CONFIG, "%s: no [study %s] section with settings",
-                          path, study);
-        goto done;
-    }
-    for (size_t i = 0; i < ctx.n_overrides && !ctx.failed; i++) {
-        ctx.set_where = ctx.overrides[i].where;
-        set_override(&ctx, ctx.overrides[i].text);
-    }
-    ctx.set_where = NULL;
-    for (size_t i = 0; i < n_sets && !ctx.failed; i++)
-        set_override(&ctx, sets[i]);
-    if (ctx.failed) {
-        rc = err->code;
-        goto done;
-    }
 
     int synthetic = !strcmp(cfg->format, "synthetic");
     if (strcmp(cfg->function, "none")) {
@@ -762,11 +787,7 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
     }
     rc = resolve_optimizers(&ctx);
 done:
-    free(ctx.sections);
-    free(ctx.chain[0]);
-    for (size_t i = 0; i < ctx.n_overrides; i++)
-        free(ctx.overrides[i].text);
-    free(ctx.overrides);
+    free_ctx(&ctx);
     if (rc)
         os_config_free(cfg);
     return rc;

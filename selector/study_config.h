@@ -183,10 +183,13 @@ const char *os_config_where(const os_config *cfg, const char *section, const cha
  * write failed. */
 int os_config_write_effective(const os_config *cfg, FILE *out);
 
-/* Whether the config (with its --set overrides) asks for isolation =
- * process, read before the plugins load (which the full parse needs) so
- * that they can be probed in a child process.  Errors are ignored here. */
-int os_config_wants_isolation(const char *path, char *const *sets, size_t n_sets);
+/* Whether study `study` (NULL: the file as one study) of the config, with
+ * its includes and --set overrides, asks for isolation = process: the same
+ * parse as os_config_load's, without the plugins (which it needs, and which
+ * then can be probed in a child process first).  Errors are the full
+ * load's to report: none here. */
+int os_config_wants_isolation(const char *path, const char *study, char *const *sets,
+                              size_t n_sets);
 
 /* Prints every key with its default and help, section by section. */
 void os_config_print_keys(FILE *out);

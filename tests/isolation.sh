@@ -53,6 +53,24 @@ cause nan-out diverged 'training loss became nan at step 4'
 cause abi_major failed "plugin refused: $B/abi_major.so: built for plugin ABI 2.3, but this optselect supports ABI 1.x \(it is 1.1\)"
 cause crash_load failed "plugin refused: $B/crash_load.so: crashed while loading \(Segmentation fault\)"
 
+# isolation = process in an included file, or in the [study NAME] that
+# runs, protects the loading of the plugins too (the look ahead before they
+# load used to read only the top file's [search]: a segfault).
+sed '/^isolation = process/d' "$TMP/study.ini" >"$TMP/base.ini"
+printf '[search]\nisolation = process\n' >"$TMP/iso.inc"
+{ echo 'include = iso.inc'; cat "$TMP/base.ini"; } >"$TMP/inc-main.ini"
+run "$OPTSELECT" --format json $plugins "$TMP/inc-main.ini"
+is "$status" 0 "isolation = process in an included file: exit 0 with a plugin crashing on load"
+is "$(jq -r '[.trials[] | select(.optimizer == "crash_load") | .status] | join(",")' "$TMP/out")" \
+    "failed,failed" "... whose trials fail, one line each"
+{ cat "$TMP/base.ini"; printf '[study iso]\nsearch.isolation = process\n'; } >"$TMP/batch.ini"
+run "$OPTSELECT" --quiet --output "$TMP/batch" $plugins "$TMP/batch.ini"
+is "$status" 0 "isolation = process in a [study NAME]: the batch exits 0"
+is "$(jq -r '[.trials[] | select(.optimizer == "crash_load") | .status] | join(",")' \
+    "$TMP/batch/iso/report.json")" "failed,failed" "... and the study's crash_load trials fail"
+run "$OPTSELECT" --format json $plugins --study iso "$TMP/batch.ini"
+is "$status" 0 "--study iso: exit 0"
+
 # An isolated study computes exactly what an in-process one does.
 cfg="$top_srcdir/configs/quickstart.ini"
 "$OPTSELECT" --format json --set search.steps=40 "$cfg" >"$TMP/inproc.json"
