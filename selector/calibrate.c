@@ -13,13 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include "study.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "util.h"
 
 int os_study_budget_seconds(os_study *s, os_config *cfg, int isolate, const char *journal,
                             os_error *err)
@@ -54,9 +48,9 @@ int os_study_budget_seconds(os_study *s, os_config *cfg, int isolate, const char
                 cfg->steps = n;
                 prev_took = took;
                 prev_done = done;
-                double t0 = now();
+                double t0 = os_seconds();
                 rc = os_study_train(s, NULL, &c, &r, 1, &n, NULL, err);
-                took = now() - t0;
+                took = os_seconds() - t0;
                 done = r.steps;
                 int stopped = r.status != OS_TRIAL_OK;
                 os_trial_result_free(&r);

@@ -39,13 +39,6 @@ typedef struct worker {
     double stop_sent;  /* when the interrupt was forwarded, or 0 */
 } worker;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* The worker: run the trial, send its record, leave without running
  * anything else of the parent's (no atexit handlers, no stdio flush). */
 static void run_worker(int fd, const os_trial_env *env, const os_candidate *c, size_t index)
@@ -140,7 +133,7 @@ static int start(worker *w, const os_trial_env *env, const os_candidate *c, size
     }
     close(fds[1]);
     *w = (worker){ .pid = pid, .fd = fds[0], .index = index, .buf = w->buf, .cap = w->cap,
-                   .started = now() };
+                   .started = os_seconds() };
     return 0;
 }
 
@@ -224,7 +217,7 @@ static int run_trials(os_study *s, const os_trial_env *env, int workers,
             break;
 
         /* wait for output, an exit, a deadline or a signal */
-        double t = now(), wait_s = 0.25;
+        double t = os_seconds(), wait_s = 0.25;
         for (int k = 0; k < workers; k++) {
             worker *w = &slots[k];
             pfd[k] = (struct pollfd){ .fd = w->pid ? w->fd : -1, .events = POLLIN };

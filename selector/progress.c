@@ -1,13 +1,7 @@
 /* progress.c — see progress.h. */
 #include <time.h>
 #include "progress.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "util.h"
 
 /* "12.3s", "4m05s", "1h02m" */
 static void duration(char *buf, size_t size, double s)
@@ -44,7 +38,7 @@ static void maybe_draw(os_progress *p, int force)
 {
     if (!p->out)
         return;
-    double t = now();
+    double t = os_seconds();
     if (force || t - p->last_draw >= 0.1)
         draw(p, t);
 }
@@ -52,7 +46,7 @@ static void maybe_draw(os_progress *p, int force)
 void os_progress_begin(os_progress *p, FILE *out, int color, size_t total, size_t done)
 {
     *p = (os_progress){ .out = out, .color = color, .total = total, .done = done,
-                        .first_done = done, .start = now() };
+                        .first_done = done, .start = os_seconds() };
     maybe_draw(p, 1);
 }
 

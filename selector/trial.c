@@ -40,13 +40,6 @@ int os_trial_should_stop(const os_trial_env *env)
     return (env->stop && *env->stop) || (env->halt && *env->halt);
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Validation loss and accuracy over the whole validation set, in chunks,
  * at ws->params. */
 static void evaluate_at(const os_model *m, os_workspace *ws, const os_dataset *val,
@@ -215,7 +208,7 @@ static void advance_function(os_trial *tr, uint64_t until, double start)
                        (unsigned long long)t);
             return;
         }
-        if (env->timeout > 0 && tr->used + now() - start > env->timeout) {
+        if (env->timeout > 0 && tr->used + os_seconds() - start > env->timeout) {
             halt_trial(tr, OS_TRIAL_FAILED, "timed out: still running after trial_timeout = "
                        "%g s (step %llu)", env->timeout, (unsigned long long)t);
             return;
@@ -346,7 +339,7 @@ static void advance_network(os_trial *tr, uint64_t until, double start)
                        (unsigned long long)(t - 1));
             return;
         }
-        if (env->timeout > 0 && tr->used + now() - start > env->timeout) {
+        if (env->timeout > 0 && tr->used + os_seconds() - start > env->timeout) {
             halt_trial(tr, OS_TRIAL_FAILED, "timed out: still running after trial_timeout = "
                        "%g s (step %llu)", env->timeout, (unsigned long long)(t - 1));
             return;
@@ -426,12 +419,12 @@ void os_trial_advance(os_trial *tr, uint64_t until)
 {
     if (tr->stopped || until > tr->env->steps || until < tr->t)
         return;
-    double start = now();
+    double start = os_seconds();
     if (tr->env->fn)
         advance_function(tr, until, start);
     else if (until > tr->t)
         advance_network(tr, until, start);
-    tr->used += now() - start;
+    tr->used += os_seconds() - start;
 }
 
 void os_trial_finish(os_trial *tr)

@@ -6,7 +6,15 @@
 #include <unistd.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include "util.h"
+
+double os_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 char *os_strdup(const char *s)
 {

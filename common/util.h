@@ -1,12 +1,15 @@
 /*
  * util.h — small helpers used across modules: strings, paths, aligned
- * memory, number parsing with full validation.
+ * memory, number parsing with full validation, the monotonic clock.
  */
 #ifndef OS_UTIL_H
 #define OS_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Seconds on the monotonic clock (CLOCK_MONOTONIC): for durations only. */
+double os_seconds(void);
 
 /* strdup that returns NULL on NULL input or out of memory. */
 char *os_strdup(const char *s);
