@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ini.h>
+#include <jansson.h>
 #include "config_internal.h"
 #include "util.h"
 
@@ -33,64 +34,34 @@ const char *os_cfg_study_of(const char *section)
 }
 
 /* A JSON report (it starts with '{') stands for the study it reports: its
- * "effective_config" string, decoded into a temporary stream.  NULL with
- * ctx failed when the report holds none. */
+ * "effective_config" string, written to a temporary stream.  NULL with ctx
+ * failed when the file is not JSON or holds no such string. */
 FILE *os_cfg_report_config(parse_ctx *ctx, FILE *f)
 {
-    char *text = NULL;
-    size_t size = 0, cap = 0, got;
-    do {
-        if (size + 4096 > cap) {
-            char *grown = realloc(text, cap = cap ? 2 * cap : 65536);
-            if (!grown) {
-                free(text);
-                os_cfg_fail(ctx, OS_ERR_NOMEM, "out of memory");
-                return NULL;
-            }
-            text = grown;
-        }
-        size += got = fread(text + size, 1, cap - size - 1, f);
-    } while (got);
-    text[size] = '\0';
-    static const char key[] = "\"effective_config\": \"";
-    char *p = strstr(text, key);
-    FILE *out = p ? tmpfile() : NULL;
-    if (!p) {
-        free(text);
-        os_cfg_fail(ctx, OS_ERR_CONFIG, "a JSON file, but not an optselect report with an "
-                    "effective_config");
+    json_error_t jerr;
+    json_t *report = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+    if (!report) {
+        ctx->line = (size_t)(jerr.line > 0 ? jerr.line : 0);
+        os_cfg_fail(ctx, OS_ERR_CONFIG, "not valid JSON: %s", jerr.text);
         return NULL;
     }
-    /* the escapes optselect's reports use: \" \\ \/ \n \t \r and \u00XX */
-    int bad = !out;
-    for (p += sizeof key - 1; out && *p && *p != '"'; p++) {
-        char c = *p;
-        if (c == '\\') {
-            c = *++p;
-            unsigned code;
-            if (c == 'n') c = '\n';
-            else if (c == 't') c = '\t';
-            else if (c == 'r') c = '\r';
-            else if (c == 'u' && sscanf(p + 1, "%4x", &code) == 1 && code < 0x80) {
-                c = (char)code;
-                p += 4;
-            } else if (c != '"' && c != '\\' && c != '/') {
-                bad = 1;
-                break;
-            }
-        }
-        fputc(c, out);
+    const char *text = json_string_value(json_object_get(report, "effective_config"));
+    FILE *out = text ? tmpfile() : NULL;
+    if (!text) { /* the file as a whole is wrong, no line of it */
+        os_error_set(ctx->err, OS_ERR_CONFIG, "%s: a JSON file, but not an optselect report "
+                     "with an effective_config string", ctx->file);
+        ctx->failed = 1;
     }
-    bad |= *p != '"';
-    free(text);
-    if (bad) {
-        if (out)
-            fclose(out);
-        os_cfg_fail(ctx, OS_ERR_CONFIG, "the report's effective_config is not a complete JSON "
-                    "string");
-        return NULL;
+    else if (!out)
+        os_cfg_fail(ctx, OS_ERR_IO, "cannot make a temporary file: %s", strerror(errno));
+    else if (fputs(text, out) == EOF || fflush(out)) {
+        os_cfg_fail(ctx, OS_ERR_IO, "cannot write a temporary file: %s", strerror(errno));
+        fclose(out);
+        out = NULL;
     }
-    rewind(out);
+    json_decref(report);
+    if (out)
+        rewind(out);
     return out;
 }
 

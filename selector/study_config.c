@@ -362,6 +362,7 @@ static int parse_stream(parse_ctx *ctx, FILE *f)
     while (first != EOF && isspace(first))
         first = fgetc(ctx->stream);
     if (first == '{' && ctx->depth == 0) {
+        ungetc(first, ctx->stream);
         FILE *config = os_cfg_report_config(ctx, ctx->stream);
         fclose(ctx->stream);
         if (!(ctx->stream = config))

@@ -63,6 +63,18 @@ for study in small-batch wide; do
     ok $? "$study: report.json fed back reproduces the study"
 done
 
+# A JSON file that is not a report: one line naming the file (and the
+# line where the JSON breaks).
+printf '{"effective_config": "[search]\\n",\n  "ranking": [1,\n' >"$TMP/torn.json"
+run "$OPTSELECT" "$TMP/torn.json"
+is "$status" 3 "a torn JSON report: exit 3"
+is "$(cat "$TMP/err")" "optselect: $TMP/torn.json:3: not valid JSON: ']' expected near end of file" \
+    "... naming the file and the line where it breaks"
+echo '{"effective_config": 7}' >"$TMP/other.json"
+run "$OPTSELECT" "$TMP/other.json"
+is "$(cat "$TMP/err")" "optselect: $TMP/other.json: a JSON file, but not an optselect report with an effective_config string" \
+    "a JSON file without an effective_config string: one line naming it"
+
 # --study runs one; a name that is not there is a usage error.
 run "$OPTSELECT" --quiet --study wide --format json "$TMP/cfg/two.ini"
 is "$(jq -r '[.studies[].study] | join(",")' "$TMP/out")" wide "--study wide runs only wide"
