@@ -230,194 +230,6 @@ int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
     return 0;
 }
 
-static int status_order(os_trial_status st)
-{
-    return st == OS_TRIAL_OK ? 0 : st == OS_TRIAL_DIVERGED ? 1
-         : st == OS_TRIAL_INTERRUPTED ? 2 : 3;
-}
-
-/* Best first: finished before diverged before failed, then lower score, then
- * the candidate order, so that equal scores still rank the same way. */
-static int cmp_group(const void *pa, const void *pb)
-{
-    const os_group *a = pa, *b = pb;
-    int sa = status_order(a->status), sb = status_order(b->status);
-    if (sa != sb)
-        return sa - sb;
-    /* with successive halving, a candidate that went further ranks higher:
-     * scores at different budgets are not comparable */
-    if (a->status == OS_TRIAL_OK && a->steps != b->steps)
-        return a->steps > b->steps ? -1 : 1;
-    if (a->status == OS_TRIAL_OK && a->score != b->score)
-        return a->score < b->score ? -1 : 1;
-    return (a->first > b->first) - (a->first < b->first);
-}
-
-/* Trial r's share of group g's statistics. */
-static void add_trial(os_group *g, const os_trial_result *r)
-{
-    if (status_order(r->status) > status_order(g->status))
-        g->status = r->status;
-    g->score += r->score;
-    g->val_acc += r->n_curve ? r->curve[r->n_curve - 1].val_acc : NAN;
-    g->test_loss += r->test_loss;
-    g->test_acc += r->test_acc;
-}
-
-/* score = horizon: each family's groups (one optimizer, one combination
- * of hyperparameters: consecutive groups, rates ascending) get the scores
- * predicted for the full run from the family's scores at the furthest
- * budget it reached; groups that stopped short keep their own. */
-static void predict_horizon(os_study *s)
-{
-    const double shift = os_horizon_shift(s->horizon_ratio, s->cfg->horizon_exponent);
-    double *lr = malloc(3 * s->n_groups * sizeof *lr + 1), *y = lr + s->n_groups,
-           *out = y + s->n_groups;
-    if (!lr)
-        return; /* out of memory: the trials' own scores rank */
-    for (size_t a = 0, b; a < s->n_groups; a = b) {
-        const double *hp = s->search.cands[s->ranking[a].first].hp;
-        uint64_t top = 0;
-        for (b = a; b < s->n_groups && s->search.cands[s->ranking[b].first].hp == hp; b++)
-            top = s->ranking[b].steps > top ? s->ranking[b].steps : top;
-        for (size_t k = a; k < b; k++) {
-            const os_group *g = &s->ranking[k];
-            lr[k - a] = s->search.cands[g->first].lr;
-            y[k - a] = g->status == OS_TRIAL_OK && g->steps == top ? g->measured : INFINITY;
-        }
-        os_horizon_predict(lr, y, b - a, shift, out);
-        for (size_t k = a; k < b; k++)
-            if (isfinite(y[k - a]))
-                s->ranking[k].score = out[k - a];
-    }
-    free(lr);
-}
-
-/* Groups from the trials (and the noise check's reruns), best first. */
-static void rank(os_study *s)
-{
-    const os_search *search = &s->search;
-    s->n_groups = 0;
-    for (size_t i = 0; i < search->n; i++) {
-        const os_candidate *c = &search->cands[i];
-        const os_trial_result *r = &s->results[i];
-        if (c->seed_index == 0)
-            s->ranking[s->n_groups++] = (os_group){ .first = i, .status = OS_TRIAL_OK };
-        os_group *g = &s->ranking[s->n_groups - 1];
-        if (!g->n_seeds++ || r->steps < g->steps)
-            g->steps = r->steps;
-    }
-    /* sums first, then means; in candidate order, group k is ranking[k]
-     * until the sort */
-    for (size_t i = 0; i < search->n; i++)
-        add_trial(&s->ranking[search->cands[i].group], &s->results[i]);
-    for (size_t j = 0; j < s->n_reruns; j++) {
-        size_t g = s->rerun_cands[j].group;
-        s->ranking[g].n_seeds++;
-        add_trial(&s->ranking[g], &s->reruns[j]);
-    }
-    for (size_t k = 0; k < s->n_groups; k++) {
-        os_group *g = &s->ranking[k];
-        double n = (double)g->n_seeds, sq = 0;
-        g->score = g->status == OS_TRIAL_OK ? g->score / n : INFINITY;
-        g->val_acc /= n;
-        g->test_loss /= n;
-        g->test_acc /= n;
-        for (size_t i = g->first; g->status == OS_TRIAL_OK && i < search->n &&
-                                  search->cands[i].group == k; i++)
-            sq += (s->results[i].score - g->score) * (s->results[i].score - g->score);
-        for (size_t j = 0; g->status == OS_TRIAL_OK && j < s->n_reruns; j++)
-            if (s->rerun_cands[j].group == k)
-                sq += (s->reruns[j].score - g->score) * (s->reruns[j].score - g->score);
-        g->score_std = g->n_seeds > 1 && g->status == OS_TRIAL_OK ? sqrt(sq / (n - 1)) : 0.0;
-        g->measured = g->score;
-    }
-    if (os_score_from_name(s->cfg->score) == OS_SCORE_HORIZON)
-        predict_horizon(s);
-    qsort(s->ranking, s->n_groups, sizeof *s->ranking, cmp_group);
-}
-
-uint64_t os_study_fingerprint(const os_study *s)
-{
-    const os_config *cfg = s->cfg;
-    char *text = NULL;
-    size_t len = 0;
-    uint64_t h = OS_FNV_INIT;
-    FILE *f = open_memstream(&text, &len);
-    if (f) {
-        os_config_write_effective(cfg, f);
-        fclose(f);
-        /* Lines that decide no journaled trial, left out so that a journal
-         * resumes across them: refine trains after the journaled trials;
-         * seconds = 0 is no budget in seconds (and journals from before
-         * the key existed stay valid; a budget in seconds is hashed below
-         * as the steps it came to). */
-        /* Section 0: any.  [search] schedule, the [full] run's data, batch
-         * and schedule keys and [data] subset_grow decide the trials only
-         * through the trials' schedule, the full run's steps and the pool,
-         * hashed below as resolved (so journals from before the keys
-         * existed resume when those are as they were); horizon_exponent
-         * only moves the ranking, never a trial. */
-        static const struct { int section; const char *prefix; } skip[] = {
-            { 0, "refine = " }, { 0, "seconds = 0\n" },
-            { 1, "schedule = " }, { 1, "horizon_exponent = " },
-            { 2, "data = " }, { 2, "batch_size = " }, { 2, "schedule = " }, { 2, "warmup = " },
-            { 2, "floor = " }, { 2, "decay = " }, { 2, "milestones = " }, { 2, "gamma = " },
-            { 3, "subset_grow = " },
-        };
-        int section = 0; /* 1: [search], 2: [full], 3: [data] */
-        for (char *line = text; line && line < text + len;) {
-            char *end = memchr(line, '\n', (size_t)(text + len - line));
-            size_t n = end ? (size_t)(end - line) + 1 : (size_t)(text + len - line);
-            if (line[0] == '[')
-                section = !strncmp(line, "[search]", 8) ? 1 : !strncmp(line, "[full]", 6) ? 2
-                        : !strncmp(line, "[data]", 6) ? 3 : 0;
-            int keep = 1;
-            for (size_t k = 0; k < sizeof skip / sizeof *skip; k++)
-                keep &= (skip[k].section && skip[k].section != section) ||
-                        strncmp(line, skip[k].prefix, strlen(skip[k].prefix)) != 0;
-            if (section == 1 && !strncmp(line, "strategy = ", 11)) {
-                /* as resolved: auto is the strategy it came to (and a
-                 * journal from when grid was the default resumes) */
-                char resolved[40];
-                int used = snprintf(resolved, sizeof resolved, "strategy = %s\n", cfg->strategy);
-                h = os_fnv1a(h, resolved, (size_t)used);
-                keep = 0;
-            }
-            if (keep)
-                h = os_fnv1a(h, line, n);
-            line += n;
-        }
-    }
-    free(text);
-    for (size_t i = 0; i < cfg->n_opts; i++)
-        h = os_fnv1a(h, cfg->opts[i].entry->path, strlen(cfg->opts[i].entry->path) + 1);
-    /* a split step computes other sums: its trials are other trials (1 is
-     * left out, so journals from before batch_split still resume) */
-    if (cfg->batch_split > 1)
-        h = os_fnv1a(h, &cfg->batch_split, sizeof cfg->batch_split);
-    /* a budget in seconds: the steps it came to decide the trials */
-    if (cfg->seconds > 0)
-        h = os_fnv1a(h, &cfg->steps, sizeof cfg->steps);
-    /* a schedule the trials follow */
-    const os_schedule *sc = &s->schedule;
-    if (sc->kind != OS_SCHED_CONSTANT || sc->warmup) {
-        double shape[3 + OS_SCHED_MAX_MILESTONES] = { sc->floor, sc->decay, sc->gamma };
-        memcpy(shape + 3, sc->milestones, sc->n_milestones * sizeof *sc->milestones);
-        uint64_t ints[4] = { (uint64_t)sc->kind, sc->steps, sc->warmup, sc->n_milestones };
-        h = os_fnv1a(h, ints, sizeof ints);
-        h = os_fnv1a(h, shape, (3 + sc->n_milestones) * sizeof *shape);
-    }
-    /* a pool grown past the subset: other trials */
-    if (s->subset_given)
-        h = os_fnv1a(h, &s->data.n_subset, sizeof s->data.n_subset);
-    /* [full] epochs of other rows or batches than the trials' */
-    if (cfg->full_epochs > 0 && (s->full_rows != s->data.n_subset ||
-                                 s->full_batch != cfg->batch_size))
-        h = os_fnv1a(h, &cfg->full_steps, sizeof cfg->full_steps);
-    return os_fnv1a(h, &s->search.n, sizeof s->search.n);
-}
-
 static int alloc_results(os_study *s, os_error *err)
 {
     if (s->results)
@@ -581,7 +393,7 @@ static int rerun_top(os_study *s, const os_trial_env *env, os_error *err)
         s->n_reruns = have + n; /* counted, so that fail frees them */
         if (rc || os_trial_should_stop(env))
             goto fail;
-        rank(s);
+        os_study_rank(s);
     }
 fail:
     /* cut short: the ranking is the study's own, as if no rerun had run */
@@ -592,7 +404,7 @@ fail:
     s->reruns = NULL;
     s->rerun_cands = NULL;
     s->n_reruns = 0;
-    rank(s);
+    os_study_rank(s);
     return rc;
 }
 
@@ -621,53 +433,6 @@ int os_step_threads(int threads, size_t trials, size_t split)
         return 1;
     size_t inner = (size_t)threads / (size_t)os_trial_threads(threads, trials);
     return (int)(inner < split ? inner : split);
-}
-
-const os_trial_result *os_group_trial(const os_study *s, const os_group *g, size_t j,
-                                      const os_candidate **c)
-{
-    const size_t own = (size_t)s->cfg->seeds, group = s->search.cands[g->first].group;
-    if (j < own) {
-        *c = &s->search.cands[g->first + j];
-        return &s->results[g->first + j];
-    }
-    for (size_t k = 0, seen = own; k < s->n_reruns; k++)
-        if (s->rerun_cands[k].group == group && seen++ == j) {
-            *c = &s->rerun_cands[k];
-            return &s->reruns[k];
-        }
-    *c = NULL;
-    return NULL;
-}
-
-os_choice os_study_choice(const os_study *s)
-{
-    os_choice c = { .margin = NAN, .noise = NAN };
-    if (s->n_groups < 2 || s->ranking[1].status != OS_TRIAL_OK ||
-        s->ranking[0].steps != s->ranking[1].steps)
-        return c;
-    const os_group *a = &s->ranking[0], *b = &s->ranking[1];
-    c.has_runner_up = 1;
-    c.margin = b->score - a->score;
-    if (a->n_seeds > 1 && b->n_seeds > 1)
-        c.noise = sqrt(a->score_std * a->score_std / (double)a->n_seeds +
-                       b->score_std * b->score_std / (double)b->n_seeds);
-    c.tie = isfinite(c.noise) && c.margin < 2 * c.noise;
-    return c;
-}
-
-const os_group *os_study_best_other(const os_study *s)
-{
-    if (!s->n_groups || s->ranking[0].status != OS_TRIAL_OK)
-        return NULL;
-    const os_registry_entry *winner = s->search.cands[s->ranking[0].first].opt->entry;
-    for (size_t k = 1; k < s->n_groups; k++) {
-        const os_group *g = &s->ranking[k];
-        if (g->status == OS_TRIAL_OK && g->steps == s->ranking[0].steps &&
-            s->search.cands[g->first].opt->entry != winner)
-            return g;
-    }
-    return NULL;
 }
 
 typedef struct grid_ctx {
@@ -784,7 +549,7 @@ ran:
         s->steps_trained += s->results[i].steps;
     }
     if (!rc)
-        rank(s);
+        os_study_rank(s);
     if (!rc && cfg->rerun_top && !s->n_interrupted && !(stop && *stop)) {
         rc = rerun_top(s, &env, err);
     }
@@ -795,25 +560,6 @@ out:
     free(codes);
     free(errs);
     return rc;
-}
-
-void os_group_measure(os_group *g, const os_trial_result *r, size_t n)
-{
-    *g = (os_group){ .status = OS_TRIAL_OK, .n_seeds = n, .steps = UINT64_MAX };
-    double sq = 0;
-    for (size_t j = 0; j < n; j++) {
-        add_trial(g, &r[j]);
-        g->steps = r[j].steps < g->steps ? r[j].steps : g->steps;
-    }
-    double dn = (double)n;
-    g->score = g->status == OS_TRIAL_OK ? g->score / dn : INFINITY;
-    g->val_acc /= dn;
-    g->test_loss /= dn;
-    g->test_acc /= dn;
-    for (size_t j = 0; g->status == OS_TRIAL_OK && j < n; j++)
-        sq += (r[j].score - g->score) * (r[j].score - g->score);
-    g->score_std = n > 1 && g->status == OS_TRIAL_OK ? sqrt(sq / (dn - 1)) : 0.0;
-    g->measured = g->score;
 }
 
 double os_study_compute(const os_study *s)

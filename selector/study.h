@@ -134,21 +134,29 @@ int os_study_open_journal(os_study *s, const char *path, os_error *err);
  * each trial that finishes is recorded before it counts as done. */
 int os_study_run(os_study *s, const os_run_options *o, os_error *err);
 
-/* A hash of everything that decides the study's trials: the effective
+/* A hash of everything that decides the study's trials (fingerprint.c): the effective
  * config and the files its optimizers come from.  A journal written under
  * another fingerprint is not replayed. */
 uint64_t os_study_fingerprint(const os_study *s);
+
+/* ---- ranking.c ---------------------------------------------------------- */
+
+/* Ranks the groups from the trials and the noise check's reruns into
+ * s->ranking, best first: finished before diverged before failed, a group
+ * that went further before one that stopped short (successive halving),
+ * then the lower mean score, then the candidate order. */
+void os_study_rank(os_study *s);
+
+/* The j-th trial of group g (j < g->n_seeds): its seeds in order, the
+ * noise check's reruns after the study's own. */
+const os_trial_result *os_group_trial(const os_study *s, const os_group *g, size_t j,
+                                      const os_candidate **c);
 
 /* The choice between the first two of the ranking: the margin of the
  * winner's mean score over the runner-up's, and the seed noise of that
  * difference (the standard error sqrt(s1^2/n1 + s2^2/n2), from the seeds'
  * spread; NaN with one seed each).  A margin under twice the noise is a tie:
  * the seeds disagree about which is better. */
-/* The j-th trial of group g (j < g->n_seeds): its seeds in order, the
- * noise check's reruns after the study's own. */
-const os_trial_result *os_group_trial(const os_study *s, const os_group *g, size_t j,
-                                      const os_candidate **c);
-
 typedef struct os_choice {
     int    has_runner_up;   /* a second finished candidate                  */
     double margin, noise;
@@ -160,6 +168,12 @@ os_choice os_study_choice(const os_study *s);
  * the winner's budget (NULL: none).  Labelled variants of one plugin count
  * as one optimizer. */
 const os_group *os_study_best_other(const os_study *s);
+
+/* A group's statistics from its n trials r[0..n): the worst status, mean
+ * score (+inf unless every one finished) ± sample std, accuracy, test. */
+void os_group_measure(os_group *g, const os_trial_result *r, size_t n);
+
+/* ---- study.c ------------------------------------------------------------ */
 
 /* The steps trained, as a fraction of what a full grid would train. */
 double os_study_compute(const os_study *s);
@@ -192,10 +206,6 @@ int os_study_train(os_study *s, const os_trial_env *env, const os_candidate *can
  * rate, trains it on the winner's seeds (in worker processes with
  * isolation = process). */
 int os_study_refine(os_study *s, const os_trial_env *env, os_error *err);
-
-/* A group's statistics from its n trials r[0..n): the worst status, mean
- * score (+inf unless every one finished) ± sample std, accuracy, test. */
-void os_group_measure(os_group *g, const os_trial_result *r, size_t n);
 
 /* What the study recommends: the winner (*g its group), or the winner at
  * the refined rate (*g its measured statistics), copied into *buf.  NULL

@@ -1,0 +1,91 @@
+/*
+ * fingerprint.c — the journal's fingerprint of a study: a hash of what
+ * decides its trials, so that a journal resumes only the study it records.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "journal.h"
+#include "study.h"
+
+uint64_t os_study_fingerprint(const os_study *s)
+{
+    const os_config *cfg = s->cfg;
+    char *text = NULL;
+    size_t len = 0;
+    uint64_t h = OS_FNV_INIT;
+    FILE *f = open_memstream(&text, &len);
+    if (f) {
+        os_config_write_effective(cfg, f);
+        fclose(f);
+        /* Lines that decide no journaled trial, left out so that a journal
+         * resumes across them: refine trains after the journaled trials;
+         * seconds = 0 is no budget in seconds (and journals from before
+         * the key existed stay valid; a budget in seconds is hashed below
+         * as the steps it came to). */
+        /* Section 0: any.  [search] schedule, the [full] run's data, batch
+         * and schedule keys and [data] subset_grow decide the trials only
+         * through the trials' schedule, the full run's steps and the pool,
+         * hashed below as resolved (so journals from before the keys
+         * existed resume when those are as they were); horizon_exponent
+         * only moves the ranking, never a trial. */
+        static const struct { int section; const char *prefix; } skip[] = {
+            { 0, "refine = " }, { 0, "seconds = 0\n" },
+            { 1, "schedule = " }, { 1, "horizon_exponent = " },
+            { 2, "data = " }, { 2, "batch_size = " }, { 2, "schedule = " }, { 2, "warmup = " },
+            { 2, "floor = " }, { 2, "decay = " }, { 2, "milestones = " }, { 2, "gamma = " },
+            { 3, "subset_grow = " },
+        };
+        int section = 0; /* 1: [search], 2: [full], 3: [data] */
+        for (char *line = text; line && line < text + len;) {
+            char *end = memchr(line, '\n', (size_t)(text + len - line));
+            size_t n = end ? (size_t)(end - line) + 1 : (size_t)(text + len - line);
+            if (line[0] == '[')
+                section = !strncmp(line, "[search]", 8) ? 1 : !strncmp(line, "[full]", 6) ? 2
+                        : !strncmp(line, "[data]", 6) ? 3 : 0;
+            int keep = 1;
+            for (size_t k = 0; k < sizeof skip / sizeof *skip; k++)
+                keep &= (skip[k].section && skip[k].section != section) ||
+                        strncmp(line, skip[k].prefix, strlen(skip[k].prefix)) != 0;
+            if (section == 1 && !strncmp(line, "strategy = ", 11)) {
+                /* as resolved: auto is the strategy it came to (and a
+                 * journal from when grid was the default resumes) */
+                char resolved[40];
+                int used = snprintf(resolved, sizeof resolved, "strategy = %s\n", cfg->strategy);
+                h = os_fnv1a(h, resolved, (size_t)used);
+                keep = 0;
+            }
+            if (keep)
+                h = os_fnv1a(h, line, n);
+            line += n;
+        }
+    }
+    free(text);
+    for (size_t i = 0; i < cfg->n_opts; i++)
+        h = os_fnv1a(h, cfg->opts[i].entry->path, strlen(cfg->opts[i].entry->path) + 1);
+    /* a split step computes other sums: its trials are other trials (1 is
+     * left out, so journals from before batch_split still resume) */
+    if (cfg->batch_split > 1)
+        h = os_fnv1a(h, &cfg->batch_split, sizeof cfg->batch_split);
+    /* a budget in seconds: the steps it came to decide the trials */
+    if (cfg->seconds > 0)
+        h = os_fnv1a(h, &cfg->steps, sizeof cfg->steps);
+    /* a schedule the trials follow */
+    const os_schedule *sc = &s->schedule;
+    if (sc->kind != OS_SCHED_CONSTANT || sc->warmup) {
+        double shape[3 + OS_SCHED_MAX_MILESTONES] = { sc->floor, sc->decay, sc->gamma };
+        memcpy(shape + 3, sc->milestones, sc->n_milestones * sizeof *sc->milestones);
+        uint64_t ints[4] = { (uint64_t)sc->kind, sc->steps, sc->warmup, sc->n_milestones };
+        h = os_fnv1a(h, ints, sizeof ints);
+        h = os_fnv1a(h, shape, (3 + sc->n_milestones) * sizeof *shape);
+    }
+    /* a pool grown past the subset: other trials */
+    if (s->subset_given)
+        h = os_fnv1a(h, &s->data.n_subset, sizeof s->data.n_subset);
+    /* [full] epochs of other rows or batches than the trials' */
+    if (cfg->full_epochs > 0 && (s->full_rows != s->data.n_subset ||
+                                 s->full_batch != cfg->batch_size))
+        h = os_fnv1a(h, &cfg->full_steps, sizeof cfg->full_steps);
+    return os_fnv1a(h, &s->search.n, sizeof s->search.n);
+}
+
