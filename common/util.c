@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
@@ -174,4 +175,43 @@ double os_round_sig(double v, int digits)
         return v;
     double scale = pow(10.0, floor(log10(fabs(v))) - (digits - 1));
     return round(v / scale) * scale;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), row[65];
+    if (la > 64 || lb > 64)
+        return 99;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cur = row[j];
+            size_t sub = prev + (a[i - 1] != b[j - 1]);
+            size_t best = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
+            row[j] = sub < best ? sub : best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+/* " (did you mean 'x'?)" for the closest of names, or "" if none is close. */
+void os_suggest(char *buf, size_t size, const char *word, const char *const *names,
+                    size_t n)
+{
+    size_t best = 3, pick = n;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(word, names[i]);
+        if (d < best) {
+            best = d;
+            pick = i;
+        }
+    }
+    if (pick < n)
+        snprintf(buf, size, " (did you mean '%s'?)", names[pick]);
+    else
+        buf[0] = '\0';
 }

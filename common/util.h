@@ -44,4 +44,8 @@ double os_round_sig(double v, int digits);
 /* Copies s without surrounding blanks into buf (truncating to size - 1). */
 void os_trim_copy(char *buf, size_t size, const char *s, size_t len);
 
+/* " (did you mean 'x'?)" for the name of names[0..n) closest to word
+ * (fewer than three edits), or "" when none is that close. */
+void os_suggest(char *buf, size_t size, const char *word, const char *const *names, size_t n);
+
 #endif

@@ -91,11 +91,7 @@ int os_study_budget_seconds(os_study *s, os_config *cfg, int isolate, const char
     int rc = os_study_schedules(s, err); /* the trials' schedule spans the steps */
     if (rc)
         return rc;
-    if (!strcmp(cfg->score, "extrapolated") && cfg->full_steps <= cfg->steps)
-        return os_error_set(err, OS_ERR_CONFIG, "%s: [search] seconds = %g comes to %llu steps "
-                            "per trial here, and score = extrapolated needs the full run's %llu "
-                            "steps to be more", os_config_where(cfg, "search", "seconds"),
-                            cfg->seconds, (unsigned long long)cfg->steps,
-                            (unsigned long long)cfg->full_steps);
+    if ((rc = os_config_check_extrapolated(cfg, err)))
+        return rc;
     return 0;
 }

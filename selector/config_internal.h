@@ -86,6 +86,14 @@ int os_cfg_bad_value(parse_ctx *ctx, const char *value, const char *want);
  * the count, or -1 when an item is empty or there are more than max. */
 int os_cfg_split_list(const char *v, char items[][128], size_t max);
 
+/* [optimizer.X] sections and the optimizers list (config_optimizers.c):
+ * the record for label, created on first use (NULL, ctx failed, when no
+ * loaded optimizer has that label); one key of a section; and, after the
+ * parse, cfg->opts from [search] optimizers and the sections. */
+os_opt_config *os_cfg_opt_section(parse_ctx *ctx, const char *label);
+int os_cfg_set_opt_key(parse_ctx *ctx, os_opt_config *o, const char *name, const char *value);
+int os_cfg_resolve_optimizers(parse_ctx *ctx);
+
 /* The value parsers the key table names (config_values.c). */
 #define OS_CFG_PARSERS(XX) \
     XX(p_u64) XX(p_f64) XX(p_bool) XX(p_path) XX(p_format) XX(p_generator) XX(p_task) \

@@ -299,9 +299,8 @@ static int execute_study(const cli *c, os_registry *reg, const char *study, char
         return rc;
     if (c->isolate && cfg->strategy_auto) /* --isolate runs a grid */
         snprintf(cfg->strategy, sizeof cfg->strategy, "grid");
-    if (c->isolate && strcmp(cfg->strategy, "grid"))
-        rc = os_error_set(err, OS_ERR_CONFIG, "--isolate: [search] strategy = %s runs its "
-                          "trials in process; isolation needs strategy = grid", cfg->strategy);
+    if (c->isolate)
+        rc = os_config_check_isolation(cfg, "--isolate", err);
     if (!rc)
         rc = os_study_prepare(s, cfg, err);
     if (!rc && output && !(journal = os_results_path(output, "journal")))

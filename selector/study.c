@@ -174,12 +174,8 @@ int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
                 return os_error_set(err, OS_ERR_NOMEM, "out of memory for the trials' rows");
         }
     }
-    if (!strcmp(cfg->score, "extrapolated") && cfg->full_steps <= cfg->steps &&
-        !(cfg->seconds > 0)) /* then checked once the seconds are steps */
-        return os_error_set(err, OS_ERR_CONFIG, "%s: [search] score = extrapolated predicts the "
-                            "loss at the full run's length: the full run's %llu steps must be "
-                            "more than the trials' %llu", os_config_where(cfg, "search", "score"),
-                            (unsigned long long)cfg->full_steps, (unsigned long long)cfg->steps);
+    if (!(cfg->seconds > 0) && (rc = os_config_check_extrapolated(cfg, err)))
+        return rc; /* with seconds: once they are steps */
     if (cfg->batch_size > s->data.n_subset)
         return os_error_set(err, OS_ERR_CONFIG, "%s: [search] batch_size %llu exceeds the "
                             "%zu training rows trials draw from",

@@ -1,0 +1,117 @@
+/*
+ * config_check.c — the rules between keys of a config, each in one place:
+ * what the data keys imply for each other, the trial budget and the full
+ * run's length, and what a strategy needs.  Run once every key is read
+ * (study_config.c); each rule's message names where the key was set.
+ */
+#include <math.h>
+#include <string.h>
+#include "config_internal.h"
+
+#define WHERE(section, key) os_config_where(cfg, section, key)
+
+int os_config_check_data(const os_config *cfg, os_error *err)
+{
+    int synthetic = !strcmp(cfg->format, "synthetic"), idx = !strcmp(cfg->format, "idx");
+    if (strcmp(cfg->function, "none") && cfg->data_path)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [data] path: a test function needs no "
+                            "data (remove path, or set [model] function = none)",
+                            WHERE("data", "path"));
+    if (!strcmp(cfg->function, "none") && !cfg->data_path && !synthetic)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [data] path is required", cfg->path);
+    if (synthetic && (cfg->data_path || cfg->test_path))
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [data] format = synthetic generates its "
+                            "data; remove path and test_path", cfg->data_path ?
+                            WHERE("data", "path") : WHERE("data", "test_path"));
+    if (synthetic && (!strcmp(cfg->generator, "linear")) != !strcmp(cfg->task, "regression"))
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [data] generator = %s %s",
+                            WHERE("data", "generator"), cfg->generator,
+                            strcmp(cfg->generator, "linear") ? "makes classes; it needs task = "
+                            "classification" : "makes a regression target; set task = "
+                            "regression");
+    if (idx && !cfg->labels_path)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [data] format = idx needs labels, the "
+                            "labels file", WHERE("data", "format"));
+    if (!idx && (cfg->labels_path || cfg->test_labels_path))
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [data] %s is for format = idx; a CSV file "
+                            "holds its labels in a column", cfg->labels_path ?
+                            WHERE("data", "labels") : WHERE("data", "test_labels"),
+                            cfg->labels_path ? "labels" : "test_labels");
+    if (idx && !cfg->test_path != !cfg->test_labels_path)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [data] an IDX test set needs both "
+                            "test_path and test_labels", cfg->test_path ?
+                            WHERE("data", "test_path") : WHERE("data", "test_labels"));
+    return 0;
+}
+
+int os_config_check_budget(const os_config *cfg, os_error *err)
+{
+    int full_length = cfg->full_steps || cfg->full_epochs > 0;
+    /* epochs and fraction replace steps (which always has a value) */
+    if ((cfg->epochs > 0) + (cfg->fraction > 0) + (cfg->seconds > 0) > 1)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [search] give the trial budget one way: "
+                            "epochs, fraction or seconds (or steps)",
+                            WHERE("search", cfg->seconds > 0 ? "seconds" : "fraction"));
+    if (cfg->full_steps && cfg->full_epochs > 0)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [full] give the full run's length one "
+                            "way: steps or epochs", WHERE("full", "epochs"));
+    if (cfg->fraction > 0 && !full_length)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [search] fraction is of the full run: "
+                            "set [full] steps or epochs", WHERE("search", "fraction"));
+    if (cfg->full_warmup >= 1 && cfg->full_warmup != floor(cfg->full_warmup))
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [full] warmup = %g: give whole steps, or "
+                            "a fraction of the run below 1", WHERE("full", "warmup"),
+                            cfg->full_warmup);
+    if ((strcmp(cfg->full_schedule, "constant") || cfg->full_warmup > 0) && !full_length)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [full] a %s needs the run's length: set "
+                            "[full] steps or epochs",
+                            WHERE("full", cfg->full_warmup > 0 ? "warmup" : "schedule"),
+                            cfg->full_warmup > 0 ? "warm-up" : "schedule");
+    if ((cfg->epochs > 0 || cfg->full_epochs > 0) && strcmp(cfg->function, "none"))
+        return os_error_set(err, OS_ERR_CONFIG, "%s: epochs count passes over data; a test "
+                            "function has none: give steps",
+                            WHERE(cfg->epochs > 0 ? "search" : "full", "epochs"));
+    /* budgets in epochs, fractions or seconds are steps once the data is
+     * loaded or a trial timed: checked then */
+    if (!(cfg->epochs > 0) && !(cfg->fraction > 0) && !(cfg->full_epochs > 0) &&
+        !(cfg->seconds > 0))
+        return os_config_check_extrapolated(cfg, err);
+    return 0;
+}
+
+int os_config_check_extrapolated(const os_config *cfg, os_error *err)
+{
+    if (strcmp(cfg->score, "extrapolated") || cfg->full_steps > cfg->steps)
+        return 0;
+    if (cfg->seconds > 0)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [search] seconds = %g comes to %llu "
+                            "steps per trial here, and score = extrapolated needs the full "
+                            "run's %llu steps to be more", WHERE("search", "seconds"),
+                            cfg->seconds, (unsigned long long)cfg->steps,
+                            (unsigned long long)cfg->full_steps);
+    if (!cfg->full_steps)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [search] score = extrapolated predicts "
+                            "the loss at the full run's length: set [full] steps (more than "
+                            "the trials' %llu)", WHERE("search", "score"),
+                            (unsigned long long)cfg->steps);
+    return os_error_set(err, OS_ERR_CONFIG, "%s: [search] score = extrapolated predicts the "
+                        "loss at the full run's length: the full run's %llu steps must be "
+                        "more than the trials' %llu", WHERE("search", "score"),
+                        (unsigned long long)cfg->full_steps, (unsigned long long)cfg->steps);
+}
+
+int os_config_check_isolation(const os_config *cfg, const char *who, os_error *err)
+{
+    if (cfg->rerun_top)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [search] rerun_top runs its trials in "
+                            "process; isolation = process needs rerun_top = 0",
+                            who ? who : WHERE("search", "rerun_top"));
+    if (strcmp(cfg->strategy, "grid"))
+        return who ? os_error_set(err, OS_ERR_CONFIG, "%s: [search] strategy = %s runs its "
+                                  "trials in process; isolation needs strategy = grid", who,
+                                  cfg->strategy)
+                   : os_error_set(err, OS_ERR_CONFIG, "%s: [search] strategy = %s runs its "
+                                  "trials in process; isolation = process needs strategy = "
+                                  "grid", WHERE("search", "strategy"), cfg->strategy);
+    return 0;
+}
