@@ -37,6 +37,13 @@ void os_json_candidate(FILE *out, const os_candidate *c);
 void os_report_full_text(FILE *out, const os_study *s);
 void os_report_full_json(FILE *out, const os_study *s);
 
+/* The renderings os_report_write dispatches to (report_text.c,
+ * report_json.c), and where the data came from, as both name it: its
+ * path, or "synthetic GENERATOR" (built in buf). */
+void os_report_text(FILE *out, const os_study *s);
+void os_report_json(FILE *out, const os_study *s);
+const char *os_report_data_source(const os_config *cfg, char *buf, size_t size);
+
 /* Every trial's curve, one row per point: curves.csv of a results folder. */
 int os_report_curves_csv(FILE *out, const os_study *s);
 
