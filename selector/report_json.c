@@ -109,11 +109,12 @@ static void write_json_refine(FILE *out, const os_study *s)
     fprintf(out, ", \"recommended\": %s},\n", rf->recommended ? "true" : "false");
 }
 
-void os_report_json(FILE *out, const os_study *s)
+/* What ran: the config (as it ran, so that `optselect report.json` runs
+ * it again), the function or data, the model and the budget. */
+static void write_json_inputs(FILE *out, const os_study *s)
 {
     char source[64];
     const os_config *cfg = s->cfg;
-    const os_search *search = &s->search;
     fprintf(out, "{\n  \"optselect\": \"%s\",\n  \"config\": ", PACKAGE_VERSION);
     os_json_str(out, cfg->path);
     if (cfg->study[0]) {
@@ -165,6 +166,11 @@ void os_report_json(FILE *out, const os_study *s)
         fprintf(out, ", \"from_journal\": %s", s->step_seconds > 0 ? "false" : "true");
     }
     fputs("},\n", out);
+}
+
+static void write_json_lr_tests(FILE *out, const os_study *s)
+{
+    const os_config *cfg = s->cfg;
     fputs("  \"lr_range_tests\": [", out);
     for (size_t k = 0, n = 0; k < cfg->n_opts; k++) {
         const os_lrfind *f = &s->lrfind[k];
@@ -183,18 +189,12 @@ void os_report_json(FILE *out, const os_study *s)
         fprintf(out, "], \"steps\": %zu}", f->steps);
     }
     fputs("],\n", out);
-    fprintf(out, "  \"score\": {\"kind\": \"%s\", \"full_steps\": %llu},\n", cfg->score,
-            (unsigned long long)cfg->full_steps);
-    os_report_full_json(out, s);
-    fprintf(out, "  \"batch_split\": %llu,\n", (unsigned long long)cfg->batch_split);
-    fprintf(out, "  \"strategy\": \"%s\",\n  \"compute\": {\"steps_trained\": %llu, "
-            "\"grid_steps\": %llu, \"fraction\": ", cfg->strategy,
-            (unsigned long long)s->steps_trained,
-            (unsigned long long)(cfg->steps * s->search.n));
-    os_json_num(out, os_study_compute(s));
-    fputs("},\n", out);
+}
 
-    write_json_refine(out, s);
+/* The recommendation, and the choice between it and the runner-up. */
+static void write_json_recommendation(FILE *out, const os_study *s)
+{
+    const os_search *search = &s->search;
     os_candidate pick_buf;
     const os_group *best = &s->ranking[0];
     const os_candidate *bc = os_study_pick(s, &pick_buf, &best);
@@ -240,7 +240,11 @@ void os_report_json(FILE *out, const os_study *s)
         fputs("null,\n", out);
     }
 
-    fputs("  \"ranking\": [\n", out);
+}
+
+static void write_json_ranking(FILE *out, const os_study *s)
+{
+    const os_search *search = &s->search;
     for (size_t k = 0; k < s->n_groups; k++) {
         const os_group *g = &s->ranking[k];
         const os_candidate *c = &search->cands[g->first];
@@ -255,7 +259,12 @@ void os_report_json(FILE *out, const os_study *s)
         fprintf(out, ", \"seeds\": %zu, \"steps\": %llu}%s\n", g->n_seeds,
                 (unsigned long long)g->steps, k + 1 < s->n_groups ? "," : "");
     }
-    fputs("  ],\n  \"trials\": [\n", out);
+}
+
+/* Every trial, with its curve (and a test function's path). */
+static void write_json_trials(FILE *out, const os_study *s)
+{
+    const os_search *search = &s->search;
     size_t written = 0;
     for (size_t k = 0; k < s->n_groups; k++) {
         const os_group *g = &s->ranking[k];
@@ -299,6 +308,29 @@ void os_report_json(FILE *out, const os_study *s)
             fprintf(out, "]}%s\n", ++written < search->n + s->n_reruns ? "," : "");
         }
     }
-    fputs("  ]\n}\n", out);
 }
 
+void os_report_json(FILE *out, const os_study *s)
+{
+    const os_config *cfg = s->cfg;
+    write_json_inputs(out, s);
+    write_json_lr_tests(out, s);
+    fprintf(out, "  \"score\": {\"kind\": \"%s\", \"full_steps\": %llu},\n", cfg->score,
+            (unsigned long long)cfg->full_steps);
+    os_report_full_json(out, s);
+    fprintf(out, "  \"batch_split\": %llu,\n", (unsigned long long)cfg->batch_split);
+    fprintf(out, "  \"strategy\": \"%s\",\n  \"compute\": {\"steps_trained\": %llu, "
+            "\"grid_steps\": %llu, \"fraction\": ", cfg->strategy,
+            (unsigned long long)s->steps_trained,
+            (unsigned long long)(cfg->steps * s->search.n));
+    os_json_num(out, os_study_compute(s));
+    fputs("},\n", out);
+
+    write_json_refine(out, s);
+    write_json_recommendation(out, s);
+    fputs("  \"ranking\": [\n", out);
+    write_json_ranking(out, s);
+    fputs("  ],\n  \"trials\": [\n", out);
+    write_json_trials(out, s);
+    fputs("  ]\n}\n", out);
+}
