@@ -141,34 +141,16 @@ static void explain_refine(FILE *out, const os_study *s)
         fprintf(out, "lr refinement: not trained: %s\n", rf->untrained);
 }
 
-void os_report_text(FILE *out, const os_study *s)
+/* How it ran: threads or workers, resumed trials, and halving's budgets. */
+static void describe_run(FILE *out, const os_study *s, int halving)
 {
     const os_config *cfg = s->cfg;
-    fprintf(out, "optselect %s — %s%s%s%s\n", PACKAGE_VERSION, cfg->path,
-            cfg->study[0] ? " [study " : "", cfg->study, cfg->study[0] ? "]" : "");
-    describe_inputs(out, s);
-    fprintf(out, "search: %zu optimizers, %zu candidates × %llu seed%s = %zu trials of %llu "
-            "steps, batch %llu", cfg->n_opts, s->n_groups, (unsigned long long)cfg->seeds,
-            cfg->seeds == 1 ? "" : "s", s->search.n, (unsigned long long)cfg->steps,
-            (unsigned long long)cfg->batch_size);
-    if (cfg->batch_split > 1)
-        fprintf(out, " in %llu data-parallel chunks", (unsigned long long)cfg->batch_split);
-    fputc('\n', out);
-    os_report_full_text(out, s);
-    if (cfg->seconds > 0 && s->step_seconds > 0)
-        fprintf(out, "budget: %g s per trial came to %llu steps (a step took %.3g ms in a timed "
-                "trial of %llu steps)\n", cfg->seconds, (unsigned long long)cfg->steps,
-                1e3 * s->step_seconds, (unsigned long long)s->timed_steps);
-    else if (cfg->seconds > 0)
-        fprintf(out, "budget: %g s per trial: %llu steps, as the journal keeps them from the "
-                "study's first run\n", cfg->seconds, (unsigned long long)cfg->steps);
     const char *unit = s->isolated ? (s->threads == 1 ? "worker process" : "worker processes")
                                    : (s->threads == 1 ? "thread" : "threads");
     fprintf(out, "ran in %.2f s on %d %s", s->seconds, s->threads, unit);
     if (s->n_resumed)
         fprintf(out, " (%zu of %zu trials resumed from the journal)", s->n_resumed, s->search.n);
     fputc('\n', out);
-    int halving = strcmp(cfg->strategy, "grid") != 0; /* or hyperband */
     if (halving) {
         uint64_t budgets[OS_MAX_BUDGETS];
         size_t nb = os_halving_budgets(cfg->steps, cfg->min_steps, cfg->reduction_factor,
@@ -189,25 +171,12 @@ void os_report_text(FILE *out, const os_study *s)
             fputc('\n', out);
         }
     }
-    for (size_t k = 0; k < cfg->n_opts; k++) {
-        const os_lrfind *f = &s->lrfind[k];
-        if (!s->lrfound[k])
-            continue;
-        if (f->ok)
-            fprintf(out, "lr = auto: %s's range test: lowest loss at %.3g, diverging at %.3g; "
-                    "searched %.3g to %.3g\n", cfg->opts[k].entry->opt->label, f->best_lr,
-                    f->diverge_lr, f->lo, f->hi);
-        else
-            fprintf(out, "lr = auto: %s's range test: the loss never fell; searched lr_range "
-                    "around the default instead\n", cfg->opts[k].entry->opt->label);
-    }
-    if (os_blas_advice())
-        fprintf(out, "note:   %s\n", os_blas_advice());
-    if (s->n_interrupted)
-        fprintf(out, "INTERRUPTED: %zu of %zu trials were cut short or never started; the "
-                "ranking covers the finished ones\n", s->n_interrupted, s->search.n);
-    fputc('\n', out);
+}
 
+/* The ranked table, one row per candidate. */
+static void write_table(FILE *out, const os_study *s, int halving)
+{
+    const os_config *cfg = s->cfg;
     int seeds = cfg->seeds > 1 || s->n_reruns, width = (int)strlen("optimizer");
     for (size_t k = 0; k < s->n_groups; k++) {
         int len = (int)strlen(s->search.cands[s->ranking[k].first].opt->entry->opt->label);
@@ -236,17 +205,13 @@ void os_report_text(FILE *out, const os_study *s)
                 c->opt->entry->opt->label, c->lr, score, std, acc,
                 os_trial_status_name(g->status), steps, hp[0] ? hp : "defaults");
     }
+}
 
-    const os_group *best = &s->ranking[0];
-    if (best->status == OS_TRIAL_INTERRUPTED) {
-        fprintf(out, "\nno recommendation: no trial finished before the interruption\n");
-        return;
-    }
-    if (best->status != OS_TRIAL_OK) {
-        fprintf(out, "\nno recommendation: every trial diverged or failed; try smaller "
-                "learning rates (first failure: %s)\n", s->results[best->first].message);
-        return;
-    }
+/* The recommendation's line: the pick and what its score is. */
+static void write_recommendation(FILE *out, const os_study *s, const os_group **pick)
+{
+    const os_config *cfg = s->cfg;
+    const os_group *best = *pick;
     os_candidate pick_buf;
     const os_candidate *bc = os_study_pick(s, &pick_buf, &best);
     char hp[512];
@@ -273,6 +238,64 @@ void os_report_text(FILE *out, const os_study *s)
     }
     fprintf(out, "\nrecommendation: %s with lr = %.4g%s%s (%s%s)\n", bc->opt->entry->opt->label,
             bc->lr, hp[0] ? ", " : "", hp, s->refine.recommended ? "refined; " : "", basis);
+    *pick = best;
+}
+
+void os_report_text(FILE *out, const os_study *s)
+{
+    const os_config *cfg = s->cfg;
+    fprintf(out, "optselect %s — %s%s%s%s\n", PACKAGE_VERSION, cfg->path,
+            cfg->study[0] ? " [study " : "", cfg->study, cfg->study[0] ? "]" : "");
+    describe_inputs(out, s);
+    fprintf(out, "search: %zu optimizers, %zu candidates × %llu seed%s = %zu trials of %llu "
+            "steps, batch %llu", cfg->n_opts, s->n_groups, (unsigned long long)cfg->seeds,
+            cfg->seeds == 1 ? "" : "s", s->search.n, (unsigned long long)cfg->steps,
+            (unsigned long long)cfg->batch_size);
+    if (cfg->batch_split > 1)
+        fprintf(out, " in %llu data-parallel chunks", (unsigned long long)cfg->batch_split);
+    fputc('\n', out);
+    os_report_full_text(out, s);
+    if (cfg->seconds > 0 && s->step_seconds > 0)
+        fprintf(out, "budget: %g s per trial came to %llu steps (a step took %.3g ms in a timed "
+                "trial of %llu steps)\n", cfg->seconds, (unsigned long long)cfg->steps,
+                1e3 * s->step_seconds, (unsigned long long)s->timed_steps);
+    else if (cfg->seconds > 0)
+        fprintf(out, "budget: %g s per trial: %llu steps, as the journal keeps them from the "
+                "study's first run\n", cfg->seconds, (unsigned long long)cfg->steps);
+    int halving = strcmp(cfg->strategy, "grid") != 0; /* or hyperband */
+    describe_run(out, s, halving);
+    for (size_t k = 0; k < cfg->n_opts; k++) {
+        const os_lrfind *f = &s->lrfind[k];
+        if (!s->lrfound[k])
+            continue;
+        if (f->ok)
+            fprintf(out, "lr = auto: %s's range test: lowest loss at %.3g, diverging at %.3g; "
+                    "searched %.3g to %.3g\n", cfg->opts[k].entry->opt->label, f->best_lr,
+                    f->diverge_lr, f->lo, f->hi);
+        else
+            fprintf(out, "lr = auto: %s's range test: the loss never fell; searched lr_range "
+                    "around the default instead\n", cfg->opts[k].entry->opt->label);
+    }
+    if (os_blas_advice())
+        fprintf(out, "note:   %s\n", os_blas_advice());
+    if (s->n_interrupted)
+        fprintf(out, "INTERRUPTED: %zu of %zu trials were cut short or never started; the "
+                "ranking covers the finished ones\n", s->n_interrupted, s->search.n);
+    fputc('\n', out);
+
+    write_table(out, s, halving);
+
+    const os_group *best = &s->ranking[0];
+    if (best->status == OS_TRIAL_INTERRUPTED) {
+        fprintf(out, "\nno recommendation: no trial finished before the interruption\n");
+        return;
+    }
+    if (best->status != OS_TRIAL_OK) {
+        fprintf(out, "\nno recommendation: every trial diverged or failed; try smaller "
+                "learning rates (first failure: %s)\n", s->results[best->first].message);
+        return;
+    }
+    write_recommendation(out, s, &best);
     explain_refine(out, s);
     explain_choice(out, s);
     if (s->test.n) {
