@@ -182,12 +182,9 @@ void os_batch_end(FILE *out, os_format format, const os_summary_row *rows, size_
             } else if (r->recommended) {
                 fputs(", \"optimizer\": ", out);
                 os_json_str(out, r->optimizer);
-                fputs(", \"lr\": ", out);
-                os_json_num(out, r->lr);
-                fputs(", \"score\": ", out);
-                os_json_num(out, r->score);
-                fputs(", \"val_acc\": ", out);
-                os_json_num(out, r->val_acc);
+                os_json_field(out, ", \"lr\": ", r->lr);
+                os_json_field(out, ", \"score\": ", r->score);
+                os_json_field(out, ", \"val_acc\": ", r->val_acc);
             } else {
                 fputs(", \"optimizer\": null", out);
             }

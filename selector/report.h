@@ -24,6 +24,11 @@ int os_report_write(FILE *out, const os_study *s, os_format format);
  * hyperparameters as a JSON object, and those that differ from the
  * plugin's defaults as "k=v k=v" (empty when none). */
 void os_json_num(FILE *out, double v);
+/* A report's first members: "{", the version, the config, the study (when
+ * it is one of a batch) and the seed, without a trailing comma. */
+void os_json_head(FILE *out, const os_config *cfg);
+/* key (the text before the value, e.g. ", \"lr\": "), then v as os_json_num. */
+void os_json_field(FILE *out, const char *key, double v);
 void os_json_str(FILE *out, const char *s);
 void os_json_hparams(FILE *out, const os_candidate *c);
 void os_changed_hparams(char *buf, size_t size, const os_candidate *c);

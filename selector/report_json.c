@@ -19,6 +19,23 @@ void os_json_num(FILE *out, double v)
         fputs("null", out);
 }
 
+void os_json_field(FILE *out, const char *key, double v)
+{
+    fputs(key, out);
+    os_json_num(out, v);
+}
+
+void os_json_head(FILE *out, const os_config *cfg)
+{
+    fprintf(out, "{\n  \"optselect\": \"%s\",\n  \"config\": ", PACKAGE_VERSION);
+    os_json_str(out, cfg->path);
+    if (cfg->study[0]) {
+        fputs(",\n  \"study\": ", out);
+        os_json_str(out, cfg->study);
+    }
+    fprintf(out, ",\n  \"seed\": %llu", (unsigned long long)cfg->seed);
+}
+
 void os_json_str(FILE *out, const char *s)
 {
     fputc('"', out);
@@ -54,8 +71,7 @@ void os_json_hparams(FILE *out, const os_candidate *c)
 void os_json_candidate(FILE *out, const os_candidate *c)
 {
     os_json_str(out, c->opt->entry->opt->label);
-    fputs(", \"lr\": ", out);
-    os_json_num(out, c->lr);
+    os_json_field(out, ", \"lr\": ", c->lr);
     fputs(", \"hparams\": ", out);
     os_json_hparams(out, c);
 }
@@ -77,26 +93,20 @@ static void write_json_refine(FILE *out, const os_study *s)
             continue;
         fputs(n++ ? ", {\"lr\": " : "{\"lr\": ", out);
         os_json_num(out, rf->fit.lr[i]);
-        fputs(", \"score\": ", out);
-        os_json_num(out, rf->fit.score[i]);
+        os_json_field(out, ", \"score\": ", rf->fit.score[i]);
         fputc('}', out);
     }
-    fputs("], \"best_lr\": ", out);
-    os_json_num(out, rf->fit.best_lr);
-    fputs(", \"predicted\": ", out);
-    os_json_num(out, rf->fit.predicted);
-    fputs(", \"band_1pct\": [", out);
-    os_json_num(out, rf->fit.band[0]);
-    fputs(", ", out);
-    os_json_num(out, rf->fit.band[1]);
+    os_json_field(out, "], \"best_lr\": ", rf->fit.best_lr);
+    os_json_field(out, ", \"predicted\": ", rf->fit.predicted);
+    os_json_field(out, ", \"band_1pct\": [", rf->fit.band[0]);
+    os_json_field(out, ", ", rf->fit.band[1]);
     fprintf(out, "], \"band_cut\": [%s, %s], \"trained\": ", rf->fit.band_cut[0] ? "true" : "false",
             rf->fit.band_cut[1] ? "true" : "false");
     if (rf->n) {
         fprintf(out, "{\"seeds\": %zu, \"status\": \"%s\", \"score\": ", rf->n,
                 os_trial_status_name(rf->measured.status));
         os_json_num(out, rf->measured.score);
-        fputs(", \"score_std\": ", out);
-        os_json_num(out, rf->measured.score_std);
+        os_json_field(out, ", \"score_std\": ", rf->measured.score_std);
         fprintf(out, ", \"steps\": %llu}", (unsigned long long)rf->measured.steps);
     } else {
         fputs("null", out);
@@ -115,13 +125,8 @@ static void write_json_inputs(FILE *out, const os_study *s)
 {
     char source[64];
     const os_config *cfg = s->cfg;
-    fprintf(out, "{\n  \"optselect\": \"%s\",\n  \"config\": ", PACKAGE_VERSION);
-    os_json_str(out, cfg->path);
-    if (cfg->study[0]) {
-        fputs(",\n  \"study\": ", out);
-        os_json_str(out, cfg->study);
-    }
-    fprintf(out, ",\n  \"seed\": %llu,\n", (unsigned long long)cfg->seed);
+    os_json_head(out, cfg);
+    fputs(",\n", out);
     /* The study as it ran: `optselect report.json` runs it again. */
     char *effective = NULL;
     size_t effective_len = 0;
@@ -137,8 +142,7 @@ static void write_json_inputs(FILE *out, const os_study *s)
     if (s->fn) {
         fprintf(out, "  \"function\": {\"name\": \"%s\", \"start\": [", s->fn->name);
         os_json_num(out, cfg->start[0]);
-        fputs(", ", out);
-        os_json_num(out, cfg->start[1]);
+        os_json_field(out, ", ", cfg->start[1]);
         fprintf(out, "], \"minimum\": [%g, %g]},\n", s->fn->minimum[0], s->fn->minimum[1]);
     }
     fputs("  \"data\": {\"path\": ", out);
@@ -159,10 +163,8 @@ static void write_json_inputs(FILE *out, const os_study *s)
             (unsigned long long)cfg->batch_size, (unsigned long long)cfg->eval_every,
             (unsigned long long)cfg->seeds);
     if (cfg->seconds > 0) {
-        fputs(", \"seconds\": ", out);
-        os_json_num(out, cfg->seconds);
-        fputs(", \"step_seconds\": ", out);
-        os_json_num(out, s->step_seconds > 0 ? s->step_seconds : NAN);
+        os_json_field(out, ", \"seconds\": ", cfg->seconds);
+        os_json_field(out, ", \"step_seconds\": ", s->step_seconds > 0 ? s->step_seconds : NAN);
         fprintf(out, ", \"from_journal\": %s", s->step_seconds > 0 ? "false" : "true");
     }
     fputs("},\n", out);
@@ -180,12 +182,9 @@ static void write_json_lr_tests(FILE *out, const os_study *s)
         os_json_str(out, cfg->opts[k].entry->opt->label);
         fprintf(out, ", \"ok\": %s, \"best_lr\": ", f->ok ? "true" : "false");
         os_json_num(out, f->best_lr);
-        fputs(", \"diverge_lr\": ", out);
-        os_json_num(out, f->diverge_lr);
-        fputs(", \"band\": [", out);
-        os_json_num(out, f->lo);
-        fputs(", ", out);
-        os_json_num(out, f->hi);
+        os_json_field(out, ", \"diverge_lr\": ", f->diverge_lr);
+        os_json_field(out, ", \"band\": [", f->lo);
+        os_json_field(out, ", ", f->hi);
         fprintf(out, "], \"steps\": %zu}", f->steps);
     }
     fputs("],\n", out);
@@ -202,12 +201,9 @@ static void write_json_recommendation(FILE *out, const os_study *s)
     if (bc) {
         fputs("{\"optimizer\": ", out);
         os_json_candidate(out, bc);
-        fputs(", \"score\": ", out);
-        os_json_num(out, best->score);
-        fputs(", \"test_loss\": ", out);
-        os_json_num(out, best->test_loss);
-        fputs(", \"test_acc\": ", out);
-        os_json_num(out, best->test_acc);
+        os_json_field(out, ", \"score\": ", best->score);
+        os_json_field(out, ", \"test_loss\": ", best->test_loss);
+        os_json_field(out, ", \"test_acc\": ", best->test_acc);
         fprintf(out, ", \"seeds\": %zu, \"refined\": %s},\n", best->n_seeds,
                 s->refine.recommended ? "true" : "false");
         os_choice ch = os_study_choice(s);
@@ -218,8 +214,7 @@ static void write_json_recommendation(FILE *out, const os_study *s)
             os_json_candidate(out, rc);
             fprintf(out, ", \"seeds\": %zu}, \"margin\": ", s->ranking[1].n_seeds);
             os_json_num(out, ch.margin);
-            fputs(", \"noise\": ", out);
-            os_json_num(out, ch.noise);
+            os_json_field(out, ", \"noise\": ", ch.noise);
             fprintf(out, ", \"tie\": %s, \"reruns\": %zu, \"best_other\": ",
                     ch.tie ? "true" : "false", s->n_reruns);
             const os_group *other = os_study_best_other(s);
@@ -252,10 +247,8 @@ static void write_json_ranking(FILE *out, const os_study *s)
         os_json_candidate(out, c);
         fprintf(out, ", \"status\": \"%s\", \"score\": ", os_trial_status_name(g->status));
         os_json_num(out, g->score);
-        fputs(", \"score_std\": ", out);
-        os_json_num(out, g->score_std);
-        fputs(", \"val_acc\": ", out);
-        os_json_num(out, g->val_acc);
+        os_json_field(out, ", \"score_std\": ", g->score_std);
+        os_json_field(out, ", \"val_acc\": ", g->val_acc);
         fprintf(out, ", \"seeds\": %zu, \"steps\": %llu}%s\n", g->n_seeds,
                 (unsigned long long)g->steps, k + 1 < s->n_groups ? "," : "");
     }
@@ -276,10 +269,8 @@ static void write_json_trials(FILE *out, const os_study *s)
             fprintf(out, ", \"seed\": %llu, \"status\": \"%s\", \"score\": ",
                     (unsigned long long)c->seed_index, os_trial_status_name(r->status));
             os_json_num(out, r->score);
-            fputs(", \"test_loss\": ", out);
-            os_json_num(out, r->test_loss);
-            fputs(", \"test_acc\": ", out);
-            os_json_num(out, r->test_acc);
+            os_json_field(out, ", \"test_loss\": ", r->test_loss);
+            os_json_field(out, ", \"test_acc\": ", r->test_acc);
             fprintf(out, ", \"steps\": %llu, \"message\": ", (unsigned long long)r->steps);
             os_json_str(out, r->message);
             if (r->path) {
@@ -287,8 +278,7 @@ static void write_json_trials(FILE *out, const os_study *s)
                 for (size_t q = 0; q < r->n_path; q++) {
                     fputs(q ? ", [" : "[", out);
                     os_json_num(out, r->path[2 * q]);
-                    fputs(", ", out);
-                    os_json_num(out, r->path[2 * q + 1]);
+                    os_json_field(out, ", ", r->path[2 * q + 1]);
                     fputc(']', out);
                 }
                 fputc(']', out);
@@ -299,10 +289,8 @@ static void write_json_trials(FILE *out, const os_study *s)
                 fprintf(out, "%s{\"step\": %llu, \"train_loss\": ", p ? ", " : "",
                         (unsigned long long)pt->step);
                 os_json_num(out, pt->train_loss);
-                fputs(", \"val_loss\": ", out);
-                os_json_num(out, pt->val_loss);
-                fputs(", \"val_acc\": ", out);
-                os_json_num(out, pt->val_acc);
+                os_json_field(out, ", \"val_loss\": ", pt->val_loss);
+                os_json_field(out, ", \"val_acc\": ", pt->val_acc);
                 fputc('}', out);
             }
             fprintf(out, "]}%s\n", ++written < search->n + s->n_reruns ? "," : "");

@@ -45,12 +45,10 @@ static void json_schedule(FILE *out, const os_schedule *sc)
             (unsigned long long)sc->warmup);
     os_json_num(out, sc->floor);
     if (sc->kind == OS_SCHED_WSD) {
-        fputs(", \"decay\": ", out);
-        os_json_num(out, sc->decay);
+        os_json_field(out, ", \"decay\": ", sc->decay);
     }
     if (sc->kind == OS_SCHED_STEP) {
-        fputs(", \"gamma\": ", out);
-        os_json_num(out, sc->gamma);
+        os_json_field(out, ", \"gamma\": ", sc->gamma);
         fputs(", \"milestones\": [", out);
         for (size_t k = 0; k < sc->n_milestones; k++) {
             fputs(k ? ", " : "", out);

@@ -345,22 +345,15 @@ static void write_json(FILE *out, const os_validation *v, const os_study *sel,
                        const os_study *full)
 {
     const os_config *cfg = sel->cfg;
-    fprintf(out, "{\n  \"optselect\": \"%s\",\n  \"config\": ", PACKAGE_VERSION);
-    os_json_str(out, cfg->path);
-    if (cfg->study[0]) {
-        fputs(",\n  \"study\": ", out);
-        os_json_str(out, cfg->study);
-    }
-    fprintf(out, ",\n  \"seed\": %llu,\n  \"selection\": {\"strategy\": \"%s\", \"score\": "
-            "\"%s\", \"steps\": %llu, \"seeds\": %llu},\n", (unsigned long long)cfg->seed,
-            cfg->strategy, cfg->score, (unsigned long long)cfg->steps,
+    os_json_head(out, cfg);
+    fprintf(out, ",\n  \"selection\": {\"strategy\": \"%s\", \"score\": "
+            "\"%s\", \"steps\": %llu, \"seeds\": %llu},\n", cfg->strategy, cfg->score, (unsigned long long)cfg->steps,
             (unsigned long long)cfg->seeds);
     fprintf(out, "  \"full_steps\": %llu,\n  \"full_seeds\": %llu,\n  \"candidates\": %zu,\n"
             "  \"kendall_tau\": ", (unsigned long long)full->cfg->steps,
             (unsigned long long)full->cfg->seeds, v->n);
     os_json_num(out, v->kendall_tau);
-    fputs(",\n  \"spearman_rho\": ", out);
-    os_json_num(out, v->spearman_rho);
+    os_json_field(out, ",\n  \"spearman_rho\": ", v->spearman_rho);
     fputs(",\n  \"regret\": ", out);
     if (isinf(v->regret))
         fputs("\"failed\"", out); /* JSON has no infinity: the pick failed its full run */
