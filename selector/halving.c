@@ -190,7 +190,7 @@ static double group_score(const sched *x, size_t g, size_t k)
     size_t seeds = 0;
     double sum = 0;
     for (size_t i = x->first[g]; i < x->n && x->s->search.cands[i].group == g; i++, seeds++)
-        sum += x->s->done[i] ? os_score_at_budget(&x->s->results[i], x->budgets[k],
+        sum += x->s->done[i] ? os_trial_score_at(&x->s->results[i], x->budgets[k],
                                                     (os_score_kind)x->env->score_kind,
                                                     x->env->horizon)
                              : x->at[i * x->nb + k];
@@ -354,7 +354,7 @@ static void work(sched *x, int threads)
                             at[j] = INFINITY;
                         break;
                     }
-                    at[k] = os_score_at_budget(&s->results[i], x->budgets[k],
+                    at[k] = os_trial_score_at(&s->results[i], x->budgets[k],
                                                (os_score_kind)x->env->score_kind,
                                                x->env->horizon);
                 }

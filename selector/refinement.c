@@ -39,7 +39,7 @@ static double score_at(const os_study *s, const os_group *g, uint64_t budget)
     size_t n = (size_t)s->cfg->seeds;
     os_score_kind kind = (os_score_kind)os_score_from_name(s->cfg->score);
     for (size_t j = 0; j < n; j++)
-        sum += os_score_at_budget(&s->results[g->first + j], budget, kind, s->cfg->full_steps);
+        sum += os_trial_score_at(&s->results[g->first + j], budget, kind, s->cfg->full_steps);
     return sum / (double)n;
 }
 

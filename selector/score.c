@@ -160,14 +160,14 @@ double os_score_curve(os_score_kind kind, const os_curve_point *pts, size_t n,
     return score_last(t, y, m);
 }
 
-double os_score_at_budget(const os_trial_result *r, uint64_t budget, os_score_kind kind,
-                          uint64_t horizon)
+double os_score_at_budget(const os_curve_point *pts, size_t n, int finished, uint64_t budget,
+                          os_score_kind kind, uint64_t horizon)
 {
-    if (r->status != OS_TRIAL_OK)
+    if (!finished)
         return INFINITY;
-    for (size_t j = r->n_curve; j-- > 0;)
-        if (r->curve[j].step == budget) {
-            double v = os_score_curve(kind, r->curve, j + 1, horizon);
+    for (size_t j = n; j-- > 0;)
+        if (pts[j].step == budget) {
+            double v = os_score_curve(kind, pts, j + 1, horizon);
             return isfinite(v) ? v : INFINITY;
         }
     return INFINITY;

@@ -23,7 +23,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "trial.h"
+
+/* One measurement of a trial's curve. */
+typedef struct os_curve_point {
+    uint64_t step;
+    double   train_loss;   /* smoothed, bias-corrected; NaN at step 0        */
+    double   val_loss;
+    double   val_acc;      /* fraction correct; NaN for regression          */
+} os_curve_point;
 
 typedef enum os_score_kind {
     OS_SCORE_FINAL, OS_SCORE_LAST, OS_SCORE_AUC, OS_SCORE_EXTRAPOLATED,
@@ -53,9 +60,9 @@ os_power_fit os_fit_power_law(const double *t, const double *y, size_t n);
 double os_score_curve(os_score_kind kind, const os_curve_point *pts, size_t n,
                       uint64_t horizon);
 
-/* A trial's score at a budget: its curve up to that step, scored as above;
- * +inf unless the trial finished (status OK) and was measured there. */
-double os_score_at_budget(const os_trial_result *r, uint64_t budget, os_score_kind kind,
-                          uint64_t horizon);
+/* A trial's score at a budget: its curve pts[0..n) up to that step, scored
+ * as above; +inf unless the trial finished and was measured there. */
+double os_score_at_budget(const os_curve_point *pts, size_t n, int finished, uint64_t budget,
+                          os_score_kind kind, uint64_t horizon);
 
 #endif

@@ -15,6 +15,7 @@
 #include "dataset.h"
 #include "model.h"
 #include "schedule.h"
+#include "score.h"
 #include "search.h"
 #include "testfn.h"
 
@@ -26,13 +27,6 @@ typedef enum os_trial_status {
 } os_trial_status;
 
 const char *os_trial_status_name(os_trial_status s);
-
-typedef struct os_curve_point {
-    uint64_t step;
-    double   train_loss;   /* smoothed, bias-corrected; NaN at step 0        */
-    double   val_loss;
-    double   val_acc;      /* fraction correct; NaN for regression          */
-} os_curve_point;
 
 typedef struct os_trial_result {
     os_trial_status status;
@@ -48,6 +42,14 @@ typedef struct os_trial_result {
                                    starting with the start; else NULL       */
     size_t          n_path;     /* points in path                            */
 } os_trial_result;
+
+/* Result r's score at a budget (os_score_at_budget on its curve). */
+static inline double os_trial_score_at(const os_trial_result *r, uint64_t budget,
+                                       os_score_kind kind, uint64_t horizon)
+{
+    return os_score_at_budget(r->curve, r->n_curve, r->status == OS_TRIAL_OK, budget, kind,
+                              horizon);
+}
 
 /* What every trial of a study shares; read-only. */
 typedef struct os_trial_env {
