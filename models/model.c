@@ -31,6 +31,8 @@ static void add(os_model *m, os_layer l, size_t *offset)
     else
         *w = (os_tensor){ m->tensor_names[t], l.param_offset, nw, 2, { l.out, l.in } };
     *b = (os_tensor){ m->tensor_names[t + 1], l.param_offset + nw, bias, 1, { bias } };
+    m->roles[t] = OS_ROLE_WEIGHT;
+    m->roles[t + 1] = OS_ROLE_BIAS;
     m->layout.n_tensors += 2;
 }
 
@@ -46,7 +48,8 @@ int os_model_build(os_model *m, const os_model_spec *spec, size_t in, size_t out
     m->layers = calloc(max_layers, sizeof *m->layers);
     m->tensors = calloc(max_layers, sizeof *m->tensors);
     m->tensor_names = calloc(max_layers, sizeof *m->tensor_names);
-    if (!m->layers || !m->tensors || !m->tensor_names) {
+    m->roles = calloc(max_layers, sizeof *m->roles);
+    if (!m->layers || !m->tensors || !m->tensor_names || !m->roles) {
         os_model_free(m);
         return -1;
     }
@@ -57,6 +60,7 @@ int os_model_build(os_model *m, const os_model_spec *spec, size_t in, size_t out
             : spec->activation == OS_LAYER_RELU || spec->activation == OS_LAYER_LEAKY_RELU ||
               spec->activation == OS_LAYER_GELU ? OS_INIT_HE : OS_INIT_XAVIER;
     m->layout.tensors = m->tensors;
+    m->layout.roles = m->roles;
 
     size_t offset = 0, width = in;
     if (spec->n_conv) {
@@ -103,6 +107,7 @@ void os_model_free(os_model *m)
     free(m->layers);
     free(m->tensors);
     free(m->tensor_names);
+    free(m->roles);
     *m = (os_model){ 0 };
 }
 

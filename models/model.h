@@ -56,6 +56,7 @@ typedef struct os_model {
     os_init_kind init;          /* resolved: never OS_INIT_AUTO              */
     os_tensor   *tensors;       /* weight and bias of every dense layer      */
     char       (*tensor_names)[40];
+    unsigned char *roles;       /* OS_ROLE_* per tensor (layout.roles)        */
     os_layout    layout;        /* what optimizers are told                   */
 } os_model;
 

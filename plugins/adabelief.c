@@ -108,7 +108,7 @@ static int adabelief_step(const os_env *env, void *state, float *p, const float 
 }
 
 static const os_optimizer adabelief = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "adabelief",
     .summary = "AdaBelief, Adam by the belief in observed gradients (Zhuang et al. 2020)",
     .default_lr = 1e-3,

@@ -58,7 +58,7 @@ static int adadelta_step(const os_env *env, void *state, float *p, const float *
 }
 
 static const os_optimizer adadelta = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "adadelta",
     .summary = "Adadelta (torch.optim.Adadelta; Zeiler 2012)",
     .default_lr = 1.0,

@@ -171,7 +171,7 @@ static int adafactor_step(const os_env *env, void *state, float *p, const float 
 }
 
 static const os_optimizer adafactor = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "adafactor",
     .summary = "Adafactor, factored second moments (Shazeer & Stern 2018)",
     .default_lr = 1e-2,

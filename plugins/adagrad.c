@@ -61,7 +61,7 @@ static int adagrad_step(const os_env *env, void *state, float *p, const float *g
 }
 
 static const os_optimizer adagrad = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "adagrad",
     .summary = "Adagrad with lr decay and L2 decay (torch.optim.Adagrad; Duchi et al. 2011)",
     .default_lr = 1e-2,

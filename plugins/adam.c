@@ -122,7 +122,7 @@ static int adamw_step(const os_env *env, void *state, float *p, const float *gra
 }
 
 static const os_optimizer adam = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "adam",
     .summary = "Adam / AMSGrad with L2 decay (torch.optim.Adam; Kingma & Ba 2015)",
     .default_lr = 1e-3,
@@ -135,7 +135,7 @@ static const os_optimizer adam = {
 };
 
 static const os_optimizer adamw = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "adamw",
     .summary = "AdamW: Adam with decoupled weight decay (torch.optim.AdamW; Loshchilov & Hutter 2019)",
     .default_lr = 1e-3,

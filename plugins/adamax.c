@@ -72,7 +72,7 @@ static int adamax_step(const os_env *env, void *state, float *p, const float *gr
 }
 
 static const os_optimizer adamax = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "adamax",
     .summary = "Adamax, Adam with the infinity norm (torch.optim.Adamax; Kingma & Ba 2015)",
     .default_lr = 2e-3,

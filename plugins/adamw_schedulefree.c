@@ -112,7 +112,7 @@ static int sf_eval_params(const os_env *env, const void *state, const float *par
 }
 
 static const os_optimizer adamw_schedulefree = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "adamw_schedulefree",
     .summary = "Schedule-Free AdamW, evaluated at its average (Defazio et al. 2024)",
     .default_lr = 0.0025,

@@ -83,7 +83,7 @@ static int adan_step(const os_env *env, void *state, float *p, const float *grad
 }
 
 static const os_optimizer adan = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "adan",
     .summary = "Adan, adaptive Nesterov momentum (Xie et al. 2022)",
     .default_lr = 1e-3,

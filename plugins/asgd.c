@@ -68,7 +68,7 @@ static int asgd_step(const os_env *env, void *state, float *p, const float *grad
 }
 
 static const os_optimizer asgd = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "asgd",
     .summary = "Averaged SGD (torch.optim.ASGD; Polyak & Juditsky 1992)",
     .default_lr = 1e-2,

@@ -77,7 +77,7 @@ static int lamb_step(const os_env *env, void *state, float *p, const float *grad
 }
 
 static const os_optimizer lamb = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "lamb",
     .summary = "LAMB, Adam with per-tensor trust ratios (You et al. 2020)",
     .default_lr = 1e-3,

@@ -59,7 +59,7 @@ static int lars_step(const os_env *env, void *state, float *p, const float *grad
 }
 
 static const os_optimizer lars = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "lars",
     .summary = "LARS, SGD with per-tensor trust ratios (You, Gitman & Ginsburg 2017)",
     .default_lr = 1.0,

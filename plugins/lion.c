@@ -56,7 +56,7 @@ static int lion_step(const os_env *env, void *state, float *p, const float *grad
 }
 
 static const os_optimizer lion = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "lion",
     .summary = "Lion, sign of interpolated momentum (Chen et al. 2023)",
     .default_lr = 1e-4,

@@ -180,7 +180,7 @@ static int muon_step(const os_env *env, void *state, float *p, const float *grad
 }
 
 static const os_optimizer muon = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "muon",
     .summary = "Muon, orthogonalised momentum for matrices, AdamW for the rest (Jordan et al. 2024)",
     .default_lr = 0.02,

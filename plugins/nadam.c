@@ -78,7 +78,7 @@ static int nadam_step(const os_env *env, void *state, float *p, const float *gra
 }
 
 static const os_optimizer nadam = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "nadam",
     .summary = "NAdam: Adam with Nesterov momentum (torch.optim.NAdam; Dozat 2016)",
     .default_lr = 2e-3,

@@ -55,8 +55,7 @@ static inline int os_zero_state(void *state, size_t bytes)
 /* Defines the file's one exported symbol over its descriptors, in order:
  *     OS_EXPORT_OPTIMIZERS(&adam, &adamw) */
 #define OS_EXPORT_OPTIMIZERS(...)                                                   \
-    const os_optimizer *optselect_descriptor(unsigned long index);                 \
-    const os_optimizer *optselect_descriptor(unsigned long index)                  \
+    OS_PLUGIN_EXPORT const os_optimizer *optselect_descriptor(unsigned long index) \
     {                                                                              \
         static const os_optimizer *const all[] = { __VA_ARGS__ };                  \
         return index < sizeof all / sizeof *all ? all[index] : NULL;               \

@@ -71,7 +71,7 @@ static int radam_step(const os_env *env, void *state, float *p, const float *gra
 }
 
 static const os_optimizer radam = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "radam",
     .summary = "RAdam: variance-rectified Adam (torch.optim.RAdam; Liu et al. 2020)",
     .default_lr = 1e-3,

@@ -109,7 +109,7 @@ static int rmsprop_step(const os_env *env, void *state, float *p, const float *g
 }
 
 static const os_optimizer rmsprop = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "rmsprop",
     .summary = "RMSprop, optionally centred, with momentum (torch.optim.RMSprop)",
     .default_lr = 1e-2,

@@ -77,7 +77,7 @@ static int rprop_step(const os_env *env, void *state, float *p, const float *gra
 }
 
 static const os_optimizer rprop = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "rprop",
     .summary = "Rprop, sign-based per-parameter step sizes (torch.optim.Rprop; Riedmiller & Braun 1993)",
     .default_lr = 1e-2,

@@ -74,7 +74,7 @@ static int sgd_step(const os_env *env, void *state, float *p, const float *grad,
 }
 
 static const os_optimizer sgd = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "sgd",
     .summary = "SGD with momentum/Nesterov and L2 decay (torch.optim.SGD)",
     .default_lr = 0.01,

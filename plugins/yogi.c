@@ -67,7 +67,7 @@ static int yogi_step(const os_env *env, void *state, float *p, const float *grad
 }
 
 static const os_optimizer yogi = {
-    OS_OPTIMIZER_HEADER,
+    OS_OPTIMIZER_HEADER, .version = 1,
     .label = "yogi",
     .summary = "Yogi, Adam with an additive second-moment update (Zaheer et al. 2018)",
     .default_lr = 1e-2,

@@ -77,13 +77,13 @@ static const os_tensor tensors[2] = {
     { "matrix", 0, N_MAT_ROWS * N_MAT_COLS, 2, { N_MAT_ROWS, N_MAT_COLS } },
     { "vector", N_MAT_ROWS * N_MAT_COLS, N_VEC, 1, { N_VEC } },
 };
-static const os_layout layout = { N, 2, tensors };
+static const os_layout layout = { N, 2, tensors, NULL };
 
 static int run_open(run *r, const os_optimizer *opt, const double *hp)
 {
     memset(r, 0, sizeof *r);
     r->opt = opt;
-    r->env = (os_env){ &layout, hp, r->msg, sizeof r->msg };
+    r->env = os_plugin_env(&layout, hp, r->msg, sizeof r->msg);
     r->bytes = opt->state_bytes(&r->env);
     if (r->bytes > ((size_t)1 << 30))
         return -1;

@@ -89,3 +89,24 @@ uint64_t os_study_fingerprint(const os_study *s)
     return os_fnv1a(h, &s->search.n, sizeof s->search.n);
 }
 
+
+uint32_t os_study_plugin_versions(const os_study *s, char *text, size_t size)
+{
+    const os_config *cfg = s->cfg;
+    uint64_t h = OS_FNV_INIT;
+    int any = 0;
+    size_t used = 0;
+    if (size)
+        text[0] = '\0';
+    for (size_t i = 0; i < cfg->n_opts; i++) {
+        const os_optimizer *o = cfg->opts[i].entry->opt;
+        uint32_t v = os_optimizer_version(o);
+        any |= v != 0;
+        h = os_fnv1a(h, &v, sizeof v);
+        if (used < size)
+            used += (size_t)snprintf(text + used, size - used, "%s%s %u", i ? ", " : "",
+                                     o->label, (unsigned)v);
+    }
+    uint32_t folded = (uint32_t)(h ^ (h >> 32));
+    return !any ? 0 : folded ? folded : 1;
+}

@@ -176,11 +176,21 @@ int os_record_decode(const char *line, size_t len, size_t *index, os_trial_resul
 
 /* ---- the file ------------------------------------------------------------ */
 
-static int header_line(char *buf, size_t size, uint64_t fingerprint, size_t n, uint64_t budget)
+/* The study's part of the header: what it is, and how many trials. */
+static int study_part(char *buf, size_t size, uint64_t fingerprint, size_t n, uint64_t budget)
 {
     int len = snprintf(buf, size, HEADER_TAG " %016" PRIx64 " %zu", fingerprint, n);
     if (budget)
         len += snprintf(buf + len, size - (size_t)len, " %" PRIu64, budget);
+    return len;
+}
+
+static int header_line(char *buf, size_t size, uint64_t fingerprint, size_t n, uint64_t budget,
+                       uint32_t versions)
+{
+    int len = study_part(buf, size, fingerprint, n, budget);
+    if (versions)
+        len += snprintf(buf + len, size - (size_t)len, " plugins %08" PRIx32, versions);
     len += snprintf(buf + len, size - (size_t)len, "\t%08" PRIx32 "\n",
                     crc(buf, (size_t)len));
     return len;
@@ -201,7 +211,7 @@ static void sync_parent(const char *path)
 static int create(os_journal *j, uint64_t fingerprint, size_t n, os_error *err)
 {
     char head[128];
-    int len = header_line(head, sizeof head, fingerprint, n, j->budget);
+    int len = header_line(head, sizeof head, fingerprint, n, j->budget, j->versions);
     j->fd = open(j->path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
     if (j->fd < 0 || os_write_all(j->fd, head, (size_t)len) || fsync(j->fd))
         return os_error_set(err, OS_ERR_IO, "%s: cannot write: %s", j->path, strerror(errno));
@@ -250,7 +260,8 @@ static int replay(os_journal *j, const char *data, size_t size, uint64_t fingerp
                   os_error *err)
 {
     char head[128];
-    size_t head_len = (size_t)header_line(head, sizeof head, fingerprint, n, j->budget);
+    size_t head_len = (size_t)header_line(head, sizeof head, fingerprint, n, j->budget,
+                                          j->versions);
     const char *nl = memchr(data, '\n', size);
     if (!nl) { /* torn while the header was written: nothing was done yet */
         *keep = 0;
@@ -259,6 +270,15 @@ static int replay(os_journal *j, const char *data, size_t size, uint64_t fingerp
     if ((size_t)(nl + 1 - data) != head_len || memcmp(data, head, head_len)) {
         if (strncmp(data, HEADER_TAG " ", sizeof HEADER_TAG))
             return os_error_set(err, OS_ERR_DATA, "%s:1: not an optselect journal", j->path);
+        /* the same study, other builds of its plugins */
+        size_t part = (size_t)study_part(head, sizeof head, fingerprint, n, j->budget);
+        if ((size_t)(nl - data) > part && !memcmp(data, head, part) &&
+            (data[part] == ' ' || data[part] == '\t'))
+            return os_error_set(err, OS_ERR_CONFIG, "%s: the journal's trials ran with other "
+                                "versions of the plugins than now (%s): they measured other "
+                                "optimizers; use another --output folder, or remove it to "
+                                "start over", j->path, j->versions_text && *j->versions_text
+                                ? j->versions_text : "none versioned");
         return os_error_set(err, OS_ERR_CONFIG, "%s: the journal belongs to a different "
                             "study (another config, --set or plugin); use another --output "
                             "folder, or remove it to start over", j->path);

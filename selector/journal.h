@@ -36,6 +36,11 @@ typedef struct os_journal {
     uint64_t budget;  /* set before opening: a trial budget the header keeps
                          (the steps a wall-clock budget came to), so that a
                          resumed study trains to the same; 0: none         */
+    uint32_t versions; /* set before opening: a hash of the plugins'
+                          versions (ABI 1.2), which the header keeps; a
+                          journal of other versions is refused with its own
+                          message; 0: no plugin is versioned               */
+    const char *versions_text; /* "adam 2, sgd 1", for that message       */
 } os_journal;
 
 /* The budget the header of the journal at path keeps; 0 when it keeps

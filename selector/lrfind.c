@@ -100,7 +100,7 @@ int os_lrfind_optimizer(const os_study *s, os_opt_config *o, os_lrfind *out, os_
     if (s->fn) {
         w.p[0] = (float)cfg->start[0];
         w.p[1] = (float)cfg->start[1];
-        w.oenv = (os_env){ &s->fn_layout, hp, msg, sizeof msg };
+        w.oenv = os_plugin_env(&s->fn_layout, hp, msg, sizeof msg);
     } else {
         w.targets = malloc(cfg->batch_size * sizeof *w.targets);
         if (!w.targets || os_workspace_init(&w.ws, &s->model, cfg->batch_size)) {
@@ -111,7 +111,7 @@ int os_lrfind_optimizer(const os_study *s, os_opt_config *o, os_lrfind *out, os_
         if (os_batcher_init(&w.batcher, &s->data.train, s->data.subset, s->data.n_subset,
                             cfg->batch_size, &rng))
             rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for the range test");
-        w.oenv = (os_env){ &s->model.layout, hp, msg, sizeof msg };
+        w.oenv = os_plugin_env(&s->model.layout, hp, msg, sizeof msg);
     }
     if (!rc && !(w.state = os_alloc_aligned(w.opt->state_bytes(&w.oenv))))
         rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for the range test");

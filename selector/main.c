@@ -119,11 +119,11 @@ static double state_per_param(const os_optimizer *o)
 {
     enum { N = 1000000 };
     static const os_tensor t = { "p", 0, N, 1, { N } };
-    static const os_layout layout = { N, 1, &t };
+    static const os_layout layout = { N, 1, &t, NULL };
     double hp[64];
     for (size_t h = 0; h < o->n_hparams; h++)
         hp[h] = o->hparams[h].default_value;
-    os_env env = { &layout, hp, NULL, 0 };
+    os_env env = os_plugin_env(&layout, hp, NULL, 0);
     return (double)(o->state_bytes(&env) / sizeof(float) / (N / 100)) / 100.0;
 }
 
@@ -132,8 +132,11 @@ static void list_plugins(const os_registry *reg)
     printf("%zu optimizer%s\n", reg->n, reg->n == 1 ? "" : "s");
     for (size_t i = 0; i < reg->n; i++) {
         const os_optimizer *o = reg->entries[i].opt;
-        printf("\n%s  (%s, ABI %u.%u)\n  %s\n", o->label, reg->entries[i].path,
-               (unsigned)o->abi_major, (unsigned)o->abi_minor, o->summary);
+        printf("\n%s  (%s, ABI %u.%u", o->label, reg->entries[i].path,
+               (unsigned)o->abi_major, (unsigned)o->abi_minor);
+        if (os_optimizer_version(o))
+            printf(", version %u", (unsigned)os_optimizer_version(o));
+        printf(")\n  %s\n", o->summary);
         printf("  state: %g floats per parameter at the defaults\n", state_per_param(o));
         printf("    %-26s default %-8g\n", "lr", o->default_lr);
         for (size_t h = 0; h < o->n_hparams; h++) {

@@ -39,12 +39,34 @@ static int name_ok(const char *s, const char *extra)
  * newer than this host's must cover at least every field the host knows. */
 static size_t required_size(uint32_t minor)
 {
-    return minor == 0 ? OS_OPTIMIZER_SIZE_1_0 : OS_OPTIMIZER_SIZE_1_1;
+    return minor == 0 ? OS_OPTIMIZER_SIZE_1_0 : minor == 1 ? OS_OPTIMIZER_SIZE_1_1
+                                                           : OS_OPTIMIZER_SIZE_1_2;
 }
 
 os_eval_params_fn os_optimizer_eval_params(const os_optimizer *d)
 {
     return d->abi_minor >= 1 ? d->eval_params : NULL;
+}
+
+uint32_t os_optimizer_version(const os_optimizer *d)
+{
+    return d->abi_minor >= 2 ? d->version : 0;
+}
+
+os_env os_plugin_env(const os_layout *layout, const double *hparams, char *err, size_t size)
+{
+    return (os_env){ .layout = layout, .hparams = hparams, .err = err, .err_size = size,
+                     .host_minor = OS_PLUGIN_ABI_MINOR, .env_size = (uint32_t)sizeof(os_env) };
+}
+
+const char *os_plugin_error_name(int code)
+{
+    switch (code) {
+#define OS_XX(name, value, text) case value: return "OS_" #name ": " text;
+        OS_PLUGIN_ERRNO_MAP(OS_XX)
+#undef OS_XX
+    default: return "not a code of the plugin header";
+    }
 }
 
 static int check_hparams(const os_optimizer *d, const char *path, os_error *err)

@@ -62,6 +62,17 @@ int os_hparam_index(const os_optimizer *opt, const char *name);
 typedef int (*os_eval_params_fn)(const os_env *, const void *, const float *, float *);
 os_eval_params_fn os_optimizer_eval_params(const os_optimizer *d);
 
+/* The descriptor's version, or 0 when it predates ABI 1.2 (or has none). */
+uint32_t os_optimizer_version(const os_optimizer *d);
+
+/* The env the host hands a plugin: the layout, the hyperparameters, the
+ * message buffer, and the host's minor and env size (ABI 1.2). */
+os_env os_plugin_env(const os_layout *layout, const double *hparams, char *err, size_t size);
+
+/* A plugin's error code by its name in the header's map, with its default
+ * text ("OS_EINVAL: invalid hyperparameter or argument"). */
+const char *os_plugin_error_name(int code);
+
 /* Checks a descriptor the way the loader does; exposed for tests. */
 int os_descriptor_check(const os_optimizer *d, const char *path, os_error *err);
 

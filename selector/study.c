@@ -112,7 +112,7 @@ int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
     if (strcmp(cfg->function, "none")) {
         s->fn = os_testfn_find(cfg->function);
         s->fn_tensor = (os_tensor){ "point", 0, 2, 1, { 2 } };
-        s->fn_layout = (os_layout){ 2, 1, &s->fn_tensor };
+        s->fn_layout = (os_layout){ 2, 1, &s->fn_tensor, NULL };
         int found = find_rates(s, cfg, err);
         cfg->batch_split = 1; /* a point has no batch to split */
         if (!found)
@@ -242,6 +242,9 @@ int os_study_open_journal(os_study *s, const char *path, os_error *err)
 {
     int rc = alloc_results(s, err);
     s->journal.budget = s->cfg->seconds > 0 ? s->cfg->steps : 0;
+    s->journal.versions = os_study_plugin_versions(s, s->versions_text,
+                                                   sizeof s->versions_text);
+    s->journal.versions_text = s->versions_text;
     return rc ? rc : os_journal_open(&s->journal, path, os_study_fingerprint(s), s->search.n,
                                      s->results, s->done, &s->n_resumed, err);
 }

@@ -76,6 +76,7 @@ typedef struct os_study {
     os_refinement    refine;     /* [search] refine; not journaled: a resumed
                                     study refines again (same outcome)      */
     os_journal       journal;    /* fd -1 without one                         */
+    char             versions_text[512]; /* the plugins' versions, for it      */
     double           seconds;    /* wall time of the trials                   */
     double           step_seconds; /* [search] seconds: a step's time as the
                                     timed trial measured it; 0: from the
@@ -138,6 +139,11 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err);
  * config and the files its optimizers come from.  A journal written under
  * another fingerprint is not replayed. */
 uint64_t os_study_fingerprint(const os_study *s);
+
+/* A hash of the versions of the study's plugins (ABI 1.2), which its
+ * journal keeps beside the fingerprint, and "label version, ..." in text;
+ * 0 when no plugin of the study is versioned (fingerprint.c). */
+uint32_t os_study_plugin_versions(const os_study *s, char *text, size_t size);
 
 /* ---- ranking.c ---------------------------------------------------------- */
 

@@ -163,14 +163,14 @@ static int open_function(os_trial *tr, os_error *err)
     for (int i = 0; i < 2; i++)
         tr->p[i] = (float)(env->start[i] + (tr->c->seed_index ? 0.1 * os_rng_normal(&rng)
                                                                 : 0.0));
-    tr->oenv = (os_env){ env->fn_layout, tr->c->hp, tr->msg, sizeof tr->msg };
+    tr->oenv = os_plugin_env(env->fn_layout, tr->c->hp, tr->msg, sizeof tr->msg);
     tr->state = os_alloc_aligned(tr->opt->state_bytes(&tr->oenv));
     tr->r->path = malloc(2 * (env->steps + 1) * sizeof *tr->r->path);
     if (!tr->state || !tr->r->path)
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
     int orc = tr->opt->init(&tr->oenv, tr->state, tr->p);
     if (orc != OS_OK)
-        halt_trial(tr, OS_TRIAL_FAILED, "%s failed (code %d): %s", tr->opt->label, orc,
+        halt_trial(tr, OS_TRIAL_FAILED, "%s failed (%s): %s", tr->opt->label, os_plugin_error_name(orc),
                    tr->msg);
     return 0;
 }
@@ -216,7 +216,7 @@ static void advance_function(os_trial *tr, uint64_t until, double start)
         g[0] = (float)gd[0], g[1] = (float)gd[1];
         int orc = tr->opt->step(&tr->oenv, tr->state, tr->p, g, rate(tr, t + 1), t + 1);
         if (orc != OS_OK) {
-            halt_trial(tr, OS_TRIAL_FAILED, "%s failed (code %d): %s", tr->opt->label, orc,
+            halt_trial(tr, OS_TRIAL_FAILED, "%s failed (%s): %s", tr->opt->label, os_plugin_error_name(orc),
                        tr->msg);
             return;
         }
@@ -259,7 +259,7 @@ static int open_network(os_trial *tr, os_error *err)
                         env->data->n_subset, env->batch_size, &rng))
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
 
-    tr->oenv = (os_env){ &m->layout, tr->c->hp, tr->msg, sizeof tr->msg };
+    tr->oenv = os_plugin_env(&m->layout, tr->c->hp, tr->msg, sizeof tr->msg);
     size_t state_bytes = opt->state_bytes(&tr->oenv);
     if (!(tr->state = os_alloc_aligned(state_bytes)))
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu bytes of %s state",
@@ -269,7 +269,7 @@ static int open_network(os_trial *tr, os_error *err)
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
     int orc = opt->init(&tr->oenv, tr->state, tr->ws.params);
     if (orc != OS_OK) {
-        halt_trial(tr, OS_TRIAL_FAILED, "%s init failed (code %d): %s", opt->label, orc,
+        halt_trial(tr, OS_TRIAL_FAILED, "%s init failed (%s): %s", opt->label, os_plugin_error_name(orc),
                    tr->msg);
         return 0;
     }
@@ -279,7 +279,7 @@ static int open_network(os_trial *tr, os_error *err)
         pt->val_acc = start->val_acc;
     } else if ((orc = evaluate(m, &tr->ws, &env->data->val, &tr->ep, &pt->val_loss,
                                &pt->val_acc))) {
-        halt_trial(tr, OS_TRIAL_FAILED, "%s eval_params failed (code %d): %s", opt->label, orc,
+        halt_trial(tr, OS_TRIAL_FAILED, "%s eval_params failed (%s): %s", opt->label, os_plugin_error_name(orc),
                    tr->msg);
         return 0;
     }
@@ -363,8 +363,8 @@ static void advance_network(os_trial *tr, uint64_t until, double start)
         }
         int orc = opt->step(&tr->oenv, tr->state, tr->ws.params, tr->ws.grads, rate(tr, t), t);
         if (orc != OS_OK) {
-            halt_trial(tr, OS_TRIAL_FAILED, "%s step %llu failed (code %d): %s", opt->label,
-                       (unsigned long long)t, orc, tr->msg);
+            halt_trial(tr, OS_TRIAL_FAILED, "%s step %llu failed (%s): %s", opt->label,
+                       (unsigned long long)t, os_plugin_error_name(orc), tr->msg);
             return;
         }
         r->steps = t;
@@ -376,8 +376,9 @@ static void advance_network(os_trial *tr, uint64_t until, double start)
             pt->train_loss = smooth;
             if ((orc = evaluate(m, &tr->ws, &env->data->val, &tr->ep, &pt->val_loss,
                                 &pt->val_acc))) {
-                halt_trial(tr, OS_TRIAL_FAILED, "%s eval_params failed at step %llu (code %d): "
-                           "%s", opt->label, (unsigned long long)t, orc, tr->msg);
+                halt_trial(tr, OS_TRIAL_FAILED, "%s eval_params failed at step %llu (%s): "
+                           "%s", opt->label, (unsigned long long)t, os_plugin_error_name(orc),
+                           tr->msg);
                 return;
             }
             if (!(pt->val_loss <= tr->limit)) {
@@ -438,8 +439,8 @@ void os_trial_finish(os_trial *tr)
     int orc;
     if (!env->fn && env->test &&
         (orc = evaluate(env->model, &tr->ws, env->test, &tr->ep, &r->test_loss, &r->test_acc))) {
-        halt_trial(tr, OS_TRIAL_FAILED, "%s eval_params failed (code %d): %s", tr->opt->label,
-                   orc, tr->msg);
+        halt_trial(tr, OS_TRIAL_FAILED, "%s eval_params failed (%s): %s", tr->opt->label,
+                   os_plugin_error_name(orc), tr->msg);
         return;
     }
     r->status = OS_TRIAL_OK;

@@ -9,17 +9,17 @@ grep -q '^exit status:' "$TMP/out"; ok $? "--help documents the exit status"
 
 run "$OPTSELECT" --version
 is "$status" 0 "--version exits 0"
-grep -q '^plugin ABI 1\.1$' "$TMP/out"; ok $? "--version shows the plugin ABI"
+grep -q '^plugin ABI 1\.2$' "$TMP/out"; ok $? "--version shows the plugin ABI"
 
 run "$OPTSELECT" --list-plugins
 is "$status" 0 "--list-plugins exits 0"
 is "$(head -n 1 "$TMP/out")" "20 optimizers" "--list-plugins finds 20 optimizers"
 for label in sgd adam rmsprop adagrad adamax nadam radam adadelta asgd rprop \
         lion adabelief yogi adan lamb lars adafactor muon adamw_schedulefree; do
-    grep -q "^$label  (.*/$label\.so, ABI 1\.1)$" "$TMP/out"
+    grep -q "^$label  (.*/$label\.so, ABI 1\.2, version 1)$" "$TMP/out"
     ok $? "--list-plugins shows $label with its file"
 done
-grep -q "^adamw  (.*/adam\.so, ABI 1\.1)$" "$TMP/out"
+grep -q "^adamw  (.*/adam\.so, ABI 1\.2, version 1)$" "$TMP/out"
 ok $? "--list-plugins shows adamw from the adam family's file"
 grep -q '^    momentum  *default 0  *\[0, 1\]  *tunable' "$TMP/out"
 ok $? "--list-plugins shows a hyperparameter with default and bounds"
@@ -93,13 +93,13 @@ one_line 4 "ragged CSV row" \
 abi="$top_builddir/tests/broken/.libs/abi_major.so"
 run "$OPTSELECT" --plugin "$abi" --list-plugins
 one_line 5 "plugin of another ABI major" \
-    "optselect: $abi: built for plugin ABI 2.3, but this optselect supports ABI 1.x (it is 1.1)"
+    "optselect: $abi: built for plugin ABI 2.3, but this optselect supports ABI 1.x (it is 1.2)"
 
 mkdir -p "$TMP/plugdir"
 cp "$abi" "$TMP/plugdir/"
 OPTSELECT_PLUGIN_PATH="$TMP/plugdir" run "$OPTSELECT" --list-plugins
 one_line 5 "a bad plugin on OPTSELECT_PLUGIN_PATH" \
-    "optselect: $TMP/plugdir/abi_major.so: built for plugin ABI 2.3, but this optselect supports ABI 1.x (it is 1.1)"
+    "optselect: $TMP/plugdir/abi_major.so: built for plugin ABI 2.3, but this optselect supports ABI 1.x (it is 1.2)"
 
 # --- plugins load only by path, and only when nobody else can replace them --
 mkdir "$TMP/trust"

@@ -50,7 +50,7 @@ cause abort failed 'crashed: the worker died of signal 6 \(Aborted\)'
 cause exit failed 'exited: the worker called exit\(3\) before finishing'
 cause hang failed 'timed out: the worker ran past trial_timeout = 2 s and was killed'
 cause nan-out diverged 'training loss became nan at step 4'
-cause abi_major failed "plugin refused: $B/abi_major.so: built for plugin ABI 2.3, but this optselect supports ABI 1.x \(it is 1.1\)"
+cause abi_major failed "plugin refused: $B/abi_major.so: built for plugin ABI 2.3, but this optselect supports ABI 1.x \(it is 1.2\)"
 cause crash_load failed "plugin refused: $B/crash_load.so: crashed while loading \(Segmentation fault\)"
 
 # isolation = process in an included file, or in the [study NAME] that

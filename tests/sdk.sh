@@ -35,4 +35,17 @@ is "$(jq -r '[.trials[] | select(.optimizer == "signum")] | length' "$TMP/out")"
     "signum ran at 4 learning rates"
 is "$(jq -r '[.trials[] | select(.optimizer == "signum" and .status == "ok")] | length > 0' \
     "$TMP/out")" true "signum trained, ranked with the built-ins"
+
+# A plugin rebuilt with another version: its old trials are not resumed.
+run "$bin" --quiet --output "$TMP/res" --set search.optimizers=signum,sgd \
+    --set search.lr_points=2 "$top_srcdir/configs/quickstart.ini"
+is "$status" 0 "a study of signum version 1 writes its results folder"
+grep -q '^optselect-journal .* plugins [0-9a-f]*	' "$TMP/res/journal"
+ok $? "... whose journal keeps the plugins' versions"
+sed 's/\.version = 1,/.version = 2,/' "$top_srcdir/docs/examples/signum.c" >"$TMP/signum2.c"
+${CC:-cc} -O2 -Wall -Werror -shared -fPIC $cflags "$TMP/signum2.c" -o "$TMP/mine/signum.so"
+run "$bin" --quiet --resume "$TMP/res"
+is "$status" 3 "--resume after signum was rebuilt as version 2: refused"
+is "$(cat "$TMP/err")" "optselect: $TMP/res/journal: the journal's trials ran with other versions of the plugins than now (signum 2, sgd 1): they measured other optimizers; use another --output folder, or remove it to start over" \
+    "... with one line naming the versions"
 done_testing

@@ -185,6 +185,12 @@ static void check_model(os_layer_kind act, os_loss_kind loss, int conv)
                        : (3 * 6 + 6) + (6 * 4 + 4) + (4 * out + out);
     ok(m.layout.n == want && m.layout.n_tensors == 6,
        "layout: %zu parameters in %zu tensors", m.layout.n, m.layout.n_tensors);
+    int roles_ok = m.layout.roles != NULL;
+    for (size_t t = 0; roles_ok && t < m.layout.n_tensors; t++)
+        roles_ok = m.layout.roles[t] == (strstr(m.layout.tensors[t].name, ".weight")
+                                         ? OS_ROLE_WEIGHT : OS_ROLE_BIAS) &&
+                   (m.layout.tensors[t].ndim == 1) == (m.layout.roles[t] == OS_ROLE_BIAS);
+    ok(roles_ok, "layout: each tensor's role (weight or bias) matches its name and shape");
     os_model_init_params(&m, ws.params, &rng);
     float x[5 * 36], target[5];
     for (size_t i = 0; i < batch * in; i++)

@@ -45,7 +45,7 @@ int main(void)
 
     rc = load("tests/broken/.libs/abi_major.so", &err);
     snprintf(want, sizeof want, "%s: built for plugin ABI 2.3, but this optselect supports "
-             "ABI 1.x (it is 1.1)", build_path("tests/broken/.libs/abi_major.so"));
+             "ABI 1.x (it is 1.2)", build_path("tests/broken/.libs/abi_major.so"));
     ok(rc == OS_ERR_PLUGIN, "a plugin of another ABI major is refused");
     is_str(err.msg, want, "... naming the file and both versions");
 
@@ -69,6 +69,30 @@ int main(void)
     ok(rc == 0 && os_optimizer_eval_params(reg.entries[0].opt) == NULL,
        "... and the host never reads past its 1.0 descriptor");
     os_registry_free(&reg);
+
+    /* A 1.1 plugin too: its eval_params is read, its (absent) version not. */
+    rc = os_registry_load_file(&reg, build_path("tests/plugins/.libs/abi_1_1.so"), &err);
+    ok(rc == 0 && reg.n == 1 && !strcmp(reg.entries[0].opt->label, "mid-momentum"),
+       "an ABI 1.1 plugin loads in an ABI 1.%d host (%s)", OS_PLUGIN_ABI_MINOR,
+       rc ? err.msg : "ok");
+    ok(rc == 0 && os_optimizer_eval_params(reg.entries[0].opt) != NULL &&
+       os_optimizer_version(reg.entries[0].opt) == 0,
+       "... with its eval_params, and version 0: the host never reads past its descriptor");
+    os_registry_free(&reg);
+
+    /* A 1.2 plugin: its version is read. */
+    rc = os_registry_load_file(&reg, build_path("plugins/.libs/sgd.so"), &err);
+    ok(rc == 0 && reg.entries[0].opt->abi_minor == 2 &&
+       os_optimizer_version(reg.entries[0].opt) == 1,
+       "an ABI 1.2 plugin (sgd) loads with its version, 1 (%s)", rc ? err.msg : "ok");
+    os_registry_free(&reg);
+
+    /* The env a 1.2 host hands over says which fields exist. */
+    os_env env = os_plugin_env(NULL, NULL, NULL, 0);
+    ok(env.host_minor == OS_PLUGIN_ABI_MINOR && env.env_size == sizeof env,
+       "os_env carries the host's minor and its size");
+    has_str(os_plugin_error_name(OS_ENUMERIC), "OS_ENUMERIC: numerical failure",
+            "a plugin's error code is reported by its name in the header's map");
 
     rc = load("tests/broken/.libs/does-not-exist.so", &err);
     ok(rc == OS_ERR_PLUGIN, "a missing file is an error");

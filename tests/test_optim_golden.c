@@ -203,10 +203,10 @@ static void replay(const os_registry *reg, const char *name, const golden *g)
         { "w", 0, g->n / 2, 1, { g->n / 2 } },
         { "b", g->n / 2, g->n - g->n / 2, 1, { g->n - g->n / 2 } },
     };
-    os_layout quad = { g->n, 2, halves };
+    os_layout quad = { g->n, 2, halves, NULL };
     const os_layout *layout = strcmp(g->problem, "mlp") ? &quad : &pr.model.layout;
     char err[128] = "";
-    os_env env = { layout, hp, err, sizeof err };
+    os_env env = os_plugin_env(layout, hp, err, sizeof err);
     void *state = os_alloc_aligned(opt->state_bytes(&env));
     float p[MAXN], grad[MAXN];
     memcpy(p, g->p0, g->n * sizeof *p);

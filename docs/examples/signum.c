@@ -55,6 +55,7 @@ static int signum_step(const os_env *env, void *state, float *p, const float *gr
 
 static const os_optimizer signum = {
     OS_OPTIMIZER_HEADER,  /* the ABI handshake: versions and sizes */
+    .version = 1,         /* raise it whenever its numbers change */
     .label = "signum",
     .summary = "Signum / signSGD: steps along the sign of the momentum (Bernstein et al. 2018)",
     .default_lr = 1e-3,
@@ -66,8 +67,7 @@ static const os_optimizer signum = {
 };
 
 /* The one exported symbol: descriptors by index, NULL past the last. */
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
+OS_PLUGIN_EXPORT const os_optimizer *optselect_descriptor(unsigned long index)
 {
     return index == 0 ? &signum : NULL;
 }

@@ -2,9 +2,11 @@
  * optselect/plugin.h — the contract between optselect and an optimizer plugin.
  *
  * This is the only header a plugin author needs.  A plugin is a shared object
- * that exports exactly one symbol, OS_PLUGIN_ENTRY ("optselect_descriptor"):
+ * that exports exactly one symbol, OS_PLUGIN_ENTRY ("optselect_descriptor"),
+ * declared below; define it with OS_PLUGIN_EXPORT:
  *
- *     const os_optimizer *optselect_descriptor(unsigned long index);
+ *     OS_PLUGIN_EXPORT const os_optimizer *optselect_descriptor(unsigned long index)
+ *     { return index == 0 ? &my_optimizer : NULL; }
  *
  * It returns the index-th optimizer of the file, and NULL past the last one,
  * so one file may hold a family (sgd, sgd-nesterov, ...).  The returned
@@ -21,7 +23,27 @@
  *     many trials call it at once from different threads.
  *   - Errors are returned as a negative OS_E* code; a message may be written
  *     into the host-provided buffer env->err (env->err_size bytes, always
- *     NUL-terminated by the plugin if written).
+ *     NUL-terminated by the plugin if written).  The host reports the code
+ *     by its name in OS_PLUGIN_ERRNO_MAP, with the message.
+ *
+ * Limits the host enforces when it loads a file (it refuses the file, with
+ * a message naming it, otherwise):
+ *   - at most 1024 optimizers per file (the index at which
+ *     optselect_descriptor returns NULL);
+ *   - a label is [a-z0-9_-], 1 to 64 characters, unique among the loaded
+ *     optimizers; a hyperparameter name is [a-z0-9_], 1 to 64 characters,
+ *     unique in its table, and none of the reserved "lr", "lr_range" and
+ *     "lr_points" (the host's keys of every [optimizer.X] section);
+ *   - at most 64 hyperparameters, each with finite min <= default <= max,
+ *     min > 0 when OS_HP_LOG, and 0..1 when OS_HP_BOOL;
+ *   - default_lr positive and finite; state_bytes, init and step present.
+ * What the host promises in return:
+ *   - every state block is 64-byte aligned and zeroed before init;
+ *   - one state is never used by two calls at once (a trial steps its own
+ *     state on one thread), while different states are stepped concurrently
+ *     from many threads: every function must be reentrant;
+ *   - a plugin must not start threads of its own: the host already runs
+ *     one trial per core, and extra threads only oversubscribe them.
  *
  * Versioning: the first four fields of os_optimizer never move.  Within one
  * major version fields are only ever appended (a new minor version), so a
@@ -44,12 +66,20 @@ extern "C" {
 #endif
 
 #define OS_PLUGIN_ABI_MAJOR 1
-#define OS_PLUGIN_ABI_MINOR 1
+#define OS_PLUGIN_ABI_MINOR 2
 
-/* The one symbol a plugin exports, and its type. */
+/* The one symbol a plugin exports, its type, and its prototype.  With
+ * OS_PLUGIN_EXPORT it stays visible when the plugin is built with
+ * -fvisibility=hidden (everything else then stays private). */
 #define OS_PLUGIN_ENTRY "optselect_descriptor"
+#if defined(__GNUC__) || defined(__clang__)
+#define OS_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define OS_PLUGIN_EXPORT
+#endif
 struct os_optimizer;
 typedef const struct os_optimizer *(*os_descriptor_fn)(unsigned long index);
+OS_PLUGIN_EXPORT const struct os_optimizer *optselect_descriptor(unsigned long index);
 
 /* Error codes a plugin may return (negative), with their default text.
  * X-macro so that the host's error table and this one cannot disagree. */
@@ -85,7 +115,20 @@ typedef struct os_hparam {
     const char *help;          /* one line, shown by --list-plugins           */
 } os_hparam;
 
-/* One tensor of the model, as a slice of the flat parameter buffer. */
+/* What a tensor holds (os_layout.roles, ABI 1.2), so that a method can
+ * treat kinds differently: weight decay that skips biases and norms, a
+ * per-matrix update (Muon, LARS) that leaves vectors to a plain rule. */
+enum {
+    OS_ROLE_OTHER     = 0, /* anything else, or not known to the host      */
+    OS_ROLE_WEIGHT    = 1, /* a dense or convolution weight                 */
+    OS_ROLE_BIAS      = 2, /* a bias vector                                 */
+    OS_ROLE_NORM      = 3, /* a normalisation layer's scale or shift        */
+    OS_ROLE_EMBEDDING = 4  /* an embedding table                            */
+};
+
+/* One tensor of the model, as a slice of the flat parameter buffer.  (An
+ * array element: it never grows; per-tensor facts added later live in
+ * parallel arrays of os_layout.) */
 typedef struct os_tensor {
     const char *name;     /* e.g. "dense1.weight"; for messages only          */
     size_t      offset;   /* first element in the flat buffers                */
@@ -100,6 +143,9 @@ typedef struct os_layout {
     size_t           n;         /* total number of parameters                 */
     size_t           n_tensors; /* number of entries in tensors               */
     const os_tensor *tensors;   /* never NULL when n_tensors > 0              */
+    /* ---- ABI 1.2: read only when env->host_minor >= 2 ---- */
+    const unsigned char *roles; /* n_tensors OS_ROLE_* values, one per tensor;
+                                   NULL: every tensor is OS_ROLE_OTHER        */
 } os_layout;
 
 /* What the host hands every call besides the buffers.  Read-only to the
@@ -109,7 +155,17 @@ typedef struct os_env {
     const double    *hparams;  /* one value per os_hparam, in table order     */
     char            *err;      /* message buffer for a failing call, or NULL  */
     size_t           err_size; /* bytes available in err                      */
+    /* ---- ABI 1.2 ---- */
+    uint32_t         host_minor; /* the host's OS_PLUGIN_ABI_MINOR (2 or more) */
+    uint32_t         env_size;   /* sizeof(os_env) of the host: the fields a
+                                    later minor appends exist when it covers
+                                    them                                      */
 } os_env;
+/* Which fields exist: those of every minor up to env->host_minor (and
+ * env->env_size bytes of os_env).  A plugin built against a newer header
+ * than its host's reads the fields of a later minor only when host_minor
+ * reaches it.  Hosts of 1.0 and 1.1 set neither field, and their os_env
+ * ends at err_size: a plugin that reads a 1.2 field needs a 1.2 host. */
 
 /* An optimizer.  The first four fields are the handshake and never move. */
 typedef struct os_optimizer {
@@ -156,6 +212,15 @@ typedef struct os_optimizer {
      * reads this field only from descriptors that claim ABI 1.1 or later. */
     int (*eval_params)(const os_env *env, const void *state, const float *params,
                        float *out);
+
+    /* ---- ABI 1.2 ---- */
+
+    /* The plugin's own version of its numbers, from 1: raise it whenever a
+     * change makes any trial come out differently.  The host keeps it in a
+     * study's journal, and a journal written under another version is not
+     * resumed (its trials measured another optimizer).  0: not versioned
+     * (only the file's path identifies it). */
+    uint32_t version;
 } os_optimizer;
 
 /* Initialiser for the handshake fields; use it first in every descriptor:
@@ -171,6 +236,8 @@ typedef struct os_optimizer {
     (offsetof(os_optimizer, step) + sizeof(((os_optimizer *)0)->step))
 #define OS_OPTIMIZER_SIZE_1_1 \
     (offsetof(os_optimizer, eval_params) + sizeof(((os_optimizer *)0)->eval_params))
+#define OS_OPTIMIZER_SIZE_1_2 \
+    (offsetof(os_optimizer, version) + sizeof(((os_optimizer *)0)->version))
 
 #ifdef __cplusplus
 }

@@ -9,8 +9,7 @@ static const struct {
     const char *label;
 } truncated = { OS_PLUGIN_ABI_MAJOR, 0, 24, sizeof(float), "short" };
 
-const void *optselect_descriptor(unsigned long index);
-const void *optselect_descriptor(unsigned long index)
+const os_optimizer *optselect_descriptor(unsigned long index)
 {
-    return index == 0 ? &truncated : NULL;
+    return index == 0 ? (const os_optimizer *)(const void *)&truncated : NULL;
 }

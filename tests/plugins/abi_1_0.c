@@ -30,8 +30,8 @@ static const descriptor_1_0 old = {
     0.1, 0, NULL, NULL, bytes, init, step,
 };
 
-const void *optselect_descriptor(unsigned long index);
-const void *optselect_descriptor(unsigned long index)
+/* (the 1.0 header declared no prototype: the cast stands for that) */
+const os_optimizer *optselect_descriptor(unsigned long index)
 {
-    return index == 0 ? &old : NULL;
+    return index == 0 ? (const os_optimizer *)(const void *)&old : NULL;
 }
