@@ -3,6 +3,7 @@
  * differences (kann's kad_check_grad, in small).  Losses are evaluated in
  * double from float activations; inputs keep away from relu's kink.
  */
+#include <string.h>
 #include "tap.h"
 #include "model.h"
 
