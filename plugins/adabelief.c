@@ -22,8 +22,7 @@ enum { HP_BETA1, HP_BETA2, HP_EPS, HP_WEIGHT_DECAY, HP_DECOUPLE, HP_RECTIFY, HP_
        HP_COUNT };
 
 static const os_hparam adabelief_hparams[HP_COUNT] = {
-    [HP_BETA1]        = { "beta1", 0.9, 0.0, 0.9999999, OS_HP_TUNABLE,
-                          "decay rate of the first-moment estimate" },
+    [HP_BETA1]        = OS_HP_ROW_BETA1,
     [HP_BETA2]        = { "beta2", 0.999, 0.0, 0.9999999, OS_HP_TUNABLE,
                           "decay rate of the belief (variance) estimate" },
     [HP_EPS]          = { "eps", 1e-16, 0.0, 1.0, 0,
@@ -44,10 +43,7 @@ static size_t adabelief_state_bytes(const os_env *env)
     return slots * env->layout->n * sizeof(float);
 }
 
-static int adabelief_init(const os_env *env, void *state, const float *params)
-{
-    return os_zero_state(state, adabelief_state_bytes(env));
-}
+OS_ZERO_INIT(adabelief)
 
 static int adabelief_step(const os_env *env, void *state, float *p, const float *grad,
                           double lr, uint64_t t)

@@ -19,8 +19,7 @@ static const os_hparam adadelta_hparams[HP_COUNT] = {
                           "decay rate of both running averages" },
     [HP_EPS]          = { "eps", 1e-6, 0.0, 1.0, 0,
                           "added inside both square roots" },
-    [HP_WEIGHT_DECAY] = { "weight_decay", 0.0, 0.0, 1.0, OS_HP_TUNABLE,
-                          "L2 penalty added to the gradient" },
+    [HP_WEIGHT_DECAY] = OS_HP_ROW_L2_DECAY,
 };
 
 static size_t adadelta_state_bytes(const os_env *env)
@@ -28,10 +27,7 @@ static size_t adadelta_state_bytes(const os_env *env)
     return 2 * env->layout->n * sizeof(float);
 }
 
-static int adadelta_init(const os_env *env, void *state, const float *params)
-{
-    return os_zero_state(state, adadelta_state_bytes(env));
-}
+OS_ZERO_INIT(adadelta)
 
 OS_VECTORISED
 static int adadelta_step(const os_env *env, void *state, float *p, const float *grad,

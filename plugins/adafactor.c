@@ -74,10 +74,7 @@ static size_t adafactor_state_bytes(const os_env *env)
     return floats * sizeof(float);
 }
 
-static int adafactor_init(const os_env *env, void *state, const float *params)
-{
-    return os_zero_state(state, adafactor_state_bytes(env));
-}
+OS_ZERO_INIT(adafactor)
 
 static float rms(const float *x, size_t n)
 {

@@ -16,12 +16,10 @@ enum { HP_LR_DECAY, HP_WEIGHT_DECAY, HP_INITIAL_ACC, HP_EPS, HP_COUNT };
 static const os_hparam adagrad_hparams[HP_COUNT] = {
     [HP_LR_DECAY]     = { "lr_decay", 0.0, 0.0, 1e3, OS_HP_TUNABLE,
                           "learning rate divided by 1 + (t - 1) * lr_decay" },
-    [HP_WEIGHT_DECAY] = { "weight_decay", 0.0, 0.0, 1.0, OS_HP_TUNABLE,
-                          "L2 penalty added to the gradient" },
+    [HP_WEIGHT_DECAY] = OS_HP_ROW_L2_DECAY,
     [HP_INITIAL_ACC]  = { "initial_accumulator_value", 0.0, 0.0, 1e6, 0,
                           "starting value of the sum of squared gradients" },
-    [HP_EPS]          = { "eps", 1e-10, 0.0, 1.0, 0,
-                          "added to the denominator for numerical stability" },
+    [HP_EPS]          = OS_HP_ROW_EPS(1e-10),
 };
 
 static size_t adagrad_state_bytes(const os_env *env)

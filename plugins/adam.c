@@ -48,10 +48,7 @@ static size_t adam_state_bytes(const os_env *env)
     return slots * env->layout->n * sizeof(float);
 }
 
-static int adam_init(const os_env *env, void *state, const float *params)
-{
-    return os_zero_state(state, adam_state_bytes(env));
-}
+OS_ZERO_INIT(adam)
 
 /* One pass over the parameters.  The flags are compile-time constants at
  * every call below, so each combination becomes its own branch-free loop

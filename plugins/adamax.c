@@ -14,14 +14,12 @@
 enum { HP_BETA1, HP_BETA2, HP_EPS, HP_WEIGHT_DECAY, HP_COUNT };
 
 static const os_hparam adamax_hparams[HP_COUNT] = {
-    [HP_BETA1]        = { "beta1", 0.9, 0.0, 0.9999999, OS_HP_TUNABLE,
-                          "decay rate of the first-moment estimate" },
+    [HP_BETA1]        = OS_HP_ROW_BETA1,
     [HP_BETA2]        = { "beta2", 0.999, 0.0, 0.9999999, OS_HP_TUNABLE,
                           "decay rate of the infinity-norm estimate" },
     [HP_EPS]          = { "eps", 1e-8, 0.0, 1.0, 0,
                           "added to |g| so the norm is never zero" },
-    [HP_WEIGHT_DECAY] = { "weight_decay", 0.0, 0.0, 1.0, OS_HP_TUNABLE,
-                          "L2 penalty added to the gradient" },
+    [HP_WEIGHT_DECAY] = OS_HP_ROW_L2_DECAY,
 };
 
 static size_t adamax_state_bytes(const os_env *env)
@@ -29,10 +27,7 @@ static size_t adamax_state_bytes(const os_env *env)
     return 2 * env->layout->n * sizeof(float);
 }
 
-static int adamax_init(const os_env *env, void *state, const float *params)
-{
-    return os_zero_state(state, adamax_state_bytes(env));
-}
+OS_ZERO_INIT(adamax)
 
 /* One pass; decay is a constant at each call, so both loops vectorise. */
 static inline __attribute__((always_inline)) void

@@ -24,10 +24,8 @@ enum { HP_BETA1, HP_BETA2, HP_EPS, HP_WEIGHT_DECAY, HP_WARMUP, HP_R, HP_WEIGHT_L
 static const os_hparam sf_hparams[HP_COUNT] = {
     [HP_BETA1]           = { "beta1", 0.9, 0.0, 0.9999999, OS_HP_TUNABLE,
                              "interpolation between the average x and z for training" },
-    [HP_BETA2]           = { "beta2", 0.999, 0.0, 0.9999999, OS_HP_TUNABLE,
-                             "decay rate of the second-moment estimate" },
-    [HP_EPS]             = { "eps", 1e-8, 0.0, 1.0, 0,
-                             "added to the denominator for numerical stability" },
+    [HP_BETA2]           = OS_HP_ROW_BETA2,
+    [HP_EPS]             = OS_HP_ROW_EPS(1e-8),
     [HP_WEIGHT_DECAY]    = { "weight_decay", 0.0, 0.0, 1.0, OS_HP_TUNABLE,
                              "decoupled weight decay applied to z" },
     [HP_WARMUP]          = { "warmup_steps", 0.0, 0.0, 1e9, OS_HP_INT | OS_HP_TUNABLE,

@@ -25,8 +25,7 @@ static const os_hparam adan_hparams[HP_COUNT] = {
                           "averaging weight of the gradient difference" },
     [HP_BETA3]        = { "beta3", 0.99, 0.0, 0.9999999, OS_HP_TUNABLE,
                           "averaging weight of the squared Nesterov gradient" },
-    [HP_EPS]          = { "eps", 1e-8, 0.0, 1.0, 0,
-                          "added to the denominator for numerical stability" },
+    [HP_EPS]          = OS_HP_ROW_EPS(1e-8),
     [HP_WEIGHT_DECAY] = { "weight_decay", 0.0, 0.0, 1.0, OS_HP_TUNABLE,
                           "decoupled weight decay (the paper uses 0.02)" },
     [HP_NO_PROX]      = { "no_prox", 0.0, 0.0, 1.0, OS_HP_BOOL,
@@ -39,10 +38,7 @@ static size_t adan_state_bytes(const os_env *env)
     return 4 * env->layout->n * sizeof(float);
 }
 
-static int adan_init(const os_env *env, void *state, const float *params)
-{
-    return os_zero_state(state, adan_state_bytes(env));
-}
+OS_ZERO_INIT(adan)
 
 static int adan_step(const os_env *env, void *state, float *p, const float *grad,
                      double lr, uint64_t t)

@@ -23,8 +23,7 @@ static const os_hparam asgd_hparams[HP_COUNT] = {
                           "power of the step-size decay" },
     [HP_T0]           = { "t0", 1e6, 0.0, 1e12, 0,
                           "step at which averaging starts" },
-    [HP_WEIGHT_DECAY] = { "weight_decay", 0.0, 0.0, 1.0, OS_HP_TUNABLE,
-                          "L2 penalty added to the gradient" },
+    [HP_WEIGHT_DECAY] = OS_HP_ROW_L2_DECAY,
 };
 
 /* ax (n floats), then eta and mu as two floats. */
@@ -33,10 +32,7 @@ static size_t asgd_state_bytes(const os_env *env)
     return (env->layout->n + 2) * sizeof(float);
 }
 
-static int asgd_init(const os_env *env, void *state, const float *params)
-{
-    return os_zero_state(state, asgd_state_bytes(env));
-}
+OS_ZERO_INIT(asgd)
 
 OS_VECTORISED
 static int asgd_step(const os_env *env, void *state, float *p, const float *grad,

@@ -16,12 +16,9 @@
 enum { HP_BETA1, HP_BETA2, HP_EPS, HP_WEIGHT_DECAY, HP_COUNT };
 
 static const os_hparam lamb_hparams[HP_COUNT] = {
-    [HP_BETA1]        = { "beta1", 0.9, 0.0, 0.9999999, OS_HP_TUNABLE,
-                          "decay rate of the first-moment estimate" },
-    [HP_BETA2]        = { "beta2", 0.999, 0.0, 0.9999999, OS_HP_TUNABLE,
-                          "decay rate of the second-moment estimate" },
-    [HP_EPS]          = { "eps", 1e-6, 0.0, 1.0, 0,
-                          "added to the denominator for numerical stability" },
+    [HP_BETA1]        = OS_HP_ROW_BETA1,
+    [HP_BETA2]        = OS_HP_ROW_BETA2,
+    [HP_EPS]          = OS_HP_ROW_EPS(1e-6),
     [HP_WEIGHT_DECAY] = { "weight_decay", 0.0, 0.0, 1.0, OS_HP_TUNABLE,
                           "decay added to the update before the trust ratio" },
 };
@@ -39,10 +36,7 @@ static inline float lamb_update(float m, float v, float p, float bc1, float bc2,
     return (m / bc1) / (sqrtf(v / bc2) + eps) + wd * p;
 }
 
-static int lamb_init(const os_env *env, void *state, const float *params)
-{
-    return os_zero_state(state, lamb_state_bytes(env));
-}
+OS_ZERO_INIT(lamb)
 
 static int lamb_step(const os_env *env, void *state, float *p, const float *grad,
                      double lr, uint64_t t)

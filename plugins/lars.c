@@ -30,10 +30,7 @@ static size_t lars_state_bytes(const os_env *env)
     return env->layout->n * sizeof(float);
 }
 
-static int lars_init(const os_env *env, void *state, const float *params)
-{
-    return os_zero_state(state, lars_state_bytes(env));
-}
+OS_ZERO_INIT(lars)
 
 static int lars_step(const os_env *env, void *state, float *p, const float *grad,
                      double lr, uint64_t t)

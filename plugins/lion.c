@@ -29,10 +29,7 @@ static size_t lion_state_bytes(const os_env *env)
     return env->layout->n * sizeof(float);
 }
 
-static int lion_init(const os_env *env, void *state, const float *params)
-{
-    return os_zero_state(state, lion_state_bytes(env));
-}
+OS_ZERO_INIT(lion)
 
 OS_VECTORISED
 static int lion_step(const os_env *env, void *state, float *p, const float *grad,

@@ -78,10 +78,7 @@ static size_t muon_state_bytes(const os_env *env)
     return (2 * env->layout->n + scratch_floats(env->layout)) * sizeof(float);
 }
 
-static int muon_init(const os_env *env, void *state, const float *params)
-{
-    return os_zero_state(state, muon_state_bytes(env));
-}
+OS_ZERO_INIT(muon)
 
 /* torch.lerp: a + w (b - a) for w < 0.5, else b - (b - a)(1 - w). */
 static inline float lerp(float a, float b, float w)

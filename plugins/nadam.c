@@ -18,14 +18,10 @@
 enum { HP_BETA1, HP_BETA2, HP_EPS, HP_WEIGHT_DECAY, HP_MOMENTUM_DECAY, HP_COUNT };
 
 static const os_hparam nadam_hparams[HP_COUNT] = {
-    [HP_BETA1]          = { "beta1", 0.9, 0.0, 0.9999999, OS_HP_TUNABLE,
-                            "decay rate of the first-moment estimate" },
-    [HP_BETA2]          = { "beta2", 0.999, 0.0, 0.9999999, OS_HP_TUNABLE,
-                            "decay rate of the second-moment estimate" },
-    [HP_EPS]            = { "eps", 1e-8, 0.0, 1.0, 0,
-                            "added to the denominator for numerical stability" },
-    [HP_WEIGHT_DECAY]   = { "weight_decay", 0.0, 0.0, 1.0, OS_HP_TUNABLE,
-                            "L2 penalty added to the gradient" },
+    [HP_BETA1]          = OS_HP_ROW_BETA1,
+    [HP_BETA2]          = OS_HP_ROW_BETA2,
+    [HP_EPS]            = OS_HP_ROW_EPS(1e-8),
+    [HP_WEIGHT_DECAY]   = OS_HP_ROW_L2_DECAY,
     [HP_MOMENTUM_DECAY] = { "momentum_decay", 4e-3, 0.0, 1.0, OS_HP_TUNABLE,
                             "rate of the momentum schedule mu_t" },
 };

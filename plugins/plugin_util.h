@@ -41,6 +41,26 @@ static inline int os_zero_state(void *state, size_t bytes)
     return OS_OK;
 }
 
+/* init for a plugin NAME whose state starts at zero: defines NAME_init
+ * over NAME_state_bytes. */
+#define OS_ZERO_INIT(name)                                                          \
+    static int name##_init(const os_env *env, void *state, const float *params)    \
+    {                                                                              \
+        (void)params;                                                              \
+        return os_zero_state(state, name##_state_bytes(env));                      \
+    }
+
+/* The hyperparameter rows many optimizers share, with torch's defaults and
+ * bounds: one text for one meaning. */
+#define OS_HP_ROW_BETA1 { "beta1", 0.9, 0.0, 0.9999999, OS_HP_TUNABLE, \
+                          "decay rate of the first-moment estimate" }
+#define OS_HP_ROW_BETA2 { "beta2", 0.999, 0.0, 0.9999999, OS_HP_TUNABLE, \
+                          "decay rate of the second-moment estimate" }
+#define OS_HP_ROW_EPS(def) { "eps", def, 0.0, 1.0, 0, \
+                             "added to the denominator for numerical stability" }
+#define OS_HP_ROW_L2_DECAY { "weight_decay", 0.0, 0.0, 1.0, OS_HP_TUNABLE, \
+                             "L2 penalty added to the gradient" }
+
 /* Marks an update loop's function to be compiled for AVX-512 and AVX2 as
  * well as the build's baseline, the loader picking the widest the CPU has
  * (GCC's target_clones, through an ifunc).  Elementwise float arithmetic

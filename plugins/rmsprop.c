@@ -19,10 +19,8 @@ enum { HP_ALPHA, HP_EPS, HP_WEIGHT_DECAY, HP_MOMENTUM, HP_CENTERED, HP_COUNT };
 static const os_hparam rmsprop_hparams[HP_COUNT] = {
     [HP_ALPHA]        = { "alpha", 0.99, 0.0, 1.0, OS_HP_TUNABLE,
                           "smoothing constant of the squared-gradient average" },
-    [HP_EPS]          = { "eps", 1e-8, 0.0, 1.0, 0,
-                          "added to the denominator for numerical stability" },
-    [HP_WEIGHT_DECAY] = { "weight_decay", 0.0, 0.0, 1.0, OS_HP_TUNABLE,
-                          "L2 penalty added to the gradient" },
+    [HP_EPS]          = OS_HP_ROW_EPS(1e-8),
+    [HP_WEIGHT_DECAY] = OS_HP_ROW_L2_DECAY,
     [HP_MOMENTUM]     = { "momentum", 0.0, 0.0, 1.0, OS_HP_TUNABLE,
                           "momentum factor applied to the normalised step" },
     [HP_CENTERED]     = { "centered", 0.0, 0.0, 1.0, OS_HP_BOOL | OS_HP_TUNABLE,
@@ -45,10 +43,7 @@ static size_t rmsprop_state_bytes(const os_env *env)
     return rmsprop_slots(env->hparams, &a, &b) * env->layout->n * sizeof(float);
 }
 
-static int rmsprop_init(const os_env *env, void *state, const float *params)
-{
-    return os_zero_state(state, rmsprop_state_bytes(env));
-}
+OS_ZERO_INIT(rmsprop)
 
 /* One pass; the flags are constants at each call in rmsprop_step, so every
  * combination compiles to its own branch-free, vectorised loop. */

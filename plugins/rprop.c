@@ -41,10 +41,7 @@ static size_t rprop_state_bytes(const os_env *env)
     return 2 * env->layout->n * sizeof(float);
 }
 
-static int rprop_init(const os_env *env, void *state, const float *params)
-{
-    return os_zero_state(state, rprop_state_bytes(env));
-}
+OS_ZERO_INIT(rprop)
 
 static float sign_of(float x)
 {

@@ -22,8 +22,7 @@ static const os_hparam sgd_hparams[HP_COUNT] = {
                           "momentum factor (0 disables the momentum buffer)" },
     [HP_DAMPENING]    = { "dampening", 0.0, 0.0, 1.0, 0,
                           "dampening for momentum: new gradient weighted by 1 - dampening" },
-    [HP_WEIGHT_DECAY] = { "weight_decay", 0.0, 0.0, 1.0, OS_HP_TUNABLE,
-                          "L2 penalty added to the gradient" },
+    [HP_WEIGHT_DECAY] = OS_HP_ROW_L2_DECAY,
     [HP_NESTEROV]     = { "nesterov", 0.0, 0.0, 1.0, OS_HP_BOOL | OS_HP_TUNABLE,
                           "Nesterov momentum (needs momentum > 0 and dampening = 0)" },
 };
@@ -41,10 +40,7 @@ static size_t sgd_state_bytes(const os_env *env)
     return env->hparams[HP_MOMENTUM] != 0.0 ? env->layout->n * sizeof(float) : 0;
 }
 
-static int sgd_init(const os_env *env, void *state, const float *params)
-{
-    return os_zero_state(state, sgd_state_bytes(env));
-}
+OS_ZERO_INIT(sgd)
 
 OS_VECTORISED
 static int sgd_step(const os_env *env, void *state, float *p, const float *grad,

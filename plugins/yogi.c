@@ -14,16 +14,14 @@
 enum { HP_BETA1, HP_BETA2, HP_EPS, HP_INITIAL, HP_WEIGHT_DECAY, HP_COUNT };
 
 static const os_hparam yogi_hparams[HP_COUNT] = {
-    [HP_BETA1]        = { "beta1", 0.9, 0.0, 0.9999999, OS_HP_TUNABLE,
-                          "decay rate of the first-moment estimate" },
+    [HP_BETA1]        = OS_HP_ROW_BETA1,
     [HP_BETA2]        = { "beta2", 0.999, 0.0, 0.9999999, OS_HP_TUNABLE,
                           "rate of the additive second-moment update" },
     [HP_EPS]          = { "eps", 1e-3, 0.0, 1.0, OS_HP_TUNABLE,
                           "added to the denominator; Yogi's is large by design" },
     [HP_INITIAL]      = { "initial_accumulator", 1e-6, 0.0, 1.0, 0,
                           "starting value of both moments" },
-    [HP_WEIGHT_DECAY] = { "weight_decay", 0.0, 0.0, 1.0, OS_HP_TUNABLE,
-                          "L2 penalty added to the gradient" },
+    [HP_WEIGHT_DECAY] = OS_HP_ROW_L2_DECAY,
 };
 
 static size_t yogi_state_bytes(const os_env *env)
