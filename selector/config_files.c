@@ -141,18 +141,18 @@ int os_config_write_effective(const os_config *cfg, FILE *out)
     for (size_t i = 0; i < N_KEYS; i++) {
         const os_key *k = &keys[i];
         /* One of the lr pair is in force: the list when it has values. */
-        if (k->parse == p_lr_list && !cfg->lr.n_lr && !cfg->lr.autotune)
+        if (k->parse == os_cfg_p_lr_list && !cfg->lr.n_lr && !cfg->lr.autotune)
             continue;
-        if (k->parse == p_lr_range && (cfg->lr.n_lr || cfg->lr.autotune))
+        if (k->parse == os_cfg_p_lr_range && (cfg->lr.n_lr || cfg->lr.autotune))
             continue;
         const char *v = cfg->raw[i] ? cfg->raw[i] : k->def;
         if (!v)
             continue;
         if (strcmp(section, k->section))
             fprintf(out, "%s[%s]\n", i ? "\n" : "", section = k->section);
-        if (k->parse == p_path)
+        if (k->parse == os_cfg_p_path)
             put_path(out, k->name, *(char *const *)((const char *)cfg + k->offset));
-        else if (k->parse == p_optimizers) {
+        else if (k->parse == os_cfg_p_optimizers) {
             fprintf(out, "%s = ", k->name);
             for (size_t o = 0; o < cfg->n_opts; o++)
                 fprintf(out, "%s%s", o ? ", " : "", cfg->opts[o].entry->opt->label);

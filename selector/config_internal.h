@@ -96,12 +96,12 @@ int os_cfg_resolve_optimizers(parse_ctx *ctx);
 
 /* The value parsers the key table names (config_values.c). */
 #define OS_CFG_PARSERS(XX) \
-    XX(p_u64) XX(p_f64) XX(p_bool) XX(p_path) XX(p_format) XX(p_generator) XX(p_task) \
-    XX(p_label) XX(p_delimiter) XX(p_hidden) XX(p_activation) XX(p_conv) XX(p_image) \
-    XX(p_loss) XX(p_function) XX(p_start) XX(p_init) XX(p_optimizers) XX(p_lr_list) \
-    XX(p_lr_range) XX(p_lr_points) XX(p_isolation) XX(p_strategy) XX(p_score) \
-    XX(p_split) XX(p_refine) XX(p_trial_schedule) XX(p_full_data) XX(p_schedule) \
-    XX(p_fractions)
+    XX(os_cfg_p_u64) XX(os_cfg_p_f64) XX(os_cfg_p_bool) XX(os_cfg_p_path) XX(os_cfg_p_format) XX(os_cfg_p_generator) XX(os_cfg_p_task) \
+    XX(os_cfg_p_label) XX(os_cfg_p_delimiter) XX(os_cfg_p_hidden) XX(os_cfg_p_activation) XX(os_cfg_p_conv) XX(os_cfg_p_image) \
+    XX(os_cfg_p_loss) XX(os_cfg_p_function) XX(os_cfg_p_start) XX(os_cfg_p_init) XX(os_cfg_p_optimizers) XX(os_cfg_p_lr_list) \
+    XX(os_cfg_p_lr_range) XX(os_cfg_p_lr_points) XX(os_cfg_p_isolation) XX(os_cfg_p_strategy) XX(os_cfg_p_score) \
+    XX(os_cfg_p_split) XX(os_cfg_p_refine) XX(os_cfg_p_trial_schedule) XX(os_cfg_p_full_data) XX(os_cfg_p_schedule) \
+    XX(os_cfg_p_fractions)
 #define OS_CFG_DECLARE(name) \
     int name(parse_ctx *ctx, void *field, const char *v, double min, double max);
 OS_CFG_PARSERS(OS_CFG_DECLARE)

@@ -13,101 +13,101 @@
 #define F(member) offsetof(os_config, member)
 const os_key os_cfg_keys[] = {
     { "data", "path", NULL, "data file (CSV, optionally gzip-compressed); relative to the "
-      "config file's directory; required", p_path, F(data_path), 0, 0 },
+      "config file's directory; required", os_cfg_p_path, F(data_path), 0, 0 },
     { "data", "format", "csv", "file format: csv (with the label as a column), idx (an "
-      "images file in path and a labels file in labels) or libsvm", p_format, F(format), 0, 0 },
+      "images file in path and a labels file in labels) or libsvm", os_cfg_p_format, F(format), 0, 0 },
     { "data", "features", "0", "libsvm: number of features, 0 taking the largest index in the "
-      "file; synthetic blobs and linear: dimensions (0 means 2)", p_u64, F(features), 0,
+      "file; synthetic blobs and linear: dimensions (0 means 2)", os_cfg_p_u64, F(features), 0,
       10000000 },
     { "data", "generator", "spirals", "synthetic: spirals, moons, blobs or linear (regression)",
-      p_generator, F(generator), 0, 0 },
-    { "data", "samples", "1000", "synthetic: rows to generate", p_u64, F(samples), 10,
+      os_cfg_p_generator, F(generator), 0, 0 },
+    { "data", "samples", "1000", "synthetic: rows to generate", os_cfg_p_u64, F(samples), 10,
       10000000 },
-    { "data", "classes", "3", "synthetic spirals and blobs: classes", p_u64, F(classes), 2,
+    { "data", "classes", "3", "synthetic spirals and blobs: classes", os_cfg_p_u64, F(classes), 2,
       1000 },
-    { "data", "noise", "0.1", "synthetic: standard deviation of the noise", p_f64, F(noise), 0,
+    { "data", "noise", "0.1", "synthetic: standard deviation of the noise", os_cfg_p_f64, F(noise), 0,
       100 },
-    { "data", "labels", NULL, "idx: the labels file (gzip or plain)", p_path, F(labels_path),
+    { "data", "labels", NULL, "idx: the labels file (gzip or plain)", os_cfg_p_path, F(labels_path),
       0, 0 },
-    { "data", "pixel_scale", "true", "idx: divide image values by 255", p_bool, F(pixel_scale),
+    { "data", "pixel_scale", "true", "idx: divide image values by 255", os_cfg_p_bool, F(pixel_scale),
       0, 0 },
     { "data", "test_path", NULL, "held-out test data in the same format; reported for the "
-      "trials, never used to rank them", p_path, F(test_path), 0, 0 },
-    { "data", "test_labels", NULL, "idx: the test labels file", p_path, F(test_labels_path),
+      "trials, never used to rank them", os_cfg_p_path, F(test_path), 0, 0 },
+    { "data", "test_labels", NULL, "idx: the test labels file", os_cfg_p_path, F(test_labels_path),
       0, 0 },
-    { "data", "header", "false", "the first line holds column names", p_bool, F(header), 0, 0 },
+    { "data", "header", "false", "the first line holds column names", os_cfg_p_bool, F(header), 0, 0 },
     { "data", "label", "-1", "label column: 0-based index (negative counts from the end) or "
-      "header name", p_label, F(label), 0, 0 },
+      "header name", os_cfg_p_label, F(label), 0, 0 },
     { "data", "delimiter", ",", "field separator: one character, or comma, semicolon, tab, "
-      "space, pipe", p_delimiter, F(delimiter), 0, 0 },
+      "space, pipe", os_cfg_p_delimiter, F(delimiter), 0, 0 },
     { "data", "task", "classification", "classification (softmax cross-entropy over integer "
-      "classes 0..K-1) or regression (mean squared error)", p_task, F(task), 0, 0 },
+      "classes 0..K-1) or regression (mean squared error)", os_cfg_p_task, F(task), 0, 0 },
     { "data", "validation", "0.2", "fraction of rows held out for validation, drawn with the "
-      "seed", p_f64, F(validation), 0.01, 0.9 },
+      "seed", os_cfg_p_f64, F(validation), 0.01, 0.9 },
     { "data", "subset", "0", "training rows the trials draw batches from, a seeded subset; "
-      "0 uses every training row", p_u64, F(subset), 0, 2147483647.0 },
+      "0 uses every training row", os_cfg_p_u64, F(subset), 0, 2147483647.0 },
     { "data", "subset_grow", "true", "with a [full] run on every training row: draw the "
       "trials from more rows than subset when they would pass over those more often than the "
-      "full run passes over its data", p_bool, F(subset_grow), 0, 0 },
+      "full run passes over its data", os_cfg_p_bool, F(subset_grow), 0, 0 },
     { "data", "standardize", "true", "centre and scale every feature by training-part "
-      "statistics", p_bool, F(standardize), 0, 0 },
+      "statistics", os_cfg_p_bool, F(standardize), 0, 0 },
 
     { "model", "hidden", "64,32", "hidden layer widths, comma-separated, or none for a linear "
-      "model", p_hidden, F(model), 0, 0 },
+      "model", os_cfg_p_hidden, F(model), 0, 0 },
     { "model", "activation", "relu", "hidden activation: relu, tanh, sigmoid, leaky_relu "
-      "or gelu", p_activation, F(model.activation), 0, 0 },
+      "or gelu", os_cfg_p_activation, F(model.activation), 0, 0 },
     { "model", "conv", "none", "convolution blocks before the dense layers, CHANNELS:KERNEL"
-      "[:PAD] each (conv, activation, max-pool), or none for an MLP", p_conv, F(model), 0, 0 },
-    { "model", "pool", "2", "max-pool window after each convolution (1: none)", p_u64,
+      "[:PAD] each (conv, activation, max-pool), or none for an MLP", os_cfg_p_conv, F(model), 0, 0 },
+    { "model", "pool", "2", "max-pool window after each convolution (1: none)", os_cfg_p_u64,
       F(model.pool), 1, 16 },
     { "model", "image", "auto", "input geometry CxHxW for convolutions; auto takes it from "
-      "IDX files", p_image, F(model.image), 0, 0 },
+      "IDX files", os_cfg_p_image, F(model.image), 0, 0 },
     { "model", "init", "auto", "weight initialisation: auto (He for relu, Xavier otherwise), "
-      "he or xavier", p_init, F(model.init), 0, 0 },
+      "he or xavier", os_cfg_p_init, F(model.init), 0, 0 },
     { "model", "loss", "auto", "classification loss: cross_entropy (softmax over the classes; "
       "what auto picks) or binary_cross_entropy (one sigmoid output, two classes; with hidden "
-      "= none, logistic regression); regression always uses mse", p_loss, F(loss), 0, 0 },
+      "= none, logistic regression); regression always uses mse", os_cfg_p_loss, F(loss), 0, 0 },
     { "model", "function", "none", "a 2-D test function to minimise instead of a network on "
-      "data: rosenbrock, beale, rastrigin or quadratic", p_function, F(function), 0, 0 },
+      "data: rosenbrock, beale, rastrigin or quadratic", os_cfg_p_function, F(function), 0, 0 },
     { "model", "start", "auto", "the function's starting point X, Y; auto takes its standard "
-      "one", p_start, 0, 0, 0 },
+      "one", os_cfg_p_start, 0, 0, 0 },
 
     { "search", "optimizers", NULL, "comma-separated optimizer labels (see --list-plugins); "
-      "required", p_optimizers, 0, 0, 0 },
+      "required", os_cfg_p_optimizers, 0, 0, 0 },
     { "search", "lr", NULL, "explicit learning rates for every optimizer, comma-separated, "
-      "or auto (a range test per optimizer proposes them); instead of lr_range", p_lr_list,
+      "or auto (a range test per optimizer proposes them); instead of lr_range", os_cfg_p_lr_list,
       F(lr), 0, 0 },
     { "search", "lr_range", "0.01, 100", "learning rates from LOW to HIGH times each "
-      "optimizer's default, log-spaced", p_lr_range, F(lr), 0, 0 },
-    { "search", "lr_points", "9", "number of learning rates in lr_range", p_lr_points,
+      "optimizer's default, log-spaced", os_cfg_p_lr_range, F(lr), 0, 0 },
+    { "search", "lr_points", "9", "number of learning rates in lr_range", os_cfg_p_lr_points,
       F(lr), 0, 0 },
     { "search", "seeds", "1", "repetitions of every candidate with different initial weights "
-      "and batch orders", p_u64, F(seeds), 1, 100 },
+      "and batch orders", os_cfg_p_u64, F(seeds), 1, 100 },
     { "search", "seed", "1", "study seed: the split, the subset and every trial derive from it",
-      p_u64, F(seed), 0, 18446744073709551615.0 },
-    { "search", "steps", "300", "training steps per trial", p_u64, F(steps), 1, 1e9 },
+      os_cfg_p_u64, F(seed), 0, 18446744073709551615.0 },
+    { "search", "steps", "300", "training steps per trial", os_cfg_p_u64, F(steps), 1, 1e9 },
     { "search", "epochs", "0", "the trial budget in epochs of the rows trials draw from "
       "(subset), instead of steps: steps = epochs x ceil(rows / batch_size); 0: not used",
-      p_f64, F(epochs), 0, 1e6 },
+      os_cfg_p_f64, F(epochs), 0, 1e6 },
     { "search", "fraction", "0", "the trial budget as a fraction of the full run ([full] steps "
-      "or epochs), instead of steps; 0: not used", p_f64, F(fraction), 0, 1 },
+      "or epochs), instead of steps; 0: not used", os_cfg_p_f64, F(fraction), 0, 1 },
     { "search", "seconds", "0", "the trial budget in wall-clock seconds per trial, instead of "
       "steps: a timed trial of the first candidate measures the time a step takes, and every "
       "trial then runs the same number of steps (the report says how many; a resumed study "
-      "keeps them); 0: not used", p_f64, F(seconds), 0, 1e7 },
-    { "search", "batch_size", "64", "rows per training step", p_u64, F(batch_size), 1, 1e6 },
+      "keeps them); 0: not used", os_cfg_p_f64, F(seconds), 0, 1e7 },
+    { "search", "batch_size", "64", "rows per training step", os_cfg_p_u64, F(batch_size), 1, 1e6 },
     { "search", "batch_split", "auto", "data-parallel steps: each step's batch is split into "
       "this many chunks whose gradients are summed in a fixed order; the chunks run on the "
       "threads the trials leave idle, and results depend on this value, never on the thread "
       "count; auto: split only when the study has fewer trials than the machine has "
       "cores and the step is mostly matrix products (a convolutional model, or a large "
-      "batch), into as many chunks (of 16 rows or more, at most 16) as fill the cores", p_split, F(batch_split), 1, 64 },
-    { "search", "eval_every", "25", "steps between validation-loss measurements", p_u64,
+      "batch), into as many chunks (of 16 rows or more, at most 16) as fill the cores", os_cfg_p_split, F(batch_split), 1, 64 },
+    { "search", "eval_every", "25", "steps between validation-loss measurements", os_cfg_p_u64,
       F(eval_every), 1, 1e9 },
     { "search", "smoothing", "0.9", "decay of the exponential average of the training loss",
-      p_f64, F(smoothing), 0, 0.999 },
+      os_cfg_p_f64, F(smoothing), 0, 0.999 },
     { "search", "diverge_factor", "4", "a trial diverges when its loss exceeds this multiple "
-      "of its initial loss (or is not finite)", p_f64, F(diverge_factor), 1.01, 1e6 },
+      "of its initial loss (or is not finite)", os_cfg_p_f64, F(diverge_factor), 1.01, 1e6 },
     { "search", "strategy", "auto", "auto: halving when [full] declares the run the study "
       "is for (and trials run in process), else grid; grid: every candidate trains for the "
       "whole budget; "
@@ -115,71 +115,71 @@ const os_key os_cfg_keys[] = {
       "reduction_factor continue (from where they stopped) to reduction_factor times as many "
       "steps, and so on up to steps; hyperband: brackets of successive halving that start "
       "at each budget in turn, the first with every candidate, the later with samples",
-      p_strategy, F(strategy), 0, 0 },
+      os_cfg_p_strategy, F(strategy), 0, 0 },
     { "search", "reduction_factor", "3", "halving, hyperband: 1 in this many candidates goes on to the "
-      "next budget, which is this many times larger", p_u64, F(reduction_factor), 2, 100 },
+      "next budget, which is this many times larger", os_cfg_p_u64, F(reduction_factor), 2, 100 },
     { "search", "min_steps", "0", "halving, hyperband: the first budget in steps; 0 takes steps / "
-      "reduction_factor^2 (three budgets)", p_u64, F(min_steps), 0, 1e9 },
+      "reduction_factor^2 (three budgets)", os_cfg_p_u64, F(min_steps), 0, 1e9 },
     { "search", "score", "final", "how a trial's curve is scored: final (the last validation "
       "loss), last (the mean over the last 10% of the steps), auc (the mean over the trial) or "
       "extrapolated (the loss a + b t^-c fitted to the curve predicts at [full] steps) or "
       "horizon (final, each optimizer's rates moved to the [full] run's length)",
-      p_score, F(score), 0, 0 },
+      os_cfg_p_score, F(score), 0, 0 },
     { "search", "horizon_exponent", "0.5", "score = horizon: how the best rate moves with the "
       "run's length, lr* proportional to length^-alpha; the trials' scores are carried to "
-      "the [full] run's length by moving each optimizer's rates by that factor", p_f64,
+      "the [full] run's length by moving each optimizer's rates by that factor", os_cfg_p_f64,
       F(horizon_exponent), 0, 2 },
     { "search", "rerun_top", "0", "the noise check: this many of the best candidates (at least 2) "
       "train again with more seeds (rerun_seeds in all) before the final choice, and so does "
       "any that rises among them after a rerun; a lead smaller than twice the seeds' "
-      "standard error is reported as a tie; 0: off", p_u64,
+      "standard error is reported as a tie; 0: off", os_cfg_p_u64,
       F(rerun_top), 0, 1000 },
     { "search", "rerun_seeds", "3", "the noise check: seeds each rerun candidate ends up with "
-      "(more than seeds, which its first trials used)", p_u64, F(rerun_seeds), 2, 100 },
+      "(more than seeds, which its first trials used)", os_cfg_p_u64, F(rerun_seeds), 2, 100 },
     { "search", "refine", "report", "after the ranking, a parabola in log(lr) through the "
       "winner's score and its two neighbouring rates' places the best rate between them and "
       "the band of rates within 1% of it; report: say so; train: also train that rate on the "
       "winner's seeds and recommend it when it scores lower (measured: it rarely predicts "
-      "the full run better; docs/selection-quality.md); off", p_refine, F(refine), 0, 0 },
+      "the full run better; docs/selection-quality.md); off", os_cfg_p_refine, F(refine), 0, 0 },
     { "search", "schedule", "follow", "the trials' learning-rate schedule: follow (the full "
       "run's [full] schedule, compressed to the trial's steps) or constant (the peak rate "
-      "throughout)", p_trial_schedule, F(schedule), 0, 0 },
+      "throughout)", os_cfg_p_trial_schedule, F(schedule), 0, 0 },
     { "search", "isolation", "none", "none: trials run as threads of optselect (fastest); "
       "process: each trial runs in a worker process, so a plugin that crashes, aborts, exits "
-      "or hangs fails its trial and the study goes on", p_isolation, F(isolation), 0, 0 },
+      "or hangs fails its trial and the study goes on", os_cfg_p_isolation, F(isolation), 0, 0 },
     { "search", "trial_timeout", "0", "seconds a trial may run before it fails as timed out; "
       "0 for no limit (in-process trials check between steps; isolated ones are killed)",
-      p_f64, F(trial_timeout), 0, 1e7 },
+      os_cfg_p_f64, F(trial_timeout), 0, 1e7 },
     { "search", "max_crashes", "3", "with isolation = process: trials of one plugin file that "
-      "may crash or time out before its remaining trials are skipped", p_u64, F(max_crashes),
+      "may crash or time out before its remaining trials are skipped", os_cfg_p_u64, F(max_crashes),
       1, 1000000 },
 
     { "full", "steps", "0", "the length of the full training run the study prepares, in "
       "steps; score = extrapolated predicts each candidate's loss there; 0: not given",
-      p_u64, F(full_steps), 0, 1e12 },
+      os_cfg_p_u64, F(full_steps), 0, 1e12 },
     { "full", "epochs", "0", "the full run's length in epochs of its data (see data), "
-      "instead of steps; 0: not used", p_f64, F(full_epochs), 0, 1e6 },
+      "instead of steps; 0: not used", os_cfg_p_f64, F(full_epochs), 0, 1e6 },
     { "full", "data", "all", "the rows the full run trains on: all (every training row) or "
-      "subset (the trials' [data] subset)", p_full_data, F(full_data), 0, 0 },
-    { "full", "batch_size", "0", "the full run's batch size; 0: the trials'", p_u64,
+      "subset (the trials' [data] subset)", os_cfg_p_full_data, F(full_data), 0, 0 },
+    { "full", "batch_size", "0", "the full run's batch size; 0: the trials'", os_cfg_p_u64,
       F(full_batch), 0, 1e9 },
     { "full", "schedule", "constant", "the full run's learning-rate schedule: constant, "
       "cosine, linear (decay to floor), step (times gamma at each milestone) or wsd "
       "(warm-up, stable, decay over the last decay of the run); the rates searched are its "
-      "peak", p_schedule, F(full_schedule), 0, 0 },
+      "peak", os_cfg_p_schedule, F(full_schedule), 0, 0 },
     { "full", "warmup", "0", "steps of linear warm-up to the peak (1 or more), or a fraction "
-      "of the run (below 1); 0: none", p_f64, F(full_warmup), 0, 1e12 },
+      "of the run (below 1); 0: none", os_cfg_p_f64, F(full_warmup), 0, 1e12 },
     { "full", "floor", "0", "the rate the decay ends at, as a fraction of the peak (step: "
-      "the lowest its drops go)", p_f64, F(full_floor), 0, 1 },
+      "the lowest its drops go)", os_cfg_p_f64, F(full_floor), 0, 1 },
     { "full", "decay", "0.2", "schedule = wsd: the fraction of the run (after warm-up) that "
-      "decays", p_f64, F(full_decay), 1e-6, 1 },
+      "decays", os_cfg_p_f64, F(full_decay), 1e-6, 1 },
     { "full", "milestones", "0.5, 0.75", "schedule = step: fractions of the run (after "
-      "warm-up) where the rate drops", p_fractions, F(full_milestones), 0, 0 },
-    { "full", "gamma", "0.1", "schedule = step: the factor at each milestone", p_f64,
+      "warm-up) where the rate drops", os_cfg_p_fractions, F(full_milestones), 0, 0 },
+    { "full", "gamma", "0.1", "schedule = step: the factor at each milestone", os_cfg_p_f64,
       F(full_gamma), 1e-9, 1 },
     { "full", "seeds", "0", "optselect validate: seeds of each candidate's full run, their "
       "mean loss being what the selection is judged against; 0 takes [search] seeds",
-      p_u64, F(full_seeds), 0, 100 },
+      os_cfg_p_u64, F(full_seeds), 0, 100 },
 };
 #undef F
 const size_t os_cfg_n_keys = sizeof os_cfg_keys / sizeof *os_cfg_keys;
@@ -189,9 +189,9 @@ _Static_assert(sizeof os_cfg_keys / sizeof *os_cfg_keys <= OS_CFG_MAX_KEYS,
 /* Keys an [optimizer.X] section takes besides the plugin's hyperparameters. */
 const os_key os_cfg_opt_keys[3] = {
     { "optimizer.LABEL", "lr", NULL, "learning rates for this optimizer (instead of lr_range)",
-      p_lr_list, 0, 0, 0 },
-    { "optimizer.LABEL", "lr_range", NULL, "lr_range for this optimizer", p_lr_range, 0, 0, 0 },
-    { "optimizer.LABEL", "lr_points", NULL, "lr_points for this optimizer", p_lr_points, 0, 0, 0 },
+      os_cfg_p_lr_list, 0, 0, 0 },
+    { "optimizer.LABEL", "lr_range", NULL, "lr_range for this optimizer", os_cfg_p_lr_range, 0, 0, 0 },
+    { "optimizer.LABEL", "lr_points", NULL, "lr_points for this optimizer", os_cfg_p_lr_points, 0, 0, 0 },
 };
 
 void os_config_print_keys(FILE *out)

@@ -1,6 +1,6 @@
 /*
  * config_values.c — the parsers of config values, one per kind of key in
- * study_config.c's table, and the message helpers they share with it.  Each
+ * config_keys.c's table, and the message helpers they share with it.  Each
  * takes the raw text and writes the field, or reports a one-line error
  * naming the file and line (or the --set) and returns 0.
  */
@@ -49,7 +49,7 @@ int os_cfg_bad_value(parse_ctx *ctx, const char *value, const char *want)
 
 /* ---- value parsers ------------------------------------------------------ */
 
-int p_u64(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_u64(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     uint64_t x;
     if (os_parse_u64(v, &x) || (double)x < min || (double)x > max) {
@@ -62,16 +62,16 @@ int p_u64(parse_ctx *ctx, void *field, const char *v, double min, double max)
 }
 
 /* batch_split: auto (0) or a chunk count */
-int p_split(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_split(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     if (!strcmp(v, "auto")) {
         *(uint64_t *)field = 0;
         return 1;
     }
-    return p_u64(ctx, field, v, min, max);
+    return os_cfg_p_u64(ctx, field, v, min, max);
 }
 
-int p_f64(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_f64(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     double x;
     if (os_parse_double(v, &x) || x < min || x > max) {
@@ -83,14 +83,14 @@ int p_f64(parse_ctx *ctx, void *field, const char *v, double min, double max)
     return 1;
 }
 
-int p_bool(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_bool(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     if (os_parse_bool(v, field))
         return os_cfg_bad_value(ctx, v, "expected true or false");
     return 1;
 }
 
-int p_path(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_path(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     char buf[4096];
     os_trim_copy(buf, sizeof buf, v, strlen(v));
@@ -135,20 +135,20 @@ static int choose(parse_ctx *ctx, const char *v, const char *choices, char *out,
         (void)min, (void)max;                                                    \
         return choose(ctx, v, words, field, 16);                                 \
     }
-CHOICE(p_format, "csv|idx|libsvm|synthetic")
-CHOICE(p_generator, "spirals|moons|blobs|linear")
-CHOICE(p_task, "classification|regression")
-CHOICE(p_isolation, "none|process")
-CHOICE(p_score, "final|last|auc|extrapolated|horizon")
-CHOICE(p_refine, "off|report|train")
-CHOICE(p_trial_schedule, "follow|constant")
-CHOICE(p_full_data, "all|subset")
-CHOICE(p_schedule, "constant|cosine|linear|step|wsd")
-CHOICE(p_strategy, "auto|grid|halving|hyperband")
+CHOICE(os_cfg_p_format, "csv|idx|libsvm|synthetic")
+CHOICE(os_cfg_p_generator, "spirals|moons|blobs|linear")
+CHOICE(os_cfg_p_task, "classification|regression")
+CHOICE(os_cfg_p_isolation, "none|process")
+CHOICE(os_cfg_p_score, "final|last|auc|extrapolated|horizon")
+CHOICE(os_cfg_p_refine, "off|report|train")
+CHOICE(os_cfg_p_trial_schedule, "follow|constant")
+CHOICE(os_cfg_p_full_data, "all|subset")
+CHOICE(os_cfg_p_schedule, "constant|cosine|linear|step|wsd")
+CHOICE(os_cfg_p_strategy, "auto|grid|halving|hyperband")
 #undef CHOICE
 
 /* Increasing fractions strictly between 0 and 1 ([full] milestones). */
-int p_fractions(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_fractions(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     os_fractions *f = field;
     char items[OS_SCHED_MAX_MILESTONES][128];
@@ -168,7 +168,7 @@ int p_fractions(parse_ctx *ctx, void *field, const char *v, double min, double m
     return 1;
 }
 
-int p_label(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_label(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     char buf[128];
     os_trim_copy(buf, sizeof buf, v, strlen(v));
@@ -178,7 +178,7 @@ int p_label(parse_ctx *ctx, void *field, const char *v, double min, double max)
     return 1;
 }
 
-int p_delimiter(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_delimiter(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     static const struct { const char *name; char c; } named[] = {
         { "comma", ',' }, { "semicolon", ';' }, { "tab", '\t' }, { "space", ' ' },
@@ -229,7 +229,7 @@ static int is_keyword(const char *v, const char *word)
     return !strcmp(buf, word);
 }
 
-int p_hidden(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_hidden(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     os_model_spec *mlp = field;
     char items[OS_MAX_HIDDEN][128];
@@ -250,7 +250,7 @@ int p_hidden(parse_ctx *ctx, void *field, const char *v, double min, double max)
     return 1;
 }
 
-int p_activation(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_activation(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     char word[16];
     if (!choose(ctx, v, "relu|tanh|sigmoid|leaky_relu|gelu", word, sizeof word))
@@ -260,7 +260,7 @@ int p_activation(parse_ctx *ctx, void *field, const char *v, double min, double 
 }
 
 /* "none", or blocks CHANNELS:KERNEL[:PAD[:STRIDE]], e.g. "6:5:2, 16:5". */
-int p_conv(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_conv(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     os_model_spec *spec = field;
     char items[OS_MAX_CONV][128];
@@ -288,7 +288,7 @@ int p_conv(parse_ctx *ctx, void *field, const char *v, double min, double max)
 }
 
 /* "auto" (from the data) or CxHxW. */
-int p_image(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_image(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     size_t *image = field;
     char buf[64], tail;
@@ -305,18 +305,18 @@ int p_image(parse_ctx *ctx, void *field, const char *v, double min, double max)
     return 1;
 }
 
-int p_loss(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_loss(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     return choose(ctx, v, "auto|cross_entropy|binary_cross_entropy", field, 24);
 }
 
-int p_function(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_function(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     return choose(ctx, v, "none|" OS_TESTFN_NAMES, field, 16);
 }
 
 /* "auto" or "X, Y". */
-int p_start(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_start(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     os_config *cfg = ctx->cfg;
     char items[2][128];
@@ -332,7 +332,7 @@ int p_start(parse_ctx *ctx, void *field, const char *v, double min, double max)
     return 1;
 }
 
-int p_init(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_init(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     char word[16];
     if (!choose(ctx, v, "auto|he|xavier", word, sizeof word))
@@ -342,7 +342,7 @@ int p_init(parse_ctx *ctx, void *field, const char *v, double min, double max)
     return 1;
 }
 
-int p_optimizers(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_optimizers(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     char items[OS_MAX_OPTS][128];
     int n = os_cfg_split_list(v, items, OS_MAX_OPTS);
@@ -361,7 +361,7 @@ int p_optimizers(parse_ctx *ctx, void *field, const char *v, double min, double 
     return 1;
 }
 
-int p_lr_list(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_lr_list(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     os_lr_spec *lr = field;
     char items[OS_MAX_LIST][128];
@@ -382,7 +382,7 @@ int p_lr_list(parse_ctx *ctx, void *field, const char *v, double min, double max
     return 1;
 }
 
-int p_lr_range(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_lr_range(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     os_lr_spec *lr = field;
     char items[2][128];
@@ -398,9 +398,9 @@ int p_lr_range(parse_ctx *ctx, void *field, const char *v, double min, double ma
     return 1;
 }
 
-int p_lr_points(parse_ctx *ctx, void *field, const char *v, double min, double max)
+int os_cfg_p_lr_points(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     os_lr_spec *lr = field;
-    return p_u64(ctx, &lr->points, v, 1, OS_MAX_LIST);
+    return os_cfg_p_u64(ctx, &lr->points, v, 1, OS_MAX_LIST);
 }
 

@@ -1,5 +1,5 @@
 /* refinement.c — [search] refine in a study: the winner's rate between the
- * grid's (refine.h), measured by trials.  See study.h. */
+ * grid's (parabola.h), measured by trials.  See study.h. */
 #include "config.h"
 
 #include <math.h>

@@ -9,12 +9,12 @@
 #include "study_config.h"
 #include "dataset.h"
 #include "model.h"
-#include "search.h"
+#include "candidates.h"
 #include "trial.h"
 #include "journal.h"
 #include "progress.h"
 #include "lrfind.h"
-#include "refine.h"
+#include "parabola.h"
 #include "schedule.h"
 
 /* A candidate without its seed: the unit that is ranked and recommended. */
@@ -35,7 +35,7 @@ typedef struct os_group {
 } os_group;
 
 /* [search] refine: the winner's learning rate between the grid's rates
- * (refine.h), and the trials that measured the rate the fit proposes. */
+ * (parabola.h), and the trials that measured the rate the fit proposes. */
 typedef struct os_refinement {
     os_lr_fit        fit;         /* status NONE: not attempted               */
     uint64_t         at_steps;    /* the budget the fitted scores are at      */

@@ -1,10 +1,10 @@
 /*
- * config.h — a study as the user wrote it: the INI file, validated against
+ * study_config.h — a study as the user wrote it: the INI file, validated against
  * the key table and the loaded plugins' hyperparameter tables.
  *
  * Sections: [data], [model], [search], and [optimizer.LABEL] for each
  * optimizer that needs non-default hyperparameters or learning rates.
- * Every key, its default and its meaning are in the table in config.c;
+ * Every key, its default and its meaning are in the table in config_keys.c;
  * `optselect --help-config` prints it and docs/config.md documents it.
  */
 #ifndef OS_STUDY_CONFIG_H

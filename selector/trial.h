@@ -16,7 +16,7 @@
 #include "model.h"
 #include "schedule.h"
 #include "score.h"
-#include "search.h"
+#include "candidates.h"
 #include "testfn.h"
 
 typedef enum os_trial_status {

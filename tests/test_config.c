@@ -1,7 +1,7 @@
 /* The config loader: a good study, overrides, and malformed inputs with the
  * exact one-line messages. */
 #include "tap.h"
-#include "search.h"
+#include "candidates.h"
 #include "study_config.h"
 
 static os_registry reg;

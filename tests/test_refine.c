@@ -3,7 +3,7 @@
  * cases where there is no interior minimum to report. */
 #include <math.h>
 #include "tap.h"
-#include "refine.h"
+#include "parabola.h"
 
 static int close_to(double x, double want, double rel)
 {

@@ -1,6 +1,6 @@
-/* refine.c — see refine.h. */
+/* parabola.c — see parabola.h. */
 #include <math.h>
-#include "refine.h"
+#include "parabola.h"
 
 const char *os_refine_status_name(os_refine_status s)
 {

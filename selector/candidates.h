@@ -1,9 +1,9 @@
 /*
- * search.h — the candidate list: every optimizer × hyperparameter
+ * candidates.h — the candidate list: every optimizer × hyperparameter
  * combination × learning rate × seed of a study, in a fixed order.
  */
-#ifndef OS_SEARCH_H
-#define OS_SEARCH_H
+#ifndef OS_CANDIDATES_H
+#define OS_CANDIDATES_H
 
 #include <stddef.h>
 #include <stdint.h>

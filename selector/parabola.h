@@ -1,5 +1,5 @@
 /*
- * refine.h — learning-rate refinement: where between the grid's rates the
+ * parabola.h — learning-rate refinement: where between the grid's rates the
  * winner's score is lowest, and how wide the band of rates is that scores
  * within 1% of that.
  *
@@ -13,8 +13,8 @@
  * parabola through them opens upward and its vertex lies between the
  * outer two, so the answer never leaves the rates that were measured.
  */
-#ifndef OS_REFINE_H
-#define OS_REFINE_H
+#ifndef OS_PARABOLA_H
+#define OS_PARABOLA_H
 
 #include <stddef.h>
 

@@ -1,8 +1,8 @@
-/* search.c — expands a config into candidates; see search.h. */
+/* candidates.c — expands a config into candidates; see candidates.h. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "search.h"
+#include "candidates.h"
 #include "util.h"
 
 static int cmp_double(const void *a, const void *b)
