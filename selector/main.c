@@ -297,6 +297,7 @@ static int execute_study(const cli *c, os_registry *reg, const char *study, char
                          os_error *err)
 {
     char *journal = NULL;
+    int lock = -1;
     int rc = os_config_load(cfg, c->config, study, reg, sets, n_sets, err);
     if (rc)
         return rc;
@@ -315,6 +316,8 @@ static int execute_study(const cli *c, os_registry *reg, const char *study, char
         /* The journal is opened before config.ini is written: a folder that
          * holds another study is refused before anything in it changes. */
         rc = os_results_prepare(output, err);
+        if (!rc)
+            rc = os_results_lock(output, &lock, err);
         if (!rc)
             rc = os_study_open_journal(s, journal, err);
         if (!rc)
@@ -335,6 +338,7 @@ static int execute_study(const cli *c, os_registry *reg, const char *study, char
         rc = os_study_run(s, &run_opts, err);
     if (!rc && output)
         rc = os_results_write_reports(output, s, err);
+    os_results_unlock(lock);
     return rc;
 }
 

@@ -1,6 +1,7 @@
 /* results.c — see results.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,6 +35,53 @@ int os_results_prepare(const char *dir, os_error *err)
         return 0;
     return os_error_set(err, OS_ERR_IO, "%s: cannot create the results folder: %s", dir,
                         errno == EEXIST ? "a file of that name exists" : strerror(errno));
+}
+
+int os_results_lock(const char *dir, int *fd, os_error *err)
+{
+    *fd = -1;
+    char *path = os_path_join(dir, ".lock");
+    if (!path)
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory");
+    int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock < 0) {
+        int e = errno;
+        free(path);
+        return os_error_set(err, OS_ERR_IO, "%s: cannot lock the results folder: %s", dir,
+                            strerror(e));
+    }
+    free(path);
+    if (flock(lock, LOCK_EX | LOCK_NB)) {
+        int e = errno;
+        char holder[32] = "";
+        ssize_t got = e == EWOULDBLOCK ? pread(lock, holder, sizeof holder - 1, 0) : -1;
+        close(lock);
+        if (e != EWOULDBLOCK)
+            return os_error_set(err, OS_ERR_IO, "%s: cannot lock the results folder: %s", dir,
+                                strerror(e));
+        holder[got > 0 ? got : 0] = '\0';
+        holder[strcspn(holder, "\n")] = '\0';
+        return os_error_set(err, OS_ERR_CONFIG, "%s: another optselect (pid %s) is writing "
+                            "this results folder; wait for it to finish, or use another "
+                            "--output", dir, holder[0] ? holder : "unknown");
+    }
+    /* the holder's pid, for the message another process gets */
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(lock, 0) || pwrite(lock, pid, (size_t)len, 0) != len) {
+        int e = errno;
+        close(lock);
+        return os_error_set(err, OS_ERR_IO, "%s: cannot lock the results folder: %s", dir,
+                            strerror(e));
+    }
+    *fd = lock;
+    return 0;
+}
+
+void os_results_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* and with it the lock; the file stays, for the next */
 }
 
 char *os_results_path(const char *dir, const char *name)

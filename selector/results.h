@@ -19,6 +19,13 @@
 /* Creates dir, and the folders leading to it, if they do not exist. */
 int os_results_prepare(const char *dir, os_error *err);
 
+/* Takes the results folder dir for this process: a lock on dir/.lock
+ * (flock, so a killed holder releases it), which names the holder's pid.
+ * A second process refused gets one line naming the folder and that pid.
+ * *fd is the lock's; hand it to os_results_unlock when the study is done. */
+int os_results_lock(const char *dir, int *fd, os_error *err);
+void os_results_unlock(int fd);
+
 /* "dir/name" in a new buffer, or NULL when out of memory. */
 char *os_results_path(const char *dir, const char *name);
 

@@ -81,4 +81,24 @@ awk 'NR == 5 { sub(/trial/, "trail") } { print }' "$TMP/whole/journal" >"$TMP/ba
 is $? 4 "a damaged record in the middle: exit 4"
 is "$(cat "$TMP/bad.err")" "optselect: $TMP/bad/journal:5: damaged record (bad checksum or syntax) with more records after it; the journal cannot be trusted: remove it to start over" \
     "... with one line naming the file and line"
+# One results folder, one writer: a second optselect on the same --output
+# is refused with the holder's pid while the first runs, and the folder is
+# free again once it is gone.
+cfg="$top_srcdir/configs/quickstart.ini"
+"$OPTSELECT" --quiet --output "$TMP/busy" --set search.steps=1000000 "$cfg" \
+    >/dev/null 2>&1 &
+holder=$!
+# (without the lock the second would train too: timeout turns that into a failure)
+for i in $(seq 100); do [ -s "$TMP/busy/.lock" ] && break; sleep 0.1; done
+run timeout 60 "$OPTSELECT" --quiet --output "$TMP/busy" --set search.steps=1000000 "$cfg"
+is "$status" 3 "a second study on a folder in use: exit 3"
+is "$(cat "$TMP/err")" "optselect: $TMP/busy: another optselect (pid $holder) is writing this results folder; wait for it to finish, or use another --output" \
+    "... one line naming the folder and the holder's pid"
+kill -TERM "$holder"
+wait "$holder"
+run "$OPTSELECT" --quiet --output "$TMP/busy" --set search.steps=10 "$cfg"
+case "$(cat "$TMP/err")" in
+*"belongs to a different study"*) ok 0 "once the holder is gone the folder is free (the next refusal is the journal's, not the lock's)" ;;
+*) ok 1 "once the holder is gone the folder is free: $(cat "$TMP/err")" ;;
+esac
 done_testing
