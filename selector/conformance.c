@@ -8,6 +8,9 @@
  *   - the descriptor passes the loader's handshake and table checks;
  *   - check() accepts the defaults;
  *   - 200 steps lower the loss;
+ *   - the first step moves the parameters in proportion to the rate (a
+ *     tenth of the rate, a tenth of the move, within a factor of 3): a
+ *     plugin that ignores or misreads lr would rank every rate the same;
  *   - zero gradients keep every parameter finite;
  *   - step writes nothing past state_bytes;
  *   - a copied state continues exactly as the original (pause and resume);
@@ -96,15 +99,34 @@ static int run_open(run *r, const os_optimizer *opt, const double *hp)
     return 0;
 }
 
-/* Steps t = first..last with the quadratic's gradient (or zeros). */
-static void run_steps(run *r, uint64_t first, uint64_t last, int zero_grad)
+/* Steps t = first..last with the quadratic's gradient (or zeros), at lr. */
+static void run_steps_at(run *r, uint64_t first, uint64_t last, int zero_grad, double lr)
 {
     float g[N];
     for (uint64_t t = first; t <= last && r->rc == OS_OK; t++) {
         for (size_t i = 0; i < N; i++)
             g[i] = zero_grad ? 0.0f : (float)(curvature(i) * r->p[i]);
-        r->rc = r->opt->step(&r->env, r->state, r->p, g, r->opt->default_lr, t);
+        r->rc = r->opt->step(&r->env, r->state, r->p, g, lr, t);
     }
+}
+
+static void run_steps(run *r, uint64_t first, uint64_t last, int zero_grad)
+{
+    run_steps_at(r, first, last, zero_grad, r->opt->default_lr);
+}
+
+/* How far one step from the start moves the parameters at lr (L2). */
+static double first_move(run *r, double lr)
+{
+    start(r->p);
+    r->rc = r->opt->init(&r->env, r->state, r->p);
+    float p0[N];
+    memcpy(p0, r->p, sizeof p0);
+    run_steps_at(r, 1, 1, 0, lr);
+    double d = 0;
+    for (size_t i = 0; i < N; i++)
+        d += ((double)r->p[i] - p0[i]) * ((double)r->p[i] - p0[i]);
+    return r->rc == OS_OK ? sqrt(d) : NAN;
 }
 
 static int canary_intact(const run *r)
@@ -184,6 +206,16 @@ static void check_optimizer(checker *c, const os_optimizer *opt)
     run_steps(&b, 51, 100, 0);
     report(c, a.rc == OS_OK && b.rc == OS_OK && !memcmp(a.p, b.p, sizeof a.p), label,
            "a copied state continues exactly as the original", NULL);
+
+    /* The rate: a tenth of it, a tenth of the first move. */
+    double big = first_move(&a, opt->default_lr), small = first_move(&a, opt->default_lr / 10);
+    double ratio = big / small;
+    snprintf(detail, sizeof detail, "the first step moves %.3g at lr %g and %.3g at lr %g "
+             "(ratio %.3g; 10 expected)", big, opt->default_lr, small, opt->default_lr / 10,
+             ratio);
+    report(c, a.rc == OS_OK && ratio > 10.0 / 3 && ratio < 30, label,
+           "the first step scales with the rate", detail);
+    /* b is left as the pause-and-resume check left it */
 
     /* Zero gradients from the start and after training. */
     start(a.p);

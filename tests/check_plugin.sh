@@ -35,6 +35,8 @@ expect_fail overflow_state.so "overflow-state: step writes only inside state_byt
     "writes past the state"
 expect_fail bad_hparam.so ".*bad_hparam.so: loads, passes the ABI handshake and the descriptor checks: .*hyperparameter 'beta' needs finite min <= default <= max" \
     "a default outside its bounds"
+expect_fail ignore_lr.so "ignore-lr: the first step scales with the rate" \
+    "a plugin that ignores the learning rate"
 expect_fail abi_major.so ".*abi_major.so: loads.*built for plugin ABI 2.3" "another ABI major"
 
 run "$OPTSELECT" --check-plugin "$broken/missing.so"
