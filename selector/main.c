@@ -243,6 +243,10 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
         case 'q': c->quiet = 1; break;
         case OPT_STUDY: c->study = optarg; break;
         case OPT_CHECK:
+            if (optarg[0] == '-') /* an option where the file belongs */
+                return os_error_set(err, OS_ERR_USAGE, "--check-plugin needs the plugin "
+                                    "file first, got '%s' (a file named so: ./%s)", optarg,
+                                    optarg);
             c->action = ACT_CHECK;
             c->check_plugin = optarg;
             break;
@@ -576,7 +580,7 @@ int main(int argc, char **argv)
     else if (!rc && c.action == ACT_HELP_CONFIG)
         os_config_print_keys(stdout);
     else if (!rc && c.action == ACT_CHECK)
-        unsuccessful = os_conformance_run(c.check_plugin, stdout) > 0;
+        unsuccessful = os_conformance_run_isolated(c.check_plugin, stdout) > 0;
     else if (!rc) {
         catch_stop_signals();
         /* isolated studies load each plugin in a child first */

@@ -2,6 +2,8 @@
 # --check-plugin: every shipped plugin passes; each deliberately broken one
 # fails the check that describes its defect, with exit status 1.
 . "${top_srcdir:-.}/tests/lib.sh"
+# A segfault must reach the checker as the signal it is, sanitizers or not.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0"; export ASAN_OPTIONS
 
 for so in "$top_builddir"/plugins/.libs/*.so; do
     run "$OPTSELECT" --check-plugin "$so"
@@ -38,6 +40,31 @@ expect_fail bad_hparam.so ".*bad_hparam.so: loads, passes the ABI handshake and 
 expect_fail ignore_lr.so "ignore-lr: the first step scales with the rate" \
     "a plugin that ignores the learning rate"
 expect_fail abi_major.so ".*abi_major.so: loads.*built for plugin ABI 2.3" "another ABI major"
+
+# The plugin runs in a child: a crash, an abort, an exit or a hang fails a
+# check with its cause, output fails one too, and the checker always ends
+# with its count and status 1 (with its output piped, every line arrives).
+slip() { # FILE PATTERN NAME
+    { "$OPTSELECT" --check-plugin "$broken/$1" 2>"$TMP/err"; echo $? >"$TMP/status"; } |
+        cat >"$TMP/out"
+    is "$(cat "$TMP/status")" 1 "$3: exit status 1, a failed check"
+    is "$(grep -c . "$TMP/err")" 0 "$3: nothing on the checker's stderr"
+    grep -q "^FAIL  .*$2" "$TMP/out"
+    ok $? "$3: a failed check with its cause"
+    [ $? -eq 0 ] || sed 's/^/# /' "$TMP/out"
+    tail -n 1 "$TMP/out" | grep -Eq '^[0-9]+ checks, [1-9][0-9]* failed$'
+    ok $? "$3: the closing count arrives through a pipe"
+}
+slip crash.so "the plugin crashed: signal 11 (Segmentation fault)" "a plugin that segfaults"
+slip abort.so "the plugin crashed: signal 6 (Aborted)" "a plugin that aborts"
+slip exit.so "the plugin ended the process (exit status 3) before the checks did" \
+    "a plugin that calls exit(3)"
+slip hang.so "no check finished for 10 s: the plugin hangs (killed)" "a plugin that hangs"
+slip prints.so "the plugin writes nothing to standard output or error: it wrote [0-9]* bytes (\"step 1 step 2 " \
+    "a plugin that prints"
+
+run "$OPTSELECT" --check-plugin --isolate "$broken/crash.so"
+is "$status" 2 "--check-plugin --isolate: a usage error, not a plugin named --isolate"
 
 run "$OPTSELECT" --check-plugin "$broken/missing.so"
 is "$status" 1 "a missing file fails the suite"
