@@ -131,6 +131,31 @@ static void halt_trial(os_trial *tr, os_trial_status status, const char *fmt, ..
     tr->stopped = 1;
 }
 
+/* The first parameter that is not finite, or SIZE_MAX: one pass over the
+ * flat buffer, at evaluations only (a NaN behind a ReLU leaves the loss
+ * finite, so the loss alone would not show it). */
+static size_t first_nonfinite(const float *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(p[i]))
+            return i;
+    return SIZE_MAX;
+}
+
+/* Ends the trial as diverged naming parameter i's tensor and place. */
+static void halt_nonfinite(os_trial *tr, const os_layout *layout, const float *p, size_t i,
+                           uint64_t t)
+{
+    const os_tensor *tensor = NULL;
+    for (size_t k = 0; k < layout->n_tensors; k++)
+        if (i >= layout->tensors[k].offset &&
+            i < layout->tensors[k].offset + layout->tensors[k].size)
+            tensor = &layout->tensors[k];
+    halt_trial(tr, OS_TRIAL_DIVERGED, "parameter %zu of %s became %g at step %llu",
+               tensor ? i - tensor->offset : i, tensor ? tensor->name : "the model",
+               (double)p[i], (unsigned long long)t);
+}
+
 /* Adds a curve point for step t unless the curve already ends there (a
  * trial continued from a budget measures that step once). */
 static os_curve_point *new_point(os_trial *tr, uint64_t t)
@@ -370,6 +395,11 @@ static void advance_network(os_trial *tr, uint64_t until, double start)
         r->steps = t;
         tr->t = t;
         if (t % env->eval_every == 0 || t == until) {
+            size_t bad = first_nonfinite(tr->ws.params, m->layout.n);
+            if (bad != SIZE_MAX) {
+                halt_nonfinite(tr, &m->layout, tr->ws.params, bad, t);
+                return;
+            }
             os_curve_point *pt = new_point(tr, t);
             if (!pt)
                 continue;
@@ -379,6 +409,11 @@ static void advance_network(os_trial *tr, uint64_t until, double start)
                 halt_trial(tr, OS_TRIAL_FAILED, "%s eval_params failed at step %llu (%s): "
                            "%s", opt->label, (unsigned long long)t, os_plugin_error_name(orc),
                            tr->msg);
+                return;
+            }
+            if (isnan(pt->val_loss)) {
+                halt_trial(tr, OS_TRIAL_DIVERGED, "validation loss became NaN at step %llu",
+                           (unsigned long long)t);
                 return;
             }
             if (!(pt->val_loss <= tr->limit)) {

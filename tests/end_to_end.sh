@@ -118,4 +118,28 @@ ok $? "the text report runs"
 rec=$(q '"recommendation: \(.recommendation.optimizer) with lr = "')
 grep -q "^$rec" "$TMP/r.txt"
 ok $? "the text report recommends the same optimizer as JSON"
+
+# A NaN in one weight behind a ReLU leaves the loss finite: the parameters
+# themselves are checked at every evaluation.
+cat >"$TMP/nanw.ini" <<'INI'
+[data]
+format = synthetic
+generator = spirals
+samples = 600
+[model]
+hidden = 16
+activation = relu
+[search]
+optimizers = sgd, nan-weight
+lr = 0.01, 0.1
+steps = 60
+batch_size = 32
+eval_every = 20
+INI
+"$OPTSELECT" --format json --plugin "$top_builddir/tests/broken/.libs/nan_weight.so" \
+    "$TMP/nanw.ini" >"$TMP/nanw.json"
+is "$(jq -r '[.trials[] | select(.optimizer == "nan-weight") | "\(.status): \(.message)"] | unique | join("|")' "$TMP/nanw.json")" \
+    "diverged: parameter 0 of dense1.weight became nan at step 20" \
+    "a NaN in one weight ends its trials as diverged, naming the tensor and the step"
+is "$(jq -r '.recommendation.optimizer' "$TMP/nanw.json")" sgd "... and sgd is recommended"
 done_testing
