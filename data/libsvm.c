@@ -113,6 +113,12 @@ int os_libsvm_load(const char *path, size_t features, int regression, const os_d
             goto done;
         if (blank)
             continue;
+        if (features && max_index > features) { /* named at its record */
+            rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: index %zu exceeds features = %zu%s",
+                              path, r.lineno, max_index, features,
+                              like ? " (the training set's)" : "");
+            goto done;
+        }
         if (n == cap) {
             cap = cap ? 2 * cap : 1024;
             double *grown = realloc(labels, cap * sizeof *labels);
@@ -134,11 +140,6 @@ int os_libsvm_load(const char *path, size_t features, int regression, const os_d
     }
     if (n == 0) {
         rc = os_error_set(err, OS_ERR_DATA, "%s: no records", path);
-        goto done;
-    }
-    if (features && max_index > features) {
-        rc = os_error_set(err, OS_ERR_DATA, "%s: index %zu exceeds features = %zu", path,
-                          max_index, features);
         goto done;
     }
     out->n = n;

@@ -41,10 +41,17 @@ int main(void)
     char want[1024];
     snprintf(want, sizeof want, "%s:2: label 2 does not occur in the training data", t);
     is_str(rc ? err.msg : "", want, "a test label unknown to training is refused");
-    t = tap_write("test_wide.svm", "-1 4:1\n");
+    t = tap_write("test_wide.svm", "-1 1:1\n-1 4:1\n");
     rc = os_libsvm_load(t, 0, 0, &ds, &test, &err);
-    snprintf(want, sizeof want, "%s: index 4 exceeds features = 3", t);
-    is_str(rc ? err.msg : "", want, "a test feature beyond the training width is refused");
+    snprintf(want, sizeof want, "%s:2: index 4 exceeds features = 3 (the training set's)", t);
+    is_str(rc ? err.msg : "", want,
+           "a test feature beyond the training width is refused at its record");
+    t = tap_write("narrow.svm", "-1 1:1\n+1 2:1 3:1\n");
+    rc = os_libsvm_load(t, 2, 0, NULL, &test, &err);
+    snprintf(want, sizeof want, "%s:2: index 3 exceeds features = 2", t);
+    is_str(rc ? err.msg : "", want, "an index past [data] features is refused at its record");
+    if (!rc)
+        os_dataset_free(&test);
     os_dataset_free(&ds);
 
     p = tap_write("reg.svm", "2.5 1:1\n-0.25 2:1\n");
