@@ -196,6 +196,9 @@ const os_key os_cfg_opt_keys[3] = {
 
 void os_config_print_keys(FILE *out)
 {
+    fprintf(out, "(before the first section)\n  %-15s default %-12s %s\n", "include", "(none)",
+            "include = FILE: FILE's settings first (relative to this file), which this file "
+            "may override; up to 8 deep");
     const char *section = "";
     for (size_t i = 0; i < os_cfg_n_keys; i++) {
         if (strcmp(section, os_cfg_keys[i].section))
@@ -209,5 +212,8 @@ void os_config_print_keys(FILE *out)
     fprintf(out, "  %-15s default %-12s %s\n", "NAME", "plugin's",
             "any hyperparameter of the optimizer (see --list-plugins); a comma-separated "
             "list searches over the values of a tunable one");
+    fprintf(out, "\n[study NAME]\n  %-15s default %-12s %s\n", "SECTION.KEY", "the file's",
+            "a study of its own: the file's settings with these replaced (e.g. search.steps = "
+            "500); a file with [study] sections runs each, with a summary");
 }
 

@@ -137,7 +137,9 @@ static void list_plugins(const os_registry *reg)
         if (os_optimizer_version(o))
             printf(", version %u", (unsigned)os_optimizer_version(o));
         printf(")\n  %s\n", o->summary);
-        printf("  state: %g floats per parameter at the defaults\n", state_per_param(o));
+        double floats = state_per_param(o);
+        printf("  state: %g float%s per parameter at the defaults\n", floats,
+               floats == 1 ? "" : "s");
         printf("    %-26s default %-8g\n", "lr", o->default_lr);
         for (size_t h = 0; h < o->n_hparams; h++) {
             const os_hparam *hp = &o->hparams[h];

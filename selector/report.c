@@ -17,7 +17,8 @@ int os_format_from_name(const char *name)
          : !strcmp(name, "csv") ? OS_FORMAT_CSV : -1;
 }
 
-/* Hyperparameters that differ from the plugin's defaults, "k=v k=v". */
+/* Hyperparameters that differ from the plugin's defaults, and those the
+ * study searches, "k=v k=v". */
 void os_changed_hparams(char *buf, size_t size, const os_candidate *c)
 {
     const os_optimizer *opt = c->opt->entry->opt;
@@ -25,7 +26,8 @@ void os_changed_hparams(char *buf, size_t size, const os_candidate *c)
     buf[0] = '\0';
     for (size_t h = 0; h < opt->n_hparams && used < size; h++) {
         const os_hparam *hp = &opt->hparams[h];
-        if (c->hp[h] == hp->default_value)
+        /* a searched one always shows: "defaults" would hide which it was */
+        if (c->hp[h] == hp->default_value && c->opt->hp_n[h] < 2)
             continue;
         if (hp->flags & OS_HP_BOOL)
             used += (size_t)snprintf(buf + used, size - used, "%s%s=%s", used ? " " : "",

@@ -22,7 +22,7 @@ int os_report_write(FILE *out, const os_study *s, os_format format);
 /* Pieces of the renderings, for the reports built on them (validate.h):
  * a number as JSON (null for inf and NaN), a JSON string, a candidate's
  * hyperparameters as a JSON object, and those that differ from the
- * plugin's defaults as "k=v k=v" (empty when none). */
+ * plugin's defaults, or are searched, as "k=v k=v" (empty when none). */
 void os_json_num(FILE *out, double v);
 /* A report's first members: "{", the version, the config, the study (when
  * it is one of a batch) and the seed, without a trailing comma. */

@@ -166,8 +166,8 @@ static void describe_run(FILE *out, const os_study *s, int halving)
             os_hyperband_plan(s->n_groups, nb, cfg->reduction_factor, sizes);
             fprintf(out, "hyperband: %zu brackets of", nb);
             for (size_t i = 0; i < nb; i++)
-                fprintf(out, "%s%zu candidates from %llu steps", i ? ", " : " ", sizes[i],
-                        (unsigned long long)budgets[i]);
+                fprintf(out, "%s%zu candidate%s from %llu steps", i ? ", " : " ", sizes[i],
+                        sizes[i] == 1 ? "" : "s", (unsigned long long)budgets[i]);
             fputc('\n', out);
         }
     }
@@ -178,13 +178,18 @@ static void write_table(FILE *out, const os_study *s, int halving)
 {
     const os_config *cfg = s->cfg;
     int seeds = cfg->seeds > 1 || s->n_reruns, width = (int)strlen("optimizer");
+    /* accuracy only where there is one: classification */
+    int has_acc = !s->fn && strcmp(cfg->task, "regression");
     for (size_t k = 0; k < s->n_groups; k++) {
         int len = (int)strlen(s->search.cands[s->ranking[k].first].opt->entry->opt->label);
         width = len > width ? len : width;
     }
-    fprintf(out, "%4s  %-*s %-10s %-12s%s %8s  %-9s%s %s\n", "rank", width, "optimizer", "lr",
-            strcmp(cfg->score, "final") ? "score" : "val_loss", seeds ? " ± std    " : "", "val_acc", "status",
-            halving ? "  steps" : "", "hyperparameters");
+    const char *what = strcmp(cfg->score, "final") ? "score" : s->fn ? "value" : "val_loss";
+    fprintf(out, "%4s  %-*s %-10s %-12s%s", "rank", width, "optimizer", "lr", what,
+            seeds ? " ± std    " : "");
+    if (has_acc)
+        fprintf(out, " %8s", "val_acc");
+    fprintf(out, "  %-9s%s %s\n", "status", halving ? "  steps" : "", "hyperparameters");
     for (size_t k = 0; k < s->n_groups; k++) {
         const os_group *g = &s->ranking[k];
         const os_candidate *c = &s->search.cands[g->first];
@@ -201,9 +206,12 @@ static void write_table(FILE *out, const os_study *s, int halving)
         char steps[24] = "";
         if (halving)
             snprintf(steps, sizeof steps, " %6llu", (unsigned long long)g->steps);
-        fprintf(out, "%4zu  %-*s %-10.4g %-12s%s %8s  %-9s%s %s\n", k + 1, width,
-                c->opt->entry->opt->label, c->lr, score, std, acc,
-                os_trial_status_name(g->status), steps, hp[0] ? hp : "defaults");
+        fprintf(out, "%4zu  %-*s %-10.4g %-12s%s", k + 1, width, c->opt->entry->opt->label,
+                c->lr, score, std);
+        if (has_acc)
+            fprintf(out, " %8s", acc);
+        fprintf(out, "  %-9s%s %s\n", os_trial_status_name(g->status), steps,
+                hp[0] ? hp : "defaults");
     }
 }
 
@@ -247,10 +255,13 @@ void os_report_text(FILE *out, const os_study *s)
     fprintf(out, "optselect %s — %s%s%s%s\n", PACKAGE_VERSION, cfg->path,
             cfg->study[0] ? " [study " : "", cfg->study, cfg->study[0] ? "]" : "");
     describe_inputs(out, s);
-    fprintf(out, "search: %zu optimizers, %zu candidates × %llu seed%s = %zu trials of %llu "
-            "steps, batch %llu", cfg->n_opts, s->n_groups, (unsigned long long)cfg->seeds,
-            cfg->seeds == 1 ? "" : "s", s->search.n, (unsigned long long)cfg->steps,
-            (unsigned long long)cfg->batch_size);
+    fprintf(out, "search: %zu optimizer%s, %zu candidate%s × %llu seed%s = %zu trial%s of %llu "
+            "steps", cfg->n_opts, cfg->n_opts == 1 ? "" : "s", s->n_groups,
+            s->n_groups == 1 ? "" : "s", (unsigned long long)cfg->seeds,
+            cfg->seeds == 1 ? "" : "s", s->search.n, s->search.n == 1 ? "" : "s",
+            (unsigned long long)cfg->steps);
+    if (!s->fn) /* a test function has no batch */
+        fprintf(out, ", batch %llu", (unsigned long long)cfg->batch_size);
     if (cfg->batch_split > 1)
         fprintf(out, " in %llu data-parallel chunks", (unsigned long long)cfg->batch_split);
     fputc('\n', out);
