@@ -83,15 +83,31 @@ int os_search_build(os_search *s, const os_config *cfg, os_error *err)
         const os_opt_config *o = &cfg->opts[i];
         const os_optimizer *opt = o->entry->opt;
         double lrs[OS_MAX_LIST];
-        size_t n_lr = os_search_lrs(o, lrs), combos = combinations(o);
+        size_t n_lr = os_search_lrs(o, lrs), combos = combinations(o), kept = 0;
         for (size_t k = 0; k < combos; k++, hp += opt->n_hparams) {
             combination(o, k, hp);
             char msg[256] = "";
             if (opt->check && opt->check(hp, msg, sizeof msg) != OS_OK) {
-                os_search_free(s);
-                return os_error_set(err, OS_ERR_CONFIG, "%s: [optimizer.%s]: %s", o->where,
-                                    opt->label, msg[0] ? msg : "hyperparameters refused");
+                /* the last refusal of an optimizer with none left is the error */
+                if (kept == 0 && k + 1 == combos) {
+                    os_search_free(s);
+                    return os_error_set(err, OS_ERR_CONFIG, "%s: [optimizer.%s]: %s%s",
+                                        o->where, opt->label,
+                                        msg[0] ? msg : "hyperparameters refused",
+                                        combos > 1 ? " (and so every combination)" : "");
+                }
+                os_skipped *grown = realloc(s->skipped, (s->n_skipped + 1) * sizeof *grown);
+                if (!grown) {
+                    os_search_free(s);
+                    return os_error_set(err, OS_ERR_NOMEM, "out of memory");
+                }
+                s->skipped = grown;
+                os_skipped *sk = &s->skipped[s->n_skipped++];
+                sk->as = (os_candidate){ .opt = o, .hp = hp };
+                snprintf(sk->why, sizeof sk->why, "%s", msg[0] ? msg : "refused");
+                continue;
             }
+            kept++;
             for (size_t l = 0; l < n_lr; l++, s->n_groups++)
                 for (uint64_t seed = 0; seed < cfg->seeds; seed++) {
                     os_candidate *c = &s->cands[s->n];
@@ -107,5 +123,6 @@ void os_search_free(os_search *s)
 {
     free(s->cands);
     free(s->hp_block);
+    free(s->skipped);
     memset(s, 0, sizeof *s);
 }

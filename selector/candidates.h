@@ -20,14 +20,23 @@ typedef struct os_candidate {
     uint64_t       seed_index;/* 0..seeds-1: same index, same init and batches */
 } os_candidate;
 
+/* A combination of a hyperparameter grid the plugin's check() refused. */
+typedef struct os_skipped {
+    os_candidate as;          /* its optimizer and values (lr and ids unused)  */
+    char         why[200];    /* the plugin's message                          */
+} os_skipped;
+
 typedef struct os_search {
     os_candidate *cands;
     size_t        n, n_groups;
     double       *hp_block;   /* storage behind every cands[i].hp              */
+    os_skipped   *skipped;    /* refused combinations of grids, in order       */
+    size_t        n_skipped;
 } os_search;
 
-/* Expands the config.  A combination the plugin's check() refuses is an
- * error naming the optimizer's section. */
+/* Expands the config.  A combination of a grid that the plugin's check()
+ * refuses (nesterov with momentum 0) is skipped and listed; an optimizer
+ * whose every combination is refused is an error naming its section. */
 int os_search_build(os_search *s, const os_config *cfg, os_error *err);
 void os_search_free(os_search *s);
 

@@ -306,6 +306,18 @@ void os_report_json(FILE *out, const os_study *s)
     fprintf(out, "  \"score\": {\"kind\": \"%s\", \"full_steps\": %llu},\n", cfg->score,
             (unsigned long long)cfg->full_steps);
     os_report_full_json(out, s);
+    fputs("  \"skipped\": [", out);
+    for (size_t k = 0; k < s->search.n_skipped; k++) {
+        const os_skipped *sk = &s->search.skipped[k];
+        fprintf(out, "%s{\"optimizer\": ", k ? ", " : "");
+        os_json_str(out, sk->as.opt->entry->opt->label);
+        fputs(", \"hparams\": ", out);
+        os_json_hparams(out, &sk->as);
+        fputs(", \"why\": ", out);
+        os_json_str(out, sk->why);
+        fputc('}', out);
+    }
+    fputs("],\n", out);
     fprintf(out, "  \"batch_split\": %llu,\n", (unsigned long long)cfg->batch_split);
     fprintf(out, "  \"strategy\": \"%s\",\n  \"compute\": {\"steps_trained\": %llu, "
             "\"grid_steps\": %llu, \"fraction\": ", cfg->strategy,

@@ -173,6 +173,25 @@ static void describe_run(FILE *out, const os_study *s, int halving)
     }
 }
 
+/* The combinations of a grid the plugins refused (at most five named). */
+static void describe_skipped(FILE *out, const os_search *search)
+{
+    if (!search->n_skipped)
+        return;
+    fprintf(out, "skipped: %zu combination%s the plugin%s refuse%s:", search->n_skipped,
+            search->n_skipped == 1 ? "" : "s", search->n_skipped == 1 ? "" : "s",
+            search->n_skipped == 1 ? "s" : "");
+    for (size_t k = 0; k < search->n_skipped && k < 5; k++) {
+        char hp[512];
+        os_changed_hparams(hp, sizeof hp, &search->skipped[k].as);
+        fprintf(out, "%s %s %s (%s)", k ? ";" : "", search->skipped[k].as.opt->entry->opt->label,
+                hp[0] ? hp : "defaults", search->skipped[k].why);
+    }
+    if (search->n_skipped > 5)
+        fprintf(out, "; and %zu more (report.json lists them)", search->n_skipped - 5);
+    fputc('\n', out);
+}
+
 /* The ranked table, one row per candidate. */
 static void write_table(FILE *out, const os_study *s, int halving)
 {
@@ -265,6 +284,7 @@ void os_report_text(FILE *out, const os_study *s)
     if (cfg->batch_split > 1)
         fprintf(out, " in %llu data-parallel chunks", (unsigned long long)cfg->batch_split);
     fputc('\n', out);
+    describe_skipped(out, &s->search);
     os_report_full_text(out, s);
     if (cfg->seconds > 0 && s->step_seconds > 0)
         fprintf(out, "budget: %g s per trial came to %llu steps (a step took %.3g ms in a timed "

@@ -142,4 +142,21 @@ is "$(jq -r '[.trials[] | select(.optimizer == "nan-weight") | "\(.status): \(.m
     "diverged: parameter 0 of dense1.weight became nan at step 20" \
     "a NaN in one weight ends its trials as diverged, naming the tensor and the step"
 is "$(jq -r '.recommendation.optimizer' "$TMP/nanw.json")" sgd "... and sgd is recommended"
+
+# A grid with a combination the plugin refuses skips that one and says so;
+# refusing the only combination is still an error.
+qs="$top_srcdir/configs/quickstart.ini"
+grid="--set search.steps=30 --set search.optimizers=sgd --set optimizer.sgd.momentum=0,0.9"
+run "$OPTSELECT" --format json $grid --set optimizer.sgd.nesterov=false,true "$qs"
+is "$status" 0 "a grid with nesterov and momentum 0 in it runs"
+is "$(jq -r '[.skipped[] | "\(.optimizer) \(.hparams.momentum) \(.hparams.nesterov): \(.why)"] | join("|")' "$TMP/out")" \
+    "sgd 0 true: nesterov requires momentum > 0 and dampening = 0" \
+    "... skipping that combination, listed with the plugin's reason"
+is "$(jq '[.ranking[]] | length' "$TMP/out")" 21 "... and the other three (21 candidates) ran"
+run "$OPTSELECT" $grid --set optimizer.sgd.nesterov=false,true "$qs"
+grep -q '^skipped: 1 combination the plugin refuses: sgd momentum=0 nesterov=true (nesterov requires' "$TMP/out"
+ok $? "the text report names the skipped combination"
+run "$OPTSELECT" --set search.steps=30 --set search.optimizers=sgd --set optimizer.sgd.momentum=0 \
+    --set optimizer.sgd.nesterov=true "$qs"
+is "$status" 3 "the only combination refused: the study fails (exit 3)"
 done_testing
