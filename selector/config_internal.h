@@ -53,6 +53,9 @@ struct parse_ctx {
     size_t             n_sections;
     char               opt_labels[OS_MAX_OPTS][128]; /* search.optimizers      */
     size_t             n_opt_labels;
+    /* the look ahead's "[optimizer.LABEL] plugin = NAME" declarations */
+    struct os_cfg_variant { char label[65], plugin[65], where[400]; } *decl;
+    size_t             n_decl;
 };
 
 /* The key table (config_keys.c): the base sections' keys, and the keys an
@@ -93,6 +96,15 @@ int os_cfg_split_list(const char *v, char items[][128], size_t max);
 os_opt_config *os_cfg_opt_section(parse_ctx *ctx, const char *label);
 int os_cfg_set_opt_key(parse_ctx *ctx, os_opt_config *o, const char *name, const char *value);
 int os_cfg_resolve_optimizers(parse_ctx *ctx);
+
+/* The entry for label: a variant of the config's, or a loaded optimizer;
+ * NULL when neither. */
+const os_registry_entry *os_cfg_find_entry(const parse_ctx *ctx, const char *label);
+
+/* Records "[optimizer.LABEL] plugin = NAME" during the look ahead (no
+ * registry); makes cfg's variants from the declarations (after it). */
+int os_cfg_declare_variant(parse_ctx *ctx, const char *label, const char *value);
+int os_cfg_make_variants(parse_ctx *ctx);
 
 /* The value parsers the key table names (config_values.c). */
 #define OS_CFG_PARSERS(XX) \

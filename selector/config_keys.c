@@ -209,6 +209,9 @@ void os_config_print_keys(FILE *out)
     fprintf(out, "\n[optimizer.LABEL]\n");
     for (size_t i = 0; i < 3; i++)
         fprintf(out, "  %-15s default %-12s %s\n", os_cfg_opt_keys[i].name, "[search]", os_cfg_opt_keys[i].help);
+    fprintf(out, "  %-15s default %-12s %s\n", "plugin", "(none)",
+            "plugin = NAME: LABEL is a variant of the loaded optimizer NAME, with its own "
+            "hyperparameters and rates");
     fprintf(out, "  %-15s default %-12s %s\n", "NAME", "plugin's",
             "any hyperparameter of the optimizer (see --list-plugins); a comma-separated "
             "list searches over the values of a tunable one");

@@ -22,7 +22,7 @@ os_opt_config *os_cfg_opt_section(parse_ctx *ctx, const char *label)
     for (size_t i = 0; i < ctx->n_sections; i++)
         if (!strcmp(ctx->sections[i].entry->opt->label, label))
             return &ctx->sections[i];
-    const os_registry_entry *e = os_registry_find(ctx->reg, label);
+    const os_registry_entry *e = os_cfg_find_entry(ctx, label);
     if (!e) {
         os_cfg_fail(ctx, OS_ERR_CONFIG, "section [optimizer.%s]: no loaded optimizer is called "
              "'%s' (see optselect --list-plugins)", label, label);
@@ -72,6 +72,8 @@ static int remember_opt(parse_ctx *ctx, const char *label, const char *name, con
 int os_cfg_set_opt_key(parse_ctx *ctx, os_opt_config *o, const char *name, const char *value)
 {
     const os_optimizer *opt = o->entry->opt;
+    if (!strcmp(name, "plugin")) /* the look ahead made the variant of it */
+        return remember_opt(ctx, opt->label, name, value);
     for (size_t i = 0; i < sizeof opt_keys / sizeof *opt_keys; i++)
         if (!strcmp(name, opt_keys[i].name)) {
             int over = ctx->set_text || (o->lr_set & (1 << i) && o->lr_depth[i] > ctx->depth);
@@ -187,7 +189,7 @@ int os_cfg_resolve_optimizers(parse_ctx *ctx)
                                 ctx->sections[s].entry->opt->label, opt_where);
     }
     for (size_t k = 0; k < ctx->n_opt_labels; k++) {
-        if (os_registry_find(ctx->reg, ctx->opt_labels[k]))
+        if (os_cfg_find_entry(ctx, ctx->opt_labels[k]))
             continue;
         char loaded[512] = "";
         for (size_t i = 0; i < ctx->reg->n; i++) {
@@ -209,7 +211,7 @@ int os_cfg_resolve_optimizers(parse_ctx *ctx)
             *o = *sec;
         } else {
             memset(o, 0, sizeof *o);
-            o->entry = os_registry_find(ctx->reg, ctx->opt_labels[k]);
+            o->entry = os_cfg_find_entry(ctx, ctx->opt_labels[k]);
             snprintf(o->where, sizeof o->where, "%s", opt_where);
         }
         for (size_t h = 0; h < o->entry->opt->n_hparams; h++)
@@ -234,3 +236,75 @@ int os_cfg_resolve_optimizers(parse_ctx *ctx)
     return 0;
 }
 
+
+/* ---- labelled variants --------------------------------------------------- */
+
+const os_registry_entry *os_cfg_find_entry(const parse_ctx *ctx, const char *label)
+{
+    for (size_t i = 0; i < ctx->cfg->n_variants; i++)
+        if (!strcmp(ctx->cfg->variant_labels[i], label))
+            return &ctx->cfg->variants[i];
+    return os_registry_find(ctx->reg, label);
+}
+
+int os_cfg_declare_variant(parse_ctx *ctx, const char *label, const char *value)
+{
+    char name[128];
+    os_trim_copy(name, sizeof name, value, strlen(value));
+    for (size_t i = 0; i < ctx->n_decl; i++)
+        if (!strcmp(ctx->decl[i].label, label)) { /* a later setting replaces it */
+            snprintf(ctx->decl[i].plugin, sizeof ctx->decl[i].plugin, "%s", name);
+            os_cfg_where_now(ctx, ctx->decl[i].where, sizeof ctx->decl[i].where);
+            return 1;
+        }
+    if (strlen(label) > 64 || strlen(name) > 64)
+        return os_cfg_fail(ctx, OS_ERR_CONFIG, "[optimizer.%s] plugin = %s: a label and a "
+                           "plugin name have at most 64 characters", label, name);
+    struct os_cfg_variant *grown = realloc(ctx->decl, (ctx->n_decl + 1) * sizeof *grown);
+    if (!grown)
+        return os_cfg_fail(ctx, OS_ERR_NOMEM, "out of memory");
+    ctx->decl = grown;
+    struct os_cfg_variant *d = &ctx->decl[ctx->n_decl++];
+    snprintf(d->label, sizeof d->label, "%s", label);
+    snprintf(d->plugin, sizeof d->plugin, "%s", name);
+    os_cfg_where_now(ctx, d->where, sizeof d->where);
+    return 1;
+}
+
+int os_cfg_make_variants(parse_ctx *ctx)
+{
+    os_config *cfg = ctx->cfg;
+    size_t n = ctx->n_decl;
+    if (!n)
+        return 0;
+    cfg->variants = calloc(n, sizeof *cfg->variants);
+    cfg->variant_opts = calloc(n, sizeof *cfg->variant_opts);
+    cfg->variant_labels = calloc(n, sizeof *cfg->variant_labels);
+    if (!cfg->variants || !cfg->variant_opts || !cfg->variant_labels)
+        return os_error_set(ctx->err, OS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const struct os_cfg_variant *d = &ctx->decl[i];
+        const os_registry_entry *base = os_registry_find(ctx->reg, d->plugin);
+        if (!base)
+            return os_error_set(ctx->err, OS_ERR_CONFIG, "%s: [optimizer.%s] plugin = %s: "
+                                "no loaded optimizer is called '%s' (see optselect "
+                                "--list-plugins)", d->where, d->label, d->plugin, d->plugin);
+        if (os_registry_find(ctx->reg, d->label) && strcmp(d->label, d->plugin))
+            return os_error_set(ctx->err, OS_ERR_CONFIG, "%s: [optimizer.%s] plugin = %s: "
+                                "'%s' is already a loaded optimizer; a variant needs a label "
+                                "of its own", d->where, d->label, d->plugin, d->label);
+        if (!strcmp(d->label, d->plugin))
+            continue; /* [optimizer.sgd] plugin = sgd: the optimizer itself */
+        /* the descriptor as far as it reaches (a 1.0 plugin's ends early) */
+        const os_optimizer *o = base->opt;
+        size_t bytes = o->struct_size < sizeof *o ? o->struct_size : sizeof *o;
+        size_t k = cfg->n_variants++;
+        memcpy(&cfg->variant_opts[k], o, bytes);
+        snprintf(cfg->variant_labels[k], sizeof cfg->variant_labels[k], "%s", d->label);
+        cfg->variant_opts[k].label = cfg->variant_labels[k];
+        cfg->variants[k] = *base;
+        cfg->variants[k].opt = &cfg->variant_opts[k];
+        cfg->variants[k].base = base->opt;
+    }
+    return 0;
+}

@@ -172,15 +172,21 @@ os_choice os_study_choice(const os_study *s)
     return c;
 }
 
+/* The loaded optimizer behind a candidate: a labelled variant is its base. */
+static const os_optimizer *optimizer_of(const os_candidate *c)
+{
+    return c->opt->entry->base ? c->opt->entry->base : c->opt->entry->opt;
+}
+
 const os_group *os_study_best_other(const os_study *s)
 {
     if (!s->n_groups || s->ranking[0].status != OS_TRIAL_OK)
         return NULL;
-    const os_registry_entry *winner = s->search.cands[s->ranking[0].first].opt->entry;
+    const os_optimizer *winner = optimizer_of(&s->search.cands[s->ranking[0].first]);
     for (size_t k = 1; k < s->n_groups; k++) {
         const os_group *g = &s->ranking[k];
         if (g->status == OS_TRIAL_OK && g->steps == s->ranking[0].steps &&
-            s->search.cands[g->first].opt->entry != winner)
+            optimizer_of(&s->search.cands[g->first]) != winner)
             return g;
     }
     return NULL;

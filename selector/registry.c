@@ -80,7 +80,7 @@ static int check_hparams(const os_optimizer *d, const char *path, os_error *err)
     for (size_t i = 0; i < d->n_hparams; i++) {
         const os_hparam *h = &d->hparams[i];
         if (!name_ok(h->name, "") || !strcmp(h->name, "lr") || !strcmp(h->name, "lr_range") ||
-            !strcmp(h->name, "lr_points"))
+            !strcmp(h->name, "lr_points") || !strcmp(h->name, "plugin"))
             return os_error_set(err, OS_ERR_PLUGIN, "%s: optimizer '%s': hyperparameter %zu "
                                 "has an invalid or reserved name", path, d->label, i);
         for (size_t j = 0; j < i; j++)
@@ -249,7 +249,7 @@ static int add_stand_in(os_registry *reg, const char *path, const char *reason, 
     }
     reg->handles[reg->n_files] = NULL;
     reg->paths[reg->n_files++] = own_path;
-    reg->entries[reg->n++] = (os_registry_entry){ &si->desc, own_path, si->reason };
+    reg->entries[reg->n++] = (os_registry_entry){ &si->desc, own_path, si->reason, NULL };
     return 0;
 }
 
@@ -359,7 +359,7 @@ static int load_file(os_registry *reg, const char *path, os_error *err)
         if (!e)
             return os_error_set(err, OS_ERR_NOMEM, "%s: out of memory", path);
         reg->entries = e;
-        reg->entries[reg->n++] = (os_registry_entry){ d, own_path, NULL };
+        reg->entries[reg->n++] = (os_registry_entry){ d, own_path, NULL, NULL };
     }
     if (index == 0)
         return os_error_set(err, OS_ERR_PLUGIN, "%s: %s(0) returned no optimizer",

@@ -17,6 +17,8 @@ typedef struct os_registry_entry {
     const char         *refused; /* NULL; or why the file was refused, when
                                     probing: opt is then a stand-in labelled
                                     after the file, and its trials fail     */
+    const os_optimizer *base; /* a config's labelled variant: the loaded
+                                 optimizer it copies; NULL otherwise       */
 } os_registry_entry;
 
 typedef struct os_registry {

@@ -108,8 +108,8 @@ static int handler(void *user, const char *section, const char *name, const char
     if (os_cfg_study_of(section))
         return study_key(ctx, os_cfg_study_of(section), name, value);
     if (!strncmp(section, "optimizer.", 10)) {
-        if (!ctx->reg) /* the look ahead: the full load checks them */
-            return 1;
+        if (!ctx->reg) /* the look ahead: only the variants; the load checks the rest */
+            return strcmp(name, "plugin") ? 1 : os_cfg_declare_variant(ctx, section + 10, value);
         os_opt_config *o = os_cfg_opt_section(ctx, section + 10);
         return o ? os_cfg_set_opt_key(ctx, o, name, value) : 0;
     }
@@ -379,6 +379,7 @@ static void free_ctx(parse_ctx *ctx)
     for (size_t i = 0; i < ctx->n_overrides; i++)
         free(ctx->overrides[i].text);
     free(ctx->overrides);
+    free(ctx->decl);
 }
 
 int os_config_wants_isolation(const char *path, const char *study, char *const *sets,
@@ -400,7 +401,19 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
 {
     memset(cfg, 0, sizeof *cfg);
     parse_ctx ctx = { .cfg = cfg, .reg = reg, .err = err, .file = path, .study = study };
-    int rc = read_keys(&ctx, path, study, sets, n_sets);
+    /* the variants first: a section's keys are checked against its plugin */
+    os_config ahead = { 0 };
+    os_error ignored = { 0 }; /* the full parse reports what the look ahead met */
+    parse_ctx look = { .cfg = &ahead, .err = &ignored, .file = path, .study = study };
+    read_keys(&look, path, study, sets, n_sets);
+    ctx.decl = look.decl;
+    ctx.n_decl = look.n_decl;
+    look.decl = NULL;
+    free_ctx(&look);
+    os_config_free(&ahead);
+    int rc = os_cfg_make_variants(&ctx);
+    if (!rc)
+        rc = read_keys(&ctx, path, study, sets, n_sets);
     if (rc)
         goto done;
 
@@ -448,6 +461,9 @@ void os_config_free(os_config *cfg)
     for (size_t i = 0; i < cfg->n_opt_raw; i++)
         free(cfg->opt_raw[i]);
     free(cfg->opt_raw);
+    free(cfg->variants);
+    free(cfg->variant_opts);
+    free(cfg->variant_labels);
     memset(cfg, 0, sizeof *cfg);
 }
 

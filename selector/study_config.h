@@ -156,6 +156,12 @@ typedef struct os_config {
      * over a value from a file it includes), which replaces rather than
      * conflicts. */
     unsigned char *overridden;
+    /* Labelled variants ([optimizer.LABEL] plugin = NAME): LABEL as a copy
+     * of NAME's descriptor under its own label, owned here. */
+    os_registry_entry *variants;
+    os_optimizer      *variant_opts;
+    char             (*variant_labels)[65];
+    size_t             n_variants;
 } os_config;
 
 /* Parses path (and the files it includes), then the keys of its [study

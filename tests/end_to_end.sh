@@ -159,4 +159,38 @@ ok $? "the text report names the skipped combination"
 run "$OPTSELECT" --set search.steps=30 --set search.optimizers=sgd --set optimizer.sgd.momentum=0 \
     --set optimizer.sgd.nesterov=true "$qs"
 is "$status" 3 "the only combination refused: the study fails (exit 3)"
+
+# Labelled variants: two optimizers from one plugin, side by side.
+cat >"$TMP/var.ini" <<INI
+[data]
+format = csv
+path = $top_srcdir/data/digits.csv.gz
+label = -1
+[model]
+hidden = 32
+[search]
+optimizers = sgd, nesterov
+lr = 0.01, 0.1
+steps = 40
+batch_size = 32
+eval_every = 20
+[optimizer.sgd]
+momentum = 0.9
+[optimizer.nesterov]
+plugin = sgd
+momentum = 0.9
+nesterov = true
+INI
+run "$OPTSELECT" --format json --output "$TMP/var" "$TMP/var.ini"
+is "$status" 0 "a study of sgd and its variant 'nesterov' runs"
+is "$(jq -r '[.ranking[] | "\(.optimizer):\(.hparams.nesterov)"] | sort | unique | join(" ")' "$TMP/out")" \
+    "nesterov:true sgd:false" "... each label with its own hyperparameters"
+"$OPTSELECT" --quiet --format json "$TMP/var/config.ini" >"$TMP/var2.json"
+is "$(jq -S '.ranking' "$TMP/var2.json")" "$(jq -S '.ranking' "$TMP/out")" \
+    "... and its config.ini (which keeps plugin = sgd) runs it again"
+run "$OPTSELECT" --set optimizer.nesterov.plugin=sgdx "$TMP/var.ini"
+is "$(cat "$TMP/err")" "optselect: --set optimizer.nesterov.plugin=sgdx: [optimizer.nesterov] plugin = sgdx: no loaded optimizer is called 'sgdx' (see optselect --list-plugins)" \
+    "a variant of an unknown plugin: one line naming the setting"
+run "$OPTSELECT" --set optimizer.adam.plugin=sgd --set search.optimizers=adam,sgd "$TMP/var.ini"
+is "$status" 3 "a variant may not take a loaded optimizer's label (exit 3)"
 done_testing

@@ -9,14 +9,17 @@
 #include "study.h"
 
 static const os_optimizer alpha = { OS_OPTIMIZER_HEADER, .label = "alpha" },
-                          beta = { OS_OPTIMIZER_HEADER, .label = "beta" };
-static const os_registry_entry entries[2] = { { &alpha, "alpha.so", NULL },
-                                              { &beta, "beta.so", NULL } };
+                          beta = { OS_OPTIMIZER_HEADER, .label = "beta" },
+                          alpha2 = { OS_OPTIMIZER_HEADER, .label = "alpha-nesterov" };
+/* the third: a labelled variant of alpha ([optimizer.alpha-nesterov] plugin = alpha) */
+static const os_registry_entry entries[3] = { { &alpha, "alpha.so", NULL, NULL },
+                                              { &beta, "beta.so", NULL, NULL },
+                                              { &alpha2, "alpha.so", NULL, &alpha } };
 
 enum { MAX = 16 };
 typedef struct fixture {
     os_config       cfg;
-    os_opt_config   opts[2];
+    os_opt_config   opts[3];
     os_candidate    cands[MAX], rerun_cands[MAX];
     os_trial_result results[MAX], reruns[MAX];
     os_group        ranking[MAX];
@@ -32,6 +35,7 @@ static void build(fixture *f, size_t n_groups, size_t seeds, const int *opt,
     strcpy(f->cfg.score, "final");
     f->opts[0].entry = &entries[0];
     f->opts[1].entry = &entries[1];
+    f->opts[2].entry = &entries[2];
     for (size_t g = 0; g < n_groups; g++)
         for (size_t j = 0; j < seeds; j++) {
             size_t i = g * seeds + j;
@@ -113,6 +117,14 @@ int main(void)
        "one seed each: no measure of the noise, so no tie is called");
     ok(os_study_best_other(&f->s) == &f->ranking[1],
        "the best other optimizer at the winner's budget (alpha, second)");
+
+    /* a labelled variant of the winner's optimizer is not another optimizer */
+    const int opt_v[] = { 0, 2, 1 };
+    const double sc_v[] = { 1.0, 1.1, 1.2 };
+    build(f, 3, 1, opt_v, sc_v, NULL);
+    os_study_rank(&f->s);
+    ok(os_study_best_other(&f->s) == &f->ranking[2],
+       "the best other optimizer skips a labelled variant of the winner's (third, beta)");
 
     /* everything diverged: no runner-up */
     const double bad[] = { NAN, NAN };

@@ -32,8 +32,9 @@
  *     optselect_descriptor returns NULL);
  *   - a label is [a-z0-9_-], 1 to 64 characters, unique among the loaded
  *     optimizers; a hyperparameter name is [a-z0-9_], 1 to 64 characters,
- *     unique in its table, and none of the reserved "lr", "lr_range" and
- *     "lr_points" (the host's keys of every [optimizer.X] section);
+ *     unique in its table, and none of the reserved "lr", "lr_range",
+ *     "lr_points" and "plugin" (the host's keys of every [optimizer.X]
+ *     section);
  *   - at most 64 hyperparameters, each with finite min <= default <= max,
  *     min > 0 when OS_HP_LOG, and 0..1 when OS_HP_BOOL;
  *   - default_lr positive and finite; state_bytes, init and step present.
