@@ -157,7 +157,7 @@ int os_validation_compare(const os_study *sel, const os_study *full, os_validati
             return os_error_set(err, OS_ERR_CONFIG, "validate: candidate %zu of the full runs is "
                                 "not the selection's", k);
     size_t n = v->n = sel->n_groups;
-    double *x = malloc(2 * n * sizeof *x + 1), *y = x ? x + n : NULL;
+    double *x = calloc(2 * n + 1, sizeof *x), *y = x ? x + n : NULL;
     v->sel_rank = calloc(n + 1, sizeof *v->sel_rank);
     v->full_rank = calloc(n + 1, sizeof *v->full_rank);
     if (!x || !v->sel_rank || !v->full_rank) {
@@ -179,6 +179,19 @@ int os_validation_compare(const os_study *sel, const os_study *full, os_validati
     }
     v->kendall_tau = os_kendall_tau_b(x, y, n);
     v->spearman_rho = os_spearman_rho(x, y, n);
+    /* over the finished in both: packed to the front of copies */
+    double *fx = calloc(2 * n + 1, sizeof *fx), *fy = fx ? fx + n : NULL;
+    for (size_t i = 0; fx && i < n; i++) {
+        int sel_ok = x[i] <= (double)n, full_ok = isfinite(y[i]);
+        v->n_failed_one += sel_ok != full_ok;
+        if (sel_ok && full_ok) {
+            fx[v->n_finished] = x[i];
+            fy[v->n_finished++] = y[i];
+        }
+    }
+    v->kendall_tau_finished = fx ? os_kendall_tau_b(fx, fy, v->n_finished) : NAN;
+    v->spearman_rho_finished = fx ? os_spearman_rho(fx, fy, v->n_finished) : NAN;
+    free(fx);
 
     const os_group *pick = &sel->ranking[0], *best = &full->ranking[0];
     v->best = best->first;
@@ -282,7 +295,10 @@ static void write_text(FILE *out, const os_validation *v, const os_study *sel,
                 (unsigned long long)cfg->batch_size, (unsigned long long)v->full_steps,
                 (unsigned long long)full->cfg->batch_size);
     fprintf(out, "  full runs ran in %.2f s\n", full->seconds);
-    fprintf(out, "  Kendall tau %.3f, Spearman rho %.3f\n", v->kendall_tau, v->spearman_rho);
+    fprintf(out, "  Kendall tau %.3f, Spearman rho %.3f; over the %zu that finished in both "
+            "runs %.3f and %.3f (%zu failed in one run only)\n", v->kendall_tau,
+            v->spearman_rho, v->n_finished, v->kendall_tau_finished, v->spearman_rho_finished,
+            v->n_failed_one);
     const os_candidate *b = &full->search.cands[v->best];
     const os_group *bg = &full->ranking[0];
     if (bg->status == OS_TRIAL_OK)
@@ -354,6 +370,10 @@ static void write_json(FILE *out, const os_validation *v, const os_study *sel,
             (unsigned long long)full->cfg->seeds, v->n);
     os_json_num(out, v->kendall_tau);
     os_json_field(out, ",\n  \"spearman_rho\": ", v->spearman_rho);
+    os_json_field(out, ",\n  \"kendall_tau_finished\": ", v->kendall_tau_finished);
+    os_json_field(out, ",\n  \"spearman_rho_finished\": ", v->spearman_rho_finished);
+    fprintf(out, ",\n  \"finished_in_both\": %zu,\n  \"failed_in_one\": %zu",
+            v->n_finished, v->n_failed_one);
     fputs(",\n  \"regret\": ", out);
     if (isinf(v->regret))
         fputs("\"failed\"", out); /* JSON has no infinity: the pick failed its full run */

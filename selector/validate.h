@@ -10,6 +10,9 @@
  *   kendall_tau   Kendall's tau-b between the selection's ranking and the
  *                 full runs' (ties: candidates that failed in either)
  *   spearman_rho  Spearman's rho, average ranks for ties
+ *   ..._finished  the same over the candidates that finished in both (the
+ *                 pairs of a failed candidate are the easy ones), and how
+ *                 many failed in one and not the other
  *   regret        (full loss of the recommendation - best full loss) /
  *                 best full loss: what following the advice costs
  *   rank          the recommendation's place among the full runs
@@ -36,6 +39,9 @@ double os_spearman_rho(const double *x, const double *y, size_t n);
 typedef struct os_validation {
     size_t   n;              /* candidates (seeds averaged)                  */
     double   kendall_tau, spearman_rho;
+    double   kendall_tau_finished, spearman_rho_finished;
+    size_t   n_finished;     /* finished in both                             */
+    size_t   n_failed_one;   /* failed (diverged) in one of the two only      */
     double   regret;         /* relative; +inf if the recommendation failed
                                 its full run; NaN without a recommendation  */
     size_t   rank;           /* 1-based, among the full runs; 0: none        */

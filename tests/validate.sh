@@ -129,4 +129,15 @@ run "$OPTSELECT" validate --quiet "$top_srcdir/configs/batch-sizes.ini"
 is "$status" 2 "a file of several studies needs --study"
 grep -q "choose one with --study NAME" "$TMP/err"
 ok $? "and says so"
+
+# tau and rho again over the candidates that finished in both runs: the
+# pairs of a failed candidate are easy, and are counted apart.
+"$OPTSELECT" validate --quiet --format json --set full.steps=200 --set search.steps=60 \
+    "$top_srcdir/configs/quickstart.ini" >"$TMP/vf.json"
+is "$(jq '[.candidates_by_full_run[] | select(.status == "ok" and .selection_status == "ok")] | length' "$TMP/vf.json")" \
+    "$(jq '.finished_in_both' "$TMP/vf.json")" "finished_in_both counts the candidates that finished in both"
+is "$(jq '[.candidates_by_full_run[] | select((.status == "ok") != (.selection_status == "ok"))] | length' "$TMP/vf.json")" \
+    "$(jq '.failed_in_one' "$TMP/vf.json")" "failed_in_one counts those that failed in one run only"
+is "$(jq '.kendall_tau_finished < .kendall_tau and .failed_in_one + .finished_in_both < .candidates' "$TMP/vf.json")" \
+    true "with failures the tau over the finished is the lower, stricter one"
 done_testing
