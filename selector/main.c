@@ -113,47 +113,6 @@ static void usage(FILE *out)
             PKGLIBDIR);
 }
 
-/* State floats per parameter at the default hyperparameters, measured on a
- * layout of a million parameters so that per-optimizer scalars vanish. */
-static double state_per_param(const os_optimizer *o)
-{
-    enum { N = 1000000 };
-    static const os_tensor t = { "p", 0, N, 1, { N } };
-    static const os_layout layout = { N, 1, &t, NULL };
-    double hp[64];
-    for (size_t h = 0; h < o->n_hparams; h++)
-        hp[h] = o->hparams[h].default_value;
-    os_env env = os_plugin_env(&layout, hp, NULL, 0);
-    return (double)(o->state_bytes(&env) / sizeof(float) / (N / 100)) / 100.0;
-}
-
-static void list_plugins(const os_registry *reg)
-{
-    printf("%zu optimizer%s\n", reg->n, reg->n == 1 ? "" : "s");
-    for (size_t i = 0; i < reg->n; i++) {
-        const os_optimizer *o = reg->entries[i].opt;
-        printf("\n%s  (%s, ABI %u.%u", o->label, reg->entries[i].path,
-               (unsigned)o->abi_major, (unsigned)o->abi_minor);
-        if (os_optimizer_version(o))
-            printf(", version %u", (unsigned)os_optimizer_version(o));
-        printf(")\n  %s\n", o->summary);
-        double floats = state_per_param(o);
-        printf("  state: %g float%s per parameter at the defaults\n", floats,
-               floats == 1 ? "" : "s");
-        printf("    %-26s default %-8g\n", "lr", o->default_lr);
-        for (size_t h = 0; h < o->n_hparams; h++) {
-            const os_hparam *hp = &o->hparams[h];
-            char range[64];
-            if (hp->flags & OS_HP_BOOL)
-                snprintf(range, sizeof range, "%s", "true|false");
-            else
-                snprintf(range, sizeof range, "[%g, %g]%s", hp->min, hp->max,
-                         hp->flags & OS_HP_LOG ? " log" : "");
-            printf("    %-26s default %-8g %-18s %-8s %s\n", hp->name, hp->default_value,
-                   range, hp->flags & OS_HP_TUNABLE ? "tunable" : "", hp->help);
-        }
-    }
-}
 
 typedef struct cli {
     int         threads;
@@ -592,7 +551,7 @@ int main(int argc, char **argv)
         if (!rc)
             rc = os_registry_load_default(&reg, &err);
         if (!rc && c.action == ACT_LIST)
-            list_plugins(&reg);
+            os_registry_list(&reg, stdout);
         else if (!rc)
             rc = run(&c, &reg, &unsuccessful, &err);
     }

@@ -6,6 +6,7 @@
 #define OS_REGISTRY_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <optselect/plugin.h>
 #include "error.h"
 
@@ -63,6 +64,10 @@ int os_hparam_index(const os_optimizer *opt, const char *name);
  * (whose descriptors end before that field). */
 typedef int (*os_eval_params_fn)(const os_env *, const void *, const float *, float *);
 os_eval_params_fn os_optimizer_eval_params(const os_optimizer *d);
+
+/* --list-plugins (registry_list.c): each optimizer with its file, ABI and
+ * version, state floats per parameter and hyperparameters. */
+void os_registry_list(const os_registry *reg, FILE *out);
 
 /* The descriptor's version, or 0 when it predates ABI 1.2 (or has none). */
 uint32_t os_optimizer_version(const os_optimizer *d);

@@ -43,36 +43,32 @@ int os_results_lock(const char *dir, int *fd, os_error *err)
     char *path = os_path_join(dir, ".lock");
     if (!path)
         return os_error_set(err, OS_ERR_NOMEM, "out of memory");
-    int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644), rc = 0;
     if (lock < 0) {
-        int e = errno;
-        free(path);
-        return os_error_set(err, OS_ERR_IO, "%s: cannot lock the results folder: %s", dir,
-                            strerror(e));
-    }
-    free(path);
-    if (flock(lock, LOCK_EX | LOCK_NB)) {
+        rc = os_error_set(err, OS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    } else if (flock(lock, LOCK_EX | LOCK_NB)) {
         int e = errno;
         char holder[32] = "";
         ssize_t got = e == EWOULDBLOCK ? pread(lock, holder, sizeof holder - 1, 0) : -1;
-        close(lock);
-        if (e != EWOULDBLOCK)
-            return os_error_set(err, OS_ERR_IO, "%s: cannot lock the results folder: %s", dir,
-                                strerror(e));
         holder[got > 0 ? got : 0] = '\0';
         holder[strcspn(holder, "\n")] = '\0';
-        return os_error_set(err, OS_ERR_CONFIG, "%s: another optselect (pid %s) is writing "
-                            "this results folder; wait for it to finish, or use another "
-                            "--output", dir, holder[0] ? holder : "unknown");
+        rc = e != EWOULDBLOCK
+           ? os_error_set(err, OS_ERR_IO, "%s: cannot lock: %s", path, strerror(e))
+           : os_error_set(err, OS_ERR_CONFIG, "%s: another optselect (pid %s) is writing "
+                          "this results folder; wait for it to finish, or use another "
+                          "--output", dir, holder[0] ? holder : "unknown");
+    } else {
+        /* the holder's pid, for the message another process gets */
+        char pid[32];
+        int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+        if (ftruncate(lock, 0) || pwrite(lock, pid, (size_t)len, 0) != len)
+            rc = os_error_set(err, OS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
     }
-    /* the holder's pid, for the message another process gets */
-    char pid[32];
-    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (ftruncate(lock, 0) || pwrite(lock, pid, (size_t)len, 0) != len) {
-        int e = errno;
-        close(lock);
-        return os_error_set(err, OS_ERR_IO, "%s: cannot lock the results folder: %s", dir,
-                            strerror(e));
+    free(path);
+    if (rc) {
+        if (lock >= 0)
+            close(lock);
+        return rc;
     }
     *fd = lock;
     return 0;

@@ -70,7 +70,7 @@ for blocks in 0 1 2 3 4 6 8 12 16 24 32 64 128 256; do
     if [ "$status" -eq 6 ]; then
         failed=$((failed + 1))
         if [ "$(wc -l <"$TMP/err")" -ne 1 ] ||
-           ! grep -Eq "^optselect: $TMP/lim/(config.ini|journal|report.json|trials.csv): cannot write: File too large\$" "$TMP/err"; then
+           ! grep -Eq "^optselect: $TMP/lim/(\.lock|config.ini|journal|report.json|trials.csv): cannot write: File too large\$" "$TMP/err"; then
             bad=$((bad + 1)); diag "limit $blocks: $(cat "$TMP/err")"
         fi
     elif [ "$status" -eq 0 ]; then
