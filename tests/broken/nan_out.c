@@ -1,27 +1,15 @@
 /* Plain SGD that writes NaN into the parameters in its third step: under isolation = process the
  * study must file a failed (or diverged) trial with the cause and go on. */
-#include <optselect/plugin.h>
+#include "stateless.h"
 #include <math.h>
 
-static size_t bytes(const os_env *env) { return 0; }
-static int init(const os_env *env, void *s, const float *p) { return OS_OK; }
 static int step(const os_env *env, void *s, float *p, const float *g, double lr, uint64_t t)
 {
     if (t == 3) {
         for (size_t i = 0; i < env->layout->n; i++) p[i] = NAN;
     }
-    for (size_t i = 0; i < env->layout->n; i++)
-        p[i] -= (float)lr * g[i];
+    sgd_update(env, p, g, lr);
     return OS_OK;
 }
 
-static const os_optimizer d = {
-    OS_OPTIMIZER_HEADER, .label = "nan-out", .summary = "sgd that writes NaN into the parameters in its third step",
-    .default_lr = 0.01, .state_bytes = bytes, .init = init, .step = step,
-};
-
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &d : NULL;
-}
+BROKEN_PLUGIN("nan-out", "sgd that writes NaN into the parameters in its third step", 0.01)

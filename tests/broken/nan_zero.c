@@ -1,9 +1,7 @@
 /* Normalises by |g| without a guard: NaN on a zero gradient.  Conformance
  * must catch it. */
-#include <optselect/plugin.h>
+#include "stateless.h"
 
-static size_t bytes(const os_env *env) { return 0; }
-static int init(const os_env *env, void *s, const float *p) { return OS_OK; }
 static int step(const os_env *env, void *s, float *p, const float *g, double lr, uint64_t t)
 {
     for (size_t i = 0; i < env->layout->n; i++) {
@@ -13,13 +11,4 @@ static int step(const os_env *env, void *s, float *p, const float *g, double lr,
     return OS_OK;
 }
 
-static const os_optimizer d = {
-    OS_OPTIMIZER_HEADER, .label = "nan-zero", .summary = "sign descent without a guard",
-    .default_lr = 0.01, .state_bytes = bytes, .init = init, .step = step,
-};
-
-const os_optimizer *optselect_descriptor(unsigned long index);
-const os_optimizer *optselect_descriptor(unsigned long index)
-{
-    return index == 0 ? &d : NULL;
-}
+BROKEN_PLUGIN("nan-zero", "sign descent without a guard", 0.01)
