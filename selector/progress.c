@@ -43,32 +43,69 @@ static void maybe_draw(os_progress *p, int force)
         draw(p, t);
 }
 
+/* Once a second, a redraw: the clock and the estimate move on while long
+ * trials run (checks for the end ten times a second). */
+static void *tick(void *arg)
+{
+    os_progress *p = arg;
+    struct timespec nap = { 0, 100000000L };
+    for (int n = 1;; n++) {
+        nanosleep(&nap, NULL);
+        pthread_mutex_lock(&p->lock);
+        int stop = p->stop;
+        if (!stop && n % 10 == 0)
+            draw(p, os_seconds());
+        pthread_mutex_unlock(&p->lock);
+        if (stop)
+            return NULL;
+    }
+}
+
 void os_progress_begin(os_progress *p, FILE *out, int color, size_t total, size_t done)
 {
     *p = (os_progress){ .out = out, .color = color, .total = total, .done = done,
                         .first_done = done, .start = os_seconds() };
+    if (!out)
+        return;
+    pthread_mutex_init(&p->lock, NULL);
     maybe_draw(p, 1);
+    /* without a ticker the line still redraws at each trial's start and end */
+    p->ticking = pthread_create(&p->ticker, NULL, tick, p) == 0;
 }
 
 void os_progress_started(os_progress *p)
 {
+    if (!p->out)
+        return;
+    pthread_mutex_lock(&p->lock);
     p->running++;
     maybe_draw(p, 0);
+    pthread_mutex_unlock(&p->lock);
 }
 
 void os_progress_finished(os_progress *p, os_trial_status status)
 {
+    if (!p->out)
+        return;
+    pthread_mutex_lock(&p->lock);
     p->running--;
     p->done++;
     p->diverged += status == OS_TRIAL_DIVERGED;
     p->failed += status == OS_TRIAL_FAILED;
     maybe_draw(p, p->done == p->total);
+    pthread_mutex_unlock(&p->lock);
 }
 
 void os_progress_end(os_progress *p)
 {
     if (!p->out)
         return;
+    pthread_mutex_lock(&p->lock);
+    p->stop = 1;
+    pthread_mutex_unlock(&p->lock);
+    if (p->ticking)
+        pthread_join(p->ticker, NULL);
     fputs("\r\033[K", p->out);
     fflush(p->out);
+    pthread_mutex_destroy(&p->lock);
 }

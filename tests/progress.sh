@@ -49,4 +49,11 @@ is $? 1 "NO_COLOR: without colours or bold"
 on_tty "$TMP/iso" "\"$OPTSELECT\" --isolate $args \"$cfg\" >/dev/null"
 grep -q '28/28 trials' "$TMP/iso"
 ok $? "--isolate: the progress line counts worker trials too"
+
+# The clock runs during a long trial: the line is redrawn once a second,
+# not only when a trial starts or ends.
+on_tty "$TMP/long" "\"$OPTSELECT\" --threads 1 --set search.optimizers=sgd --set search.lr=0.1 --set search.steps=200000 \"$cfg\" >/dev/null"
+n=$(sed "s/$esc\[[0-9;]*[mK]//g" "$TMP/long" | tr '\r' '\n' | grep -c '^0/1 trials, 1 running')
+[ "$n" -ge 2 ]
+ok $? "a long trial: the line is redrawn while it runs ($n times with 1 running)"
 done_testing
