@@ -229,8 +229,18 @@ static void write_table(FILE *out, const os_study *s, int halving)
                 c->lr, score, std);
         if (has_acc)
             fprintf(out, " %8s", acc);
-        fprintf(out, "  %-9s%s %s\n", os_trial_status_name(g->status), steps,
+        fprintf(out, "  %-9s%s %s", os_trial_status_name(g->status), steps,
                 hp[0] ? hp : "defaults");
+        /* why it failed, shortened: the whole message is in report.json */
+        const char *why = "";
+        for (size_t j = 0; g->status != OS_TRIAL_OK && !why[0] && j < g->n_seeds; j++) {
+            const os_candidate *member;
+            const os_trial_result *r = os_group_trial(s, g, j, &member);
+            why = r && r->status != OS_TRIAL_OK ? r->message : "";
+        }
+        if (why[0])
+            fprintf(out, "  (%.60s%s)", why, strlen(why) > 60 ? "..." : "");
+        fputc('\n', out);
     }
 }
 

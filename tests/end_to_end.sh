@@ -193,4 +193,9 @@ is "$(cat "$TMP/err")" "optselect: --set optimizer.nesterov.plugin=sgdx: [optimi
     "a variant of an unknown plugin: one line naming the setting"
 run "$OPTSELECT" --set optimizer.adam.plugin=sgd --set search.optimizers=adam,sgd "$TMP/var.ini"
 is "$status" 3 "a variant may not take a loaded optimizer's label (exit 3)"
+
+# The text table says why a trial failed, shortened.
+"$OPTSELECT" --set search.steps=50 "$top_srcdir/configs/quickstart.ini" >"$TMP/why.txt"
+grep -Eq '^ +[0-9]+  rmsprop +1 +- +- +diverged  defaults  \(smoothed training loss .* exceeded .* at step [0-9]+\)$' "$TMP/why.txt"
+ok $? "a diverged row of the text table carries its reason"
 done_testing
