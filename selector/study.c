@@ -103,23 +103,9 @@ int os_study_schedules(os_study *s, os_error *err)
     return 0;
 }
 
-int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
+/* The training data, its split and subset, and the test set. */
+static int load_data(os_study *s, const os_config *cfg, int regression, os_error *err)
 {
-    memset(s, 0, sizeof *s);
-    s->cfg = cfg;
-    s->journal.fd = -1;
-    s->full_batch = cfg->full_batch ? cfg->full_batch : cfg->batch_size;
-    if (strcmp(cfg->function, "none")) {
-        s->fn = os_testfn_find(cfg->function);
-        s->fn_tensor = (os_tensor){ "point", 0, 2, 1, { 2 } };
-        s->fn_layout = (os_layout){ 2, 1, &s->fn_tensor, NULL };
-        int found = find_rates(s, cfg, err);
-        cfg->batch_split = 1; /* a point has no batch to split */
-        if (!found)
-            found = os_study_schedules(s, err);
-        return found ? found : os_search_build(&s->search, cfg, err);
-    }
-    int regression = !strcmp(cfg->task, "regression");
     int rc = load(cfg, cfg->data_path, cfg->labels_path, regression, NULL, &s->all, err);
     if (!rc)
         rc = os_data_split_make(&s->all, cfg->validation, cfg->standardize,
@@ -138,6 +124,14 @@ int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
                                 "training data", cfg->test_path, s->test.n_classes - 1);
         os_data_standardize_like(&s->data, &s->test);
     }
+    return 0;
+}
+
+/* The full run's rows and batch, and budgets given in epochs or as a
+ * fraction of the full run as steps; the trials' pool as it grows. */
+static int resolve_budgets(os_study *s, os_config *cfg, os_error *err)
+{
+    int rc;
     /* the full run: its rows and batch; budgets given in epochs or as a
      * fraction of the full run, in steps */
     s->full_rows = !strcmp(cfg->full_data, "subset") ? s->data.n_subset : s->data.train.n;
@@ -188,6 +182,12 @@ int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
                             (unsigned long long)cfg->batch_split,
                             (unsigned long long)cfg->batch_size);
 
+    return 0;
+}
+
+/* The model from [model] and the data's shape. */
+static int build_model(os_study *s, const os_config *cfg, int regression, os_error *err)
+{
     os_model_spec spec = cfg->model;
     int binary = !regression && !strcmp(cfg->loss, "binary_cross_entropy");
     spec.loss = regression ? OS_LOSS_MSE : binary ? OS_LOSS_BINARY_CE : OS_LOSS_CROSS_ENTROPY;
@@ -217,6 +217,33 @@ int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
                             spec.image[2], s->all.d);
     if (built)
         return os_error_set(err, OS_ERR_NOMEM, "out of memory building the model");
+    return 0;
+}
+
+int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->cfg = cfg;
+    s->journal.fd = -1;
+    s->full_batch = cfg->full_batch ? cfg->full_batch : cfg->batch_size;
+    if (strcmp(cfg->function, "none")) {
+        s->fn = os_testfn_find(cfg->function);
+        s->fn_tensor = (os_tensor){ "point", 0, 2, 1, { 2 } };
+        s->fn_layout = (os_layout){ 2, 1, &s->fn_tensor, NULL };
+        int found = find_rates(s, cfg, err);
+        cfg->batch_split = 1; /* a point has no batch to split */
+        if (!found)
+            found = os_study_schedules(s, err);
+        return found ? found : os_search_build(&s->search, cfg, err);
+    }
+    int regression = !strcmp(cfg->task, "regression");
+    int rc = load_data(s, cfg, regression, err);
+    if (!rc)
+        rc = resolve_budgets(s, cfg, err);
+    if (!rc)
+        rc = build_model(s, cfg, regression, err);
+    if (rc)
+        return rc;
     int found = os_study_schedules(s, err);
     if (found || (found = find_rates(s, cfg, err)) ||
         (found = os_search_build(&s->search, cfg, err)))
