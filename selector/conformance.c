@@ -151,6 +151,39 @@ static int all_finite(const float *p)
     return 1;
 }
 
+/* The rate: a tenth of it, a tenth of the first move (r is re-initialised). */
+static void check_rate(checker *c, const os_optimizer *opt, run *r)
+{
+    char detail[320];
+    double big = first_move(r, opt->default_lr), small = first_move(r, opt->default_lr / 10);
+    double ratio = big / small;
+    snprintf(detail, sizeof detail, "the first step moves %.3g at lr %g and %.3g at lr %g "
+             "(ratio %.3g; 10 expected)", big, opt->default_lr, small, opt->default_lr / 10,
+             ratio);
+    report(c, r->rc == OS_OK && ratio > 10.0 / 3 && ratio < 30, opt->label,
+           "the first step scales with the rate", detail);
+}
+
+/* eval_params, where the plugin has it, on b's trained state. */
+static void check_eval_params(checker *c, const os_optimizer *opt, const run *a, run *b)
+{
+    os_eval_params_fn eval = os_optimizer_eval_params(opt);
+    if (!eval)
+        return;
+    float before_p[N], out[N];
+    unsigned char *before_s = os_alloc_aligned(a->bytes);
+    memcpy(before_p, b->p, sizeof before_p);
+    if (before_s && a->bytes)
+        memcpy(before_s, b->state, b->bytes);
+    int rc = eval(&b->env, b->state, b->p, out);
+    int untouched = !memcmp(before_p, b->p, sizeof before_p) &&
+                    (!b->bytes || (before_s && !memcmp(before_s, b->state, b->bytes)));
+    report(c, rc == OS_OK && all_finite(out) && untouched, opt->label,
+           "eval_params gives finite parameters and changes nothing", rc != OS_OK ? b->msg
+           : !untouched ? "it modified the parameters or the state" : NULL);
+    os_free_aligned(before_s);
+}
+
 static void check_optimizer(checker *c, const os_optimizer *opt)
 {
     const char *label = opt->label;
@@ -207,16 +240,7 @@ static void check_optimizer(checker *c, const os_optimizer *opt)
     report(c, a.rc == OS_OK && b.rc == OS_OK && !memcmp(a.p, b.p, sizeof a.p), label,
            "a copied state continues exactly as the original", NULL);
 
-    /* The rate: a tenth of it, a tenth of the first move. */
-    double big = first_move(&a, opt->default_lr), small = first_move(&a, opt->default_lr / 10);
-    double ratio = big / small;
-    snprintf(detail, sizeof detail, "the first step moves %.3g at lr %g and %.3g at lr %g "
-             "(ratio %.3g; 10 expected)", big, opt->default_lr, small, opt->default_lr / 10,
-             ratio);
-    report(c, a.rc == OS_OK && ratio > 10.0 / 3 && ratio < 30, label,
-           "the first step scales with the rate", detail);
-    /* b is left as the pause-and-resume check left it */
-
+    check_rate(c, opt, &a);
     /* Zero gradients from the start and after training. */
     start(a.p);
     a.rc = opt->init(&a.env, a.state, a.p);
@@ -227,21 +251,7 @@ static void check_optimizer(checker *c, const os_optimizer *opt)
     report(c, finite_fresh && finite_trained, label, "zero gradients keep every parameter "
            "finite", !finite_fresh ? "not from the first step" : !finite_trained ?
            "not after 100 steps of training" : NULL);
-    os_eval_params_fn eval = os_optimizer_eval_params(opt);
-    if (eval) {
-        float before_p[N], out[N];
-        unsigned char *before_s = os_alloc_aligned(a.bytes);
-        memcpy(before_p, b.p, sizeof before_p);
-        if (before_s && a.bytes)
-            memcpy(before_s, b.state, b.bytes);
-        int rc = eval(&b.env, b.state, b.p, out);
-        int untouched = !memcmp(before_p, b.p, sizeof before_p) &&
-                        (!b.bytes || (before_s && !memcmp(before_s, b.state, b.bytes)));
-        report(c, rc == OS_OK && all_finite(out) && untouched, label,
-               "eval_params gives finite parameters and changes nothing", rc != OS_OK ? b.msg
-               : !untouched ? "it modified the parameters or the state" : NULL);
-        os_free_aligned(before_s);
-    }
+    check_eval_params(c, opt, &a, &b);
     run_close(&a);
     run_close(&b);
 }
