@@ -16,6 +16,7 @@
 #include "journal.h"
 #include "score.h"
 #include "study.h"
+#include "util.h"
 
 /* Loads one dataset in the config's format; like is the training set when
  * loading the test set (LIBSVM takes its width and classes from it). */
@@ -502,6 +503,25 @@ static void grid_one(void *arg, size_t i)
         *g->halt = 1; /* a study that cannot record its work stops */
 }
 
+/* One trial per thread, each with a single-threaded BLAS; threads that
+ * trials leave idle run the chunks of split steps. */
+static void plan_threads(os_study *s, const os_run_options *o, os_trial_env *env,
+                         size_t to_run)
+{
+    os_blas_set_threads(1);
+#ifdef _OPENMP
+    s->threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+    if ((size_t)s->threads > to_run * env->split) /* more would only idle */
+        s->threads = to_run ? (int)(to_run * env->split) : 1;
+    if (env->split > 1)
+        omp_set_max_active_levels(2);
+#else
+    (void)o;
+    s->threads = 1;
+#endif
+    env->step_threads = os_step_threads(s->threads, to_run, env->split);
+}
+
 int os_study_run(os_study *s, const os_run_options *o, os_error *err)
 {
     const os_config *cfg = s->cfg;
@@ -520,20 +540,8 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
     unsigned char *done = s->done;
     os_trial_env env = study_env(s, stop, &halt);
 
-    /* One trial per thread, each with a single-threaded BLAS; threads that
-     * trials leave idle run the chunks of split steps. */
-    os_blas_set_threads(1);
     size_t to_run = n - s->n_resumed;
-#ifdef _OPENMP
-    s->threads = o->threads > 0 ? o->threads : omp_get_max_threads();
-    if ((size_t)s->threads > to_run * env.split) /* more would only idle */
-        s->threads = to_run ? (int)(to_run * env.split) : 1;
-    if (env.split > 1)
-        omp_set_max_active_levels(2);
-#else
-    s->threads = 1;
-#endif
-    env.step_threads = os_step_threads(s->threads, to_run, env.split);
+    plan_threads(s, o, &env, to_run);
     /* every candidate of a seed starts from the same weights: drawn and
      * measured once */
     n_starts = cfg->rerun_top && cfg->rerun_seeds > cfg->seeds ? cfg->rerun_seeds : cfg->seeds;
@@ -545,8 +553,7 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
         if (rc)
             goto out;
     }
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = os_seconds();
     os_progress progress;
     os_progress_begin(&progress, o->progress, o->color, n, s->n_resumed);
     if ((s->isolated = o->isolate)) {
@@ -562,8 +569,7 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
     os_for_trials(n, os_trial_threads(s->threads, to_run), grid_one, &g);
 ran:
     os_progress_end(&progress);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    s->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    s->seconds = os_seconds() - t0;
 
     for (size_t i = 0; i < n && !rc; i++)
         if (codes[i]) {
