@@ -29,9 +29,10 @@ unset OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 now() { date +%s.%N; }
 
 t0=$(now)
-"$optselect" --format json "$cfg" >"$out/optselect.json"
+# per core: one thread each side (Optuna's trials run one at a time)
+"$optselect" --threads 1 --format json "$cfg" >"$out/optselect.json"
 t1=$(now)
-"$optselect" --format text "$cfg" >"$out/optselect.txt"
+"$optselect" --threads 1 --format text "$cfg" >"$out/optselect.txt"
 o_study=$(sed -n 's/^ran in \([0-9.]*\) s.*/\1/p' "$out/optselect.txt")
 o_wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 
@@ -57,7 +58,7 @@ o_judged=$(judge "$o_opt" "$o_lr")
 p_judged=$(judge "$p_opt" "$p_lr")
 
 printf '%-32s %10s %10s  %s\n' "" "study s" "wall s" "pick (validation loss in the study)"
-printf '%-32s %10s %10s  %s\n' "optselect (2 threads)" "$o_study" "$o_wall" \
+printf '%-32s %10s %10s  %s\n' "optselect (1 thread)" "$o_study" "$o_wall" \
     "$o_opt lr=$o_lr ($(jq -r '.ranking[0].score' "$out/optselect.json"))"
 printf '%-32s %10s %10s  %s\n' "Optuna + PyTorch (1 thread)" "$p_study" "$p_wall" \
     "$p_opt lr=$p_lr ($p_loss; $p_done trials completed, $p_pruned pruned)"
