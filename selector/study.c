@@ -435,32 +435,8 @@ fail:
     return rc;
 }
 
-void os_for_trials(size_t n, int threads, void (*fn)(void *ctx, size_t i), void *ctx)
-{
-#ifdef _OPENMP
-    if (threads > 1) {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-        for (size_t i = 0; i < n; i++)
-            fn(ctx, i);
-        return;
-    }
-#endif
-    for (size_t i = 0; i < n; i++)
-        fn(ctx, i);
-}
 
-int os_trial_threads(int threads, size_t trials)
-{
-    return trials && (size_t)threads > trials ? (int)trials : threads;
-}
 
-int os_step_threads(int threads, size_t trials, size_t split)
-{
-    if (split <= 1 || !trials)
-        return 1;
-    size_t inner = (size_t)threads / (size_t)os_trial_threads(threads, trials);
-    return (int)(inner < split ? inner : split);
-}
 
 typedef struct grid_ctx {
     os_study           *s;
@@ -503,24 +479,6 @@ static void grid_one(void *arg, size_t i)
         *g->halt = 1; /* a study that cannot record its work stops */
 }
 
-/* One trial per thread, each with a single-threaded BLAS; threads that
- * trials leave idle run the chunks of split steps. */
-static void plan_threads(os_study *s, const os_run_options *o, os_trial_env *env,
-                         size_t to_run)
-{
-    os_blas_set_threads(1);
-#ifdef _OPENMP
-    s->threads = o->threads > 0 ? o->threads : omp_get_max_threads();
-    if ((size_t)s->threads > to_run * env->split) /* more would only idle */
-        s->threads = to_run ? (int)(to_run * env->split) : 1;
-    if (env->split > 1)
-        omp_set_max_active_levels(2);
-#else
-    (void)o;
-    s->threads = 1;
-#endif
-    env->step_threads = os_step_threads(s->threads, to_run, env->split);
-}
 
 int os_study_run(os_study *s, const os_run_options *o, os_error *err)
 {
@@ -541,7 +499,7 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
     os_trial_env env = study_env(s, stop, &halt);
 
     size_t to_run = n - s->n_resumed;
-    plan_threads(s, o, &env, to_run);
+    os_study_plan_threads(s, o, &env, to_run);
     /* every candidate of a seed starts from the same weights: drawn and
      * measured once */
     n_starts = cfg->rerun_top && cfg->rerun_seeds > cfg->seeds ? cfg->rerun_seeds : cfg->seeds;

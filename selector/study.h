@@ -197,6 +197,11 @@ int os_trial_threads(int threads, size_t trials);
 void os_for_trials(size_t n, int threads, void (*fn)(void *ctx, size_t i), void *ctx);
 int os_step_threads(int threads, size_t trials, size_t split);
 
+/* The study's threads for o (its trials and their split steps; one BLAS
+ * thread per trial), into s->threads and env->step_threads (threads.c). */
+void os_study_plan_threads(os_study *s, const os_run_options *o, os_trial_env *env,
+                           size_t to_run);
+
 /* Trains n more trials (cands[j] into results[j], each as far as
  * until[j], through the study's budgets) on the study's threads (or its
  * worker processes: then until[j] must be the study's steps); counts
