@@ -10,13 +10,15 @@ interrupted() {
     "$OPTSELECT" --format json --output "$TMP/$1" --set search.steps=1000000 \
         "$cfg" >"$TMP/$1.json" 2>"$TMP/$1.err" &
     pid=$!
-    # wait until trials run: the process has threads beyond the main one
+    # wait until trials run: the journal is opened just before they start
+    # (the thread count says nothing: OpenBLAS starts its own at load), then
+    # give them time for a few steps, however slow the build (sanitizers)
     i=0
-    while [ "$i" -lt 100 ] && [ "$(ls /proc/$pid/task 2>/dev/null | wc -l)" -lt 2 ]; do
+    while [ "$i" -lt 200 ] && [ ! -s "$TMP/$1/journal" ]; do
         sleep 0.05
         i=$((i + 1))
     done
-    sleep 0.3
+    sleep 1
     kill -"$1" "$pid"
     # a watchdog, so that a hang fails the test instead of stalling it
     (sleep 30; kill -9 "$pid" 2>/dev/null) &
