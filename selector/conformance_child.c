@@ -112,15 +112,16 @@ static int follow(watch *w, int report_fd, int output_fd, pid_t pid, FILE *out)
 
 int os_conformance_run_isolated(const char *path, FILE *out)
 {
-    int report[2], output[2];
-    if (pipe(report))
-        return fprintf(out, "FAIL  %s: cannot start the checker: %s\n1 checks, 1 failed\n",
-                       path, strerror(errno)), 1;
-    if (pipe(output)) {
-        close(report[0]);
-        close(report[1]);
-        return fprintf(out, "FAIL  %s: cannot start the checker: %s\n1 checks, 1 failed\n",
-                       path, strerror(errno)), 1;
+    int report[2] = { -1, -1 }, output[2] = { -1, -1 };
+    if (pipe(report) || pipe(output)) {
+        int e = errno;
+        if (output[0] < 0 && report[0] >= 0) { /* the second pipe failed */
+            close(report[0]);
+            close(report[1]);
+        }
+        fprintf(out, "FAIL  %s: cannot start the checker: %s\n1 checks, 1 failed\n", path,
+                strerror(e));
+        return 1;
     }
     fflush(out);
     pid_t pid = fork();
