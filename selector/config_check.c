@@ -99,19 +99,3 @@ int os_config_check_extrapolated(const os_config *cfg, os_error *err)
                         "more than the trials' %llu", WHERE("search", "score"),
                         (unsigned long long)cfg->full_steps, (unsigned long long)cfg->steps);
 }
-
-int os_config_check_isolation(const os_config *cfg, const char *who, os_error *err)
-{
-    if (cfg->rerun_top)
-        return os_error_set(err, OS_ERR_CONFIG, "%s: [search] rerun_top runs its trials in "
-                            "process; isolation = process needs rerun_top = 0",
-                            who ? who : WHERE("search", "rerun_top"));
-    if (strcmp(cfg->strategy, "grid"))
-        return who ? os_error_set(err, OS_ERR_CONFIG, "%s: [search] strategy = %s runs its "
-                                  "trials in process; isolation needs strategy = grid", who,
-                                  cfg->strategy)
-                   : os_error_set(err, OS_ERR_CONFIG, "%s: [search] strategy = %s runs its "
-                                  "trials in process; isolation = process needs strategy = "
-                                  "grid", WHERE("search", "strategy"), cfg->strategy);
-    return 0;
-}

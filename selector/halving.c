@@ -2,10 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "executor.h"
 #include "halving.h"
 #include "rng.h"
 #include "score.h"
@@ -125,27 +122,26 @@ typedef struct bracket {
     size_t  n_alive;
 } bracket;
 
-/* The brackets' halving over shared trials, scheduled as trials finish.
+/* The brackets' halving over shared trials, as a strategy of the executor
+ * (executor.h), which runs the trials and tells it as they pass budgets.
  *
  * A candidate's training is the same in every bracket (same seed, same
  * batches), so it is trained once, as far as the bracket that takes it
- * furthest, and every bracket reads its curve at its own budgets.  Threads
- * take work as they free up: every bracket starts at once, and a candidate
- * goes on to the next budget as soon as it is certain to be promoted — when
- * fewer than `keep` candidates of its rung are either better or still
- * unmeasured — instead of waiting for the slowest of its rung.  Promotions
- * are the synchronous ones (a candidate certain to be among the best `keep`
- * is among them once all are measured), so the results do not depend on the
- * threads or on which trial finished first. */
+ * furthest, and every bracket reads its curve at its own budgets.  Work is
+ * handed out as workers free up: every bracket starts at once, and a
+ * candidate goes on to the next budget as soon as it is certain to be
+ * promoted — when fewer than `keep` candidates of its rung are either
+ * better or still unmeasured — instead of waiting for the slowest of its
+ * rung.  Promotions are the synchronous ones (a candidate certain to be
+ * among the best `keep` is among them once all are measured), so the
+ * results do not depend on the workers or on which trial finished first. */
 typedef struct sched {
     os_study           *s;
     const os_trial_env *env;
-    os_progress        *progress;
     bracket            *br;
     size_t              n_br, nb, n, ng;
     const uint64_t     *budgets;
     const size_t       *first;   /* per group: its first trial                */
-    os_trial          **trials;
     size_t             *rung;    /* per bracket: the budget it is deciding; nb
                                     once its last is measured               */
     unsigned char      *early;   /* n_br x ng: sure to go on past rung[b]     */
@@ -155,32 +151,16 @@ typedef struct sched {
                                     a trial may train on past a budget before
                                     its rung is decided, and that decision
                                     must see it as it was then              */
-    unsigned char      *busy;    /* per trial: a thread has it                */
-    unsigned char      *ending;  /* per trial: no bracket needs it: finish it  */
-    int                *codes;
-    os_error           *errs;
+    unsigned char      *ending;  /* per trial: no bracket needs it: end it    */
     double             *score;   /* scratch: per group                        */
     unsigned char      *measured;/* scratch: per group                        */
     size_t             *next;    /* scratch                                   */
-    size_t              running;
-    int                 rc;
-    os_error           *err;
 } sched;
 
-/* Whether trial i has been taken to budget k, or will go no further. */
-static int reached(const sched *x, size_t i, size_t k)
-{
-    if (x->s->done[i])
-        return 1;
-    if (x->busy[i] || !x->trials[i])
-        return 0;
-    return os_trial_stopped(x->trials[i]) || os_trial_steps(x->trials[i]) >= x->budgets[k];
-}
-
-static int group_reached(const sched *x, size_t g, size_t k)
+static int group_reached(const sched *x, const os_exec *ex, size_t g, size_t k)
 {
     for (size_t i = x->first[g]; i < x->n && x->s->search.cands[i].group == g; i++)
-        if (!reached(x, i, k))
+        if (!os_exec_reached(ex, i, k))
             return 0;
     return 1;
 }
@@ -198,10 +178,12 @@ static double group_score(const sched *x, size_t g, size_t k)
 }
 
 /* Brings every bracket's decisions up to date, and with them each trial's
- * target; trials no bracket needs are marked for ending.  In the critical
- * section. */
-static void decide(sched *x)
+ * target; open trials no bracket needs are marked for ending.  Under the
+ * executor's lock (the executor's done). */
+static void decide(void *ctx, const os_exec *ex, const os_exec_job *job)
 {
+    (void)job; /* NULL: the first decisions, before any job */
+    sched *x = ctx;
     const uint64_t eta = x->s->cfg->reduction_factor;
     for (size_t b = 0; b < x->n_br; b++) {
         bracket *br = &x->br[b];
@@ -210,7 +192,7 @@ static void decide(sched *x)
             size_t k = x->rung[b], undone = 0;
             for (size_t a = 0; a < br->n_alive; a++) {
                 size_t g = br->alive[a];
-                x->measured[g] = (unsigned char)group_reached(x, g, k);
+                x->measured[g] = (unsigned char)group_reached(x, ex, g, k);
                 x->score[g] = x->measured[g] ? group_score(x, g, k) : NAN;
                 undone += !x->measured[g];
             }
@@ -245,135 +227,53 @@ static void decide(sched *x)
         }
     }
     /* a trial no bracket holds any more is finished where it stands */
-    for (size_t i = 0; i < x->n; i++)
-        if (x->target[i] < 0 && x->trials[i] && !x->busy[i])
+    for (size_t i = 0; ex && i < x->n; i++)
+        if (x->target[i] < 0 && os_exec_opened(ex, i) && !os_exec_busy(ex, i))
             x->ending[i] = 1;
 }
 
-enum { JOB_NONE, JOB_TRAIN, JOB_END, JOB_WAIT, JOB_QUIT };
-
-/* The next thing to do, in the critical section: end a trial no bracket
- * needs (to free its buffers), or train the trial with the lowest target
- * (ties by index) that has not reached it; *others gets how many more are
- * ready to train. */
-static int pick(sched *x, size_t *job, size_t *others)
+/* The next job (the executor's next): end a trial no bracket needs (to
+ * free its buffers), or train the trial with the lowest target (ties by
+ * index) that has not reached it. */
+static os_exec_what pick(void *ctx, const os_exec *ex, os_exec_job *job, size_t *others)
 {
+    sched *x = ctx;
     *others = 0;
-    int stopping = x->rc || os_trial_should_stop(x->env);
-    for (size_t i = 0; i < x->n && !stopping; i++)
+    for (size_t i = 0; i < x->n; i++)
         if (x->ending[i]) {
             x->ending[i] = 0;
-            x->busy[i] = 1;
-            *job = i;
-            return JOB_END;
+            *job = (os_exec_job){ .trial = i, .target = -1, .end = 1 };
+            return OS_EXEC_END;
         }
     int best = -1;
-    for (size_t i = 0; i < x->n && !stopping; i++)
-        if (x->target[i] >= 0 && !x->busy[i] && !reached(x, i, (size_t)x->target[i])) {
+    for (size_t i = 0; i < x->n; i++)
+        if (x->target[i] >= 0 && !os_exec_busy(ex, i) &&
+            !os_exec_reached(ex, i, (size_t)x->target[i])) {
             (*others)++;
             if (best < 0 || x->target[i] < x->target[best])
                 best = (int)i;
         }
     if (best >= 0) {
         (*others)--;
-        x->busy[best] = 1;
-        *job = (size_t)best;
-        return JOB_TRAIN;
+        *job = (os_exec_job){ .trial = (size_t)best, .target = x->target[best] };
+        return OS_EXEC_TRAIN;
     }
-    return x->running ? JOB_WAIT : JOB_QUIT;
+    return os_exec_running(ex) ? OS_EXEC_WAIT : OS_EXEC_QUIT;
 }
 
-/* Ends trial i: its final status and score (the test set), then the
- * journal and the progress line. */
-static int end_trial(sched *x, size_t i)
+/* Trial i passed budget k (the executor's passed): its score there, as it
+ * was then. */
+static void passed(void *ctx, size_t i, size_t k, int stopped)
 {
-    os_study *s = x->s;
-    os_trial_finish(x->trials[i]);
-    os_trial_close(x->trials[i]);
-    int rc = 0;
-#ifdef _OPENMP
-#pragma omp critical(os_halving)
-#endif
-    {
-        x->trials[i] = NULL;
-        os_progress_finished(x->progress, s->results[i].status);
-        if (s->journal.fd >= 0 && s->results[i].status != OS_TRIAL_INTERRUPTED)
-            rc = os_journal_append(&s->journal, i, &s->results[i], &x->errs[i]);
+    sched *x = ctx;
+    double *at = x->at + i * x->nb;
+    if (stopped) {
+        for (size_t j = k; j < x->nb; j++)
+            at[j] = INFINITY;
+        return;
     }
-    return rc;
-}
-
-static void work(sched *x, int threads)
-{
-    os_study *s = x->s;
-    for (;;) {
-        size_t i = 0;
-        int what, step_threads = 1, target = -1;
-#ifdef _OPENMP
-#pragma omp critical(os_halving)
-#endif
-        {
-            size_t ready;
-            what = pick(x, &i, &ready);
-            if (what == JOB_TRAIN || what == JOB_END)
-                x->running++;
-            if (what == JOB_TRAIN) {
-                /* read here, under the lock: decide() rewrites every target
-                 * (through -1) while other trials train */
-                target = x->target[i];
-                step_threads = os_step_threads(threads, x->running + ready, x->env->split);
-                if (!x->trials[i])
-                    os_progress_started(x->progress);
-            }
-        }
-        if (what == JOB_QUIT)
-            return;
-        if (what == JOB_WAIT) {
-            struct timespec nap = { 0, 200000 }; /* a trial takes far longer */
-            nanosleep(&nap, NULL);
-            continue;
-        }
-        int code = 0;
-        if (what == JOB_END) {
-            code = end_trial(x, i);
-        } else {
-            if (!x->trials[i])
-                code = x->codes[i] = os_trial_open(&x->trials[i], x->env, &s->search.cands[i],
-                                                   x->nb, &s->results[i], &x->errs[i]);
-            if (!code) {
-                os_trial_set_threads(x->trials[i], step_threads);
-                /* through every budget on the way: each is measured, so that
-                 * every bracket reads the curve where it decides */
-                double *at = x->at + i * x->nb;
-                for (size_t k = 0; target >= 0 && k <= (size_t)target; k++) {
-                    if (!isnan(at[k]))
-                        continue;
-                    os_trial_advance(x->trials[i], x->budgets[k]);
-                    if (os_trial_stopped(x->trials[i])) {
-                        for (size_t j = k; j < x->nb; j++)
-                            at[j] = INFINITY;
-                        break;
-                    }
-                    at[k] = os_trial_score_at(&s->results[i], x->budgets[k],
-                                               (os_score_kind)x->env->score_kind,
-                                               x->env->horizon);
-                }
-            }
-        }
-#ifdef _OPENMP
-#pragma omp critical(os_halving)
-#endif
-        {
-            x->busy[i] = 0;
-            x->running--;
-            if (code && !x->rc) {
-                *x->err = x->errs[i];
-                x->rc = code;
-            }
-            if (!x->rc)
-                decide(x);
-        }
-    }
+    at[k] = os_trial_score_at(&x->s->results[i], x->budgets[k],
+                               (os_score_kind)x->env->score_kind, x->env->horizon);
 }
 
 static int run_brackets(os_study *s, const os_trial_env *env, os_progress *progress,
@@ -381,25 +281,21 @@ static int run_brackets(os_study *s, const os_trial_env *env, os_progress *progr
                         os_error *err)
 {
     const size_t n = s->search.n, ng = s->search.n_groups;
-    sched x = { .s = s, .env = env, .progress = progress, .br = br, .n_br = n_br, .nb = nb,
-                .n = n, .ng = ng, .budgets = budgets, .err = err };
+    sched x = { .s = s, .env = env, .br = br, .n_br = n_br, .nb = nb, .n = n, .ng = ng,
+                .budgets = budgets };
     size_t *first = malloc(ng * sizeof *first);
     x.first = first;
-    x.trials = calloc(n, sizeof *x.trials);
     x.rung = malloc(n_br * sizeof *x.rung);
     x.early = calloc(n_br * ng + 1, 1);
     x.target = malloc(n * sizeof *x.target);
     x.at = malloc((n * nb + 1) * sizeof *x.at);
-    x.busy = calloc(n, 1);
     x.ending = calloc(n, 1);
-    x.codes = calloc(n, sizeof *x.codes);
-    x.errs = calloc(n, sizeof *x.errs);
     x.score = malloc(ng * sizeof *x.score);
     x.measured = malloc(ng + 1);
     x.next = malloc(ng * sizeof *x.next);
     int rc = 0;
-    if (!first || !x.trials || !x.rung || !x.early || !x.target || !x.at || !x.busy || !x.ending ||
-        !x.codes || !x.errs || !x.score || !x.measured || !x.next) {
+    if (!first || !x.rung || !x.early || !x.target || !x.at || !x.ending || !x.score ||
+        !x.measured || !x.next) {
         rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
         goto out;
     }
@@ -409,55 +305,20 @@ static int run_brackets(os_study *s, const os_trial_env *env, os_progress *progr
         x.rung[b] = br[b].start;
     for (size_t j = 0; j < n * nb; j++)
         x.at[j] = NAN;
-    decide(&x);
-    size_t to_run = 0;
-    for (size_t i = 0; i < n; i++)
-        to_run += !s->done[i];
-    int threads = os_trial_threads(s->threads, to_run);
-#ifdef _OPENMP
-    if (threads > 1) {
-#pragma omp parallel num_threads(threads)
-        work(&x, threads);
-    } else
-#endif
-        work(&x, threads);
-    rc = x.rc;
-
-    for (size_t i = 0; i < n; i++) {
-        if (os_trial_should_stop(env) && x.trials[i] && !os_trial_stopped(x.trials[i])) {
-            /* between budgets when the study stopped: not a finished trial */
-            s->results[i].status = OS_TRIAL_INTERRUPTED;
-            s->results[i].score = INFINITY;
-            snprintf(s->results[i].message, sizeof s->results[i].message,
-                     "interrupted at step %llu of successive halving",
-                     (unsigned long long)s->results[i].steps);
-            os_trial_close(x.trials[i]);
-            x.trials[i] = NULL;
-            os_progress_finished(progress, OS_TRIAL_INTERRUPTED);
-            continue;
-        }
-        int src = rc || !x.trials[i] ? 0 : end_trial(&x, i);
-        if (src && !rc) {
-            *err = x.errs[i];
-            rc = src;
-        }
-        if (!s->done[i] && !s->results[i].curve && !s->results[i].message[0] && !x.trials[i] &&
-            !x.codes[i])
-            os_trial_not_started(&s->results[i]);
-    }
+    os_exec_plan plan = { .env = env, .cands = s->search.cands, .results = s->results,
+                          .done = s->done, .n = n, .budgets = budgets, .nb = nb,
+                          .workers = s->threads, .isolate = s->isolated,
+                          .journal = &s->journal, .progress = progress,
+                          .max_crashes = s->cfg->max_crashes };
+    os_exec_strategy st = { .ctx = &x, .next = pick, .passed = passed, .done = decide };
+    rc = os_exec_run(&plan, &st, err);
 out:
-    for (size_t i = 0; x.trials && i < n; i++)
-        os_trial_close(x.trials[i]);
     free(first);
-    free(x.trials);
     free(x.rung);
     free(x.early);
     free(x.target);
     free(x.at);
-    free(x.busy);
     free(x.ending);
-    free(x.codes);
-    free(x.errs);
     free(x.score);
     free(x.measured);
     free(x.next);

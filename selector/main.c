@@ -266,12 +266,7 @@ static int execute_study(const cli *c, os_registry *reg, const char *study, char
     int rc = os_config_load(cfg, c->config, study, reg, sets, n_sets, err);
     if (rc)
         return rc;
-    if (c->isolate && cfg->strategy_auto) /* --isolate runs a grid */
-        snprintf(cfg->strategy, sizeof cfg->strategy, "grid");
-    if (c->isolate)
-        rc = os_config_check_isolation(cfg, "--isolate", err);
-    if (!rc)
-        rc = os_study_prepare(s, cfg, err);
+    rc = os_study_prepare(s, cfg, err);
     if (!rc && output && !(journal = os_results_path(output, "journal")))
         rc = os_error_set(err, OS_ERR_NOMEM, "out of memory");
     if (!rc)

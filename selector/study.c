@@ -12,7 +12,7 @@
 #include "blas.h"
 #include "halving.h"
 #include "horizon.h"
-#include "isolate.h"
+#include "executor.h"
 #include "journal.h"
 #include "score.h"
 #include "study.h"
@@ -277,35 +277,8 @@ int os_study_open_journal(os_study *s, const char *path, os_error *err)
                                      s->results, s->done, &s->n_resumed, err);
 }
 
-typedef struct extra_ctx {
-    const os_trial_env *env;
-    const os_candidate *cands;
-    os_trial_result    *results;
-    const uint64_t     *until, *budgets;
-    size_t              nb;
-    int                *codes;
-    os_error           *errs;
-    int                 step_threads;
-} extra_ctx;
-
-static void extra_one(void *arg, size_t j)
-{
-    extra_ctx *x = arg;
-    os_trial *tr = NULL;
-    if (os_trial_should_stop(x->env) ||
-        (x->codes[j] = os_trial_open(&tr, x->env, &x->cands[j], x->nb, &x->results[j],
-                                     &x->errs[j])))
-        return;
-    os_trial_set_threads(tr, x->step_threads);
-    for (size_t b = 0; b < x->nb && x->budgets[b] <= x->until[j]; b++)
-        os_trial_advance(tr, x->budgets[b]);
-    os_trial_finish(tr);
-    os_trial_close(tr);
-}
-
 /* The environment every trial of the study shares. */
-static os_trial_env study_env(const os_study *s, const volatile sig_atomic_t *stop,
-                              const volatile int *halt)
+static os_trial_env study_env(const os_study *s, const volatile sig_atomic_t *stop)
 {
     const os_config *cfg = s->cfg;
     return (os_trial_env){
@@ -313,10 +286,22 @@ static os_trial_env study_env(const os_study *s, const volatile sig_atomic_t *st
         .fn = s->fn, .fn_layout = &s->fn_layout, .start = { cfg->start[0], cfg->start[1] },
         .steps = cfg->steps, .batch_size = cfg->batch_size, .eval_every = cfg->eval_every,
         .seed = cfg->seed, .smoothing = cfg->smoothing, .diverge_factor = cfg->diverge_factor,
-        .stop = stop, .halt = halt, .timeout = cfg->trial_timeout,
+        .stop = stop, .timeout = cfg->trial_timeout,
         .score_kind = os_score_from_name(cfg->score), .horizon = cfg->full_steps,
         .split = cfg->batch_split ? cfg->batch_split : 1, .schedule = &s->schedule,
     };
+}
+
+/* The executor's plan for n trials of the study on its threads or worker
+ * processes. */
+static os_exec_plan exec_plan(const os_study *s, const os_trial_env *env,
+                              const os_candidate *cands, os_trial_result *results, size_t n,
+                              const uint64_t *budgets, size_t nb)
+{
+    return (os_exec_plan){ .env = env, .cands = cands, .results = results, .n = n,
+                           .budgets = budgets, .nb = nb,
+                           .workers = s->threads > 0 ? s->threads : 1,
+                           .isolate = s->isolated, .max_crashes = s->cfg->max_crashes };
 }
 
 int os_study_train(os_study *s, const os_trial_env *env, const os_candidate *cands,
@@ -326,7 +311,7 @@ int os_study_train(os_study *s, const os_trial_env *env, const os_candidate *can
     const os_config *cfg = s->cfg;
     os_trial_env own;
     if (!env) {
-        own = study_env(s, stop, NULL);
+        own = study_env(s, stop);
         os_blas_set_threads(1);
         env = &own;
     }
@@ -334,35 +319,20 @@ int os_study_train(os_study *s, const os_trial_env *env, const os_candidate *can
     size_t nb = strcmp(cfg->strategy, "grid")
               ? os_halving_budgets(cfg->steps, cfg->min_steps, cfg->reduction_factor, budgets)
               : 1;
-    int *codes = calloc(n ? n : 1, sizeof *codes);
-    os_error *errs = calloc(n ? n : 1, sizeof *errs);
-    int rc = 0;
-    if (!codes || !errs) {
-        free(codes);
-        free(errs);
+    int *targets = malloc((n ? n : 1) * sizeof *targets);
+    if (!targets)
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
-    }
-    int threads = s->threads > 0 ? s->threads : 1;
-    if (s->isolated) { /* in workers, as the study's own (a grid: until is steps) */
-        rc = os_isolated_train(s, env, os_trial_threads(threads, n), cands, results, n, err);
-        for (size_t j = 0; j < n; j++)
-            s->steps_trained += results[j].steps;
-        free(codes);
-        free(errs);
-        return rc;
-    }
-    extra_ctx x = { env, cands, results, until, budgets, nb, codes, errs,
-                    os_step_threads(threads, n, env->split) };
-    os_for_trials(n, os_trial_threads(threads, n), extra_one, &x);
-    for (size_t j = 0; j < n; j++) {
-        if (codes[j] && !rc) {
-            *err = errs[j];
-            rc = codes[j];
-        }
+    for (size_t j = 0; j < n; j++) /* through every budget as far as until[j] */
+        for (targets[j] = -1; (size_t)(targets[j] + 1) < nb &&
+                              budgets[targets[j] + 1] <= until[j];)
+            targets[j]++;
+    os_exec_plan plan = exec_plan(s, env, cands, results, n, budgets, nb);
+    os_exec_sweep sweep = { .targets = targets };
+    os_exec_strategy st = { .ctx = &sweep, .next = os_exec_sweep_next };
+    int rc = os_exec_run(&plan, &st, err);
+    for (size_t j = 0; j < n; j++)
         s->steps_trained += results[j].steps;
-    }
-    free(codes);
-    free(errs);
+    free(targets);
     return rc;
 }
 
@@ -438,65 +408,17 @@ fail:
 
 
 
-typedef struct grid_ctx {
-    os_study           *s;
-    const os_trial_env *env;
-    const unsigned char *done;
-    int                *codes;
-    os_error           *errs;
-    os_progress        *progress;
-    volatile int       *halt;
-} grid_ctx;
-
-/* Trial i of a grid: run, count, journal. */
-static void grid_one(void *arg, size_t i)
-{
-    grid_ctx *g = arg;
-    os_study *s = g->s;
-    const volatile int *stop = g->env->stop;
-    if (g->done[i])
-        return;
-    if ((stop && *stop) || *g->halt) { /* not started: recorded, not run */
-        os_trial_not_started(&s->results[i]);
-        return;
-    }
-#ifdef _OPENMP
-#pragma omp critical(os_progress)
-#endif
-    os_progress_started(g->progress);
-    g->codes[i] = os_trial_run(g->env, &s->search.cands[i], &s->results[i], &g->errs[i]);
-#ifdef _OPENMP
-#pragma omp critical(os_progress)
-#endif
-    os_progress_finished(g->progress, s->results[i].status);
-    if (g->codes[i] || s->journal.fd < 0 || s->results[i].status == OS_TRIAL_INTERRUPTED)
-        return;
-#ifdef _OPENMP
-#pragma omp critical(os_journal)
-#endif
-    if (!*g->halt && (g->codes[i] = os_journal_append(&s->journal, i, &s->results[i],
-                                                      &g->errs[i])))
-        *g->halt = 1; /* a study that cannot record its work stops */
-}
-
-
 int os_study_run(os_study *s, const os_run_options *o, os_error *err)
 {
     const os_config *cfg = s->cfg;
     const size_t n = s->search.n;
     const volatile sig_atomic_t *stop = o->stop;
-    volatile int halt = 0;
     os_trial_start *starts = NULL;
     size_t n_starts = 0;
-    int *codes = calloc(n, sizeof *codes);
-    os_error *errs = calloc(n, sizeof *errs);
     int rc = alloc_results(s, err);
-    if (!rc && (!codes || !errs))
-        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
     if (rc)
         goto out;
-    unsigned char *done = s->done;
-    os_trial_env env = study_env(s, stop, &halt);
+    os_trial_env env = study_env(s, stop);
 
     size_t to_run = n - s->n_resumed;
     os_study_plan_threads(s, o, &env, to_run);
@@ -514,26 +436,20 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
     double t0 = os_seconds();
     os_progress progress;
     os_progress_begin(&progress, o->progress, o->color, n, s->n_resumed);
-    if ((s->isolated = o->isolate)) {
-        rc = os_isolated_run(s, &env, os_trial_threads(s->threads, to_run), stop, &progress,
-                             err);
-        goto ran;
-    }
+    s->isolated = o->isolate;
     if (strcmp(cfg->strategy, "grid")) { /* halving or hyperband */
         rc = os_halving_run(s, &env, &progress, err);
-        goto ran;
+    } else {
+        os_exec_plan plan = exec_plan(s, &env, s->search.cands, s->results, n, &cfg->steps, 1);
+        plan.done = s->done;
+        plan.journal = &s->journal;
+        plan.progress = &progress;
+        os_exec_sweep sweep = { .target = 0 };
+        os_exec_strategy st = { .ctx = &sweep, .next = os_exec_sweep_next };
+        rc = os_exec_run(&plan, &st, err);
     }
-    grid_ctx g = { s, &env, done, codes, errs, &progress, &halt };
-    os_for_trials(n, os_trial_threads(s->threads, to_run), grid_one, &g);
-ran:
     os_progress_end(&progress);
     s->seconds = os_seconds() - t0;
-
-    for (size_t i = 0; i < n && !rc; i++)
-        if (codes[i]) {
-            *err = errs[i];
-            rc = codes[i];
-        }
     for (size_t i = 0; i < n; i++) {
         s->n_interrupted += s->results[i].status == OS_TRIAL_INTERRUPTED;
         s->steps_trained += s->results[i].steps;
@@ -547,8 +463,6 @@ ran:
         rc = os_study_refine(s, &env, err);
 out:
     os_trial_starts_free(starts, n_starts);
-    free(codes);
-    free(errs);
     return rc;
 }
 

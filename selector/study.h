@@ -99,7 +99,7 @@ typedef struct os_study {
 typedef struct os_run_options {
     int         threads;         /* 0: OpenMP's default                       */
     const volatile sig_atomic_t *stop; /* raised by a signal; may be NULL     */
-    int         isolate;         /* trials in worker processes (isolate.h)    */
+    int         isolate;         /* trials in worker processes (executor.h)   */
     FILE       *progress;        /* a terminal for the progress line, or NULL */
     int         color;           /* the progress line may use colours         */
 } os_run_options;
@@ -190,11 +190,6 @@ double os_study_compute(const os_study *s);
  * than split.  Results do not depend on either. */
 int os_trial_threads(int threads, size_t trials);
 
-/* Runs fn(ctx, i) for every i below n, on `threads` threads (one trial per
- * thread) when more than one, else on the calling thread with no parallel
- * region around it: libgomp starts a nested team's threads afresh each
- * time, which a split step would pay for at every step. */
-void os_for_trials(size_t n, int threads, void (*fn)(void *ctx, size_t i), void *ctx);
 int os_step_threads(int threads, size_t trials, size_t split);
 
 /* The study's threads for o (its trials and their split steps; one BLAS

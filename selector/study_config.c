@@ -425,13 +425,10 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
         cfg->start[1] = fn->start[1];
     }
     /* auto: the predictive path when the run is declared (measured on the
-     * selection suite, docs/selection-quality.md); isolation needs a grid */
+     * selection suite, docs/selection-quality.md) */
     if ((cfg->strategy_auto = !strcmp(cfg->strategy, "auto")))
         snprintf(cfg->strategy, sizeof cfg->strategy, "%s",
-                 (cfg->full_steps || cfg->full_epochs > 0) &&
-                 strcmp(cfg->isolation, "process") ? "halving" : "grid");
-    if (!strcmp(cfg->isolation, "process") && (rc = os_config_check_isolation(cfg, NULL, err)))
-        goto done;
+                 cfg->full_steps || cfg->full_epochs > 0 ? "halving" : "grid");
     if (!ctx.n_opt_labels) {
         rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] optimizers is required "
                           "(for example: optimizers = sgd, adam)", path);

@@ -205,10 +205,6 @@ int os_config_check_budget(const os_config *cfg, os_error *err);
 /* score = extrapolated needs a full run longer than the trials: checked
  * with cfg->steps as the trials' final length */
 int os_config_check_extrapolated(const os_config *cfg, os_error *err);
-/* Trials in worker processes need a grid and no reruns; who: what asked
- * for isolation when it is not the config ("--isolate"), or NULL. */
-int os_config_check_isolation(const os_config *cfg, const char *who, os_error *err);
-
 /* Prints every key with its default and help, section by section. */
 void os_config_print_keys(FILE *out);
 

@@ -1,6 +1,6 @@
 /*
  * threads.c — the thread plan: how many trials run at once, how many
- * threads each split step gets, and the loop that runs trials on them.
+ * threads each split step gets (the executor runs the trials on them).
  * Results never depend on either (see study.h).
  */
 #include "config.h"
@@ -10,20 +10,6 @@
 #endif
 #include "blas.h"
 #include "study.h"
-
-void os_for_trials(size_t n, int threads, void (*fn)(void *ctx, size_t i), void *ctx)
-{
-#ifdef _OPENMP
-    if (threads > 1) {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-        for (size_t i = 0; i < n; i++)
-            fn(ctx, i);
-        return;
-    }
-#endif
-    for (size_t i = 0; i < n; i++)
-        fn(ctx, i);
-}
 
 int os_trial_threads(int threads, size_t trials)
 {

@@ -44,10 +44,16 @@ cmp -s "$TMP/a" "$TMP/b"
 ok $? "a finished halving study resumed from its journal reports the same"
 is "$(($(wc -l <"$TMP/res/journal") - 1))" 28 "... its journal holds each of the 28 trials once"
 
-run "$OPTSELECT" --set search.strategy=halving --isolate "$cfg"
-is "$status" 3 "--isolate with halving: refused (halving runs its trials in process)"
-is "$(cat "$TMP/err")" "optselect: --isolate: [search] strategy = halving runs its trials in process; isolation needs strategy = grid" \
-    "... with one line"
+# In worker processes, a promoted trial continues in the process that holds
+# it: the same report, byte for byte, on 1 or 3 workers.
+"$OPTSELECT" $H --isolate --threads 1 "$cfg" >"$TMP/iso1.json"
+"$OPTSELECT" $H --isolate --threads 3 "$cfg" >"$TMP/iso3.json"
+cmp -s "$TMP/iso1.json" "$TMP/halving.json" && cmp -s "$TMP/iso3.json" "$TMP/halving.json"
+ok $? "--isolate with halving: the report of threads, on 1 and 3 worker processes"
+"$OPTSELECT" --quiet --format json --set search.strategy=hyperband "$cfg" >"$TMP/hb.json"
+"$OPTSELECT" --quiet --format json --set search.strategy=hyperband --isolate "$cfg" >"$TMP/hbi.json"
+cmp -s "$TMP/hb.json" "$TMP/hbi.json"
+ok $? "--isolate with hyperband: the report of threads"
 
 # A halving study cut short (its journal loses its later records) resumes
 # to the same report, also with a score that reads every point (auc).
@@ -137,8 +143,6 @@ ok $? "  the same study as strategy = halving"
 "$OPTSELECT" --quiet --set full.epochs=5 "$cfg" | grep -q "^strategy = auto, with a \[full\] run: halving: budgets"
 ok $? "  and the text says why"
 "$OPTSELECT" --quiet --format json --set full.epochs=5 --set search.isolation=process "$cfg" |
-    jq -r '.strategy' | grep -qx grid
-ok $? "auto with [full] and isolation = process: grid"
-"$OPTSELECT" --quiet --format json --set full.epochs=5 --isolate "$cfg" | jq -r '.strategy' | grep -qx grid
-ok $? "auto with [full] and --isolate: grid"
+    jq -r '.strategy' | grep -qx halving
+ok $? "auto with [full] and isolation = process: halving, as in process"
 done_testing

@@ -78,6 +78,31 @@ cfg="$top_srcdir/configs/quickstart.ini"
 cmp -s "$TMP/inproc.json" "$TMP/isolated.json"
 ok $? "--isolate: the report is byte-identical to the in-process one"
 
+# Every strategy runs in worker processes: the broken plugins fail their own
+# trials under halving, hyperband, the reruns and the refinement too, and
+# every good trial ends (tests/halving.sh: the same report as in process).
+for how in "search.strategy=halving" "search.strategy=hyperband" \
+           "search.rerun_top=2 --set search.rerun_seeds=2" \
+           "search.strategy=halving --set search.refine=train"; do
+    run "$OPTSELECT" --format json $plugins --set $how "$TMP/study.ini"
+    is "$status" 0 "$how with seven broken plugins: exit 0"
+    cp "$TMP/out" "$TMP/broken.json"
+    cause crash failed 'crashed: the worker died of signal 11 \(Segmentation fault\)'
+    cause hang failed 'timed out: the worker ran past trial_timeout = 2 s and was killed'
+    is "$(q '[.trials[] | select(.optimizer == "sgd" or .optimizer == "adam") | .status] | unique | join(",")')" \
+        ok "... and every trial of sgd and adam ends ok"
+done
+# The noise check's reruns in worker processes: those of threads.
+R="--format json --set search.rerun_top=2 --set search.rerun_seeds=3 --set search.optimizers=sgd,adam"
+"$OPTSELECT" $R "$TMP/study.ini" >"$TMP/rerun-iso.json"
+"$OPTSELECT" $R --set search.isolation=none "$TMP/study.ini" >"$TMP/rerun-in.json"
+is "$(jq '[.ranking[] | select(.seeds == 3)] | length' "$TMP/rerun-iso.json")" 3 \
+    "rerun_top in worker processes: the top two, and the one that rose into them, rerun on three seeds"
+jq -S 'del(.effective_config)' "$TMP/rerun-iso.json" >"$TMP/a"
+jq -S 'del(.effective_config)' "$TMP/rerun-in.json" >"$TMP/b"
+cmp -s "$TMP/a" "$TMP/b"
+ok $? "... and the report is that of threads (but for the isolation key)"
+
 # After max_crashes crashes of one plugin file, its other trials are skipped.
 run "$OPTSELECT" --format json --threads 1 --plugin "$B/crash.so" \
     --set search.optimizers=sgd,crash --set search.lr=0.01,0.02,0.03,0.04,0.05 \
