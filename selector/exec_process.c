@@ -52,6 +52,9 @@ typedef struct worker {
     double      stop_sent; /* when the interrupt was forwarded, or 0       */
     int         finishing; /* its command is the finish                    */
     int         job_stopped; /* the strategy heard that it stopped         */
+    int         retried;   /* restarted once after a SIGKILL from outside  */
+    size_t      replayed;  /* budgets the restarted worker has retrained    */
+    int         replaying; /* its command retrains one of them             */
     os_exec_job job;
 } worker;
 
@@ -125,10 +128,17 @@ static void set_failed(os_trial_result *r, const char *fmt, ...)
     va_end(ap);
 }
 
+static int spawn(procs *pr, size_t i);
+
 /* Files the outcome of trial i's worker, which closed its socket without
  * an answer (why NULL: it ended, and its exit says how) or which the
  * parent gives up on (why: the reason; it is killed); counts a crash
- * against its plugin file unless the study's interrupt ended it. */
+ * against its plugin file unless the study's interrupt ended it.
+ *
+ * A worker killed by SIGKILL that the parent did not send (the OOM
+ * killer, an operator) is not the plugin's doing: the trial restarts once
+ * in a new worker, which retrains it through the budgets it had passed
+ * (the same steps, so the same curve) before it goes on. */
 static void died(procs *pr, size_t i, const char *why)
 {
     worker *w = &pr->w[i];
@@ -140,6 +150,14 @@ static void died(procs *pr, size_t i, const char *why)
         ;
     close(w->fd);
     w->pid = 0;
+    if (!why && w->finishing && r->status != OS_TRIAL_OK)
+        return; /* it had stopped: finishing changes nothing, its answer stands */
+    if (!why && !w->timed_out && !w->stop_sent && WIFSIGNALED(status) &&
+        WTERMSIG(status) == SIGKILL && !w->retried) {
+        w->retried = 1;
+        if (!spawn(pr, i))
+            return;
+    }
     if (why) {
         set_failed(r, "%s", why);
     } else if (w->timed_out) {
@@ -190,7 +208,8 @@ static int spawn(procs *pr, size_t i)
     close(sv[1]);
     fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
     worker *w = &pr->w[i];
-    *w = (worker){ .pid = pid, .fd = sv[0], .buf = w->buf, .cap = w->cap, .job = w->job };
+    *w = (worker){ .pid = pid, .fd = sv[0], .buf = w->buf, .cap = w->cap, .job = w->job,
+                   .used = w->used, .retried = w->retried, .job_stopped = w->job_stopped };
     return 0;
 }
 
@@ -224,6 +243,14 @@ static void proceed(procs *pr, size_t i)
     os_trial_result *r = &x->p->results[i];
     os_error e = { 0 };
     int code = 0;
+    if (w->pid && w->replayed < x->passed[i] && r->status == OS_TRIAL_OK) {
+        if (os_exec_stopping(x)) { /* left open, not ended */
+            os_exec_release(x, job, 0, &e);
+            return;
+        }
+        w->replaying = 1; /* a restarted worker: back to where its trial was */
+        return (void)send_command(pr, i, x->p->budgets[w->replayed], 0);
+    }
     if (job->target >= 0 && x->passed[i] <= (size_t)job->target && !w->job_stopped) {
         if (r->status == OS_TRIAL_OK && w->pid && !os_exec_stopping(x))
             return (void)send_command(pr, i, x->p->budgets[x->passed[i]], 0);
@@ -316,7 +343,10 @@ static void answered(procs *pr, size_t i)
     }
     os_trial_result_free(r);
     *r = got;
-    if (w->finishing) { /* it leaves after its last answer */
+    if (w->replaying) {
+        w->replaying = 0;
+        w->replayed++;
+    } else if (w->finishing) { /* it leaves after its last answer */
         while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
             ;
         close(w->fd);

@@ -130,4 +130,54 @@ run "$OPTSELECT" --format json --set search.trial_timeout=0.001 --set search.ste
     --set search.optimizers=sgd "$cfg"
 is "$(jq -r '[.trials[] | .message | startswith("timed out: still running after trial_timeout = 0.001 s")] | all' "$TMP/out")" \
     true "in-process: trial_timeout fails the trials that run past it"
+# A worker killed from outside (the OOM killer, an operator: SIGKILL that
+# optselect did not send) costs nothing: its trial restarts in a new worker,
+# retrains through the budgets it had passed, and goes on.  Then the parent
+# itself is killed, and --resume finishes the study.  Each time: the report
+# of an uninterrupted run, and every trial once in the journal.
+K="--quiet --format json --set search.strategy=halving --set search.steps=6000 --threads 1"
+"$OPTSELECT" $K "$cfg" >"$TMP/whole.json"
+strip() { jq -S 'del(.config, .data.path, .effective_config)' "$1"; }
+strip "$TMP/whole.json" >"$TMP/whole.norm"
+# kill_workers PID N: kills N of PID's running workers, a few steps apart
+kill_workers() {
+    killed=0 tries=0
+    while [ "$killed" -lt "$2" ] && [ "$tries" -lt 3000 ] && kill -0 "$1" 2>/dev/null; do
+        for c in $(pgrep -P "$1"); do
+            if [ "$(ps -o stat= -p "$c" 2>/dev/null | cut -c1)" = R ]; then
+                kill -KILL "$c" 2>/dev/null && killed=$((killed + 1))
+                sleep 0.2
+                break
+            fi
+        done
+        tries=$((tries + 1))
+        sleep 0.01
+    done
+}
+"$OPTSELECT" $K --isolate --output "$TMP/killed" "$cfg" >"$TMP/killed.json" &
+pid=$!
+kill_workers "$pid" 2
+wait "$pid"
+is $? 0 "two workers killed from outside: the study still exits 0 ($killed killed)"
+is "$killed" 2 "... both kills landed on running workers"
+strip "$TMP/killed.json" | cmp -s - "$TMP/whole.norm"
+ok $? "... and its report is the uninterrupted run's"
+is "$(awk 'NR > 1 { print $2 }' "$TMP/killed/journal" | sort | uniq -d | wc -l | tr -d ' ')" 0 \
+    "... with no trial twice in its journal"
+is "$(($(wc -l <"$TMP/killed/journal") - 1))" 28 "... and all 28 in it"
+
+"$OPTSELECT" $K --isolate --output "$TMP/parent" "$cfg" >/dev/null 2>&1 &
+pid=$!
+kill_workers "$pid" 1
+sleep 0.5
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+sleep 0.2 # its workers see the socket close and leave
+"$OPTSELECT" --quiet --format json --isolate --resume "$TMP/parent" >"$TMP/resumed.json"
+is $? 0 "a worker, then the parent killed: --resume --isolate exits 0"
+strip "$TMP/resumed.json" | cmp -s - "$TMP/whole.norm"
+ok $? "... with the uninterrupted run's report"
+is "$(awk 'NR > 1 { print $2 }' "$TMP/parent/journal" | sort | uniq -d | wc -l | tr -d ' ')" 0 \
+    "... and no trial twice in its journal"
+is "$(pgrep -f "output $TMP/parent" | wc -l | tr -d ' ')" 0 "... and the killed parent left no worker behind"
 done_testing
