@@ -151,6 +151,21 @@ void os_trim_copy(char *buf, size_t size, const char *s, size_t len)
     buf[len] = '\0';
 }
 
+int os_reserve(char **buf, size_t *cap, size_t need, size_t first)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : first;
+    while (c < need)
+        c *= 2;
+    char *grown = realloc(*buf, c);
+    if (!grown)
+        return -1;
+    *buf = grown;
+    *cap = c;
+    return 0;
+}
+
 int os_write_all(int fd, const void *p, size_t n)
 {
     const char *at = p;

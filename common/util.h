@@ -33,6 +33,11 @@ int os_parse_i64(const char *s, int64_t *out);
 /* true/false, yes/no, on/off, 1/0 (any case). */
 int os_parse_bool(const char *s, int *out);
 
+/* Grows *buf (its size in *cap; NULL and 0 to start) by doubling, from
+ * `first` bytes, until it holds at least `need`; 0, or -1 without memory
+ * (*buf and *cap are then as they were). */
+int os_reserve(char **buf, size_t *cap, size_t need, size_t first);
+
 /* write(2) until all n bytes are out, across short writes and EINTR;
  * 0, or -1 with errno set (EIO when the descriptor takes nothing). */
 int os_write_all(int fd, const void *p, size_t n);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lines.h"
+#include "util.h"
 
 int os_lines_open(os_lines *r, const char *path)
 {
@@ -19,14 +20,8 @@ int os_lines_next(os_lines *r)
 {
     size_t len = 0;
     for (;;) {
-        if (r->cap - len < 2) {
-            size_t cap = r->cap ? 2 * r->cap : 4096;
-            char *p = realloc(r->line, cap);
-            if (!p)
-                return -2;
-            r->line = p;
-            r->cap = cap;
-        }
+        if (r->cap - len < 2 && os_reserve(&r->line, &r->cap, r->cap + 1, 4096))
+            return -2;
         if (!gzgets(r->f, r->line + len, (int)(r->cap - len))) {
             int code;
             gzerror(r->f, &code);

@@ -307,14 +307,8 @@ static void start_job(procs *pr, const os_exec_job *job)
 static int drain(worker *w)
 {
     for (;;) {
-        if (w->cap - w->len < 4096) {
-            size_t cap = w->cap ? 2 * w->cap : 65536;
-            char *grown = realloc(w->buf, cap);
-            if (!grown)
-                return -2;
-            w->buf = grown;
-            w->cap = cap;
-        }
+        if (w->cap - w->len < 4096 && os_reserve(&w->buf, &w->cap, w->cap + 1, 65536))
+            return -2;
         ssize_t got = read(w->fd, w->buf + w->len, w->cap - w->len);
         if (got > 0) {
             w->len += (size_t)got;

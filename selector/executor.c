@@ -4,12 +4,9 @@
  * trains it outside the lock, and hands it back.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include "exec_internal.h"
 #include "study.h"
 
@@ -49,11 +46,10 @@ os_exec_what os_exec_sweep_next(void *ctx, const os_exec *x, os_exec_job *job, s
 
 os_exec_what os_exec_take(os_exec *x, os_exec_job *job, size_t *ready)
 {
-    os_exec_what what = OS_EXEC_QUIT;
     *ready = 0;
     if (os_exec_stopping(x))
         return x->running ? OS_EXEC_WAIT : OS_EXEC_QUIT;
-    what = x->st->next(x->st->ctx, x, job, ready);
+    os_exec_what what = x->st->next(x->st->ctx, x, job, ready);
     if (what == OS_EXEC_QUIT) /* what the strategy left open is ended here */
         for (size_t i = 0; i < x->p->n; i++)
             if (x->opened[i] && !x->busy[i]) {

@@ -227,7 +227,7 @@ static void decide(void *ctx, const os_exec *ex, const os_exec_job *job)
         }
     }
     /* a trial no bracket holds any more is finished where it stands */
-    for (size_t i = 0; ex && i < x->n; i++)
+    for (size_t i = 0; i < x->n; i++)
         if (x->target[i] < 0 && os_exec_opened(ex, i) && !os_exec_busy(ex, i))
             x->ending[i] = 1;
 }

@@ -227,15 +227,11 @@ static int read_file(const char *path, char **data, size_t *size)
     char *buf = NULL;
     size_t n = 0, cap = 0;
     for (;;) {
-        if (n == cap) {
-            char *grown = realloc(buf, cap = cap ? 2 * cap : 65536);
-            if (!grown) {
-                free(buf);
-                fclose(f);
-                errno = ENOMEM;
-                return -1;
-            }
-            buf = grown;
+        if (n == cap && os_reserve(&buf, &cap, cap + 1, 65536)) {
+            free(buf);
+            fclose(f);
+            errno = ENOMEM;
+            return -1;
         }
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;

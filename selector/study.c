@@ -322,10 +322,12 @@ int os_study_train(os_study *s, const os_trial_env *env, const os_candidate *can
     int *targets = malloc((n ? n : 1) * sizeof *targets);
     if (!targets)
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
-    for (size_t j = 0; j < n; j++) /* through every budget as far as until[j] */
-        for (targets[j] = -1; (size_t)(targets[j] + 1) < nb &&
-                              budgets[targets[j] + 1] <= until[j];)
-            targets[j]++;
+    for (size_t j = 0; j < n; j++) { /* the last budget within until[j]; -1: none */
+        size_t k = 0;
+        while (k < nb && budgets[k] <= until[j])
+            k++;
+        targets[j] = (int)k - 1;
+    }
     os_exec_plan plan = exec_plan(s, env, cands, results, n, budgets, nb);
     os_exec_sweep sweep = { .targets = targets };
     os_exec_strategy st = { .ctx = &sweep, .next = os_exec_sweep_next };
