@@ -28,6 +28,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <unistd.h>
 #include "exec_internal.h"
 #include "registry.h"
@@ -79,6 +82,12 @@ static void serve(int fd, const os_trial_env *env, const os_candidate *c, size_t
     os_trial *tr = NULL;
     os_trial_result r;
     os_error err = { 0 };
+#ifdef __linux__
+    /* ps and top show which trial a worker holds (its restart keeps the name) */
+    char name[16];
+    snprintf(name, sizeof name, "optselect-t%zu", index);
+    prctl(PR_SET_NAME, name, 0, 0, 0);
+#endif
     if (os_trial_open(&tr, env, c, extra_points, &r, &err))
         _exit(100 + err.code);
     for (;;) {
@@ -157,6 +166,7 @@ static void died(procs *pr, size_t i, const char *why)
         w->retried = 1;
         if (!spawn(pr, i))
             return;
+        w->retried = 0; /* no new worker: the plain crash below */
     }
     if (why) {
         set_failed(r, "%s", why);
@@ -167,6 +177,9 @@ static void died(procs *pr, size_t i, const char *why)
         set_failed(r, "interrupted: the worker was killed after the interrupt");
         r->status = OS_TRIAL_INTERRUPTED;
         return;
+    } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && w->retried) {
+        set_failed(r, "killed: its worker was killed from outside (SIGKILL) twice, the second "
+                      "time after a restart (the out-of-memory killer?)");
     } else if (WIFSIGNALED(status)) {
         set_failed(r, "crashed: the worker died of signal %d (%s)", WTERMSIG(status),
                    strsignal(WTERMSIG(status)));

@@ -139,13 +139,17 @@ K="--quiet --format json --set search.strategy=halving --set search.steps=6000 -
 "$OPTSELECT" $K "$cfg" >"$TMP/whole.json"
 strip() { jq -S 'del(.config, .data.path, .effective_config)' "$1"; }
 strip "$TMP/whole.json" >"$TMP/whole.norm"
-# kill_workers PID N: kills N of PID's running workers, a few steps apart
+# kill_workers PID N: kills N of PID's running workers, a few steps apart,
+# each holding another trial (a worker is named optselect-tI for its trial I,
+# and its restart keeps the name: a restarted trial is killed only once)
 kill_workers() {
-    killed=0 tries=0
+    killed=0 tries=0 hit=" "
     while [ "$killed" -lt "$2" ] && [ "$tries" -lt 3000 ] && kill -0 "$1" 2>/dev/null; do
         for c in $(pgrep -P "$1"); do
+            name=$(cat "/proc/$c/comm" 2>/dev/null) || continue
+            case "$hit" in *" $name "*) continue ;; esac
             if [ "$(ps -o stat= -p "$c" 2>/dev/null | cut -c1)" = R ]; then
-                kill -KILL "$c" 2>/dev/null && killed=$((killed + 1))
+                kill -KILL "$c" 2>/dev/null && killed=$((killed + 1)) hit="$hit$name "
                 sleep 0.2
                 break
             fi
@@ -165,6 +169,17 @@ ok $? "... and its report is the uninterrupted run's"
 is "$(awk 'NR > 1 { print $2 }' "$TMP/killed/journal" | sort | uniq -d | wc -l | tr -d ' ')" 0 \
     "... with no trial twice in its journal"
 is "$(($(wc -l <"$TMP/killed/journal") - 1))" 28 "... and all 28 in it"
+
+# A trial whose worker is killed again after its restart fails, by name
+# (the killed plugin SIGKILLs its own worker in every third step).
+run "$OPTSELECT" --format json --plugin "$B/killed.so" \
+    --set search.optimizers=sgd,killed "$TMP/study.ini"
+is "$status" 0 "a plugin killed in every worker: the study exits 0"
+is "$(jq -r '[.trials[] | select(.optimizer == "killed") | .message] | unique | join("|")' "$TMP/out")" \
+    "killed: its worker was killed from outside (SIGKILL) twice, the second time after a restart (the out-of-memory killer?)" \
+    "... its trials fail, saying they were killed twice"
+is "$(jq -r '[.trials[] | select(.optimizer == "sgd") | .status] | join(",")' "$TMP/out")" ok,ok \
+    "... and the others are ok"
 
 "$OPTSELECT" $K --isolate --output "$TMP/parent" "$cfg" >/dev/null 2>&1 &
 pid=$!
