@@ -18,7 +18,8 @@
     XX(DATA,    -103, 4, "bad data file")                            \
     XX(PLUGIN,  -104, 5, "bad or missing plugin")                    \
     XX(IO,      -105, 6, "input/output failure")                     \
-    XX(NOMEM,   -106, 7, "out of memory")
+    XX(NOMEM,   -106, 7, "out of memory")                            \
+    XX(QUIT,    -107, 1, "MPI rank 0 ended the study (other ranks)")
 
 enum {
 #define OS_ERR_XX(name, code, status, text) OS_ERR_##name = (code),

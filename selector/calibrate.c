@@ -14,12 +14,13 @@
 #include <time.h>
 #include "study.h"
 #include "util.h"
+#include "world.h"
 
-int os_study_budget_seconds(os_study *s, os_config *cfg, int isolate, const char *journal,
-                            os_error *err)
+/* The timing (or the journal's steps) into cfg->steps, s->step_seconds
+ * and s->timed_steps. */
+static int time_steps(os_study *s, os_config *cfg, int isolate, const char *journal,
+                      os_error *err)
 {
-    if (!(cfg->seconds > 0))
-        return 0;
     uint64_t kept = journal ? os_journal_budget(journal) : 0;
     if (kept) {
         cfg->steps = kept;
@@ -88,7 +89,40 @@ int os_study_budget_seconds(os_study *s, os_config *cfg, int isolate, const char
         if (cfg->steps > cfg->eval_every)
             cfg->steps -= cfg->steps % cfg->eval_every;
     }
-    int rc = os_study_schedules(s, err); /* the trials' schedule spans the steps */
+    return 0;
+}
+
+int os_study_budget_seconds(os_study *s, os_config *cfg, int isolate, const char *journal,
+                            os_error *err)
+{
+    if (!(cfg->seconds > 0))
+        return 0;
+    /* Under MPI rank 0 times a trial on its own threads (the other ranks
+     * would time the network too) and every rank takes its steps. */
+    struct { int64_t rc; uint64_t steps, timed; double per; char msg[OS_ERROR_MSG_MAX]; }
+        got = { 0 };
+    int rc = 0;
+    if (!os_world_worker()) {
+        s->local = 1;
+        got.rc = rc = time_steps(s, cfg, isolate, journal, err);
+        s->local = 0;
+        got.steps = cfg->steps;
+        got.timed = s->timed_steps;
+        got.per = s->step_seconds;
+        snprintf(got.msg, sizeof got.msg, "%s", rc ? err->msg : "");
+    }
+    int shared = os_world_share(&got, sizeof got, err);
+    if (shared && !rc)
+        return shared;
+    if (rc || (rc = (int)got.rc)) {
+        if (os_world_worker())
+            os_error_set(err, rc, "%s", got.msg);
+        return rc;
+    }
+    cfg->steps = got.steps;
+    s->timed_steps = got.timed;
+    s->step_seconds = got.per;
+    rc = os_study_schedules(s, err); /* the trials' schedule spans the steps */
     if (rc)
         return rc;
     if ((rc = os_config_check_extrapolated(cfg, err)))

@@ -1,7 +1,7 @@
 /*
  * exec_internal.h — what the executor (executor.c) shares with its
  * backends (the threads in executor.c, the worker processes in
- * exec_process.c).  Not for strategies: they see executor.h only.
+ * exec_process.c, the MPI ranks in exec_mpi.c).  Not for strategies: they see executor.h only.
  */
 #ifndef OS_EXEC_INTERNAL_H
 #define OS_EXEC_INTERNAL_H
@@ -42,5 +42,12 @@ void os_exec_interrupt_open(os_exec *x, size_t i);
 
 /* The worker-process backend (exec_process.c). */
 int os_exec_processes(os_exec *x);
+
+/* The MPI backend (exec_mpi.c): on rank 0, the scheduler, which calls
+ * finalize(x, rc) (the executor's end of every trial not ended) before it
+ * sends every rank the results; on the other ranks, the trainer, which
+ * returns with rank 0's results, code and error. */
+int os_exec_ranks(os_exec *x, int (*finalize)(os_exec *x, int rc));
+int os_exec_serve(os_exec *x);
 
 #endif

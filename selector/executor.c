@@ -9,6 +9,7 @@
 #include <time.h>
 #include "exec_internal.h"
 #include "study.h"
+#include "world.h"
 
 int os_exec_busy(const os_exec *x, size_t i) { return x->busy[i]; }
 int os_exec_opened(const os_exec *x, size_t i) { return x->opened[i]; }
@@ -201,6 +202,25 @@ static int run_threads(os_exec *x)
     return x->rc;
 }
 
+/* The end of every trial the backend left: what is still open stopped
+ * between budgets; what never opened did not start. */
+static int finalize(os_exec *x, int rc)
+{
+    const os_exec_plan *p = x->p;
+    for (size_t i = 0; x->trials && x->opened && x->ended && i < p->n; i++) {
+        if (x->trials[i]) {
+            os_trial_close(x->trials[i]);
+            x->trials[i] = NULL;
+        }
+        if (x->opened[i])
+            os_exec_interrupt_open(x, i);
+        os_trial_result *r = &p->results[i];
+        if (!(p->done && p->done[i]) && !x->ended[i] && !r->curve && !r->message[0])
+            os_trial_not_started(r);
+    }
+    return rc;
+}
+
 int os_exec_run(const os_exec_plan *p, const os_exec_strategy *st, os_error *err)
 {
     const size_t n = p->n;
@@ -211,26 +231,17 @@ int os_exec_run(const os_exec_plan *p, const os_exec_strategy *st, os_error *err
     x.opened = calloc(n ? n : 1, 1);
     x.ended = calloc(n ? n : 1, 1);
     x.passed = calloc(n ? n : 1, sizeof *x.passed);
+    const int ranks = os_world_ranks() && !p->local;
     int rc;
-    if (!x.trials || !x.busy || !x.opened || !x.ended || !x.passed)
-        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
-    else {
+    if (!x.trials || !x.busy || !x.opened || !x.ended || !x.passed) {
+        rc = finalize(&x, os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n));
+    } else if (ranks && os_world_worker()) {
+        rc = os_exec_serve(&x); /* with rank 0's results: nothing left to end */
+    } else {
         if (st->done)
             st->done(st->ctx, &x, NULL);
-        rc = p->isolate ? os_exec_processes(&x) : run_threads(&x);
-    }
-    /* what is still open stopped between budgets; what never opened did
-     * not start */
-    for (size_t i = 0; x.trials && x.opened && x.ended && i < n; i++) {
-        if (x.trials[i]) {
-            os_trial_close(x.trials[i]);
-            x.trials[i] = NULL;
-        }
-        if (x.opened[i])
-            os_exec_interrupt_open(&x, i);
-        os_trial_result *r = &p->results[i];
-        if (!(p->done && p->done[i]) && !x.ended[i] && !r->curve && !r->message[0])
-            os_trial_not_started(r);
+        rc = ranks ? os_exec_ranks(&x, finalize)
+           : finalize(&x, p->isolate ? os_exec_processes(&x) : run_threads(&x));
     }
     free(x.trials);
     free(x.busy);

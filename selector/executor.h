@@ -13,7 +13,10 @@
  *   - worker processes (isolation = process, exec_process.c): one process
  *     per open trial holds its state between budgets, so a promoted trial
  *     continues where it stopped; a plugin that crashes, exits or hangs
- *     fails its own trial only.
+ *     fails its own trial only;
+ *   - MPI ranks (mpirun, exec_mpi.c): rank 0 schedules and every other rank
+ *     trains the trials it opened; each rank calls os_exec_run for the same
+ *     step and all return rank 0's results (world.h).
  * The steps a trial takes and the points of its curve depend only on the
  * budgets it is trained through, so every backend, any number of threads
  * or processes and any order of completion give the same results.
@@ -82,6 +85,9 @@ typedef struct os_exec_plan {
     uint64_t             max_crashes; /* isolate: crashes, exits or time-outs of
                                       one plugin file before its remaining
                                       trials are skipped; 0: no limit          */
+    int                  local;    /* MPI: rank 0 runs it on its own threads
+                                      and the other ranks do not call
+                                      os_exec_run (the seconds' timing)       */
 } os_exec_plan;
 
 /* Runs the strategy to its end.  Afterwards every trial not done before is

@@ -21,6 +21,7 @@
 #include "study.h"
 #include "util.h"
 #include "validate.h"
+#include "world.h"
 
 /* The run worked but found nothing good: no finite trial, a failed check. */
 #define EXIT_UNSUCCESSFUL 1
@@ -88,6 +89,8 @@ static void usage(FILE *out)
 "                         (repeatable; a path, never a bare name)\n"
 "      --isolate          run each trial in a worker process (as isolation = process):\n"
 "                         a crashing or hanging plugin fails its trials, not the study\n"
+"      --mpi              run across MPI ranks (implied when started by mpirun):\n"
+"                         rank 0 schedules and reports, the others train\n"
 "      --study NAME       run only the study [study NAME] of a file that defines\n"
 "                         several (default: all, then a summary table)\n"
 "  -q, --quiet            no progress line and no notices on standard error (the\n"
@@ -127,6 +130,7 @@ typedef struct cli {
     char        seed_set[64];
     const char *check_plugin;
     int         isolate;       /* --isolate */
+    int         mpi;           /* --mpi */
     const char *study;         /* --study NAME, or NULL: every study */
     int         validate;      /* optselect validate CONFIG.ini */
     int         quiet;         /* --quiet */
@@ -145,7 +149,7 @@ static int push(char ***list, size_t *n, char *item, os_error *err)
 
 static int parse_cli(cli *c, int argc, char **argv, os_error *err)
 {
-    enum { OPT_LIST = 256, OPT_HELP_CONFIG, OPT_CHECK, OPT_ISOLATE, OPT_STUDY };
+    enum { OPT_LIST = 256, OPT_HELP_CONFIG, OPT_CHECK, OPT_ISOLATE, OPT_STUDY, OPT_MPI };
     static const struct option longs[] = {
         { "threads", required_argument, NULL, 'j' },
         { "seed", required_argument, NULL, 's' },
@@ -155,6 +159,7 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
         { "set", required_argument, NULL, 'S' },
         { "plugin", required_argument, NULL, 'p' },
         { "isolate", no_argument, NULL, OPT_ISOLATE },
+        { "mpi", no_argument, NULL, OPT_MPI },
         { "quiet", no_argument, NULL, 'q' },
         { "study", required_argument, NULL, OPT_STUDY },
         { "list-plugins", no_argument, NULL, OPT_LIST },
@@ -201,6 +206,7 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
         case 'p': rc = push(&c->plugins, &c->n_plugins, optarg, err); break;
         case OPT_LIST: c->action = ACT_LIST; break;
         case OPT_ISOLATE: c->isolate = 1; break;
+        case OPT_MPI: c->mpi = 1; break;
         case 'q': c->quiet = 1; break;
         case OPT_STUDY: c->study = optarg; break;
         case OPT_CHECK:
@@ -382,7 +388,7 @@ static int run_validate(const cli *c, os_registry *reg, const char *study, int *
         if (!rc && json)
             rc = os_write_atomic(json, fill_validation, parts, err);
         *unsuccessful = !rc && !v.rank;
-    } else if (!rc) {
+    } else if (!rc && !os_world_worker()) {
         fprintf(stderr, "optselect: validate: interrupted before the comparison%s\n",
                 c->output ? "; run the same command again to continue" : "");
     }
@@ -430,7 +436,8 @@ static int run_batch(const cli *c, os_registry *reg, char **names, size_t n,
         os_batch_study_end(stdout, c->format, report, names[i], ran, rc ? e.msg : NULL);
         if (rc) {
             snprintf(rows[ran].error, sizeof rows[ran].error, "%s", e.msg);
-            fprintf(stderr, "optselect: %s\n", e.msg);
+            if (!os_world_worker())
+                fprintf(stderr, "optselect: %s\n", e.msg);
             if (!first_rc) {
                 first_rc = rc;
                 first_err = e;
@@ -439,6 +446,10 @@ static int run_batch(const cli *c, os_registry *reg, char **names, size_t n,
         *unsuccessful |= !rc && !rows[ran].recommended;
         ran++;
         free(output);
+        /* ranks could part ways after a failure only one of them saw (a
+         * results folder rank 0 cannot write): the batch ends together */
+        if (rc && os_world_ranks())
+            break;
     }
     os_batch_end(stdout, c->format, rows, ran);
     free(rows);
@@ -537,10 +548,19 @@ int main(int argc, char **argv)
         os_config_print_keys(stdout);
     else if (!rc && c.action == ACT_CHECK)
         unsuccessful = os_conformance_run_isolated(c.check_plugin, stdout) > 0;
-    else if (!rc) {
+    else if (!rc && !(rc = os_world_init(&argc, &argv, c.mpi, &err))) {
         catch_stop_signals();
+        os_world_set_stop(&stop_signal);
+        if (os_world_worker()) { /* rank 0 reports and keeps the results folder */
+            c.output = NULL;
+            c.quiet = 1;
+        }
         /* isolated studies load each plugin in a child first */
         reg.probe = wants_isolation(&c);
+        if (reg.probe && os_world_ranks())
+            rc = os_error_set(&err, OS_ERR_USAGE, "isolation = process (or --isolate) and "
+                              "MPI ranks do not combine: every rank trains in its own "
+                              "process already; run without one or the other");
         for (size_t i = 0; i < c.n_plugins && !rc; i++)
             rc = os_registry_load_file(&reg, c.plugins[i], &err);
         if (!rc)
@@ -550,15 +570,14 @@ int main(int argc, char **argv)
         else if (!rc)
             rc = run(&c, &reg, &unsuccessful, &err);
     }
-    if (rc && !batch_error_printed)
+    if (rc && !batch_error_printed && !os_world_worker())
         fprintf(stderr, "optselect: %s\n", err.msg);
     os_registry_free(&reg);
     free(c.sets);
     free(c.plugins);
     free(c.resume_config);
-    if (rc)
-        return os_error_exit_status(rc);
-    if (stop_signal) /* the partial report is written; say why it is partial */
-        return 128 + stop_signal;
-    return unsuccessful ? EXIT_UNSUCCESSFUL : 0;
+    int status = rc ? os_error_exit_status(rc)
+               : stop_signal ? 128 + stop_signal /* the partial report is written */
+               : unsuccessful ? EXIT_UNSUCCESSFUL : 0;
+    return os_world_end(rc, err.msg, status);
 }

@@ -301,7 +301,8 @@ static os_exec_plan exec_plan(const os_study *s, const os_trial_env *env,
     return (os_exec_plan){ .env = env, .cands = cands, .results = results, .n = n,
                            .budgets = budgets, .nb = nb,
                            .workers = s->threads > 0 ? s->threads : 1,
-                           .isolate = s->isolated, .max_crashes = s->cfg->max_crashes };
+                           .isolate = s->isolated, .max_crashes = s->cfg->max_crashes,
+                           .local = s->local };
 }
 
 int os_study_train(os_study *s, const os_trial_env *env, const os_candidate *cands,

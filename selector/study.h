@@ -66,6 +66,7 @@ typedef struct os_study {
     size_t           n_groups;
     int              threads;    /* threads (or worker processes) trials ran on */
     int              isolated;   /* in worker processes (isolation = process) */
+    int              local;      /* MPI: on rank 0's own threads (the timing) */
     size_t           n_interrupted; /* trials the stop request cut short      */
     size_t           n_resumed;  /* trials replayed from the journal          */
     uint64_t         steps_trained; /* by all trials: the compute spent       */
