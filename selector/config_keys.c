@@ -114,8 +114,14 @@ const os_key os_cfg_keys[] = {
       "halving: successive halving, every candidate trains for min_steps, the best 1 in "
       "reduction_factor continue (from where they stopped) to reduction_factor times as many "
       "steps, and so on up to steps; hyperband: brackets of successive halving that start "
-      "at each budget in turn, the first with every candidate, the later with samples",
+      "at each budget in turn, the first with every candidate, the later with samples; "
+      "asha: asynchronous successive halving, which promotes a candidate as soon as it is "
+      "among the best 1 in reduction_factor of its budget so far",
       os_cfg_p_strategy, F(strategy), 0, 0 },
+    { "search", "asha_window", "16", "asha: each job is decided from the results of every "
+      "job before it but the last asha_window, so the result is the same on any number of "
+      "threads, processes or MPI ranks, and at most this many jobs run at once",
+      os_cfg_p_u64, F(asha_window), 1, 1e6 },
     { "search", "reduction_factor", "3", "halving, hyperband: 1 in this many candidates goes on to the "
       "next budget, which is this many times larger", os_cfg_p_u64, F(reduction_factor), 2, 100 },
     { "search", "min_steps", "0", "halving, hyperband: the first budget in steps; 0 takes steps / "

@@ -144,7 +144,7 @@ CHOICE(os_cfg_p_refine, "off|report|train")
 CHOICE(os_cfg_p_trial_schedule, "follow|constant")
 CHOICE(os_cfg_p_full_data, "all|subset")
 CHOICE(os_cfg_p_schedule, "constant|cosine|linear|step|wsd")
-CHOICE(os_cfg_p_strategy, "auto|grid|halving|hyperband")
+CHOICE(os_cfg_p_strategy, "auto|grid|halving|hyperband|asha")
 #undef CHOICE
 
 /* Increasing fractions strictly between 0 and 1 ([full] milestones). */

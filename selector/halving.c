@@ -333,6 +333,8 @@ int os_halving_run(os_study *s, const os_trial_env *env, os_progress *progress,
     uint64_t budgets[OS_MAX_BUDGETS];
     const size_t nb = os_halving_budgets(cfg->steps, cfg->min_steps, cfg->reduction_factor,
                                          budgets);
+    if (!strcmp(cfg->strategy, "asha"))
+        return os_asha_run(s, env, progress, budgets, nb, err);
     const int hyperband = !strcmp(cfg->strategy, "hyperband");
     size_t sizes[OS_MAX_BUDGETS] = { ng };
     size_t n_br = hyperband ? os_hyperband_plan(ng, nb, cfg->reduction_factor, sizes) : 1;

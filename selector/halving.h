@@ -63,4 +63,9 @@ size_t os_hyperband_plan(size_t n_groups, size_t n_levels, uint64_t eta,
 int os_halving_run(os_study *s, const os_trial_env *env, os_progress *progress,
                    os_error *err);
 
+/* Runs them by asynchronous successive halving (asha.c: strategy = asha)
+ * over the same budgets. */
+int os_asha_run(os_study *s, const os_trial_env *env, os_progress *progress,
+                const uint64_t *budgets, size_t nb, os_error *err);
+
 #endif

@@ -539,8 +539,9 @@ int main(int argc, char **argv)
         usage(stdout);
     else if (!rc && c.action == ACT_VERSION)
     {
-        printf("optselect %s\nplugin ABI %d.%d\nBLAS: %s\n", PACKAGE_VERSION,
-               OS_PLUGIN_ABI_MAJOR, OS_PLUGIN_ABI_MINOR, os_blas_describe());
+        printf("optselect %s\nplugin ABI %d.%d\nBLAS: %s\nMPI: %s\n", PACKAGE_VERSION,
+               OS_PLUGIN_ABI_MAJOR, OS_PLUGIN_ABI_MINOR, os_blas_describe(),
+               os_world_built() ? "yes (mpirun -np N optselect ...)" : "no");
         if (os_blas_advice())
             printf("note: %s\n", os_blas_advice());
     }

@@ -161,6 +161,9 @@ static void describe_run(FILE *out, const os_study *s, int halving)
             fprintf(out, "%s%llu", i ? " → " : " ", (unsigned long long)budgets[i]);
         fprintf(out, " steps, 1 in %llu goes on; %.1f%% of the compute of a full grid\n",
                 (unsigned long long)cfg->reduction_factor, 100.0 * os_study_compute(s));
+        if (!strcmp(cfg->strategy, "asha"))
+            fprintf(out, "asha: each job decided from the results of all jobs before it but the "
+                    "last %llu (asha_window)\n", (unsigned long long)cfg->asha_window);
         if (!strcmp(cfg->strategy, "hyperband")) {
             size_t sizes[OS_MAX_BUDGETS];
             os_hyperband_plan(s->n_groups, nb, cfg->reduction_factor, sizes);

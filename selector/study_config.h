@@ -117,6 +117,7 @@ typedef struct os_config {
                                shift, lr* ∝ horizon^(-alpha) (horizon.h)   */
     uint64_t reduction_factor; /* halving: keep 1 in this many per budget    */
     uint64_t min_steps;     /* halving: the first budget; 0 = steps / eta^2 */
+    uint64_t asha_window;   /* asha: jobs decided ahead of their results    */
     uint64_t rerun_top;     /* the noise check: best candidates rerun       */
     uint64_t rerun_seeds;   /* with this many seeds in all                  */
     char     refine[16];    /* the winner's rate (refine.h): off, report (fit

@@ -23,6 +23,11 @@ static char *inbox;                   /* the last message polled */
 static size_t inbox_cap;
 
 int os_world_rank(void) { return rank; }
+#ifdef HAVE_MPI
+int os_world_built(void) { return 1; }
+#else
+int os_world_built(void) { return 0; }
+#endif
 int os_world_size(void) { return size; }
 void os_world_set_stop(volatile sig_atomic_t *stop) { flow_stop = stop; }
 volatile sig_atomic_t *os_world_stop(void) { return flow_stop; }

@@ -49,6 +49,7 @@ typedef struct os_msg {
  * /dev/null as standard output.  Fails when mpirun started several ranks
  * of an optselect built without MPI: each would run the whole study. */
 int  os_world_init(int *argc, char ***argv, int forced, os_error *err);
+int  os_world_built(void);  /* whether this build has MPI */
 int  os_world_rank(void);   /* 0 without MPI */
 int  os_world_size(void);   /* 1 without MPI */
 static inline int os_world_worker(void) { return os_world_rank() > 0; }

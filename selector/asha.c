@@ -1,0 +1,265 @@
+/*
+ * asha.c — asynchronous successive halving (Li et al. 2020, "A System for
+ * Massively Parallel Hyperparameter Tuning"), as a strategy of the
+ * executor.  See halving.h.
+ *
+ * ASHA never waits for a rung to fill: whenever a worker is free it
+ * promotes a candidate that is among the best 1 in reduction_factor of the
+ * candidates its rung has measured so far (the highest rung first), and
+ * otherwise starts a new candidate at the first budget.  So a rung is
+ * judged on what has finished, not on all of it: early finishers are
+ * promoted on less evidence than halving gives them, more candidates go on
+ * (every 1 in eta of a rung, as it grows), and no worker idles at a rung's
+ * end.
+ *
+ * In the paper "what has finished" depends on the machine's timing.  Here
+ * it is the results of every job decided before, except the last
+ * asha_window of them: job j is decided once job j - asha_window is done,
+ * from jobs 0 .. j - asha_window.  The decisions — and the report — are
+ * then the same on any number of threads, processes or ranks, and up to
+ * asha_window jobs run at once.  When nothing can be decided so, it waits
+ * for every running job and decides from all of them; when even that
+ * decides nothing, the study is over.
+ *
+ * A job trains every seed of a candidate (a group) to the next budget;
+ * groups are ranked by their mean score at the budget, as halving does,
+ * from each trial's score as it was when it passed it (a trial may train
+ * on before an older decision is made; stopped: +inf).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "executor.h"
+#include "halving.h"
+#include "score.h"
+
+typedef struct asha {
+    const os_study     *s;
+    const os_trial_env *env;
+    const uint64_t     *budgets;
+    size_t              nb, n, ng, eta, window;
+    const size_t       *first;    /* per group: its first trial              */
+    int                *level;    /* per group: the last budget a job took it
+                                     to; -1: not started                    */
+    size_t             *job_g;    /* per job (at most ng x nb)               */
+    int                *job_k;
+    size_t             *left;     /* per job: its trials not yet through     */
+    size_t             *trial_job;/* per trial: its job now                  */
+    size_t              n_jobs, seen; /* jobs decided; jobs 0..seen-1 counted */
+    size_t             *rung_n;   /* per budget: groups the seen jobs took
+                                     there                                   */
+    size_t            **rung;     /* per budget: those groups                */
+    size_t              next_new; /* the next group to start                 */
+    double             *at;       /* n x nb: each trial's score at each budget
+                                     as it passed it                         */
+    size_t             *queue;    /* trials of decided jobs, to hand out     */
+    size_t              q_head, q_len;
+    double             *score;    /* scratch, per group                      */
+    size_t             *order;    /* scratch                                 */
+} asha;
+
+static double group_score(const asha *a, size_t g, size_t k)
+{
+    size_t seeds = 0;
+    double sum = 0;
+    for (size_t i = a->first[g]; i < a->n && a->s->search.cands[i].group == g; i++, seeds++)
+        sum += a->s->done[i] ? os_trial_score_at(&a->s->results[i], a->budgets[k],
+                                                    (os_score_kind)a->env->score_kind,
+                                                    a->env->horizon)
+                             : a->at[i * a->nb + k];
+    return sum / (double)seeds;
+}
+
+static const asha *sort_ctx; /* qsort has no context argument; under the lock */
+
+static int by_score(const void *pa, const void *pb)
+{
+    size_t x = *(const size_t *)pa, y = *(const size_t *)pb;
+    double sx = sort_ctx->score[x], sy = sort_ctx->score[y];
+    if (sx != sy && !(isnan(sx) && isnan(sy)))
+        return isnan(sx) ? 1 : isnan(sy) ? -1 : sx < sy ? -1 : 1;
+    return (x > y) - (x < y);
+}
+
+/* Counts the jobs up to `upto` (exclusive) into the rungs: their groups
+ * are measured there. */
+static void see(asha *a, size_t upto)
+{
+    for (; a->seen < upto; a->seen++) {
+        int k = a->job_k[a->seen];
+        a->rung[k][a->rung_n[k]++] = a->job_g[a->seen];
+    }
+}
+
+/* The group to promote from what is seen (the highest rung first), and
+ * where: 1, or 0 for none. */
+static int promotion(asha *a, size_t *g, int *k)
+{
+    for (int r = (int)a->nb - 2; r >= 0; r--) {
+        size_t m = a->rung_n[r], keep = m / a->eta;
+        if (!keep)
+            continue;
+        for (size_t j = 0; j < m; j++) {
+            a->order[j] = a->rung[r][j];
+            a->score[a->order[j]] = group_score(a, a->order[j], (size_t)r);
+        }
+        sort_ctx = a;
+        qsort(a->order, m, sizeof *a->order, by_score);
+        for (size_t j = 0; j < keep; j++)
+            if (a->level[a->order[j]] == r && isfinite(a->score[a->order[j]])) {
+                *g = a->order[j];
+                *k = r + 1;
+                return 1;
+            }
+    }
+    return 0;
+}
+
+/* A new job: group g to budget k; its trials go in the queue (a trial
+ * done before, from a journal, is through at once). */
+static void add_job(asha *a, size_t g, int k)
+{
+    const size_t j = a->n_jobs++;
+    a->job_g[j] = g;
+    a->job_k[j] = k;
+    a->left[j] = 0;
+    a->level[g] = k;
+    for (size_t i = a->first[g]; i < a->n && a->s->search.cands[i].group == g; i++) {
+        if (a->s->done[i])
+            continue;
+        a->trial_job[i] = j;
+        a->left[j]++;
+        a->queue[(a->q_head + a->q_len++) % a->n] = i;
+    }
+}
+
+static int all_done(const asha *a)
+{
+    for (size_t j = a->seen; j < a->n_jobs; j++)
+        if (a->left[j])
+            return 0;
+    return 1;
+}
+
+/* Decides the next job when it can; 1 when one was added. */
+static int decide(asha *a)
+{
+    const size_t j = a->n_jobs;
+    if (j >= a->window) {
+        if (a->left[j - a->window])
+            return 0; /* its decision waits for job j - window */
+        see(a, j - a->window + 1);
+    }
+    size_t g;
+    int k;
+    for (int pass = 0; pass < 2; pass++) {
+        if (promotion(a, &g, &k)) {
+            add_job(a, g, k);
+            return 1;
+        }
+        if (a->next_new < a->ng) {
+            add_job(a, a->next_new++, 0);
+            return 1;
+        }
+        if (pass || !all_done(a))
+            return 0;
+        see(a, a->n_jobs); /* nothing from the window: decide from everything */
+    }
+    return 0;
+}
+
+static os_exec_what next(void *ctx, const os_exec *ex, os_exec_job *job, size_t *ready)
+{
+    asha *a = ctx;
+    while (!a->q_len && decide(a))
+        ;
+    if (a->q_len) {
+        size_t i = a->queue[a->q_head];
+        a->q_head = (a->q_head + 1) % a->n;
+        a->q_len--;
+        int k = a->job_k[a->trial_job[i]];
+        *job = (os_exec_job){ .trial = i, .target = k, .end = k + 1 == (int)a->nb };
+        *ready = a->q_len;
+        return OS_EXEC_TRAIN;
+    }
+    *ready = 0;
+    return os_exec_running(ex) ? OS_EXEC_WAIT : OS_EXEC_QUIT;
+}
+
+/* Trial i passed budget k, or stopped on the way: its score there. */
+static void passed(void *ctx, size_t i, size_t k, int stopped)
+{
+    asha *a = ctx;
+    double *at = a->at + i * a->nb;
+    if (stopped) {
+        for (size_t b = k; b < a->nb; b++)
+            at[b] = INFINITY;
+        return;
+    }
+    at[k] = os_trial_score_at(&a->s->results[i], a->budgets[k],
+                               (os_score_kind)a->env->score_kind, a->env->horizon);
+}
+
+static void done(void *ctx, const os_exec *ex, const os_exec_job *job)
+{
+    asha *a = ctx;
+    if (job && job->target >= 0)
+        a->left[a->trial_job[job->trial]]--;
+}
+
+int os_asha_run(os_study *s, const os_trial_env *env, os_progress *progress,
+                const uint64_t *budgets, size_t nb, os_error *err)
+{
+    const size_t n = s->search.n, ng = s->search.n_groups, jobs = ng * nb + 1;
+    asha a = { .s = s, .env = env, .budgets = budgets, .nb = nb, .n = n, .ng = ng,
+               .eta = s->cfg->reduction_factor, .window = s->cfg->asha_window };
+    size_t *first = malloc((ng + 1) * sizeof *first);
+    a.first = first;
+    a.level = malloc((ng + 1) * sizeof *a.level);
+    a.job_g = malloc(jobs * sizeof *a.job_g);
+    a.job_k = malloc(jobs * sizeof *a.job_k);
+    a.left = malloc(jobs * sizeof *a.left);
+    a.trial_job = calloc(n + 1, sizeof *a.trial_job);
+    a.rung_n = calloc(nb, sizeof *a.rung_n);
+    a.rung = calloc(nb, sizeof *a.rung);
+    size_t *block = malloc((nb * ng + 1) * sizeof *block);
+    a.at = malloc((n * nb + 1) * sizeof *a.at);
+    a.queue = malloc((n + 1) * sizeof *a.queue);
+    a.score = malloc((ng + 1) * sizeof *a.score);
+    a.order = malloc((ng + 1) * sizeof *a.order);
+    int rc;
+    if (!first || !a.level || !a.job_g || !a.job_k || !a.left || !a.trial_job || !a.rung_n ||
+        !a.rung || !block || !a.at || !a.queue || !a.score || !a.order) {
+        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
+    } else {
+        for (size_t i = n; i-- > 0;)
+            first[s->search.cands[i].group] = i;
+        for (size_t g = 0; g < ng; g++)
+            a.level[g] = -1;
+        for (size_t k = 0; k < nb; k++)
+            a.rung[k] = block + k * ng;
+        for (size_t j = 0; j < n * nb; j++)
+            a.at[j] = NAN;
+        os_exec_plan plan = { .env = env, .cands = s->search.cands, .results = s->results,
+                              .done = s->done, .n = n, .budgets = budgets, .nb = nb,
+                              .workers = s->threads, .isolate = s->isolated,
+                              .journal = &s->journal, .progress = progress,
+                              .max_crashes = s->cfg->max_crashes };
+        os_exec_strategy st = { .ctx = &a, .next = next, .passed = passed, .done = done };
+        rc = os_exec_run(&plan, &st, err);
+    }
+    free(first);
+    free(a.level);
+    free(a.job_g);
+    free(a.job_k);
+    free(a.left);
+    free(a.trial_job);
+    free(a.rung_n);
+    free(a.rung);
+    free(block);
+    free(a.at);
+    free(a.queue);
+    free(a.score);
+    free(a.order);
+    return rc;
+}
