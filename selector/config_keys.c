@@ -122,9 +122,9 @@ const os_key os_cfg_keys[] = {
       "job before it but the last asha_window, so the result is the same on any number of "
       "threads, processes or MPI ranks, and at most this many jobs run at once",
       os_cfg_p_u64, F(asha_window), 1, 1e6 },
-    { "search", "reduction_factor", "3", "halving, hyperband: 1 in this many candidates goes on to the "
+    { "search", "reduction_factor", "3", "halving, hyperband, asha: 1 in this many candidates goes on to the "
       "next budget, which is this many times larger", os_cfg_p_u64, F(reduction_factor), 2, 100 },
-    { "search", "min_steps", "0", "halving, hyperband: the first budget in steps; 0 takes steps / "
+    { "search", "min_steps", "0", "halving, hyperband, asha: the first budget in steps; 0 takes steps / "
       "reduction_factor^2 (three budgets)", os_cfg_p_u64, F(min_steps), 0, 1e9 },
     { "search", "score", "final", "how a trial's curve is scored: final (the last validation "
       "loss), last (the mean over the last 10% of the steps), auc (the mean over the trial) or "

@@ -1,6 +1,6 @@
 #!/bin/sh
 # MPI ranks: `mpirun -np 3 optselect` gives the threads backend's report, byte
-# for byte, for the grid, halving, hyperband, the reruns, the refinement,
+# for byte, for the grid, halving, hyperband, asha, the reruns, the refinement,
 # validate, a seconds budget and a resumed study; a killed rank loses no
 # finished trial, and --resume finishes the study.  Without MPI in the
 # build, being started by mpirun (or --mpi) is refused in one line.
@@ -44,6 +44,7 @@ same() {
 same quickstart "$cfg"
 same halving --set search.strategy=halving "$cfg"
 same hyperband --set search.strategy=hyperband "$cfg"
+same asha --set search.strategy=asha "$cfg"
 same reruns --set search.strategy=halving --set search.rerun_top=3 --set search.rerun_seeds=2 "$cfg"
 same refine --set search.refine=train --set search.seeds=2 "$cfg"
 same validate validate --set search.strategy=halving --set search.steps=100 --set full.epochs=1 "$cfg"
