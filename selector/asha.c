@@ -244,7 +244,7 @@ int os_asha_run(os_study *s, const os_trial_env *env, os_progress *progress,
                               .done = s->done, .n = n, .budgets = budgets, .nb = nb,
                               .workers = s->threads, .isolate = s->isolated,
                               .journal = &s->journal, .progress = progress,
-                              .max_crashes = s->cfg->max_crashes };
+                              .max_crashes = s->cfg->max_crashes, .sim = s->sim };
         os_exec_strategy st = { .ctx = &a, .next = next, .passed = passed, .done = done };
         rc = os_exec_run(&plan, &st, err);
     }

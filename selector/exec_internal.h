@@ -19,6 +19,7 @@ struct os_exec {
     unsigned char          *ended;
     size_t                 *passed; /* per trial: budgets passed (0..nb)            */
     size_t                  running;
+    size_t                  end_scan; /* trials below it are ended (or done before) */
     int                     rc;
     os_error               *err;
 };
@@ -49,5 +50,8 @@ int os_exec_processes(os_exec *x);
  * returns with rank 0's results, code and error. */
 int os_exec_ranks(os_exec *x, int (*finalize)(os_exec *x, int rc));
 int os_exec_serve(os_exec *x);
+
+/* The simulated backend (exec_sim.c, plan.sim). */
+int os_exec_simulate(os_exec *x);
 
 #endif

@@ -52,12 +52,15 @@ os_exec_what os_exec_take(os_exec *x, os_exec_job *job, size_t *ready)
         return x->running ? OS_EXEC_WAIT : OS_EXEC_QUIT;
     os_exec_what what = x->st->next(x->st->ctx, x, job, ready);
     if (what == OS_EXEC_QUIT) /* what the strategy left open is ended here */
-        for (size_t i = 0; i < x->p->n; i++)
+        for (size_t i = x->end_scan; i < x->p->n; i++) {
+            if (i == x->end_scan && (x->ended[i] || (x->p->done && x->p->done[i])))
+                x->end_scan++; /* once ended, never again: the scan is linear */
             if (x->opened[i] && !x->busy[i]) {
                 *job = (os_exec_job){ .trial = i, .target = -1, .end = 1 };
                 what = OS_EXEC_END;
                 break;
             }
+        }
     if (what == OS_EXEC_QUIT && x->running)
         what = OS_EXEC_WAIT; /* a running job may still open more work */
     if (what == OS_EXEC_TRAIN || what == OS_EXEC_END) {
@@ -231,7 +234,7 @@ int os_exec_run(const os_exec_plan *p, const os_exec_strategy *st, os_error *err
     x.opened = calloc(n ? n : 1, 1);
     x.ended = calloc(n ? n : 1, 1);
     x.passed = calloc(n ? n : 1, sizeof *x.passed);
-    const int ranks = os_world_ranks() && !p->local;
+    const int ranks = os_world_ranks() && !p->local && !p->sim;
     int rc;
     if (!x.trials || !x.busy || !x.opened || !x.ended || !x.passed) {
         rc = finalize(&x, os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n));
@@ -241,7 +244,8 @@ int os_exec_run(const os_exec_plan *p, const os_exec_strategy *st, os_error *err
         if (st->done)
             st->done(st->ctx, &x, NULL);
         rc = ranks ? os_exec_ranks(&x, finalize)
-           : finalize(&x, p->isolate ? os_exec_processes(&x) : run_threads(&x));
+           : finalize(&x, p->sim ? os_exec_simulate(&x)
+                        : p->isolate ? os_exec_processes(&x) : run_threads(&x));
     }
     free(x.trials);
     free(x.busy);

@@ -46,6 +46,16 @@ typedef struct os_exec_job {
 
 typedef struct os_exec os_exec;
 
+/* A simulated backend, for measuring the scheduler without training:
+ * `workers` virtual workers, one unit of virtual time a step, and the
+ * validation loss of trial i at a step from loss(). */
+typedef struct os_exec_sim {
+    size_t   workers;
+    double (*loss)(void *ctx, size_t trial, uint64_t step);
+    void    *ctx;
+    uint64_t completions; /* out: jobs done */
+} os_exec_sim;
+
 /* What a strategy tells the executor, and hears from it.  next and done
  * run under the executor's lock (one at a time, on any thread); passed
  * runs outside it, on the thread that trains the trial, and may touch only
@@ -85,6 +95,7 @@ typedef struct os_exec_plan {
     uint64_t             max_crashes; /* isolate: crashes, exits or time-outs of
                                       one plugin file before its remaining
                                       trials are skipped; 0: no limit          */
+    os_exec_sim         *sim;      /* NULL, or the simulated backend          */
     int                  local;    /* MPI: rank 0 runs it on its own threads
                                       and the other ranks do not call
                                       os_exec_run (the seconds' timing)       */

@@ -309,7 +309,7 @@ static int run_brackets(os_study *s, const os_trial_env *env, os_progress *progr
                           .done = s->done, .n = n, .budgets = budgets, .nb = nb,
                           .workers = s->threads, .isolate = s->isolated,
                           .journal = &s->journal, .progress = progress,
-                          .max_crashes = s->cfg->max_crashes };
+                          .max_crashes = s->cfg->max_crashes, .sim = s->sim };
     os_exec_strategy st = { .ctx = &x, .next = pick, .passed = passed, .done = decide };
     rc = os_exec_run(&plan, &st, err);
 out:

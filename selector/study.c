@@ -302,7 +302,7 @@ static os_exec_plan exec_plan(const os_study *s, const os_trial_env *env,
                            .budgets = budgets, .nb = nb,
                            .workers = s->threads > 0 ? s->threads : 1,
                            .isolate = s->isolated, .max_crashes = s->cfg->max_crashes,
-                           .local = s->local };
+                           .local = s->local, .sim = s->sim };
 }
 
 int os_study_train(os_study *s, const os_trial_env *env, const os_candidate *cands,

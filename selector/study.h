@@ -16,6 +16,7 @@
 #include "lrfind.h"
 #include "parabola.h"
 #include "schedule.h"
+#include "executor.h"
 
 /* A candidate without its seed: the unit that is ranked and recommended. */
 typedef struct os_group {
@@ -67,6 +68,7 @@ typedef struct os_study {
     int              threads;    /* threads (or worker processes) trials ran on */
     int              isolated;   /* in worker processes (isolation = process) */
     int              local;      /* MPI: on rank 0's own threads (the timing) */
+    os_exec_sim     *sim;        /* NULL; or the simulated backend (a bench)  */
     size_t           n_interrupted; /* trials the stop request cut short      */
     size_t           n_resumed;  /* trials replayed from the journal          */
     uint64_t         steps_trained; /* by all trials: the compute spent       */
