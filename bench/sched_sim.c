@@ -7,7 +7,7 @@
  * each candidate went (the same for any W when the strategy is
  * deterministic).
  *
- *   sched_sim STRATEGY CANDIDATES WORKERS [STEPS]
+ *   sched_sim STRATEGY CANDIDATES WORKERS [STEPS [MIN_STEPS]]
  */
 #include "config.h"
 
@@ -36,7 +36,8 @@ static double loss(void *ctx, size_t i, uint64_t step)
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: sched_sim halving|hyperband|asha CANDIDATES WORKERS [STEPS]\n");
+        fprintf(stderr, "usage: sched_sim halving|hyperband|asha CANDIDATES WORKERS "
+                "[STEPS [MIN_STEPS]]\n");
         return 2;
     }
     const size_t n = strtoull(argv[2], NULL, 10);
@@ -47,6 +48,7 @@ int main(int argc, char **argv)
         return 2;
     snprintf(cfg->strategy, sizeof cfg->strategy, "%s", argv[1]);
     cfg->steps = argc > 4 ? strtoull(argv[4], NULL, 10) : 8100;
+    cfg->min_steps = argc > 5 ? strtoull(argv[5], NULL, 10) : 0;
     cfg->reduction_factor = 3;
     cfg->asha_window = sim.workers;
     s.cfg = cfg;

@@ -63,6 +63,19 @@ size_t os_hyperband_plan(size_t n_groups, size_t n_levels, uint64_t eta,
 int os_halving_run(os_study *s, const os_trial_env *env, os_progress *progress,
                    os_error *err);
 
+/* One bracket of successive halving: its candidate groups (ascending)
+ * join at budget index start and are halved from there. */
+typedef struct os_bracket {
+    size_t  start;
+    size_t *alive;
+    size_t  n_alive;
+} os_bracket;
+
+/* Runs the brackets over shared trials (rungs.c). */
+int os_rungs_run(os_study *s, const os_trial_env *env, os_progress *progress,
+                 os_bracket *br, size_t n_br, const uint64_t *budgets, size_t nb,
+                 os_error *err);
+
 /* Runs them by asynchronous successive halving (asha.c: strategy = asha)
  * over the same budgets. */
 int os_asha_run(os_study *s, const os_trial_env *env, os_progress *progress,
