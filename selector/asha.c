@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "executor.h"
+#include "heap.h"
 #include "halving.h"
 #include "score.h"
 
@@ -46,17 +47,25 @@ typedef struct asha {
     size_t             *left;     /* per job: its trials not yet through     */
     size_t             *trial_job;/* per trial: its job now                  */
     size_t              n_jobs, seen; /* jobs decided; jobs 0..seen-1 counted */
-    size_t             *rung_n;   /* per budget: groups the seen jobs took
+    struct asha_rung   *rung;     /* per budget: the groups the seen jobs took
                                      there                                   */
-    size_t            **rung;     /* per budget: those groups                */
     size_t              next_new; /* the next group to start                 */
     double             *at;       /* n x nb: each trial's score at each budget
                                      as it passed it                         */
     size_t             *queue;    /* trials of decided jobs, to hand out     */
     size_t              q_head, q_len;
-    double             *score;    /* scratch, per group                      */
-    size_t             *order;    /* scratch                                 */
 } asha;
+
+/* A budget's measured groups, split so that "the best not yet promoted
+ * among the best 1 in eta" costs O(log n): top holds the best
+ * floor(m / eta) (a max-heap: the worst of them leaves first), rest the
+ * others, and open the members of top not yet promoted from here (stale
+ * entries skipped).  Scores are ordered as (score, group), NaN as +inf. */
+typedef struct asha_rung {
+    size_t   m;
+    os_heap  top, rest, open;
+    unsigned char *in_top; /* per group */
+} asha_rung;
 
 static double group_score(const asha *a, size_t g, size_t k)
 {
@@ -70,25 +79,46 @@ static double group_score(const asha *a, size_t g, size_t k)
     return sum / (double)seeds;
 }
 
-static const asha *sort_ctx; /* qsort has no context argument; under the lock */
+/* The max-heap's key for (score, g): negated, with the group order
+ * reversed, so that its least is the worst. */
+static double worst_key(double score) { return isnan(score) ? -INFINITY : -score; }
+static size_t worst_index(size_t g) { return (size_t)-1 - g; }
 
-static int by_score(const void *pa, const void *pb)
+/* Group g measured at budget k joins its rung. */
+static void join(asha *a, size_t k, size_t g)
 {
-    size_t x = *(const size_t *)pa, y = *(const size_t *)pb;
-    double sx = sort_ctx->score[x], sy = sort_ctx->score[y];
-    if (sx != sy && !(isnan(sx) && isnan(sy)))
-        return isnan(sx) ? 1 : isnan(sy) ? -1 : sx < sy ? -1 : 1;
-    return (x > y) - (x < y);
+    asha_rung *r = &a->rung[k];
+    double sc = group_score(a, g, k);
+    if (isnan(sc))
+        sc = INFINITY;
+    r->m++;
+    os_heap_item worst = r->top.n ? r->top.v[0] : (os_heap_item){ 0, 0 };
+    if (r->top.n && os_heap_less((os_heap_item){ sc, g },
+                                 (os_heap_item){ -worst.key, (size_t)-1 - worst.index })) {
+        os_heap_pop(&r->top); /* the worst of the best gives way */
+        size_t out = (size_t)-1 - worst.index;
+        r->in_top[out] = 0;
+        os_heap_push(&r->rest, -worst.key, out);
+        os_heap_push(&r->top, worst_key(sc), worst_index(g));
+        r->in_top[g] = 1;
+        os_heap_push(&r->open, sc, g);
+    } else {
+        os_heap_push(&r->rest, sc, g);
+    }
+    while (r->top.n < r->m / a->eta && r->rest.n) { /* the best grow by one */
+        os_heap_item it = os_heap_pop(&r->rest);
+        os_heap_push(&r->top, worst_key(it.key), worst_index(it.index));
+        r->in_top[it.index] = 1;
+        os_heap_push(&r->open, it.key, it.index);
+    }
 }
 
 /* Counts the jobs up to `upto` (exclusive) into the rungs: their groups
  * are measured there. */
 static void see(asha *a, size_t upto)
 {
-    for (; a->seen < upto; a->seen++) {
-        int k = a->job_k[a->seen];
-        a->rung[k][a->rung_n[k]++] = a->job_g[a->seen];
-    }
+    for (; a->seen < upto; a->seen++)
+        join(a, (size_t)a->job_k[a->seen], a->job_g[a->seen]);
 }
 
 /* The group to promote from what is seen (the highest rung first), and
@@ -96,21 +126,19 @@ static void see(asha *a, size_t upto)
 static int promotion(asha *a, size_t *g, int *k)
 {
     for (int r = (int)a->nb - 2; r >= 0; r--) {
-        size_t m = a->rung_n[r], keep = m / a->eta;
-        if (!keep)
-            continue;
-        for (size_t j = 0; j < m; j++) {
-            a->order[j] = a->rung[r][j];
-            a->score[a->order[j]] = group_score(a, a->order[j], (size_t)r);
-        }
-        sort_ctx = a;
-        qsort(a->order, m, sizeof *a->order, by_score);
-        for (size_t j = 0; j < keep; j++)
-            if (a->level[a->order[j]] == r && isfinite(a->score[a->order[j]])) {
-                *g = a->order[j];
-                *k = r + 1;
-                return 1;
+        asha_rung *q = &a->rung[r];
+        while (q->open.n) {
+            os_heap_item it = q->open.v[0];
+            if (!q->in_top[it.index] || a->level[it.index] != r) {
+                os_heap_pop(&q->open); /* left the best, or promoted */
+                continue;
             }
+            if (!isfinite(it.key))
+                break; /* the best left are stopped trials: none */
+            *g = it.index;
+            *k = r + 1;
+            return 1;
+        }
     }
     return 0;
 }
@@ -220,24 +248,27 @@ int os_asha_run(os_study *s, const os_trial_env *env, os_progress *progress,
     a.job_k = malloc(jobs * sizeof *a.job_k);
     a.left = malloc(jobs * sizeof *a.left);
     a.trial_job = calloc(n + 1, sizeof *a.trial_job);
-    a.rung_n = calloc(nb, sizeof *a.rung_n);
     a.rung = calloc(nb, sizeof *a.rung);
-    size_t *block = malloc((nb * ng + 1) * sizeof *block);
     a.at = malloc((n * nb + 1) * sizeof *a.at);
     a.queue = malloc((n + 1) * sizeof *a.queue);
-    a.score = malloc((ng + 1) * sizeof *a.score);
-    a.order = malloc((ng + 1) * sizeof *a.order);
+    int ok = first && a.level && a.job_g && a.job_k && a.left && a.trial_job && a.rung &&
+             a.at && a.queue;
+    for (size_t k = 0; ok && k < nb; k++) { /* room for every push: none can fail */
+        asha_rung *r = &a.rung[k];
+        r->top = (os_heap){ malloc((ng + 1) * sizeof *r->top.v), 0, ng + 1 };
+        r->rest = (os_heap){ malloc((ng + 1) * sizeof *r->rest.v), 0, ng + 1 };
+        r->open = (os_heap){ malloc((2 * ng + 1) * sizeof *r->open.v), 0, 2 * ng + 1 };
+        r->in_top = calloc(ng + 1, 1);
+        ok = r->top.v && r->rest.v && r->open.v && r->in_top;
+    }
     int rc;
-    if (!first || !a.level || !a.job_g || !a.job_k || !a.left || !a.trial_job || !a.rung_n ||
-        !a.rung || !block || !a.at || !a.queue || !a.score || !a.order) {
+    if (!ok) {
         rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
     } else {
         for (size_t i = n; i-- > 0;)
             first[s->search.cands[i].group] = i;
         for (size_t g = 0; g < ng; g++)
             a.level[g] = -1;
-        for (size_t k = 0; k < nb; k++)
-            a.rung[k] = block + k * ng;
         for (size_t j = 0; j < n * nb; j++)
             a.at[j] = NAN;
         os_exec_plan plan = { .env = env, .cands = s->search.cands, .results = s->results,
@@ -254,12 +285,14 @@ int os_asha_run(os_study *s, const os_trial_env *env, os_progress *progress,
     free(a.job_k);
     free(a.left);
     free(a.trial_job);
-    free(a.rung_n);
+    for (size_t k = 0; a.rung && k < nb; k++) {
+        os_heap_free(&a.rung[k].top);
+        os_heap_free(&a.rung[k].rest);
+        os_heap_free(&a.rung[k].open);
+        free(a.rung[k].in_top);
+    }
     free(a.rung);
-    free(block);
     free(a.at);
     free(a.queue);
-    free(a.score);
-    free(a.order);
     return rc;
 }
