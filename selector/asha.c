@@ -218,14 +218,8 @@ static os_exec_what next(void *ctx, const os_exec *ex, os_exec_job *job, size_t 
 static void passed(void *ctx, size_t i, size_t k, int stopped)
 {
     asha *a = ctx;
-    double *at = a->at + i * a->nb;
-    if (stopped) {
-        for (size_t b = k; b < a->nb; b++)
-            at[b] = INFINITY;
-        return;
-    }
-    at[k] = os_trial_score_at(&a->s->results[i], a->budgets[k],
-                               (os_score_kind)a->env->score_kind, a->env->horizon);
+    os_halving_record(a->at + i * a->nb, a->nb, k, stopped, &a->s->results[i], a->budgets,
+                      a->env);
 }
 
 static void done(void *ctx, const os_exec *ex, const os_exec_job *job)
@@ -271,11 +265,7 @@ int os_asha_run(os_study *s, const os_trial_env *env, os_progress *progress,
             a.level[g] = -1;
         for (size_t j = 0; j < n * nb; j++)
             a.at[j] = NAN;
-        os_exec_plan plan = { .env = env, .cands = s->search.cands, .results = s->results,
-                              .done = s->done, .n = n, .budgets = budgets, .nb = nb,
-                              .workers = s->threads, .isolate = s->isolated,
-                              .journal = &s->journal, .progress = progress,
-                              .max_crashes = s->cfg->max_crashes, .sim = s->sim };
+        os_exec_plan plan = os_study_plan(s, env, progress, budgets, nb);
         os_exec_strategy st = { .ctx = &a, .next = next, .passed = passed, .done = done };
         rc = os_exec_run(&plan, &st, err);
     }

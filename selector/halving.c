@@ -96,6 +96,17 @@ size_t os_halving_promote(const double *score, const size_t *alive, size_t n, si
     return keep;
 }
 
+void os_halving_record(double *at, size_t nb, size_t k, int stopped, const os_trial_result *r,
+                       const uint64_t *budgets, const os_trial_env *env)
+{
+    if (stopped) {
+        for (size_t j = k; j < nb; j++)
+            at[j] = INFINITY;
+        return;
+    }
+    at[k] = os_trial_score_at(r, budgets[k], (os_score_kind)env->score_kind, env->horizon);
+}
+
 size_t os_hyperband_plan(size_t n_groups, size_t n_levels, uint64_t eta,
                          size_t sizes[OS_MAX_BUDGETS])
 {

@@ -63,6 +63,13 @@ size_t os_hyperband_plan(size_t n_groups, size_t n_levels, uint64_t eta,
 int os_halving_run(os_study *s, const os_trial_env *env, os_progress *progress,
                    os_error *err);
 
+/* A trial's score at budgets[k] as it passes it, into at[k] (its row of
+ * nb); stopped on the way to it: +inf there and at every later budget.
+ * For the strategies' passed: a trial may train on past a budget before
+ * that budget is decided, and the decision must see it as it was then. */
+void os_halving_record(double *at, size_t nb, size_t k, int stopped, const os_trial_result *r,
+                       const uint64_t *budgets, const os_trial_env *env);
+
 /* One bracket of successive halving: its candidate groups (ascending)
  * join at budget index start and are halved from there. */
 typedef struct os_bracket {

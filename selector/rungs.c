@@ -252,14 +252,8 @@ static os_exec_what pick(void *ctx, const os_exec *ex, os_exec_job *job, size_t 
 static void passed(void *ctx, size_t i, size_t k, int stopped)
 {
     sched *x = ctx;
-    double *at = x->at + i * x->nb;
-    if (stopped) {
-        for (size_t j = k; j < x->nb; j++)
-            at[j] = INFINITY;
-        return;
-    }
-    at[k] = os_trial_score_at(&x->s->results[i], x->budgets[k],
-                               (os_score_kind)x->env->score_kind, x->env->horizon);
+    os_halving_record(x->at + i * x->nb, x->nb, k, stopped, &x->s->results[i], x->budgets,
+                      x->env);
 }
 
 int os_rungs_run(os_study *s, const os_trial_env *env, os_progress *progress,
@@ -301,11 +295,7 @@ int os_rungs_run(os_study *s, const os_trial_env *env, os_progress *progress,
             x.target[i] = -2; /* unset: the first retarget sets it */
         for (size_t j = 0; j < n * nb; j++)
             x.at[j] = NAN;
-        os_exec_plan plan = { .env = env, .cands = s->search.cands, .results = s->results,
-                              .done = s->done, .n = n, .budgets = budgets, .nb = nb,
-                              .workers = s->threads, .isolate = s->isolated,
-                              .journal = &s->journal, .progress = progress,
-                              .max_crashes = s->cfg->max_crashes, .sim = s->sim };
+        os_exec_plan plan = os_study_plan(s, env, progress, budgets, nb);
         os_exec_strategy st = { .ctx = &x, .next = pick, .passed = passed, .done = decide };
         rc = os_exec_run(&plan, &st, err);
     }

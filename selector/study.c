@@ -305,6 +305,16 @@ static os_exec_plan exec_plan(const os_study *s, const os_trial_env *env,
                            .local = s->local, .sim = s->sim };
 }
 
+os_exec_plan os_study_plan(os_study *s, const os_trial_env *env, os_progress *progress,
+                           const uint64_t *budgets, size_t nb)
+{
+    os_exec_plan plan = exec_plan(s, env, s->search.cands, s->results, s->search.n, budgets, nb);
+    plan.done = s->done;
+    plan.journal = &s->journal;
+    plan.progress = progress;
+    return plan;
+}
+
 int os_study_train(os_study *s, const os_trial_env *env, const os_candidate *cands,
                    os_trial_result *results, size_t n, const uint64_t *until,
                    const volatile sig_atomic_t *stop, os_error *err)
@@ -443,10 +453,7 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
     if (strcmp(cfg->strategy, "grid")) { /* halving or hyperband */
         rc = os_halving_run(s, &env, &progress, err);
     } else {
-        os_exec_plan plan = exec_plan(s, &env, s->search.cands, s->results, n, &cfg->steps, 1);
-        plan.done = s->done;
-        plan.journal = &s->journal;
-        plan.progress = &progress;
+        os_exec_plan plan = os_study_plan(s, &env, &progress, &cfg->steps, 1);
         os_exec_sweep sweep = { .target = 0 };
         os_exec_strategy st = { .ctx = &sweep, .next = os_exec_sweep_next };
         rc = os_exec_run(&plan, &st, err);

@@ -200,6 +200,12 @@ int os_step_threads(int threads, size_t trials, size_t split);
 void os_study_plan_threads(os_study *s, const os_run_options *o, os_trial_env *env,
                            size_t to_run);
 
+/* The executor's plan for the study's own trials (its candidates,
+ * results, journal and the trials done before) through budgets[0..nb), on
+ * its threads, worker processes, MPI ranks or simulated backend. */
+os_exec_plan os_study_plan(os_study *s, const os_trial_env *env, os_progress *progress,
+                           const uint64_t *budgets, size_t nb);
+
 /* Trains n more trials (cands[j] into results[j], each as far as
  * until[j], through the study's budgets) on the study's threads (or its
  * worker processes: then until[j] must be the study's steps); counts

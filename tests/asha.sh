@@ -56,12 +56,7 @@ is "$(at "$TMP/wbig.json" 100),$(at "$TMP/wbig.json" 300)" 9,3 \
 "$OPTSELECT" $A --set search.steps=3000 "$cfg" >"$TMP/long.json"
 "$OPTSELECT" $A --set search.steps=3000 --output "$TMP/res" "$cfg" >/dev/null &
 pid=$!
-tries=0
-while [ "$tries" -lt 3000 ] && kill -0 "$pid" 2>/dev/null &&
-    [ "$(cat "$TMP/res/journal" 2>/dev/null | wc -l)" -lt 4 ]; do
-    tries=$((tries + 1))
-    sleep 0.01
-done
+wait_journal "$TMP/res" 4 "$pid"
 kill -KILL "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 "$OPTSELECT" --quiet --format json --resume "$TMP/res" >"$TMP/resumed.json"
@@ -70,7 +65,7 @@ strip() { jq -S 'del(.config, .data.path, .effective_config)' "$1"; }
 strip "$TMP/long.json" >"$TMP/long.norm"
 strip "$TMP/resumed.json" | cmp -s - "$TMP/long.norm"
 ok $? "... the uninterrupted run's report"
-is "$(awk 'NR > 1 { print $2 }' "$TMP/res/journal" | sort | uniq -d | wc -l | tr -d ' ')" 0 \
+is "$(journal_twice "$TMP/res")" 0 \
     "... no trial twice in the journal"
 
 run "$OPTSELECT" --set search.strategy=asha --set search.asha_window=0 "$cfg"

@@ -166,9 +166,9 @@ is $? 0 "two workers killed from outside: the study still exits 0 ($killed kille
 is "$killed" 2 "... both kills landed on running workers"
 strip "$TMP/killed.json" | cmp -s - "$TMP/whole.norm"
 ok $? "... and its report is the uninterrupted run's"
-is "$(awk 'NR > 1 { print $2 }' "$TMP/killed/journal" | sort | uniq -d | wc -l | tr -d ' ')" 0 \
+is "$(journal_twice "$TMP/killed")" 0 \
     "... with no trial twice in its journal"
-is "$(($(wc -l <"$TMP/killed/journal") - 1))" 28 "... and all 28 in it"
+is "$(journal_trials "$TMP/killed")" 28 "... and all 28 in it"
 
 # A trial whose worker is killed again after its restart fails, by name
 # (the killed plugin SIGKILLs its own worker in every third step).
@@ -192,7 +192,7 @@ sleep 0.2 # its workers see the socket close and leave
 is $? 0 "a worker, then the parent killed: --resume --isolate exits 0"
 strip "$TMP/resumed.json" | cmp -s - "$TMP/whole.norm"
 ok $? "... with the uninterrupted run's report"
-is "$(awk 'NR > 1 { print $2 }' "$TMP/parent/journal" | sort | uniq -d | wc -l | tr -d ' ')" 0 \
+is "$(journal_twice "$TMP/parent")" 0 \
     "... and no trial twice in its journal"
 is "$(pgrep -f "output $TMP/parent" | wc -l | tr -d ' ')" 0 "... and the killed parent left no worker behind"
 done_testing

@@ -50,3 +50,19 @@ run() {
     "$@" >"$TMP/out" 2>"$TMP/err"
     status=$?
 }
+
+# wait_journal DIR N PID: waits (30 s at most) until DIR/journal holds N
+# lines (its header and N - 1 trials) or PID has ended.
+wait_journal() {
+    tries=0
+    while [ "$tries" -lt 3000 ] && kill -0 "$3" 2>/dev/null &&
+        [ "$(cat "$1/journal" 2>/dev/null | wc -l)" -lt "$2" ]; do
+        tries=$((tries + 1))
+        sleep 0.01
+    done
+}
+
+# journal_twice DIR: how many trials DIR/journal records more than once;
+# journal_trials DIR: how many records it holds.
+journal_twice() { awk 'NR > 1 { print $2 }' "$1/journal" | sort | uniq -d | wc -l | tr -d ' '; }
+journal_trials() { echo $(($(wc -l <"$1/journal") - 1)); }

@@ -77,7 +77,7 @@ strip() { jq -S 'del(.config, .data.path, .effective_config)' "$1"; }
 strip "$TMP/quickstart.threads" >"$TMP/q.norm"
 strip "$TMP/dir/report.json" | cmp -s - "$TMP/q.norm"
 ok $? "... rank 0 writes the results folder's report"
-is "$(($(wc -l <"$TMP/dir/journal") - 1))" 28 "... and journals the 28 trials once"
+is "$(journal_trials "$TMP/dir")" 28 "... and journals the 28 trials once"
 
 # Errors: one line from rank 0.
 run mpi 3 --set search.stepz=3 "$cfg"
@@ -113,12 +113,7 @@ K="--format json --set search.steps=3000"
 strip "$TMP/whole.json" >"$TMP/whole.norm"
 mpi 3 $K --output "$TMP/killed" "$cfg" >/dev/null 2>&1 &
 pid=$!
-tries=0
-while [ "$tries" -lt 3000 ] && kill -0 "$pid" 2>/dev/null &&
-    [ "$(cat "$TMP/killed/journal" 2>/dev/null | wc -l)" -lt 4 ]; do
-    tries=$((tries + 1))
-    sleep 0.01
-done
+wait_journal "$TMP/killed" 4 "$pid"
 r0=$(cat "$TMP/killed/.lock" 2>/dev/null)
 victim=$(pgrep -P "$(pgrep -P "$pid" | head -n 1)" 2>/dev/null | grep -vx "$r0" | head -n 1)
 [ -z "$victim" ] && victim=$(pgrep -x optselect | grep -vx "$r0" | head -n 1)
@@ -128,13 +123,13 @@ wait "$pid"
 rc=$?
 [ "$rc" -ne 0 ]
 ok $? "... mpirun ends the job with a failure ($rc)"
-before=$(($(wc -l <"$TMP/killed/journal") - 1))
+before=$(journal_trials "$TMP/killed")
 mpi 3 --format json --resume "$TMP/killed" >"$TMP/resumed.json" 2>/dev/null
 is "$?" 0 "--resume on 3 ranks: exit 0 ($before trials were journaled before)"
 strip "$TMP/resumed.json" | cmp -s - "$TMP/whole.norm"
 ok $? "... with the uninterrupted run's report"
-is "$(awk 'NR > 1 { print $2 }' "$TMP/killed/journal" | sort | uniq -d | wc -l | tr -d ' ')" 0 \
+is "$(journal_twice "$TMP/killed")" 0 \
     "... no trial twice in the journal"
-is "$(($(wc -l <"$TMP/killed/journal") - 1))" 28 "... and all 28 in it"
+is "$(journal_trials "$TMP/killed")" 28 "... and all 28 in it"
 
 done_testing
