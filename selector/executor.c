@@ -139,7 +139,9 @@ static int train(os_exec *x, const os_exec_job *job, int step_threads, os_error 
     return 0;
 }
 
-static void work(os_exec *x, int threads)
+/* One thread's loop; of the `total` threads the study has, those the
+ * trials leave idle go to the chunks of split steps. */
+static void work(os_exec *x, int total)
 {
     const os_exec_plan *p = x->p;
     for (;;) {
@@ -153,7 +155,7 @@ static void work(os_exec *x, int threads)
             size_t ready;
             what = os_exec_take(x, &job, &ready);
             if (what == OS_EXEC_TRAIN) {
-                step_threads = os_step_threads(threads, x->running + ready, x->env.split);
+                step_threads = os_step_threads(total, x->running + ready, x->env.split);
                 first = !x->opened[job.trial];
                 x->opened[job.trial] = 1;
             }
@@ -193,15 +195,16 @@ static int run_threads(os_exec *x)
     size_t to_run = 0;
     for (size_t i = 0; i < x->p->n; i++)
         to_run += !(x->p->done && x->p->done[i]);
-    int threads = os_trial_threads(x->p->workers > 0 ? x->p->workers : 1, to_run);
+    const int total = x->p->workers > 0 ? x->p->workers : 1;
+    int threads = os_trial_threads(total, to_run);
 #ifdef _OPENMP
     if (threads > 1) {
 #pragma omp parallel num_threads(threads)
-        work(x, threads);
+        work(x, total);
         return x->rc;
     }
 #endif
-    work(x, threads);
+    work(x, total);
     return x->rc;
 }
 
