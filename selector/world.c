@@ -19,8 +19,6 @@ static volatile sig_atomic_t *flow_stop;
 static uint64_t seq;
 static unsigned char *gone;           /* per rank */
 static char (*gone_why)[OS_ERROR_MSG_MAX];
-static char *inbox;                   /* the last message polled */
-static size_t inbox_cap;
 
 int os_world_rank(void) { return rank; }
 #ifdef HAVE_MPI
@@ -78,6 +76,10 @@ int os_world_end(int rc, const char *msg, int status) { return status; }
 
 #else /* HAVE_MPI */
 
+static int started;      /* MPI_Init was called */
+static char *inbox;      /* the last message polled */
+static size_t inbox_cap;
+
 int os_world_init(int *argc, char ***argv, int forced, os_error *err)
 {
     if (!forced && launched_ranks() < 1)
@@ -86,6 +88,7 @@ int os_world_init(int *argc, char ***argv, int forced, os_error *err)
     /* one thread calls MPI (the main one); OpenMP threads train */
     if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
         return os_error_set(err, OS_ERR_IO, "MPI_Init failed");
+    started = 1;
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
@@ -219,8 +222,14 @@ static int collect(int status)
 
 int os_world_end(int rc, const char *msg, int status)
 {
-    if (size < 2)
+    if (!started)
         return status;
+    if (size < 2) {
+        MPI_Finalize(); /* mpirun -np 1, or --mpi alone */
+        free(gone);
+        free(gone_why);
+        return status;
+    }
     if (rank == 0) {
         status = collect(status);
         for (int r = 1; r < size; r++)
