@@ -7,6 +7,11 @@
  * each candidate went (the same for any W when the strategy is
  * deterministic).
  *
+ * SCHED_WINDOW sets asha_window (default: the workers).  With
+ * SCHED_STICKY=1 in the environment a trial stays on the worker that
+ * opened it (as on worker processes and MPI ranks); the virtual makespan
+ * against the free placement is what that costs.
+ *
  *   sched_sim STRATEGY CANDIDATES WORKERS [STEPS [MIN_STEPS]]
  */
 #include "config.h"
@@ -43,14 +48,17 @@ int main(int argc, char **argv)
     const size_t n = strtoull(argv[2], NULL, 10);
     os_config *cfg = calloc(1, sizeof *cfg);
     os_study s = { 0 };
-    os_exec_sim sim = { .workers = strtoull(argv[3], NULL, 10), .loss = loss };
+    const char *sticky = getenv("SCHED_STICKY");
+    os_exec_sim sim = { .workers = strtoull(argv[3], NULL, 10), .loss = loss,
+                        .sticky = sticky && *sticky == '1' };
     if (!cfg || !n)
         return 2;
     snprintf(cfg->strategy, sizeof cfg->strategy, "%s", argv[1]);
     cfg->steps = argc > 4 ? strtoull(argv[4], NULL, 10) : 8100;
     cfg->min_steps = argc > 5 ? strtoull(argv[5], NULL, 10) : 0;
     cfg->reduction_factor = 3;
-    cfg->asha_window = sim.workers;
+    const char *window = getenv("SCHED_WINDOW"); /* asha: default, the workers */
+    cfg->asha_window = window && *window ? strtoull(window, NULL, 10) : sim.workers;
     s.cfg = cfg;
     s.sim = &sim;
     s.threads = 1;
@@ -85,10 +93,11 @@ int main(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("%s candidates=%zu workers=%zu completions=%llu seconds=%.3f per_second=%.0f "
-           "peak_mib=%.1f steps=%llu best=%zu checksum=%016llx\n",
+           "peak_mib=%.1f steps=%llu best=%zu checksum=%016llx makespan=%.0f use=%.3f\n",
            cfg->strategy, n, sim.workers, (unsigned long long)sim.completions, took,
            (double)sim.completions / (took > 0 ? took : 1e-9), ru.ru_maxrss / 1024.0,
-           (unsigned long long)steps, best, (unsigned long long)sum);
+           (unsigned long long)steps, best, (unsigned long long)sum, sim.makespan,
+           sim.busy / (sim.makespan * (double)sim.workers + 1e-300));
     for (size_t i = 0; i < n; i++)
         free(s.results[i].curve);
     free(s.results);

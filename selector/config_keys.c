@@ -120,7 +120,8 @@ const os_key os_cfg_keys[] = {
       os_cfg_p_strategy, F(strategy), 0, 0 },
     { "search", "asha_window", "16", "asha: each job is decided from the results of every "
       "job before it but the last asha_window, so the result is the same on any number of "
-      "threads, processes or MPI ranks, and at most this many jobs run at once",
+      "threads, processes or MPI ranks; at most this many jobs run at once: about four times "
+      "the workers keeps them busy",
       os_cfg_p_u64, F(asha_window), 1, 1e6 },
     { "search", "reduction_factor", "3", "halving, hyperband, asha: 1 in this many candidates goes on to the "
       "next budget, which is this many times larger", os_cfg_p_u64, F(reduction_factor), 2, 100 },

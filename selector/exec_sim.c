@@ -8,7 +8,10 @@
  * and its curve gets a point at each budget from the plan's synthetic loss.
  * Jobs complete in order of virtual time (ties in the order they started),
  * so a run is deterministic and its cost is the strategy's and the
- * executor's bookkeeping only.
+ * executor's bookkeeping only.  With `sticky`, a trial stays on the worker
+ * that opened it, as with the worker processes and the MPI ranks, and its
+ * jobs wait for that worker: the virtual makespan against the free
+ * placement is what keeping each trial's state in place costs.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -19,6 +22,7 @@ typedef struct event {
     uint64_t     seq;  /* start order: ties */
     os_exec_job  job;
     os_exec_what what;
+    size_t       worker;
 } event;
 
 static int earlier(const event *a, const event *b)
@@ -75,19 +79,71 @@ static void train(os_exec *x, const os_exec_job *job)
     }
 }
 
+/* An idle worker into *w (1), or none (0); entries of workers that a
+ * trial of their own took meanwhile are dropped. */
+static int pop_idle(size_t *idle, size_t *n, unsigned char *in_idle, const unsigned char *busy,
+                    size_t *w)
+{
+    while (*n) {
+        size_t v = idle[--*n];
+        in_idle[v] = 0;
+        if (!busy[v]) {
+            *w = v;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Starts a job on worker w at virtual time now. */
+static void start(os_exec *x, event *heap, size_t *n_heap, uint64_t *seq, double now, size_t w,
+                  const os_exec_job *job, os_exec_what what)
+{
+    const os_exec_plan *p = x->p;
+    const size_t i = job->trial;
+    double steps = 0;
+    if (what == OS_EXEC_TRAIN && job->target >= 0 && x->passed[i] <= (size_t)job->target)
+        steps = (double)(p->budgets[job->target] -
+                         (x->passed[i] ? p->budgets[x->passed[i] - 1] : 0));
+    p->sim->busy += steps;
+    push(heap, n_heap, (event){ now + steps, (*seq)++, *job, what, w });
+}
+
 int os_exec_simulate(os_exec *x)
 {
     const os_exec_plan *p = x->p;
     os_exec_sim *sim = p->sim;
     const size_t workers = sim->workers ? sim->workers : 1;
     event *heap = malloc(workers * sizeof *heap);
-    if (!heap)
+    /* sticky: each worker's waiting jobs (a ring of `workers` a worker is
+     * plenty: at most that many are out) */
+    event *wait = sim->sticky ? malloc(workers * workers * sizeof *wait) : NULL;
+    size_t *head = calloc(workers, sizeof *head), *len = calloc(workers, sizeof *len);
+    size_t *owner = sim->sticky ? calloc(p->n + 1, sizeof *owner) : NULL;
+    unsigned char *busy = calloc(workers, 1);
+    size_t *idle = malloc(workers * sizeof *idle), n_idle = 0; /* idle, none waiting */
+    unsigned char *in_idle = malloc(workers);
+    if (!heap || !head || !len || !busy || !idle || !in_idle ||
+        (sim->sticky && (!wait || !owner))) {
+        free(idle);
+        free(in_idle);
+        free(heap);
+        free(wait);
+        free(head);
+        free(len);
+        free(owner);
+        free(busy);
         return os_error_set(x->err, OS_ERR_NOMEM, "out of memory for %zu workers", workers);
+    }
+    for (size_t v = workers; v-- > 0;) { /* worker 0 first */
+        idle[n_idle++] = v;
+        in_idle[v] = 1;
+    }
     size_t n_heap = 0;
     uint64_t seq = 0;
     double now = 0;
     for (;;) {
-        while (n_heap < workers) {
+        while (x->running < workers) {
             os_exec_job job;
             size_t ready;
             os_exec_what what = os_exec_take(x, &job, &ready);
@@ -107,11 +163,25 @@ int os_exec_simulate(os_exec *x)
                     continue;
                 }
             }
-            double steps = 0;
-            if (what == OS_EXEC_TRAIN && job.target >= 0 && x->passed[i] <= (size_t)job.target)
-                steps = (double)(p->budgets[job.target] -
-                                 (x->passed[i] ? p->budgets[x->passed[i] - 1] : 0));
-            push(heap, &n_heap, (event){ now + steps, seq++, job, what });
+            size_t w; /* the trial's own worker (sticky), else an idle one */
+            if (sim->sticky && owner[i]) {
+                w = owner[i] - 1;
+            } else if (!pop_idle(idle, &n_idle, in_idle, busy, &w)) {
+                /* sticky, every worker busy: the least loaded */
+                w = 0;
+                for (size_t v = 1; v < workers; v++)
+                    if (len[v] < len[w])
+                        w = v;
+            }
+            if (sim->sticky)
+                owner[i] = w + 1;
+            if (busy[w]) {
+                wait[w * workers + (head[w] + len[w]++) % workers] =
+                    (event){ 0, 0, job, what, w };
+            } else {
+                busy[w] = 1;
+                start(x, heap, &n_heap, &seq, now, w, &job, what);
+            }
         }
         if (!n_heap)
             break;
@@ -127,8 +197,27 @@ int os_exec_simulate(os_exec *x)
             code = os_exec_ended(x, e.job.trial, &err);
         }
         sim->completions++;
+        busy[e.worker] = 0;
+        if (len[e.worker]) { /* its next waiting job starts now */
+            const event *q = &wait[e.worker * workers + head[e.worker]];
+            head[e.worker] = (head[e.worker] + 1) % workers;
+            len[e.worker]--;
+            busy[e.worker] = 1;
+            start(x, heap, &n_heap, &seq, now, e.worker, &q->job, q->what);
+        } else if (!in_idle[e.worker]) {
+            in_idle[e.worker] = 1;
+            idle[n_idle++] = e.worker;
+        }
         os_exec_release(x, &e.job, code, &err);
     }
+    sim->makespan = now;
     free(heap);
+    free(wait);
+    free(head);
+    free(len);
+    free(owner);
+    free(busy);
+    free(idle);
+    free(in_idle);
     return x->rc;
 }

@@ -51,9 +51,12 @@ typedef struct os_exec os_exec;
  * validation loss of trial i at a step from loss(). */
 typedef struct os_exec_sim {
     size_t   workers;
+    int      sticky;      /* a trial stays on the worker that opened it   */
     double (*loss)(void *ctx, size_t trial, uint64_t step);
     void    *ctx;
-    uint64_t completions; /* out: jobs done */
+    uint64_t completions; /* out: jobs done                              */
+    double   makespan;    /* out: virtual time (steps) to the last one    */
+    double   busy;        /* out: steps the workers trained               */
 } os_exec_sim;
 
 /* What a strategy tells the executor, and hears from it.  next and done
