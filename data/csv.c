@@ -182,159 +182,179 @@ static int grow(os_dataset *ds, size_t *cap, size_t d)
     return 0;
 }
 
+/* A load in progress: what each record is read against. */
+typedef struct loader {
+    const char           *path;
+    const os_csv_options *opt;
+    const os_dataset     *like;
+    os_dataset           *out;
+    char                **fields;
+    size_t                n_cols, label_col, header_line, cap, lineno;
+    int                   names_mode; /* class labels as names: -1 undecided, 0 no, 1 yes */
+    char                  delim;
+} loader;
+
+#define CSV_NOMEM 1 /* a helper's "out of memory", reported with the line */
+
+/* The first record fixes the column count and the label column (a header
+ * names them); *got: its fields. */
+static int first_record(loader *L, char *line, size_t *got, os_error *err)
+{
+    L->n_cols = count_fields(line, L->delim);
+    L->header_line = L->lineno;
+    if (L->n_cols == NO_MEMORY) {
+        L->n_cols = 0;
+        return CSV_NOMEM;
+    }
+    if (!L->n_cols)
+        return os_error_set(err, OS_ERR_DATA, "%s:%zu: a quoted field is not closed, or "
+                            "text follows its closing quote", L->path, L->lineno);
+    if (L->n_cols < 2)
+        return os_error_set(err, OS_ERR_DATA, "%s:%zu: found 1 column; a dataset needs "
+                            "at least one feature and a label (is the delimiter '%c' "
+                            "right?)", L->path, L->lineno, L->delim);
+    if (!(L->fields = malloc(L->n_cols * sizeof *L->fields)))
+        return CSV_NOMEM;
+    *got = split(line, L->delim, L->fields, L->n_cols);
+    L->out->d = L->n_cols - 1;
+    return find_label(L->path, L->opt, L->opt->header ? L->fields : NULL, L->n_cols,
+                      &L->label_col, err);
+}
+
+/* Column c of a classification row named by its class: its index. */
+static int class_by_name(loader *L, size_t c, os_error *err)
+{
+    os_dataset *out = L->out;
+    char label[256];
+    os_trim_copy(label, sizeof label, L->fields[c], strlen(L->fields[c]));
+    long k = L->like ? find_class(L->like->class_names, L->like->n_classes, label)
+                     : add_class(&out->class_names, &out->n_classes, label);
+    if (k == -2)
+        return CSV_NOMEM;
+    if (k < 0)
+        return os_error_set(err, OS_ERR_DATA, L->like
+                            ? "%s:%zu: column %zu: class '%s' does not occur in the "
+                              "training data"
+                            : "%s:%zu: column %zu: more than 65536 classes ('%s')",
+                            L->path, L->lineno, c + 1, label);
+    out->y[out->n] = (float)k;
+    return 0;
+}
+
+/* One data row (its fields split) into the dataset. */
+static int add_row(loader *L, os_error *err)
+{
+    os_dataset *out = L->out;
+    const os_csv_options *opt = L->opt;
+    if (out->n == L->cap) {
+        if (L->cap >= MAX_ROWS)
+            return os_error_set(err, OS_ERR_DATA, "%s:%zu: more than %zu rows", L->path,
+                                L->lineno, MAX_ROWS);
+        if (grow(out, &L->cap, out->d))
+            return CSV_NOMEM;
+    }
+    float *row = out->x + out->n * out->d;
+    for (size_t c = 0, j = 0; c < L->n_cols; c++) {
+        double v;
+        if (c == L->label_col && !opt->regression) {
+            /* The first data row decides: numeric class indices, or
+             * names (which then map to classes in sorted order). */
+            if (L->names_mode < 0)
+                L->names_mode = L->like ? L->like->class_names != NULL
+                                        : os_parse_double(L->fields[c], &v) != 0;
+            if (L->names_mode) {
+                int rc = class_by_name(L, c, err);
+                if (rc)
+                    return rc;
+                continue;
+            }
+        }
+        if (os_parse_double(L->fields[c], &v) || fabs(v) > 3.0e38) {
+            char shown[40];
+            os_trim_copy(shown, sizeof shown, L->fields[c], strlen(L->fields[c]));
+            return os_error_set(err, OS_ERR_DATA, "%s:%zu: column %zu: '%s' is not a finite "
+                                "number", L->path, L->lineno, c + 1, shown);
+        }
+        if (c != L->label_col) {
+            row[j++] = (float)v;
+            continue;
+        }
+        if (!opt->regression) {
+            if (v < 0 || v > MAX_CLASS || v != floor(v))
+                return os_error_set(err, OS_ERR_DATA, "%s:%zu: column %zu: class label %g "
+                                    "is not an integer in 0..%d", L->path, L->lineno, c + 1,
+                                    v, MAX_CLASS);
+            if ((size_t)v + 1 > out->n_classes)
+                out->n_classes = (size_t)v + 1;
+        }
+        out->y[out->n] = (float)v;
+    }
+    out->n++;
+    return 0;
+}
+
+/* After the last row: the classes, and what a whole file must have. */
+static int finish(loader *L, os_error *err)
+{
+    os_dataset *out = L->out;
+    if (out->n == 0)
+        return os_error_set(err, OS_ERR_DATA, "%s: no data rows", L->path);
+    if (L->names_mode == 1 && L->like)
+        out->n_classes = L->like->n_classes;
+    else if (L->names_mode == 1 && sort_classes(out))
+        return CSV_NOMEM;
+    if (!L->opt->regression && out->n_classes < 2)
+        return os_error_set(err, OS_ERR_DATA, "%s: every row has class 0; classification "
+                            "needs at least two classes", L->path);
+    return 0;
+}
+
 int os_csv_load(const char *path, const os_csv_options *opt, const os_dataset *like,
                 os_dataset *out, os_error *err)
 {
     *out = (os_dataset){ 0 };
     os_lines r;
-    char **fields = NULL;
-    int names_mode = -1; /* class labels as names: -1 undecided, 0 no, 1 yes */
-    size_t n_cols = 0, label_col = 0, cap = 0, header_line = 0;
+    loader L = { .path = path, .opt = opt, .like = like, .out = out, .names_mode = -1,
+                 .delim = opt->delimiter ? opt->delimiter : ',' };
     int rc = 0, more;
-    const char delim = opt->delimiter ? opt->delimiter : ',';
-
     if (os_lines_open(&r, path))
         return os_error_set(err, OS_ERR_DATA, "%s: cannot open: %s", path,
                             errno ? strerror(errno) : "out of memory");
-
-    while ((more = os_lines_next(&r)) > 0) {
+    while (!rc && (more = os_lines_next(&r)) > 0) {
         if (blank(r.line))
             continue;
-        size_t got;
-        if (n_cols) {
-            got = split(r.line, delim, fields, n_cols);
-            if (!got) {
-                rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: a quoted field is not closed, or "
-                                  "text follows its closing quote", path, r.lineno);
-                goto fail;
-            }
-        } else {
-            /* The first record fixes the column count and the label column. */
-            n_cols = count_fields(r.line, delim);
-            header_line = r.lineno;
-            if (n_cols == NO_MEMORY) {
-                n_cols = 0;
-                goto nomem;
-            }
-            if (!n_cols) {
-                rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: a quoted field is not closed, or "
-                                  "text follows its closing quote", path, r.lineno);
-                goto fail;
-            }
-            if (n_cols < 2) {
-                rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: found 1 column; a dataset needs "
-                                  "at least one feature and a label (is the delimiter '%c' "
-                                  "right?)", path, r.lineno, delim);
-                goto fail;
-            }
-            fields = malloc(n_cols * sizeof *fields);
-            if (!fields)
-                goto nomem;
-            got = split(r.line, delim, fields, n_cols);
-            rc = find_label(path, opt, opt->header ? fields : NULL, n_cols, &label_col, err);
-            if (rc)
-                goto fail;
-            out->d = n_cols - 1;
-            if (opt->header)
+        L.lineno = r.lineno;
+        size_t got = 0;
+        if (!L.n_cols) {
+            rc = first_record(&L, r.line, &got, err);
+            if (rc || opt->header)
                 continue;
+        } else if (!(got = split(r.line, L.delim, L.fields, L.n_cols))) {
+            rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: a quoted field is not closed, or "
+                              "text follows its closing quote", path, r.lineno);
+            continue;
         }
-        if (got != n_cols) {
+        if (got != L.n_cols)
             rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: row has %zu fields, expected %zu "
-                              "(as on line %zu)", path, r.lineno, got, n_cols, header_line);
-            goto fail;
-        }
-        if (out->n == cap) {
-            if (cap >= MAX_ROWS) {
-                rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: more than %zu rows", path,
-                                  r.lineno, MAX_ROWS);
-                goto fail;
-            }
-            if (grow(out, &cap, out->d))
-                goto nomem;
-        }
-        float *row = out->x + out->n * out->d;
-        for (size_t c = 0, j = 0; c < n_cols; c++) {
-            double v;
-            if (c == label_col && !opt->regression) {
-                /* The first data row decides: numeric class indices, or
-                 * names (which then map to classes in sorted order). */
-                if (names_mode < 0)
-                    names_mode = like ? like->class_names != NULL
-                                      : os_parse_double(fields[c], &v) != 0;
-                if (names_mode) {
-                    char label[256];
-                    os_trim_copy(label, sizeof label, fields[c], strlen(fields[c]));
-                    long k = like ? find_class(like->class_names, like->n_classes, label)
-                                  : add_class(&out->class_names, &out->n_classes, label);
-                    if (k == -2)
-                        goto nomem;
-                    if (k < 0) {
-                        rc = os_error_set(err, OS_ERR_DATA, like
-                                          ? "%s:%zu: column %zu: class '%s' does not occur in "
-                                            "the training data"
-                                          : "%s:%zu: column %zu: more than 65536 classes ('%s')",
-                                          path, r.lineno, c + 1, label);
-                        goto fail;
-                    }
-                    out->y[out->n] = (float)k;
-                    continue;
-                }
-            }
-            if (os_parse_double(fields[c], &v) || fabs(v) > 3.0e38) {
-                char shown[40];
-                os_trim_copy(shown, sizeof shown, fields[c], strlen(fields[c]));
-                rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: column %zu: '%s' is not a finite "
-                                  "number", path, r.lineno, c + 1, shown);
-                goto fail;
-            }
-            if (c != label_col) {
-                row[j++] = (float)v;
-                continue;
-            }
-            if (!opt->regression) {
-                if (v < 0 || v > MAX_CLASS || v != floor(v)) {
-                    rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: column %zu: class label %g "
-                                      "is not an integer in 0..%d", path, r.lineno, c + 1,
-                                      v, MAX_CLASS);
-                    goto fail;
-                }
-                if ((size_t)v + 1 > out->n_classes)
-                    out->n_classes = (size_t)v + 1;
-            }
-            out->y[out->n] = (float)v;
-        }
-        out->n++;
+                              "(as on line %zu)", path, r.lineno, got, L.n_cols, L.header_line);
+        else
+            rc = add_row(&L, err);
     }
-    if (more == -2)
-        goto nomem;
-    if (more < 0) {
+    if (!rc && more == -2) {
+        rc = CSV_NOMEM;
+    } else if (!rc && more < 0) {
         int code;
         const char *msg = gzerror(r.f, &code);
         rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: read error: %s", path, r.lineno + 1,
                           code == Z_ERRNO ? strerror(errno) : msg);
-        goto fail;
     }
-    if (out->n == 0) {
-        rc = os_error_set(err, OS_ERR_DATA, "%s: no data rows", path);
-        goto fail;
-    }
-    if (names_mode == 1 && like) {
-        out->n_classes = like->n_classes;
-    } else if (names_mode == 1 && sort_classes(out)) {
-        goto nomem;
-    }
-    if (!opt->regression && out->n_classes < 2) {
-        rc = os_error_set(err, OS_ERR_DATA, "%s: every row has class 0; classification "
-                          "needs at least two classes", path);
-        goto fail;
-    }
-    goto done;
-nomem:
-    rc = os_error_set(err, OS_ERR_NOMEM, "%s:%zu: out of memory", path, r.lineno);
-fail:
-    os_dataset_free(out);
-done:
-    free(fields);
+    if (!rc)
+        rc = finish(&L, err);
+    if (rc == CSV_NOMEM)
+        rc = os_error_set(err, OS_ERR_NOMEM, "%s:%zu: out of memory", path, r.lineno);
+    if (rc)
+        os_dataset_free(out);
+    free(L.fields);
     os_lines_close(&r);
     return rc;
 }
