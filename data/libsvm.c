@@ -91,6 +91,107 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+#define SVM_NOMEM 1 /* a helper's "out of memory", reported with the line */
+
+/* Pass 1: counts the records, checks them, and collects their labels. */
+static int count_records(const char *path, os_lines *r, size_t features, const os_dataset *like,
+                         double **labels, size_t *n, size_t *max_index, os_error *err)
+{
+    size_t cap = 0;
+    int more, blank, rc;
+    while ((more = os_lines_next(r)) > 0) {
+        double label;
+        strip_comment(r);
+        if ((rc = parse_record(path, r, &label, NULL, 0, max_index, &blank, err)))
+            return rc;
+        if (blank)
+            continue;
+        if (features && *max_index > features) /* named at its record */
+            return os_error_set(err, OS_ERR_DATA, "%s:%zu: index %zu exceeds features = %zu%s",
+                                path, r->lineno, *max_index, features,
+                                like ? " (the training set's)" : "");
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            double *grown = realloc(*labels, cap * sizeof **labels);
+            if (!grown)
+                return SVM_NOMEM;
+            *labels = grown;
+        }
+        (*labels)[(*n)++] = label;
+    }
+    if (more == -2)
+        return SVM_NOMEM;
+    if (more < 0) {
+        int code;
+        const char *msg = gzerror(r->f, &code);
+        return os_error_set(err, OS_ERR_DATA, "%s:%zu: read error: %s", path, r->lineno + 1,
+                            code == Z_ERRNO ? strerror(errno) : code == Z_OK ? "out of memory"
+                                                                             : msg);
+    }
+    if (*n == 0)
+        return os_error_set(err, OS_ERR_DATA, "%s: no records", path);
+    return 0;
+}
+
+/* The classes, ascending: the training file's (a test file speaks its
+ * classes), or the distinct labels of this one. */
+static int find_classes(const char *path, const os_dataset *like, const double *labels,
+                        size_t n, double **classes, size_t *n_classes, os_error *err)
+{
+    if (like) {
+        if (!(*classes = malloc(like->n_classes * sizeof **classes)))
+            return SVM_NOMEM;
+        memcpy(*classes, like->class_values, like->n_classes * sizeof **classes);
+        *n_classes = like->n_classes;
+        return 0;
+    }
+    double *c = *classes = malloc(n * sizeof *c);
+    if (!c)
+        return SVM_NOMEM;
+    memcpy(c, labels, n * sizeof *c);
+    qsort(c, n, sizeof *c, cmp_double);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || c[i] != c[k - 1])
+            c[k++] = c[i];
+    *n_classes = k;
+    if (k < 2 || k > MAX_CLASSES)
+        return os_error_set(err, OS_ERR_DATA, "%s: %zu distinct labels; classification needs "
+                            "2 to %d (or set task = regression)", path, k, MAX_CLASSES);
+    return 0;
+}
+
+/* Pass 2: the features and targets into out (sized by pass 1). */
+static int fill_records(const char *path, os_lines *r, int regression, const double *classes,
+                        size_t n_classes, os_dataset *out, os_error *err)
+{
+    if (os_lines_rewind(r))
+        return os_error_set(err, OS_ERR_DATA, "%s: cannot read it a second time", path);
+    int more, blank, rc;
+    for (size_t i = 0; (more = os_lines_next(r)) > 0;) {
+        double label;
+        strip_comment(r);
+        size_t unused = 0;
+        if ((rc = parse_record(path, r, &label, out->x + i * out->d, out->d, &unused, &blank,
+                               err)))
+            return rc;
+        if (blank)
+            continue;
+        if (regression) {
+            out->y[i] = (float)label;
+        } else {
+            const double *at = bsearch(&label, classes, n_classes, sizeof *classes,
+                                       cmp_double);
+            if (!at)
+                return os_error_set(err, OS_ERR_DATA, "%s:%zu: label %g does not occur in "
+                                    "the training data", path, r->lineno, label);
+            out->y[i] = (float)(at - classes);
+        }
+        i++;
+    }
+    return 0;
+}
+
 int os_libsvm_load(const char *path, size_t features, int regression, const os_dataset *like,
                    os_dataset *out, os_error *err)
 {
@@ -99,123 +200,34 @@ int os_libsvm_load(const char *path, size_t features, int regression, const os_d
     memset(out, 0, sizeof *out);
     os_lines r;
     double *labels = NULL, *classes = NULL;
-    size_t n = 0, cap = 0, max_index = 0, n_classes = 0;
-    int rc = 0, more, blank;
-
+    size_t n = 0, max_index = 0, n_classes = 0;
     if (os_lines_open(&r, path))
         return os_error_set(err, OS_ERR_DATA, "%s: cannot open: %s", path,
                             errno ? strerror(errno) : "out of memory");
-    /* Pass 1: count, check, and collect labels. */
-    while ((more = os_lines_next(&r)) > 0) {
-        double label;
-        strip_comment(&r);
-        if ((rc = parse_record(path, &r, &label, NULL, 0, &max_index, &blank, err)))
-            goto done;
-        if (blank)
-            continue;
-        if (features && max_index > features) { /* named at its record */
-            rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: index %zu exceeds features = %zu%s",
-                              path, r.lineno, max_index, features,
-                              like ? " (the training set's)" : "");
-            goto done;
-        }
-        if (n == cap) {
-            cap = cap ? 2 * cap : 1024;
-            double *grown = realloc(labels, cap * sizeof *labels);
-            if (!grown)
-                goto nomem;
-            labels = grown;
-        }
-        labels[n++] = label;
+    int rc = count_records(path, &r, features, like, &labels, &n, &max_index, err);
+    if (!rc) {
+        out->n = n;
+        out->d = features ? features : max_index;
+        if (out->d == 0)
+            rc = os_error_set(err, OS_ERR_DATA, "%s: no record has a feature", path);
     }
-    if (more == -2)
-        goto nomem;
-    if (more < 0) {
-        int code;
-        const char *msg = gzerror(r.f, &code);
-        rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: read error: %s", path, r.lineno + 1,
-                          code == Z_ERRNO ? strerror(errno) : code == Z_OK ? "out of memory"
-                                                                           : msg);
-        goto done;
-    }
-    if (n == 0) {
-        rc = os_error_set(err, OS_ERR_DATA, "%s: no records", path);
-        goto done;
-    }
-    out->n = n;
-    out->d = features ? features : max_index;
-    if (out->d == 0) {
-        rc = os_error_set(err, OS_ERR_DATA, "%s: no record has a feature", path);
-        goto done;
-    }
-    if (!regression && like) {
-        /* A test file speaks the training file's classes. */
-        classes = malloc(like->n_classes * sizeof *classes);
-        if (!classes)
-            goto nomem;
-        memcpy(classes, like->class_values, like->n_classes * sizeof *classes);
-        n_classes = like->n_classes;
+    if (!rc && !regression)
+        rc = find_classes(path, like, labels, n, &classes, &n_classes, err);
+    if (!rc && !regression) {
         out->n_classes = n_classes;
-    } else if (!regression) {
-        /* The sorted distinct labels are the classes. */
-        classes = malloc(n * sizeof *classes);
-        if (!classes)
-            goto nomem;
-        memcpy(classes, labels, n * sizeof *classes);
-        qsort(classes, n, sizeof *classes, cmp_double);
-        for (size_t i = 0; i < n; i++)
-            if (i == 0 || classes[i] != classes[n_classes - 1])
-                classes[n_classes++] = classes[i];
-        if (n_classes < 2 || n_classes > MAX_CLASSES) {
-            rc = os_error_set(err, OS_ERR_DATA, "%s: %zu distinct labels; classification needs "
-                              "2 to %d (or set task = regression)", path, n_classes,
-                              MAX_CLASSES);
-            goto done;
-        }
-        out->n_classes = n_classes;
+        if (!(out->class_values = malloc(n_classes * sizeof *out->class_values)))
+            rc = SVM_NOMEM;
+        else
+            memcpy(out->class_values, classes, n_classes * sizeof *classes);
     }
-    if (!regression) {
-        out->class_values = malloc(n_classes * sizeof *out->class_values);
-        if (!out->class_values)
-            goto nomem;
-        memcpy(out->class_values, classes, n_classes * sizeof *classes);
+    if (!rc) {
+        out->x = malloc(out->n * out->d * sizeof *out->x);
+        out->y = malloc(out->n * sizeof *out->y);
+        rc = out->x && out->y ? fill_records(path, &r, regression, classes, n_classes, out, err)
+                              : SVM_NOMEM;
     }
-    out->x = malloc(out->n * out->d * sizeof *out->x);
-    out->y = malloc(out->n * sizeof *out->y);
-    if (!out->x || !out->y)
-        goto nomem;
-
-    /* Pass 2: fill. */
-    if (os_lines_rewind(&r)) {
-        rc = os_error_set(err, OS_ERR_DATA, "%s: cannot read it a second time", path);
-        goto done;
-    }
-    for (size_t i = 0; (more = os_lines_next(&r)) > 0;) {
-        double label;
-        strip_comment(&r);
-        size_t unused = 0;
-        if ((rc = parse_record(path, &r, &label, out->x + i * out->d, out->d, &unused, &blank,
-                               err)))
-            goto done;
-        if (blank)
-            continue;
-        if (regression) {
-            out->y[i] = (float)label;
-        } else {
-            double *at = bsearch(&label, classes, n_classes, sizeof *classes, cmp_double);
-            if (!at) {
-                rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: label %g does not occur in the "
-                                  "training data", path, r.lineno, label);
-                goto done;
-            }
-            out->y[i] = (float)(at - classes);
-        }
-        i++;
-    }
-    goto done;
-nomem:
-    rc = os_error_set(err, OS_ERR_NOMEM, "%s:%zu: out of memory", path, r.lineno);
-done:
+    if (rc == SVM_NOMEM)
+        rc = os_error_set(err, OS_ERR_NOMEM, "%s:%zu: out of memory", path, r.lineno);
     if (rc)
         os_dataset_free(out);
     free(labels);
