@@ -123,17 +123,11 @@ int os_exec_simulate(os_exec *x)
     unsigned char *busy = calloc(workers, 1);
     size_t *idle = malloc(workers * sizeof *idle), n_idle = 0; /* idle, none waiting */
     unsigned char *in_idle = malloc(workers);
+    int rc = 0;
     if (!heap || !head || !len || !busy || !idle || !in_idle ||
         (sim->sticky && (!wait || !owner))) {
-        free(idle);
-        free(in_idle);
-        free(heap);
-        free(wait);
-        free(head);
-        free(len);
-        free(owner);
-        free(busy);
-        return os_error_set(x->err, OS_ERR_NOMEM, "out of memory for %zu workers", workers);
+        rc = os_error_set(x->err, OS_ERR_NOMEM, "out of memory for %zu workers", workers);
+        goto out;
     }
     for (size_t v = workers; v-- > 0;) { /* worker 0 first */
         idle[n_idle++] = v;
@@ -211,6 +205,8 @@ int os_exec_simulate(os_exec *x)
         os_exec_release(x, &e.job, code, &err);
     }
     sim->makespan = now;
+    rc = x->rc;
+out:
     free(heap);
     free(wait);
     free(head);
@@ -219,5 +215,5 @@ int os_exec_simulate(os_exec *x)
     free(busy);
     free(idle);
     free(in_idle);
-    return x->rc;
+    return rc;
 }

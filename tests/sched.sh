@@ -28,4 +28,13 @@ ok $? "asha: the same run twice ($a)"
 "$SIM" halving 300 16 >"$TMP/hv"
 [ "$(field steps <"$TMP/a")" -ge "$(field steps <"$TMP/hv")" ]
 ok $? "asha trains at least halving's steps ($(field steps <"$TMP/a") against $(field steps <"$TMP/hv"))"
+# a trial kept on the worker that opened it: the same decisions, never
+# sooner (it may wait for its own worker)
+free=$("$SIM" halving 1000 16)
+sticky=$(SCHED_STICKY=1 "$SIM" halving 1000 16)
+is "$(printf '%s\n' "$sticky" | field checksum)" "$(printf '%s\n' "$free" | field checksum)" \
+    "sticky placement: the same candidates go as far"
+awk -v a="$(printf '%s\n' "$free" | field makespan)" -v b="$(printf '%s\n' "$sticky" | field makespan)" \
+    'BEGIN { exit !(b >= a && a > 0) }'
+ok $? "... in no less virtual time ($(printf '%s\n' "$sticky" | field makespan) against $(printf '%s\n' "$free" | field makespan))"
 done_testing
