@@ -47,6 +47,7 @@ typedef struct asha {
     size_t             *left;     /* per job: its trials not yet through     */
     size_t             *trial_job;/* per trial: its job now                  */
     size_t              n_jobs, seen; /* jobs decided; jobs 0..seen-1 counted */
+    size_t              pending;  /* jobs with trials not yet through        */
     struct asha_rung   *rung;     /* per budget: the groups the seen jobs took
                                      there                                   */
     size_t              next_new; /* the next group to start                 */
@@ -159,14 +160,7 @@ static void add_job(asha *a, size_t g, int k)
         a->left[j]++;
         a->queue[(a->q_head + a->q_len++) % a->n] = i;
     }
-}
-
-static int all_done(const asha *a)
-{
-    for (size_t j = a->seen; j < a->n_jobs; j++)
-        if (a->left[j])
-            return 0;
-    return 1;
+    a->pending += a->left[j] > 0;
 }
 
 /* Decides the next job when it can; 1 when one was added. */
@@ -189,7 +183,7 @@ static int decide(asha *a)
             add_job(a, a->next_new++, 0);
             return 1;
         }
-        if (pass || !all_done(a))
+        if (pass || a->pending)
             return 0;
         see(a, a->n_jobs); /* nothing from the window: decide from everything */
     }
@@ -225,8 +219,8 @@ static void passed(void *ctx, size_t i, size_t k, int stopped)
 static void done(void *ctx, const os_exec *ex, const os_exec_job *job)
 {
     asha *a = ctx;
-    if (job && job->target >= 0)
-        a->left[a->trial_job[job->trial]]--;
+    if (job && job->target >= 0 && !--a->left[a->trial_job[job->trial]])
+        a->pending--;
 }
 
 int os_asha_run(os_study *s, const os_trial_env *env, os_progress *progress,
