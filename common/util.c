@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include <string.h>
 #include <strings.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <time.h>
 #include "util.h"
 
@@ -229,4 +231,34 @@ void os_suggest(char *buf, size_t size, const char *word, const char *const *nam
         snprintf(buf, size, " (did you mean '%s'?)", names[pick]);
     else
         buf[0] = '\0';
+}
+
+int os_make_dirs(const char *dir)
+{
+    struct stat st;
+    if (mkdir(dir, 0777) == 0)
+        return 0;
+    if (errno == EEXIST)
+        return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : (errno = EEXIST, -1);
+    if (errno != ENOENT)
+        return -1;
+    char *parent = os_dirname(dir);
+    int rc = parent && strcmp(parent, dir) && strcmp(parent, ".") && strcmp(parent, "/")
+             ? os_make_dirs(parent) : (errno = ENOENT, -1);
+    free(parent);
+    return rc ? rc : mkdir(dir, 0777) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path) && errno != ENOENT ? -1 : 0;
+}
+
+int os_remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st))
+        return errno == ENOENT ? 0 : -1;
+    return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -38,6 +38,13 @@ int os_parse_bool(const char *s, int *out);
  * (*buf and *cap are then as they were). */
 int os_reserve(char **buf, size_t *cap, size_t need, size_t first);
 
+/* mkdir -p: dir and the folders leading to it; 0, or -1 with errno. */
+int os_make_dirs(const char *dir);
+
+/* rm -rf: path and everything under it, not following links; 0 when it
+ * is gone (or never was), else -1 with errno. */
+int os_remove_tree(const char *path);
+
 /* write(2) until all n bytes are out, across short writes and EINTR;
  * 0, or -1 with errno set (EIO when the descriptor takes nothing). */
 int os_write_all(int fd, const void *p, size_t n);

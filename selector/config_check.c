@@ -13,6 +13,8 @@
 int os_config_check_data(const os_config *cfg, os_error *err)
 {
     int synthetic = !strcmp(cfg->format, "synthetic"), idx = !strcmp(cfg->format, "idx");
+    if (cfg->command)
+        return 0; /* the trainer reads its own data (os_cfg_check_trainer) */
     if (strcmp(cfg->function, "none") && cfg->data_path)
         return os_error_set(err, OS_ERR_CONFIG, "%s: [data] path: a test function needs no "
                             "data (remove path, or set [model] function = none)",

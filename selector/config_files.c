@@ -148,6 +148,10 @@ int os_config_write_effective(const os_config *cfg, FILE *out)
         const char *v = cfg->raw[i] ? cfg->raw[i] : k->def;
         if (!v)
             continue;
+        /* a command study has no [data] or [model]; other studies no [trainer] */
+        if (cfg->command ? !strcmp(k->section, "data") || !strcmp(k->section, "model")
+                         : !strcmp(k->section, "trainer"))
+            continue;
         if (strcmp(section, k->section))
             fprintf(out, "%s[%s]\n", i ? "\n" : "", section = k->section);
         if (k->parse == os_cfg_p_path)

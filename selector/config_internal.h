@@ -56,6 +56,9 @@ struct parse_ctx {
     /* the look ahead's "[optimizer.LABEL] plugin = NAME" declarations */
     struct os_cfg_variant { char label[65], plugin[65], where[400]; } *decl;
     size_t             n_decl;
+    /* the look ahead's [optimizer.LABEL] keys, "LABEL\0KEY" each */
+    char             **named_keys;
+    size_t             n_named_keys;
 };
 
 /* The key table (config_keys.c): the base sections' keys, and the keys an
@@ -106,6 +109,14 @@ const os_registry_entry *os_cfg_find_entry(const parse_ctx *ctx, const char *lab
 int os_cfg_declare_variant(parse_ctx *ctx, const char *label, const char *value);
 int os_cfg_make_variants(parse_ctx *ctx);
 
+/* [trainer] command studies (config_trainer.c): the look ahead notes each
+ * [optimizer.LABEL] key; after it, the names no plugin has become stand-ins
+ * (cfg->named) when the study has a command; after the load, the rules of
+ * a command study. */
+int os_cfg_note_opt_key(parse_ctx *ctx, const char *label, const char *name);
+int os_cfg_make_named(parse_ctx *ctx, const parse_ctx *look, const os_config *ahead);
+int os_cfg_check_trainer(parse_ctx *ctx);
+
 /* The value parsers the key table names (config_values.c). */
 #define OS_CFG_PARSERS(XX) \
     XX(os_cfg_p_u64) XX(os_cfg_p_f64) XX(os_cfg_p_bool) XX(os_cfg_p_path) XX(os_cfg_p_format) XX(os_cfg_p_generator) XX(os_cfg_p_task) \
@@ -113,7 +124,7 @@ int os_cfg_make_variants(parse_ctx *ctx);
     XX(os_cfg_p_loss) XX(os_cfg_p_function) XX(os_cfg_p_start) XX(os_cfg_p_init) XX(os_cfg_p_optimizers) XX(os_cfg_p_lr_list) \
     XX(os_cfg_p_lr_range) XX(os_cfg_p_lr_points) XX(os_cfg_p_isolation) XX(os_cfg_p_strategy) XX(os_cfg_p_score) \
     XX(os_cfg_p_split) XX(os_cfg_p_refine) XX(os_cfg_p_trial_schedule) XX(os_cfg_p_full_data) XX(os_cfg_p_schedule) \
-    XX(os_cfg_p_fractions)
+    XX(os_cfg_p_fractions) XX(os_cfg_p_command)
 #define OS_CFG_DECLARE(name) \
     int name(parse_ctx *ctx, void *field, const char *v, double min, double max);
 OS_CFG_PARSERS(OS_CFG_DECLARE)

@@ -161,6 +161,17 @@ const os_key os_cfg_keys[] = {
       "may crash or time out before its remaining trials are skipped", os_cfg_p_u64, F(max_crashes),
       1, 1000000 },
 
+    { "trainer", "command", NULL, "the training program each trial runs instead of "
+      "optselect's own model: its words with placeholders ({optimizer}, {lr}, {steps}, "
+      "{seed}, {trial_dir}, {checkpoint}, any hyperparameter by name...; "
+      "docs/trainers.md), which it reports its losses to as lines of "
+      "'optselect: step=N val_loss=X'", os_cfg_p_command, F(command), 0, 0 },
+    { "trainer", "workdir", NULL, "the folder the command runs in; relative to the config "
+      "file's directory; default: that directory", os_cfg_p_path, F(workdir), 0, 0 },
+    { "trainer", "threads", "1", "threads of each trial's process: OMP_NUM_THREADS, "
+      "MKL_NUM_THREADS and OPENBLAS_NUM_THREADS (and {threads}), so that trials run side "
+      "by side do not oversubscribe the cores", os_cfg_p_u64, F(trainer_threads), 1, 1024 },
+
     { "full", "steps", "0", "the length of the full training run the study prepares, in "
       "steps; score = extrapolated predicts each candidate's loss there; 0: not given",
       os_cfg_p_u64, F(full_steps), 0, 1e12 },

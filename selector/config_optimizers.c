@@ -244,6 +244,9 @@ const os_registry_entry *os_cfg_find_entry(const parse_ctx *ctx, const char *lab
     for (size_t i = 0; i < ctx->cfg->n_variants; i++)
         if (!strcmp(ctx->cfg->variant_labels[i], label))
             return &ctx->cfg->variants[i];
+    for (size_t i = 0; i < ctx->cfg->n_named; i++)
+        if (!strcmp(ctx->cfg->named[i].label, label))
+            return &ctx->cfg->named[i].entry;
     return os_registry_find(ctx->reg, label);
 }
 

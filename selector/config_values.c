@@ -404,3 +404,22 @@ int os_cfg_p_lr_points(parse_ctx *ctx, void *field, const char *v, double min, d
     return os_cfg_p_u64(ctx, &lr->points, v, 1, OS_MAX_LIST);
 }
 
+
+int os_cfg_p_command(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    (void)min, (void)max;
+    char why[256];
+    os_command cmd;
+    if (os_command_split(v, &cmd, why, sizeof why))
+        return os_cfg_bad_value(ctx, v, why);
+    char *text = os_strdup(v);
+    if (!text) {
+        os_command_free(&cmd);
+        return os_cfg_fail(ctx, OS_ERR_NOMEM, "out of memory");
+    }
+    free(*(char **)field);
+    *(char **)field = text;
+    os_command_free(&ctx->cfg->cmd);
+    ctx->cfg->cmd = cmd;
+    return 1;
+}

@@ -273,6 +273,11 @@ static int execute_study(const cli *c, os_registry *reg, const char *study, char
     if (rc)
         return rc;
     rc = os_study_prepare(s, cfg, err);
+    if (!rc && cfg->command && c->isolate)
+        rc = os_error_set(err, OS_ERR_USAGE, "--isolate: the trials of %s's [trainer] command "
+                          "are processes already", cfg->path);
+    if (!rc)
+        rc = os_study_trial_root(s, output, err);
     if (!rc && output && !(journal = os_results_path(output, "journal")))
         rc = os_error_set(err, OS_ERR_NOMEM, "out of memory");
     if (!rc)

@@ -145,6 +145,16 @@ static void write_json_inputs(FILE *out, const os_study *s)
         os_json_field(out, ", ", cfg->start[1]);
         fprintf(out, "], \"minimum\": [%g, %g]},\n", s->fn->minimum[0], s->fn->minimum[1]);
     }
+    if (cfg->command) {
+        fputs("  \"trainer\": {\"command\": ", out);
+        os_json_str(out, cfg->command);
+        fputs(", \"workdir\": ", out);
+        os_json_str(out, cfg->workdir ? cfg->workdir : cfg->dir);
+        fputs(", \"trials\": ", out);
+        os_json_str(out, s->trial_root_temp ? "" : s->trial_root);
+        fputs("},\n", out);
+        goto budget;
+    }
     fputs("  \"data\": {\"path\": ", out);
     os_json_str(out, s->fn ? "none" : os_report_data_source(cfg, source, sizeof source));
     fprintf(out, ", \"train_rows\": %zu, \"validation_rows\": %zu, \"trial_rows\": %zu, "
@@ -157,6 +167,7 @@ static void write_json_inputs(FILE *out, const os_study *s)
                 s->model.layers[i].out);
     fprintf(out, "], \"parameters\": %zu, \"loss\": \"%s\"},\n", s->model.layout.n,
             os_loss_name(s->model.loss));
+budget:
     fprintf(out, "  \"interrupted_trials\": %zu,\n", s->n_interrupted);
     fprintf(out, "  \"budget\": {\"steps\": %llu, \"batch_size\": %llu, \"eval_every\": %llu, "
             "\"seeds\": %llu", (unsigned long long)cfg->steps,
@@ -324,7 +335,7 @@ void os_report_json(FILE *out, const os_study *s)
             (unsigned long long)s->steps_trained,
             (unsigned long long)(cfg->steps * s->search.n));
     os_json_num(out, os_study_compute(s));
-    fputs("},\n", out);
+    fprintf(out, ", \"steps_run_again\": %llu},\n", (unsigned long long)s->steps_again);
 
     write_json_refine(out, s);
     write_json_recommendation(out, s);

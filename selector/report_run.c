@@ -14,11 +14,11 @@ void os_report_full_text(FILE *out, const os_study *s)
     if (!cfg->full_steps) {
         fprintf(out, "full run: not declared, so the recommendation is for a run as long as a "
                 "trial (%llu steps); declare yours in [full] (steps or epochs, schedule%s)\n",
-                (unsigned long long)cfg->steps, s->fn ? "" : ", batch_size, data");
+                (unsigned long long)cfg->steps, s->fn || cfg->command ? "" : ", batch_size, data");
         return;
     }
     fprintf(out, "full run: %llu steps", (unsigned long long)cfg->full_steps);
-    if (!s->fn)
+    if (!s->fn && !cfg->command)
         fprintf(out, ", batch %llu, on %s%llu training rows", (unsigned long long)s->full_batch,
                 strcmp(cfg->full_data, "subset") ? "all " : "the trials' ",
                 (unsigned long long)s->full_rows);
@@ -64,11 +64,11 @@ void os_report_full_json(FILE *out, const os_study *s)
     const os_config *cfg = s->cfg;
     fprintf(out, "  \"full_run\": {\"declared\": %s, \"steps\": %llu",
             cfg->full_steps ? "true" : "false", (unsigned long long)cfg->full_steps);
-    if (!s->fn)
+    if (!s->fn && !cfg->command)
         fprintf(out, ", \"data\": \"%s\", \"rows\": %llu, \"batch_size\": %llu",
                 cfg->full_data, (unsigned long long)s->full_rows,
                 (unsigned long long)s->full_batch);
-    if (!s->fn)
+    if (!s->fn && !cfg->command)
         fprintf(out, ", \"trial_rows\": %zu, \"subset_grown_from\": %zu", s->data.n_subset,
                 s->subset_given);
     fputs(", \"schedule\": ", out);

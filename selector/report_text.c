@@ -20,6 +20,15 @@ static void describe_inputs(FILE *out, const os_study *s)
                 s->fn->name, cfg->start[0], cfg->start[1], s->fn->minimum[0], s->fn->minimum[1]);
         return;
     }
+    if (cfg->command) {
+        fprintf(out, "trainer: %s\n         run in %s; ", cfg->command,
+                cfg->workdir ? cfg->workdir : cfg->dir);
+        if (s->trial_root_temp)
+            fprintf(out, "the trials' logs are not kept (--output DIR keeps them)\n");
+        else
+            fprintf(out, "trial I's log is %s/tI/log\n", s->trial_root);
+        return;
+    }
     fprintf(out, "data:   %s: %zu train / %zu validation rows, %zu features",
             os_report_data_source(cfg, source, sizeof source),
             s->data.train.n, s->data.val.n, s->all.d);
@@ -90,6 +99,11 @@ static void explain_choice(FILE *out, const os_study *s)
     fprintf(out, "compute: %llu training steps, %.1f%% of a grid of every trial at %llu steps\n",
             (unsigned long long)s->steps_trained, 100.0 * os_study_compute(s),
             (unsigned long long)s->cfg->steps);
+    if (s->steps_again)
+        fprintf(out, "         and %llu steps more: the trainer takes no {checkpoint}, so every "
+                "promoted trial ran again from step 0%s\n",
+                (unsigned long long)s->steps_again,
+                s->n_resumed ? " (this run's trials; those resumed not counted)" : "");
 }
 
 /* The refinement of the winner's rate: the fit, its band, the trial. */
@@ -202,6 +216,12 @@ static void write_table(FILE *out, const os_study *s, int halving)
     int seeds = cfg->seeds > 1 || s->n_reruns, width = (int)strlen("optimizer");
     /* accuracy only where there is one: classification */
     int has_acc = !s->fn && strcmp(cfg->task, "regression");
+    if (cfg->command) { /* the accuracy column when the trainer reports one */
+        has_acc = 0;
+        for (size_t i = 0; i < s->search.n && !has_acc; i++)
+            for (size_t k = 0; k < s->results[i].n_curve && !has_acc; k++)
+                has_acc = !isnan(s->results[i].curve[k].val_acc);
+    }
     for (size_t k = 0; k < s->n_groups; k++) {
         int len = (int)strlen(s->search.cands[s->ranking[k].first].opt->entry->opt->label);
         width = len > width ? len : width;
@@ -292,7 +312,7 @@ void os_report_text(FILE *out, const os_study *s)
             s->n_groups == 1 ? "" : "s", (unsigned long long)cfg->seeds,
             cfg->seeds == 1 ? "" : "s", s->search.n, s->search.n == 1 ? "" : "s",
             (unsigned long long)cfg->steps);
-    if (!s->fn) /* a test function has no batch */
+    if (!s->fn && !cfg->command) /* a test function has no batch */
         fprintf(out, ", batch %llu", (unsigned long long)cfg->batch_size);
     if (cfg->batch_split > 1)
         fprintf(out, " in %llu data-parallel chunks", (unsigned long long)cfg->batch_split);

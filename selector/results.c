@@ -11,27 +11,9 @@
 #include "results.h"
 #include "util.h"
 
-/* mkdir -p: the folders leading to dir too, as `--output runs/today/a`
- * should just work. */
-static int make_dirs(const char *dir)
-{
-    struct stat st;
-    if (mkdir(dir, 0777) == 0)
-        return 0;
-    if (errno == EEXIST)
-        return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : (errno = EEXIST, -1);
-    if (errno != ENOENT)
-        return -1;
-    char *parent = os_dirname(dir);
-    int rc = parent && strcmp(parent, dir) && strcmp(parent, ".") && strcmp(parent, "/")
-             ? make_dirs(parent) : (errno = ENOENT, -1);
-    free(parent);
-    return rc ? rc : mkdir(dir, 0777) == 0 || errno == EEXIST ? 0 : -1;
-}
-
 int os_results_prepare(const char *dir, os_error *err)
 {
-    if (make_dirs(dir) == 0)
+    if (os_make_dirs(dir) == 0)
         return 0;
     return os_error_set(err, OS_ERR_IO, "%s: cannot create the results folder: %s", dir,
                         errno == EEXIST ? "a file of that name exists" : strerror(errno));

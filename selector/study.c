@@ -1,6 +1,7 @@
 /* study.c — see study.h. */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -227,6 +228,11 @@ int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
     s->cfg = cfg;
     s->journal.fd = -1;
     s->full_batch = cfg->full_batch ? cfg->full_batch : cfg->batch_size;
+    if (cfg->command) { /* the trainer has the model and the data */
+        cfg->batch_split = 1;
+        int rc = os_study_schedules(s, err);
+        return rc ? rc : os_search_build(&s->search, cfg, err);
+    }
     if (strcmp(cfg->function, "none")) {
         s->fn = os_testfn_find(cfg->function);
         s->fn_tensor = (os_tensor){ "point", 0, 2, 1, { 2 } };
@@ -266,6 +272,33 @@ static int alloc_results(os_study *s, os_error *err)
     return 0;
 }
 
+int os_study_trial_root(os_study *s, const char *output, os_error *err)
+{
+    if (!s->cfg->command || s->trial_root)
+        return 0;
+    if (output) {
+        s->trial_root = os_path_join(output, "trials");
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        char *templ = os_path_join(tmp && *tmp ? tmp : "/tmp", "optselect-XXXXXX");
+        if (templ && !mkdtemp(templ)) {
+            int e = errno;
+            os_error_set(err, OS_ERR_IO, "%s: cannot make a folder for the trials: %s", templ,
+                         strerror(e));
+            free(templ);
+            return err->code;
+        }
+        s->trial_root = templ;
+        s->trial_root_temp = 1;
+    }
+    if (!s->trial_root)
+        return os_error_set(err, OS_ERR_NOMEM, "out of memory");
+    if (os_make_dirs(s->trial_root))
+        return os_error_set(err, OS_ERR_IO, "%s: cannot make the trials' folder: %s",
+                            s->trial_root, strerror(errno));
+    return 0;
+}
+
 int os_study_open_journal(os_study *s, const char *path, os_error *err)
 {
     int rc = alloc_results(s, err);
@@ -289,6 +322,9 @@ static os_trial_env study_env(const os_study *s, const volatile sig_atomic_t *st
         .stop = stop, .timeout = cfg->trial_timeout,
         .score_kind = os_score_from_name(cfg->score), .horizon = cfg->full_steps,
         .split = cfg->batch_split ? cfg->batch_split : 1, .schedule = &s->schedule,
+        .command = cfg->command ? &cfg->cmd : NULL,
+        .workdir = cfg->workdir ? cfg->workdir : cfg->dir, .trial_root = s->trial_root,
+        .command_threads = cfg->trainer_threads,
     };
 }
 
@@ -343,8 +379,11 @@ int os_study_train(os_study *s, const os_trial_env *env, const os_candidate *can
     os_exec_sweep sweep = { .targets = targets };
     os_exec_strategy st = { .ctx = &sweep, .next = os_exec_sweep_next };
     int rc = os_exec_run(&plan, &st, err);
-    for (size_t j = 0; j < n; j++)
+    for (size_t j = 0; j < n; j++) {
         s->steps_trained += results[j].steps;
+        if (results[j].steps_run > results[j].steps)
+            s->steps_again += results[j].steps_run - results[j].steps;
+    }
     free(targets);
     return rc;
 }
@@ -438,7 +477,7 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
     /* every candidate of a seed starts from the same weights: drawn and
      * measured once */
     n_starts = cfg->rerun_top && cfg->rerun_seeds > cfg->seeds ? cfg->rerun_seeds : cfg->seeds;
-    if (!s->fn && to_run) {
+    if (!s->fn && !cfg->command && to_run) {
         if (!(rc = os_trial_starts_make(&env, n_starts, &starts, err))) {
             env.starts = starts;
             env.n_starts = n_starts;
@@ -463,6 +502,8 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
     for (size_t i = 0; i < n; i++) {
         s->n_interrupted += s->results[i].status == OS_TRIAL_INTERRUPTED;
         s->steps_trained += s->results[i].steps;
+        if (s->results[i].steps_run > s->results[i].steps)
+            s->steps_again += s->results[i].steps_run - s->results[i].steps;
     }
     if (!rc)
         os_study_rank(s);
@@ -505,5 +546,8 @@ void os_study_free(os_study *s)
     os_data_split_free(&s->data);
     os_dataset_free(&s->test);
     os_dataset_free(&s->all);
+    if (s->trial_root_temp)
+        os_remove_tree(s->trial_root);
+    free(s->trial_root);
     memset(s, 0, sizeof *s);
 }

@@ -72,6 +72,9 @@ typedef struct os_study {
     size_t           n_interrupted; /* trials the stop request cut short      */
     size_t           n_resumed;  /* trials replayed from the journal          */
     uint64_t         steps_trained; /* by all trials: the compute spent       */
+    uint64_t         steps_again; /* [trainer] command without {checkpoint}:
+                                    steps promoted trials ran again from 0
+                                    (this run's trials only)              */
     unsigned char   *done;       /* per candidate: finished before this run   */
     os_candidate    *rerun_cands;/* the noise check's extra seeds of the top  */
     os_trial_result *reruns;     /*   candidates ([search] rerun_top), and     */
@@ -96,6 +99,8 @@ typedef struct os_study {
                                     pool grew past it (subset_grow); else 0 */
     double           horizon_ratio; /* the full run's rows trained over a
                                     trial's; 0 without a full run          */
+    char            *trial_root;  /* [trainer] command: the trials' folders  */
+    int              trial_root_temp; /* made for this run, removed by free  */
 } os_study;
 
 /* How to run a study's trials. */
@@ -125,6 +130,11 @@ int os_study_schedules(os_study *s, os_error *err);
  * without a budget in seconds. */
 int os_study_budget_seconds(os_study *s, os_config *cfg, int isolate, const char *journal,
                             os_error *err);
+
+/* [trainer] command: the folder of the trials' folders (logs and
+ * checkpoints): output/trials, or without an output folder a temporary
+ * one that os_study_free removes.  Nothing without a command. */
+int os_study_trial_root(os_study *s, const char *output, os_error *err);
 
 /* Opens (or creates) the study's journal at path and replays it: the trials
  * it records count as done.  Optional; call before os_study_run. */

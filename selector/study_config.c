@@ -29,7 +29,7 @@
 static int is_base_section(const char *s)
 {
     return !strcmp(s, "data") || !strcmp(s, "model") || !strcmp(s, "search") ||
-           !strcmp(s, "full");
+           !strcmp(s, "full") || !strcmp(s, "trainer");
 }
 
 static int check_section(parse_ctx *ctx, const char *section)
@@ -52,11 +52,11 @@ static int check_section(parse_ctx *ctx, const char *section)
     }
     if (!strncmp(section, "optimizer.", 10))
         return !ctx->reg || os_cfg_opt_section(ctx, section + 10) != NULL;
-    static const char *const names[] = { "data", "model", "search", "full" };
+    static const char *const names[] = { "data", "model", "search", "full", "trainer" };
     char hint[96];
-    os_suggest(hint, sizeof hint, section, names, 4);
+    os_suggest(hint, sizeof hint, section, names, 5);
     return os_cfg_fail(ctx, OS_ERR_CONFIG, "unknown section [%s]%s; sections are [data], [model], "
-                "[search], [optimizer.LABEL] and [study NAME]", section, hint);
+                "[search], [full], [trainer], [optimizer.LABEL] and [study NAME]", section, hint);
 }
 
 /* ---- the handler -------------------------------------------------------- */
@@ -108,8 +108,9 @@ static int handler(void *user, const char *section, const char *name, const char
     if (os_cfg_study_of(section))
         return study_key(ctx, os_cfg_study_of(section), name, value);
     if (!strncmp(section, "optimizer.", 10)) {
-        if (!ctx->reg) /* the look ahead: only the variants; the load checks the rest */
-            return strcmp(name, "plugin") ? 1 : os_cfg_declare_variant(ctx, section + 10, value);
+        if (!ctx->reg) /* the look ahead: only the variants and the keys' names */
+            return strcmp(name, "plugin") ? os_cfg_note_opt_key(ctx, section + 10, name)
+                                          : os_cfg_declare_variant(ctx, section + 10, value);
         os_opt_config *o = os_cfg_opt_section(ctx, section + 10);
         return o ? os_cfg_set_opt_key(ctx, o, name, value) : 0;
     }
@@ -380,6 +381,9 @@ static void free_ctx(parse_ctx *ctx)
         free(ctx->overrides[i].text);
     free(ctx->overrides);
     free(ctx->decl);
+    for (size_t i = 0; i < ctx->n_named_keys; i++)
+        free(ctx->named_keys[i]);
+    free(ctx->named_keys);
 }
 
 int os_config_wants_isolation(const char *path, const char *study, char *const *sets,
@@ -409,9 +413,11 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
     ctx.decl = look.decl;
     ctx.n_decl = look.n_decl;
     look.decl = NULL;
+    int rc = os_cfg_make_named(&ctx, &look, &ahead);
     free_ctx(&look);
     os_config_free(&ahead);
-    int rc = os_cfg_make_variants(&ctx);
+    if (!rc)
+        rc = os_cfg_make_variants(&ctx);
     if (!rc)
         rc = read_keys(&ctx, path, study, sets, n_sets);
     if (rc)
@@ -435,6 +441,8 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
         goto done;
     }
     rc = os_cfg_resolve_optimizers(&ctx);
+    if (!rc)
+        rc = os_cfg_check_trainer(&ctx);
 done:
     free_ctx(&ctx);
     if (rc)
@@ -461,6 +469,10 @@ void os_config_free(os_config *cfg)
     free(cfg->variants);
     free(cfg->variant_opts);
     free(cfg->variant_labels);
+    free(cfg->named);
+    free(cfg->command);
+    free(cfg->workdir);
+    os_command_free(&cfg->cmd);
     memset(cfg, 0, sizeof *cfg);
 }
 

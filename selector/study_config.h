@@ -17,6 +17,7 @@
 #include "model.h"
 #include "registry.h"
 #include "schedule.h"
+#include "command.h"
 
 #define OS_MAX_OPTS  32   /* optimizers in one study                      */
 #define OS_MAX_LIST  32   /* values in one list (learning rates, a hparam) */
@@ -129,6 +130,13 @@ typedef struct os_config {
     uint64_t max_crashes;   /* crashed trials of a plugin file before its
                                remaining trials are skipped                 */
 
+    /* [trainer] (trainer.c, docs/trainers.md) */
+    char    *command;       /* the user's training program; NULL: trials train
+                               optselect's own model on [data]             */
+    os_command cmd;         /* its words, placeholders unexpanded           */
+    char    *workdir;       /* where it runs; NULL: the config's directory  */
+    uint64_t trainer_threads; /* OMP_NUM_THREADS and the like of each trial */
+
     /* [full] */
     uint64_t full_steps;    /* the full run's length; 0: not given          */
     double   full_epochs;   /* the full run in epochs instead; 0: not used  */
@@ -163,7 +171,24 @@ typedef struct os_config {
     os_optimizer      *variant_opts;
     char             (*variant_labels)[65];
     size_t             n_variants;
+    /* A command study's optimizer names that no plugin has: stand-ins that
+     * carry the name and its section's keys as hyperparameters. */
+    struct os_named_opt *named;
+    size_t             n_named;
 } os_config;
+
+/* One of them (config_trainer.c). */
+typedef struct os_named_opt {
+    os_registry_entry entry;
+    os_optimizer      opt;
+    char              label[65];
+    os_hparam         hp[OS_MAX_HP];
+    char              hp_names[OS_MAX_HP][50];
+} os_named_opt;
+
+/* Whether the optimizer's trials run the [trainer] command with a name no
+ * plugin has (so it has no default rate and no checks of its own). */
+int os_opt_is_named(const os_opt_config *o);
 
 /* Parses path (and the files it includes), then the keys of its [study
  * NAME] section when study is not NULL, then each "section.key=value" of

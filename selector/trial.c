@@ -13,6 +13,7 @@
 #include <time.h>
 #include "score.h"
 #include "trial.h"
+#include "trial_command.h"
 #include "util.h"
 
 #define EVAL_CHUNK 256  /* validation rows per forward pass */
@@ -113,11 +114,16 @@ struct os_trial {
     /* test-function mode */
     float               p[2];
     double              value;
+    /* command mode: the user's program trains (trial_command.c) */
+    os_cmd_trial       *cmd;
 };
 
-uint64_t os_trial_steps(const os_trial *tr) { return tr->t; }
+uint64_t os_trial_steps(const os_trial *tr) { return tr->cmd ? os_cmd_steps(tr->cmd) : tr->t; }
 void os_trial_set_threads(os_trial *tr, int threads) { tr->threads = threads > 1 ? threads : 1; }
-int os_trial_stopped(const os_trial *tr) { return tr->stopped; }
+int os_trial_stopped(const os_trial *tr)
+{
+    return tr->cmd ? os_cmd_stopped(tr->cmd) : tr->stopped;
+}
 
 static void halt_trial(os_trial *tr, os_trial_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -440,6 +446,8 @@ int os_trial_open(os_trial **out, const os_trial_env *env, const os_candidate *c
     tr->c = c;
     tr->opt = c->opt->entry->opt;
     tr->r = r;
+    if (env->command)
+        return os_cmd_open(&tr->cmd, env, c, r, err);
     if (c->opt->entry->refused) {
         halt_trial(tr, OS_TRIAL_FAILED, "plugin refused: %s", c->opt->entry->refused);
         return 0;
@@ -453,6 +461,11 @@ int os_trial_open(os_trial **out, const os_trial_env *env, const os_candidate *c
 
 void os_trial_advance(os_trial *tr, uint64_t until)
 {
+    if (tr->cmd) {
+        if (until <= tr->env->steps)
+            os_cmd_advance(tr->cmd, until);
+        return;
+    }
     if (tr->stopped || until > tr->env->steps || until < tr->t)
         return;
     double start = os_seconds();
@@ -466,13 +479,13 @@ void os_trial_advance(os_trial *tr, uint64_t until)
 void os_trial_finish(os_trial *tr)
 {
     os_trial_result *r = tr->r;
-    if (tr->stopped || !r->n_curve)
+    if (os_trial_stopped(tr) || !r->n_curve)
         return;
     const os_trial_env *env = tr->env;
     /* The test set is measured once, at the end, and never consulted for
      * ranking: it tells the user what the recommendation is worth. */
     int orc;
-    if (!env->fn && env->test &&
+    if (!env->fn && !env->command && env->test &&
         (orc = evaluate(env->model, &tr->ws, env->test, &tr->ep, &r->test_loss, &r->test_acc))) {
         halt_trial(tr, OS_TRIAL_FAILED, "%s eval_params failed (%s): %s", tr->opt->label,
                    os_plugin_error_name(orc), tr->msg);
@@ -487,6 +500,7 @@ void os_trial_close(os_trial *tr)
 {
     if (!tr)
         return;
+    os_cmd_close(tr->cmd);
     os_free_aligned(tr->ep.buf);
     os_free_aligned(tr->state);
     os_batcher_free(&tr->batcher);

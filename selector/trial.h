@@ -18,6 +18,7 @@
 #include "score.h"
 #include "candidates.h"
 #include "testfn.h"
+#include "command.h"
 
 typedef enum os_trial_status {
     OS_TRIAL_OK,        /* ran its whole budget                                  */
@@ -41,6 +42,9 @@ typedef struct os_trial_result {
     float          *path;       /* test functions: (x, y) after each step,
                                    starting with the start; else NULL       */
     size_t          n_path;     /* points in path                            */
+    uint64_t        steps_run;  /* command trials: the steps their program ran
+                                   in all, a promoted trial without a
+                                   checkpoint again from 0; not journaled  */
 } os_trial_result;
 
 /* Result r's score at a budget (os_score_at_budget on its curve). */
@@ -80,6 +84,12 @@ typedef struct os_trial_env {
      * k >= n_starts draws and measures its own. */
     const struct os_trial_start *starts;
     size_t               n_starts;
+    /* [trainer] command: every trial runs the user's program instead of
+     * the model above (trial_command.c); NULL: none. */
+    const os_command    *command;
+    const char          *workdir;     /* where it runs                       */
+    const char          *trial_root;  /* trial I's folder is trial_root/tI   */
+    uint64_t             command_threads; /* its OMP_NUM_THREADS and the like */
 } os_trial_env;
 
 /* The start of seed index k's trials: initial weights, the seed's

@@ -101,7 +101,8 @@ int os_validation_full_sets(const os_study *selection, char ***sets, size_t *n,
     if (!rc && cfg->full_seeds)
         rc = add_set(sets, n, err, "search.seeds=%llu", (unsigned long long)cfg->full_seeds);
     /* the full run's data, batch and schedule: its trials are full runs */
-    if (!rc && strcmp(cfg->full_data, "subset") && strcmp(cfg->function, "none") == 0)
+    if (!rc && strcmp(cfg->full_data, "subset") && strcmp(cfg->function, "none") == 0 &&
+        !cfg->command)
         rc = add_set(sets, n, err, "data.subset=0");
     if (!rc)
         rc = add_set(sets, n, err, "search.batch_size=%llu",
