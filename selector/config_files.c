@@ -135,6 +135,25 @@ static void put_path(FILE *out, const char *name, const char *path)
     free(abs);
 }
 
+/* A long [trainer] command over several lines, each after the first
+ * indented: inih's continuation, which the reader joins with one space.
+ * So a line ends only at a lone space, which the join gives back exactly,
+ * inside quotes or out. */
+static void put_long(FILE *out, const char *name, const char *v)
+{
+    size_t col = (size_t)fprintf(out, "%s = ", name);
+    for (const char *p = v; *p; p++) {
+        if (*p == ' ' && col > 100 && p > v && p[-1] != ' ' && p[1] && p[1] != ' ') {
+            fputs("\n    ", out);
+            col = 4;
+            continue;
+        }
+        fputc(*p, out);
+        col++;
+    }
+    fputc('\n', out);
+}
+
 int os_config_write_effective(const os_config *cfg, FILE *out)
 {
     const char *section = "";
@@ -156,6 +175,8 @@ int os_config_write_effective(const os_config *cfg, FILE *out)
             fprintf(out, "%s[%s]\n", i ? "\n" : "", section = k->section);
         if (k->parse == os_cfg_p_path)
             put_path(out, k->name, *(char *const *)((const char *)cfg + k->offset));
+        else if (k->parse == os_cfg_p_command)
+            put_long(out, k->name, v);
         else if (k->parse == os_cfg_p_optimizers) {
             fprintf(out, "%s = ", k->name);
             for (size_t o = 0; o < cfg->n_opts; o++)

@@ -39,6 +39,8 @@ struct parse_ctx {
     size_t             line;
     int                depth;         /* 0: the top file; n: n includes deep  */
     int                seen_section;  /* in the current file                  */
+    int                continued;     /* the line read is indented: it continues
+                                         the key before it (inih's rule)     */
     char              *chain[OS_CFG_MAX_INCLUDE + 1]; /* real paths, for cycles */
     unsigned char      key_depth[OS_CFG_MAX_KEYS]; /* depth that set each key  */
     const char        *set_text;      /* the override being applied, or NULL  */

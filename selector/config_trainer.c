@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config_internal.h"
+#include "spawn.h"
 #include "util.h"
 
 #define keys os_cfg_keys
@@ -175,14 +176,6 @@ static int refuse(const os_config *cfg, os_error *err, const char *section, cons
                         section, key, why);
 }
 
-static int is_set(const os_config *cfg, const char *section, const char *key)
-{
-    for (size_t i = 0; i < N_KEYS; i++)
-        if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, key))
-            return cfg->where[i][0] != 0;
-    return 0;
-}
-
 int os_cfg_check_trainer(parse_ctx *ctx)
 {
     const os_config *cfg = ctx->cfg;
@@ -194,6 +187,10 @@ int os_cfg_check_trainer(parse_ctx *ctx)
                               "(set [trainer] command, or remove it)");
         return 0;
     }
+    char why[300];
+    if (os_command_split(cfg->command, &ctx->cfg->cmd, why, sizeof why))
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [trainer] command: %s",
+                            os_config_where(cfg, "trainer", "command"), why);
     for (size_t i = 0; i < N_KEYS; i++)
         if ((!strcmp(keys[i].section, "data") || !strcmp(keys[i].section, "model")) &&
             cfg->where[i][0])
@@ -205,7 +202,7 @@ int os_cfg_check_trainer(parse_ctx *ctx)
     if (cfg->seconds > 0)
         return refuse(cfg, err, "search", "seconds", "not with a [trainer] command: give the "
                       "budget in steps");
-    if (is_set(cfg, "search", "batch_split"))
+    if (cfg->batch_split > 1)
         return refuse(cfg, err, "search", "batch_split", "the trainer splits its batches "
                       "itself; remove the key");
     if (strcmp(cfg->isolation, "none"))
@@ -214,7 +211,7 @@ int os_cfg_check_trainer(parse_ctx *ctx)
     if (cfg->full_epochs > 0)
         return refuse(cfg, err, "full", "epochs", "the trainer's data is its own: give the "
                       "full run in steps");
-    if (is_set(cfg, "full", "data"))
+    if (strcmp(cfg->full_data, "all"))
         return refuse(cfg, err, "full", "data", "the trainer's data is its own; remove the "
                       "key");
     for (size_t k = 0; k < cfg->n_opts; k++) {
@@ -231,5 +228,15 @@ int os_cfg_check_trainer(parse_ctx *ctx)
                                 o->entry->opt->label);
     }
     placeholder_check pc = { cfg, err };
-    return os_command_each(&cfg->cmd, check_placeholder, &pc);
+    int rc = os_command_each(&cfg->cmd, check_placeholder, &pc);
+    /* a program that cannot run fails every trial: say so once, here */
+    const char *program = cfg->cmd.words[0];
+    char *file = rc || strchr(program, '{') ? NULL
+               : os_spawn_resolve(program, cfg->workdir ? cfg->workdir : cfg->dir, why,
+                                  sizeof why);
+    if (!rc && !strchr(program, '{') && !file)
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [trainer] command: %s",
+                          os_config_where(cfg, "trainer", "command"), why);
+    free(file);
+    return rc;
 }

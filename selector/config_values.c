@@ -408,18 +408,12 @@ int os_cfg_p_lr_points(parse_ctx *ctx, void *field, const char *v, double min, d
 int os_cfg_p_command(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {
     (void)min, (void)max;
-    char why[256];
-    os_command cmd;
-    if (os_command_split(v, &cmd, why, sizeof why))
-        return os_cfg_bad_value(ctx, v, why);
+    /* split once the whole of it is read (it may continue on more lines):
+     * os_cfg_check_trainer */
     char *text = os_strdup(v);
-    if (!text) {
-        os_command_free(&cmd);
+    if (!text)
         return os_cfg_fail(ctx, OS_ERR_NOMEM, "out of memory");
-    }
     free(*(char **)field);
     *(char **)field = text;
-    os_command_free(&ctx->cfg->cmd);
-    ctx->cfg->cmd = cmd;
     return 1;
 }

@@ -149,7 +149,7 @@ static void write_json_inputs(FILE *out, const os_study *s)
         fputs("  \"trainer\": {\"command\": ", out);
         os_json_str(out, cfg->command);
         fputs(", \"workdir\": ", out);
-        os_json_str(out, cfg->workdir ? cfg->workdir : cfg->dir);
+        os_json_str(out, s->workdir);
         fputs(", \"trials\": ", out);
         os_json_str(out, s->trial_root_temp ? "" : s->trial_root);
         fputs("},\n", out);

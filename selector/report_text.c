@@ -22,7 +22,7 @@ static void describe_inputs(FILE *out, const os_study *s)
     }
     if (cfg->command) {
         fprintf(out, "trainer: %s\n         run in %s; ", cfg->command,
-                cfg->workdir ? cfg->workdir : cfg->dir);
+                s->workdir);
         if (s->trial_root_temp)
             fprintf(out, "the trials' logs are not kept (--output DIR keeps them)\n");
         else

@@ -13,9 +13,7 @@
 #include "spawn.h"
 #include "util.h"
 
-/* The file to execute for name: a path as it is (relative to dir), or
- * the first executable in PATH; malloc'd, or NULL with why. */
-static char *resolve(const char *name, const char *dir, char *why, size_t size)
+char *os_spawn_resolve(const char *name, const char *dir, char *why, size_t size)
 {
     if (strchr(name, '/')) {
         char *p = name[0] == '/' ? os_strdup(name) : os_path_join(dir, name);
@@ -75,7 +73,7 @@ int os_spawn_start(os_spawn *sp, char *const *argv, char *const *envp, const cha
 {
     *sp = (os_spawn){ .pid = -1, .fd = { -1, -1 } };
     int out[2] = { -1, -1 }, err[2] = { -1, -1 };
-    char *file = resolve(argv[0], dir, why, size);
+    char *file = os_spawn_resolve(argv[0], dir, why, size);
     if (!file)
         return -1;
     sp->buf[0] = malloc(OS_SPAWN_LINE + 1);

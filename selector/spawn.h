@@ -21,6 +21,11 @@ typedef struct os_spawn {
     size_t len[2];
 } os_spawn;
 
+/* The file that running name in dir would execute: a path as it is
+ * (relative to dir), or the first executable of that name in PATH;
+ * malloc'd, or NULL with why[size]. */
+char *os_spawn_resolve(const char *name, const char *dir, char *why, size_t size);
+
 /* Finds argv[0] (in PATH unless it has a '/'; relative to dir then) and
  * starts it in dir with envp.  0, or -1 with why[size] (no such program,
  * not executable, out of memory, fork failed). */

@@ -229,6 +229,12 @@ int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
     s->journal.fd = -1;
     s->full_batch = cfg->full_batch ? cfg->full_batch : cfg->batch_size;
     if (cfg->command) { /* the trainer has the model and the data */
+        const char *dir = cfg->workdir ? cfg->workdir : cfg->dir;
+        if (!(s->workdir = realpath(dir, NULL)))
+            return os_error_set(err, OS_ERR_CONFIG, "%s: [trainer] workdir %s: %s",
+                                os_config_where(cfg, "trainer", cfg->workdir ? "workdir"
+                                                                             : "command"),
+                                dir, strerror(errno));
         cfg->batch_split = 1;
         int rc = os_study_schedules(s, err);
         return rc ? rc : os_search_build(&s->search, cfg, err);
@@ -323,7 +329,7 @@ static os_trial_env study_env(const os_study *s, const volatile sig_atomic_t *st
         .score_kind = os_score_from_name(cfg->score), .horizon = cfg->full_steps,
         .split = cfg->batch_split ? cfg->batch_split : 1, .schedule = &s->schedule,
         .command = cfg->command ? &cfg->cmd : NULL,
-        .workdir = cfg->workdir ? cfg->workdir : cfg->dir, .trial_root = s->trial_root,
+        .workdir = s->workdir, .trial_root = s->trial_root,
         .command_threads = cfg->trainer_threads,
     };
 }
@@ -549,5 +555,6 @@ void os_study_free(os_study *s)
     if (s->trial_root_temp)
         os_remove_tree(s->trial_root);
     free(s->trial_root);
+    free(s->workdir);
     memset(s, 0, sizeof *s);
 }

@@ -100,6 +100,7 @@ typedef struct os_study {
     double           horizon_ratio; /* the full run's rows trained over a
                                     trial's; 0 without a full run          */
     char            *trial_root;  /* [trainer] command: the trials' folders  */
+    char            *workdir;     /* and the folder it runs in, absolute     */
     int              trial_root_temp; /* made for this run, removed by free  */
 } os_study;
 

@@ -98,6 +98,29 @@ static int study_key(parse_ctx *ctx, const char *study, const char *name, const 
     return 1;
 }
 
+/* An indented line after a key: more of [trainer] command (which may be
+ * long), joined with a space; any other key takes one line. */
+static int continue_value(parse_ctx *ctx, const char *section, const char *name,
+                          const char *value)
+{
+    if (strcmp(section, "trainer") || strcmp(name, "command"))
+        return os_cfg_fail(ctx, OS_ERR_CONFIG, "an indented line continues [%s] %s; only "
+                           "[trainer] command may span lines (unindent it)", section, name);
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name)) {
+            char *joined = NULL;
+            if (asprintf(&joined, "%s %s", ctx->cfg->raw[i] ? ctx->cfg->raw[i] : "",
+                         value) < 0)
+                return os_cfg_fail(ctx, OS_ERR_NOMEM, "out of memory");
+            ctx->key = &keys[i];
+            int ok = keys[i].parse(ctx, (char *)ctx->cfg + keys[i].offset, joined, 0, 0) &&
+                     remember(ctx, &ctx->cfg->raw[i], joined);
+            free(joined);
+            return ok;
+        }
+    return 0; /* not reached: the key is in the table */
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
     parse_ctx *ctx = user;
@@ -116,6 +139,8 @@ static int handler(void *user, const char *section, const char *name, const char
     }
     if (!is_base_section(section))
         return check_section(ctx, section);
+    if (ctx->continued && !ctx->set_text)
+        return continue_value(ctx, section, name, value);
     const char *names[N_KEYS];
     size_t n = 0;
     for (size_t i = 0; i < N_KEYS; i++) {
@@ -164,6 +189,8 @@ static char *reader(char *str, int num, void *user)
     const char *p = str;
     while (isspace((unsigned char)*p))
         p++;
+    /* inih's rule: an indented line after a key continues its value */
+    ctx->continued = p > str && *p && *p != ';' && *p != '#' && *p != '[';
     if (*p == '[') {
         const char *end = strchr(p, ']');
         if (!end) {
@@ -180,7 +207,7 @@ static char *reader(char *str, int num, void *user)
         if (!check_section(ctx, ctx->section))
             return NULL;
     }
-    if (*p && *p != ';' && *p != '#') {
+    if (*p && *p != ';' && *p != '#' && !ctx->continued) {
         size_t name = strcspn(p, "=:");
         if (!p[name]) /* no key here: a continuation line or inih's syntax error */
             name = 0;

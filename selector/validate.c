@@ -282,7 +282,7 @@ static void write_text(FILE *out, const os_validation *v, const os_study *sel,
             "× %llu seed%s)\n", (unsigned long long)full->cfg->steps, v->n,
             (unsigned long long)full->cfg->seeds, full->cfg->seeds == 1 ? "" : "s");
     fprintf(out, "  full runs: ");
-    if (!full->fn)
+    if (!full->fn && !full->cfg->command)
         fprintf(out, "batch %llu on %zu training rows, ", (unsigned long long)full->cfg->batch_size,
                 full->data.n_subset);
     fprintf(out, "%s\n", os_schedule_describe(&full->schedule, sched, sizeof sched));

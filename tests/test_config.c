@@ -95,7 +95,7 @@ int main(void)
            ":5: [search] unknown key 'stpes' (did you mean 'steps'?)");
     expect("typo_section.ini", HEAD "[modle]\n", NULL, 0,
            ":5: unknown section [modle] (did you mean 'model'?); sections are [data], "
-           "[model], [search], [optimizer.LABEL] and [study NAME]");
+           "[model], [search], [full], [trainer], [optimizer.LABEL] and [study NAME]");
     expect("bad_int.ini", HEAD "steps = ten\n", NULL, 0,
            ":5: [search] steps = 'ten': expected an integer from 1 to 1000000000");
     expect("bad_range.ini", HEAD "[data]\nvalidation = 1.5\n", NULL, 0,
