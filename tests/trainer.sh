@@ -85,6 +85,37 @@ ok $? "the command runs in [trainer] workdir"
 grep -q "^# optselect: run 1, steps 0 to 7: sh -c " "$log"
 ok $? "the log starts with the command as it ran"
 
+# every placeholder has a value in a run, and docs/trainers.md lists it
+names=$(sed -n 's/^    { "\([a-z_]*\)", ".*/\1/p' "$top_srcdir/selector/command.c")
+all=""
+missing=""
+i=0
+for p in $names; do
+    i=$((i + 1))
+    all="$all $p={$p}"
+    [ $((i % 5)) -eq 0 ] && all="$all
+   "
+    grep -q "{$p}" "$top_srcdir/docs/trainers.md" || missing="$missing $p"
+done
+is "$missing" "" "docs/trainers.md lists every placeholder"
+printf '[trainer]\ncommand = sh -c '"'"'echo "$*"; echo "optselect: step=$OPTSELECT_STEPS val_loss=1"'"'"' sh %s\n[search]\noptimizers = sgd\nlr = 0.1\nsteps = 5\nstrategy = grid\n[full]\nsteps = 20\nschedule = step\n' "$all" >"$TMP/all.ini"
+run "$OPTSELECT" --quiet -o "$TMP/all" "$TMP/all.ini"
+ok $status "a command with every placeholder runs"
+grep -q "^optimizer=sgd label=sgd lr=0.1 steps=5 start_step=0 total_steps=5 seed=1 seed_index=0 trial=0 batch_size=64 eval_every=25 schedule=step warmup=0 floor=0 decay=0.2 gamma=0.1 milestones=3,4 trial_dir=$TMP/all/trials/t0 checkpoint=$TMP/all/trials/t0/checkpoint hparams=momentum=0,dampening=0,weight_decay=0,nesterov=0 threads=1$" "$TMP/all/trials/t0/log"
+ok $? "... each with its value"
+
+# the ten-line example of docs/trainers.md is a trainer
+if command -v python3 >/dev/null; then
+    awk '/^```python/ { n++; if (n == 1) { on = 1; next } } /^```/ { on = 0 } on' \
+        "$top_srcdir/docs/trainers.md" >"$TMP/ten.py"
+    printf '[trainer]\ncommand = python3 ten.py --lr {lr} --steps {steps}\n[search]\noptimizers = sgd\nlr = 0.01, 0.1, 0.3, 1.5\nsteps = 30\n' >"$TMP/ten.ini"
+    run "$OPTSELECT" --format json "$TMP/ten.ini"
+    is "$(jq -r '.recommendation.lr' "$TMP/out"),$(jq -r '[.trials[] | .status] | join(",")' "$TMP/out")" \
+        "0.3,ok,ok,ok,diverged" "the ten-line example of docs/trainers.md is a trainer"
+else
+    ok 0 "# SKIP no python3 for the example of docs/trainers.md"
+fi
+
 # every edge case of the protocol fails, or diverges, its own trial only
 cat >"$TMP/faults.ini" <<INI
 [trainer]
