@@ -55,10 +55,7 @@ is "$(at "$TMP/wbig.json" 100),$(at "$TMP/wbig.json" 300)" 9,3 \
 # a results folder, interrupted by SIGKILL, then resumed: the same report
 "$OPTSELECT" $A --set search.steps=3000 "$cfg" >"$TMP/long.json"
 "$OPTSELECT" $A --set search.steps=3000 --output "$TMP/res" "$cfg" >/dev/null &
-pid=$!
-wait_journal "$TMP/res" 4 "$pid"
-kill -KILL "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+kill_at_journal "$TMP/res" 4 $!
 "$OPTSELECT" --quiet --format json --resume "$TMP/res" >"$TMP/resumed.json"
 is "$?" 0 "killed after 3 trials were journaled, then resumed: exit 0"
 strip() { jq -S 'del(.config, .data.path, .effective_config)' "$1"; }

@@ -62,6 +62,14 @@ wait_journal() {
     done
 }
 
+# kill_at_journal DIR N PID: SIGKILL to PID once DIR/journal holds N lines
+# (wait_journal), and its end reaped.
+kill_at_journal() {
+    wait_journal "$1" "$2" "$3"
+    kill -KILL "$3" 2>/dev/null
+    wait "$3" 2>/dev/null
+}
+
 # journal_twice DIR: how many trials DIR/journal records more than once;
 # journal_trials DIR: how many records it holds.
 journal_twice() { awk 'NR > 1 { print $2 }' "$1/journal" | sort | uniq -d | wc -l | tr -d ' '; }

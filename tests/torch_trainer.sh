@@ -20,10 +20,7 @@ ex="$top_srcdir/examples/torch-trainer"
 V="validate --format json --threads 2 -o $TMP/v --set full.steps=240"
 
 "$OPTSELECT" $V "$ex/study.ini" >/dev/null 2>"$TMP/err1" &
-pid=$!
-wait_journal "$TMP/v/selection" 5 "$pid"
-kill -KILL "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+kill_at_journal "$TMP/v/selection" 5 $!
 n=$(journal_trials "$TMP/v/selection")
 [ "$n" -ge 4 ] && [ "$n" -lt 20 ]
 ok $? "validate killed with SIGKILL after $n of the selection's 20 trials"

@@ -171,10 +171,7 @@ ok $((!$?)) "no trainer is left running"
 sed 's/--hparams {hparams}/--delay 30/' "$TMP/study.ini" >"$TMP/slow.ini"
 "$OPTSELECT" $J --threads 2 "$TMP/slow.ini" >"$TMP/slow.json"
 "$OPTSELECT" $J --threads 2 -o "$TMP/res" "$TMP/slow.ini" >/dev/null 2>&1 &
-pid=$!
-wait_journal "$TMP/res" 4 "$pid"
-kill -KILL "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+kill_at_journal "$TMP/res" 4 $!
 n=$(journal_trials "$TMP/res")
 [ "$n" -ge 3 ] && [ "$n" -lt 15 ]
 ok $? "killed with $n of 15 trials in the journal"

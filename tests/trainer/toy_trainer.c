@@ -6,7 +6,7 @@
  * request so that every edge case of the protocol has a test.
  *
  *   toy_trainer --optimizer NAME --lr X --steps N [--seed S] [--every K]
- *               [--checkpoint FILE] [--momentum M] [--fault F]
+ *               [--checkpoint FILE] [--momentum M] [--fault F] [--delay MS]
  *
  * An optimizer named after a fault (crash, hang, nan, garbage, silent,
  * exit3, badline, short, badckpt, past, backwards, explode, json) trains
@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 {
     const char *opt = "sgd", *ckpt = NULL, *fault = "";
     double lr = 0.01, momentum = 0.0;
-    unsigned long long steps = 100, seed = 1, every = 10;
+    unsigned long long steps = 100, seed = 1, every = 10, delay = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
         if (!strcmp(k, "--optimizer")) opt = v;
@@ -59,6 +59,8 @@ int main(int argc, char **argv)
         else if (!strcmp(k, "--checkpoint")) ckpt = v;
         else if (!strcmp(k, "--momentum")) momentum = atof(v);
         else if (!strcmp(k, "--fault")) fault = v;
+        else if (!strcmp(k, "--delay")) delay = strtoull(v, NULL, 10);
+        else if (!strcmp(k, "--hparams")) continue; /* NAME=VALUE,...: all known above */
         else {
             fprintf(stderr, "toy_trainer: unknown option %s\n", k);
             return 2;
@@ -125,6 +127,8 @@ int main(int argc, char **argv)
                 return 0;
         }
         s.step = t + 1;
+        if (delay)
+            usleep((useconds_t)(delay * 1000));
         for (int i = 0; i < D; i++) {
             double g = curvature(i) * s.w[i] + 0.3 * (2 * urand(&s.rng) - 1);
             if (!strcmp(opt, "adam")) {
