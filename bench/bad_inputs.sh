@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench/bad_inputs.sh — feeds optselect hostile inputs of every kind it
-# reads (config, data, plugin) and prints a Markdown table: the input, the
+# reads (config, data, plugin, a trainer's output) and prints a Markdown table: the input, the
 # exit status, and what optselect said (its first line of stderr, or the
 # failed check).  docs/reliability.md holds its output.
 #
@@ -49,6 +49,15 @@ printf '[data]\nformat = libsvm\npath = wide.svm\nfeatures = 4\n[search]\noptimi
 printf 'not an idx file' | gzip >"$tmp/bad-idx.gz"
 printf '[data]\nformat = idx\npath = bad-idx.gz\nlabels = bad-idx.gz\n[search]\noptimizers = sgd\n' >"$tmp/idx.ini"
 cp "$broken/abi_major.so" "$tmp/writable.so" && chmod o+w "$tmp/writable.so"
+toy="$build/tests/trainer/toy_trainer"
+printf '[trainer]\ncommand = %s --optimizer {optimizer} --lr {lr} --steps {steps} --every 10 --checkpoint {checkpoint}\n[search]\noptimizers = sgd\nlr = 0.01\nsteps = 90\nstrategy = halving\nmin_steps = 10\ntrial_timeout = 1\n' "$toy" >"$tmp/trainer.ini"
+printf '[trainer]\ncommand = %s --lr {lr} --m {momentun}\n[search]\noptimizers = sgd\n' "$toy" >"$tmp/placeholder.ini"
+printf '[trainer]\ncommand = python {lr}\n[search]\noptimizers = sgd\n' >"$tmp/noprogram.ini"
+# each misbehaviour of tests/trainer/toy_trainer beside a trainer that works
+tr() { # DESCRIPTION FAULT
+    trial "a trainer that $1" "$2" "$optselect" --quiet --set "search.optimizers=$2,sgd" \
+        "$tmp/trainer.ini"
+}
 
 echo "| input | exit | what optselect said |"
 echo "|---|---|---|"
@@ -76,6 +85,19 @@ trial "a plugin that segfaults in a trial (isolated)" crash "$optselect" --isola
 trial "a plugin that writes NaN into one weight" nan-weight "$optselect" --quiet \
     --plugin "$broken/nan_weight.so" --set search.optimizers=sgd,nan-weight \
     --set search.steps=40 --set search.eval_every=20 "$qs"
+row "a misspelt placeholder in a trainer command" "$optselect" "$tmp/placeholder.ini"
+row "a trainer command that cannot run" env PATH=/nowhere "$optselect" "$tmp/noprogram.ini"
+tr "segfaults" crash
+tr "hangs" hang
+tr "prints a NaN loss" nan
+tr "prints an exploding loss" explode
+tr "prints nothing" silent
+tr "exits with status 3" exit3
+tr "prints a malformed protocol line" badline
+tr "exits early" short
+tr "cannot read its checkpoint" badckpt
+tr "reports a step past its budget" past
+tr "reports a step going back" backwards
 row "--check-plugin: a plugin that ignores lr" "$optselect" --check-plugin "$broken/ignore_lr.so"
 row "--check-plugin: a plugin that segfaults" "$optselect" --check-plugin "$broken/crash.so"
 row "--check-plugin: a plugin that calls exit(3)" "$optselect" --check-plugin "$broken/exit.so"

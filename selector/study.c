@@ -329,7 +329,7 @@ static os_trial_env study_env(const os_study *s, const volatile sig_atomic_t *st
         .score_kind = os_score_from_name(cfg->score), .horizon = cfg->full_steps,
         .split = cfg->batch_split ? cfg->batch_split : 1, .schedule = &s->schedule,
         .command = cfg->command ? &cfg->cmd : NULL,
-        .workdir = s->workdir, .trial_root = s->trial_root,
+        .workdir = s->workdir, .trial_root = s->trial_root, .logs_kept = !s->trial_root_temp,
         .command_threads = cfg->trainer_threads,
     };
 }

@@ -89,6 +89,8 @@ typedef struct os_trial_env {
     const os_command    *command;
     const char          *workdir;     /* where it runs                       */
     const char          *trial_root;  /* trial I's folder is trial_root/tI   */
+    int                  logs_kept;   /* it outlives the study (--output): a
+                                         message may point to a log there   */
     uint64_t             command_threads; /* its OMP_NUM_THREADS and the like */
 } os_trial_env;
 

@@ -320,11 +320,15 @@ static void settle_curve(os_cmd_trial *t)
 
 static void outcome(os_cmd_trial *t, int status)
 {
-    char tail[200] = "";
+    char tail[200] = "", log[160];
+    if (t->env->logs_kept)
+        snprintf(log, sizeof log, "log: %s", t->log_path);
+    else
+        snprintf(log, sizeof log, "--output DIR keeps its log");
     if (t->err_line[0])
         snprintf(tail, sizeof tail, ": %s", t->err_line);
     else
-        snprintf(tail, sizeof tail, " (log: %s)", t->log_path);
+        snprintf(tail, sizeof tail, " (%s)", log);
     unsigned long long at = (unsigned long long)t->last_step;
     if (WIFSIGNALED(status)) {
         const char *sig = sigabbrev_np(WTERMSIG(status));
@@ -335,7 +339,7 @@ static void outcome(os_cmd_trial *t, int status)
              WEXITSTATUS(status), at, tail);
     } else if (!t->seen) {
         halt(t, OS_TRIAL_FAILED, "the trainer printed no loss: not one line 'optselect: "
-             "step=N val_loss=X' (log: %s)", t->log_path);
+             "step=N val_loss=X' (%s)", log);
     } else if (t->last_step < t->until) {
         halt(t, OS_TRIAL_FAILED, "the trainer exited at step %llu of the %llu asked for "
              "({steps})%s", at, (unsigned long long)t->until, tail);
