@@ -5,8 +5,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "journal.h"
 #include "study.h"
+#include "util.h"
+
+#define HASHED_FILE_MAX (4u << 20) /* larger files: their size and mtime */
+
+/* [trainer] command: the files its words name (train.py, a ./train.sh), so
+ * that an edited training script is another study, whose trials the
+ * journal does not hold.  Words with placeholders and words that name no
+ * file (options, values) add nothing; a large file (a dataset) is known by
+ * its size and time, not read. */
+static uint64_t hash_command_files(const os_study *s, uint64_t h)
+{
+    const os_command *cmd = &s->cfg->cmd;
+    for (size_t i = 0; i < cmd->n_words; i++) {
+        const char *w = cmd->words[i];
+        if (strchr(w, '{') || !*w)
+            continue;
+        char *path = w[0] == '/' ? os_strdup(w) : os_path_join(s->workdir, w);
+        struct stat st;
+        FILE *f = path && stat(path, &st) == 0 && S_ISREG(st.st_mode) ? fopen(path, "rb") : NULL;
+        if (f) {
+            h = os_fnv1a(h, w, strlen(w) + 1);
+            if ((uint64_t)st.st_size > HASHED_FILE_MAX) {
+                int64_t id[2] = { (int64_t)st.st_size, (int64_t)st.st_mtime };
+                h = os_fnv1a(h, id, sizeof id);
+            } else {
+                char buf[65536];
+                size_t got;
+                while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+                    h = os_fnv1a(h, buf, got);
+            }
+            fclose(f);
+        }
+        free(path);
+    }
+    return h;
+}
 
 uint64_t os_study_fingerprint(const os_study *s)
 {
@@ -79,6 +116,8 @@ uint64_t os_study_fingerprint(const os_study *s)
         h = os_fnv1a(h, ints, sizeof ints);
         h = os_fnv1a(h, shape, (3 + sc->n_milestones) * sizeof *shape);
     }
+    if (cfg->command)
+        h = hash_command_files(s, h);
     /* a pool grown past the subset: other trials */
     if (s->subset_given)
         h = os_fnv1a(h, &s->data.n_subset, sizeof s->data.n_subset);

@@ -276,7 +276,8 @@ static int replay(os_journal *j, const char *data, size_t size, uint64_t fingerp
                                 "start over", j->path, j->versions_text && *j->versions_text
                                 ? j->versions_text : "none versioned");
         return os_error_set(err, OS_ERR_CONFIG, "%s: the journal belongs to a different "
-                            "study (another config, --set or plugin); use another --output "
+                            "study (another config, --set, plugin or training script); use "
+                            "another --output "
                             "folder, or remove it to start over", j->path);
     }
     size_t line_no = 1, pos = head_len;

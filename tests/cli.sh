@@ -201,7 +201,7 @@ ok $? "config.ini records the --set override (steps = 10)"
 cp "$TMP/res/config.ini" "$TMP/config.before"
 run "$OPTSELECT" --output "$TMP/res" --set search.steps=11 "$top_srcdir/configs/quickstart.ini"
 one_line 3 "--output folder of another study" \
-    "optselect: $TMP/res/journal: the journal belongs to a different study (another config, --set or plugin); use another --output folder, or remove it to start over"
+    "optselect: $TMP/res/journal: the journal belongs to a different study (another config, --set, plugin or training script); use another --output folder, or remove it to start over"
 cmp -s "$TMP/config.before" "$TMP/res/config.ini"
 ok $? "... and its config.ini is untouched"
 

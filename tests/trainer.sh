@@ -183,6 +183,17 @@ jq -S 'del(.trainer.trials)' "$TMP/slow.json" | cmp -s - "$TMP/res.norm"
 ok $? "... and reports what one run reports"
 is "$(journal_twice "$TMP/res")" 0 "no trial is in the journal twice"
 
+# an edited training script is another study: its journal is not resumed
+printf 'echo "optselect: step=$1 val_loss=0.5"\n' >"$TMP/train.sh"
+printf '[trainer]\ncommand = sh train.sh {steps}\n[search]\noptimizers = sgd\nlr = 0.1\nsteps = 3\n' >"$TMP/script.ini"
+"$OPTSELECT" --quiet -o "$TMP/script" "$TMP/script.ini" >/dev/null
+run "$OPTSELECT" --quiet -o "$TMP/script" "$TMP/script.ini"
+ok $status "the same script: the study resumes from its journal"
+printf 'echo "optselect: step=$1 val_loss=0.25"\n' >"$TMP/train.sh"
+run "$OPTSELECT" --quiet -o "$TMP/script" "$TMP/script.ini"
+is "$status,$(cat "$TMP/err")" "3,optselect: $TMP/script/journal: the journal belongs to a different study (another config, --set, plugin or training script); use another --output folder, or remove it to start over" \
+    "an edited script: the journal is refused as another study's"
+
 # Ctrl-C: running trainers are killed, their trials interrupted
 "$OPTSELECT" --quiet -o "$TMP/int" "$TMP/slow.ini" >"$TMP/int.txt" 2>&1 &
 pid=$!
