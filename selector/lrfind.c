@@ -30,6 +30,10 @@ os_lrfind os_lrfind_run(os_lrfind_step_fn step, void *ctx, double lo, double hi,
         double smooth = ema / (1 - beta_t);
         if (i == 0)
             first = smooth;
+        if (r.n_curve < OS_LRFIND_MAX_POINTS) {
+            r.curve_lr[r.n_curve] = lr;
+            r.curve_loss[r.n_curve++] = smooth;
+        }
         if (smooth < best) {
             best = smooth;
             r.best_lr = lr;

@@ -16,12 +16,18 @@
  * before the step (NaN or inf when it broke). */
 typedef double (*os_lrfind_step_fn)(void *ctx, double lr);
 
+#define OS_LRFIND_MAX_POINTS 256 /* the curve kept: the test takes 200 steps */
+
 typedef struct os_lrfind {
     double best_lr;      /* where the smoothed loss was lowest                */
     double diverge_lr;   /* where it passed 4x its lowest, or hi if it never did */
     double lo, hi;       /* the band proposed: [best_lr / 30, best_lr]         */
     size_t steps;        /* steps taken (the test stops at divergence)         */
     int    ok;           /* the loss fell somewhere: the band means something */
+    /* the curve: each step's rate and smoothed loss, up to where it stopped
+     * (the report's JSON and lrfind.svg) */
+    double curve_lr[OS_LRFIND_MAX_POINTS], curve_loss[OS_LRFIND_MAX_POINTS];
+    size_t n_curve;
 } os_lrfind;
 
 /* Runs steps steps from lr lo to hi (log-spaced), smoothing the loss with

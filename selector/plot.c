@@ -247,6 +247,55 @@ int os_plot_curves(FILE *out, const os_study *s)
     return ferror(out) ? -1 : 0;
 }
 
+/* ---- lr = auto's range tests ----------------------------------------------- */
+
+/* Each range test's smoothed loss against its rate, the band it proposed
+ * shaded in the optimizer's colour.  The loss axis spans the curves' lowest
+ * to twice the highest first loss: the blow-up at the end is clipped. */
+int os_plot_lrfind(FILE *out, const os_study *s)
+{
+    const os_config *cfg = s->cfg;
+    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, ytop = -INFINITY;
+    for (size_t k = 0; k < cfg->n_opts; k++) {
+        const os_lrfind *f = &s->lrfind[k];
+        for (size_t i = 0; s->lrfound[k] && i < f->n_curve; i++) {
+            xlo = fmin(xlo, f->curve_lr[i]);
+            xhi = fmax(xhi, f->curve_lr[i]);
+            if (f->curve_loss[i] > 0)
+                ylo = fmin(ylo, f->curve_loss[i]);
+        }
+        if (s->lrfound[k] && f->n_curve)
+            ytop = fmax(ytop, 2 * f->curve_loss[0]);
+    }
+    axis x, y;
+    axis_fit(&x, xlo, xhi, 1);
+    axis_fit(&y, ylo, ytop > ylo ? ytop : ylo * 10, 1);
+    begin(out, s, "The range tests of lr = auto");
+    draw_axis(out, &x, 0, "learning rate, log scale");
+    draw_axis(out, &y, 1, "smoothed training loss, log scale");
+    fputs("<g clip-path=\"url(#area)\">\n", out);
+    for (size_t k = 0; k < cfg->n_opts; k++) {
+        const os_lrfind *f = &s->lrfind[k];
+        if (!s->lrfound[k])
+            continue;
+        if (f->ok) /* the band searched */
+            fprintf(out, "<rect class=\"band\" data-optimizer=\"%zu\" x=\"%.1f\" y=\"%d\" "
+                    "width=\"%.1f\" height=\"%d\" fill=\"%s\" fill-opacity=\"0.12\"/>\n", k,
+                    px(&x, f->lo), TOP, px(&x, f->hi) - px(&x, f->lo), PLOT_H,
+                    os_plot_color(k));
+        fprintf(out, "<polyline class=\"trial\" data-optimizer=\"%zu\" stroke=\"%s\" "
+                "points=\"", k, os_plot_color(k));
+        for (size_t i = 0; i < f->n_curve; i++)
+            if (f->curve_loss[i] > 0)
+                fprintf(out, "%.1f,%.1f ", px(&x, f->curve_lr[i]), py(&y, f->curve_loss[i]));
+        fputs("\"/>\n", out);
+    }
+    fputs("</g>\n", out);
+    legend(out, s, 0, NULL);
+    end(out);
+    return ferror(out) ? -1 : 0;
+}
+
 /* ---- learning-rate sensitivity -------------------------------------------- */
 
 static int cmp_lr(const void *a, const void *b, void *ctx)

@@ -26,6 +26,7 @@
 int os_plot_curves(FILE *out, const os_study *s);
 int os_plot_lr(FILE *out, const os_study *s);
 int os_plot_paths(FILE *out, const os_study *s);   /* test functions only */
+int os_plot_lrfind(FILE *out, const os_study *s);  /* lr = auto's range tests */
 
 /* The colour a study's k-th optimizer is drawn in ("#1f77b4"). */
 const char *os_plot_color(size_t k);

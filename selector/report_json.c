@@ -196,7 +196,13 @@ static void write_json_lr_tests(FILE *out, const os_study *s)
         os_json_field(out, ", \"diverge_lr\": ", f->diverge_lr);
         os_json_field(out, ", \"band\": [", f->lo);
         os_json_field(out, ", ", f->hi);
-        fprintf(out, "], \"steps\": %zu}", f->steps);
+        fprintf(out, "], \"steps\": %zu, \"curve\": [", f->steps);
+        for (size_t i = 0; i < f->n_curve; i++) {
+            os_json_field(out, i ? ", [" : "[", f->curve_lr[i]);
+            os_json_field(out, ", ", f->curve_loss[i]);
+            fputc(']', out);
+        }
+        fputs("]}", out);
     }
     fputs("],\n", out);
 }
@@ -335,7 +341,8 @@ void os_report_json(FILE *out, const os_study *s)
             (unsigned long long)s->steps_trained,
             (unsigned long long)(cfg->steps * s->search.n));
     os_json_num(out, os_study_compute(s));
-    fprintf(out, ", \"steps_run_again\": %llu},\n", (unsigned long long)s->steps_again);
+    fprintf(out, ", \"steps_run_again\": %llu, \"range_test_steps\": %llu},\n",
+            (unsigned long long)s->steps_again, (unsigned long long)os_study_lrfind_steps(s));
 
     write_json_refine(out, s);
     write_json_recommendation(out, s);

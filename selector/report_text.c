@@ -99,6 +99,10 @@ static void explain_choice(FILE *out, const os_study *s)
     fprintf(out, "compute: %llu training steps, %.1f%% of a grid of every trial at %llu steps\n",
             (unsigned long long)s->steps_trained, 100.0 * os_study_compute(s),
             (unsigned long long)s->cfg->steps);
+    uint64_t tests = os_study_lrfind_steps(s);
+    if (tests)
+        fprintf(out, "         and %llu steps of lr = auto's range tests before them\n",
+                (unsigned long long)tests);
     if (s->steps_again)
         fprintf(out, "         and %llu steps more: the trainer takes no {checkpoint}, so every "
                 "promoted trial ran again from step 0%s\n",

@@ -141,6 +141,7 @@ static int fill_curves(FILE *out, const void *arg) { return os_report_curves_csv
 static int fill_curves_svg(FILE *out, const void *arg) { return os_plot_curves(out, arg); }
 static int fill_lr_svg(FILE *out, const void *arg) { return os_plot_lr(out, arg); }
 static int fill_paths_svg(FILE *out, const void *arg) { return os_plot_paths(out, arg); }
+static int fill_lrfind_svg(FILE *out, const void *arg) { return os_plot_lrfind(out, arg); }
 
 int os_results_write_reports(const char *dir, const os_study *s, os_error *err)
 {
@@ -155,5 +156,7 @@ int os_results_write_reports(const char *dir, const os_study *s, os_error *err)
         rc = write_in(dir, "lr.svg", fill_lr_svg, s, err);
     if (!rc && s->fn)
         rc = write_in(dir, "paths.svg", fill_paths_svg, s, err);
+    if (!rc && os_study_lrfind_steps(s))
+        rc = write_in(dir, "lrfind.svg", fill_lrfind_svg, s, err);
     return rc;
 }

@@ -523,6 +523,14 @@ out:
     return rc;
 }
 
+uint64_t os_study_lrfind_steps(const os_study *s)
+{
+    uint64_t n = 0;
+    for (size_t k = 0; k < s->cfg->n_opts; k++)
+        n += s->lrfound[k] ? s->lrfind[k].steps : 0;
+    return n;
+}
+
 double os_study_compute(const os_study *s)
 {
     double grid = (double)s->cfg->steps * (double)s->search.n;

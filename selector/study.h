@@ -195,6 +195,9 @@ void os_group_measure(os_group *g, const os_trial_result *r, size_t n);
 
 /* ---- study.c ------------------------------------------------------------ */
 
+/* The steps lr = auto's range tests took, before the trials. */
+uint64_t os_study_lrfind_steps(const os_study *s);
+
 /* The steps trained, as a fraction of what a full grid would train. */
 double os_study_compute(const os_study *s);
 

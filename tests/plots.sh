@@ -55,6 +55,21 @@ is "$(grep -c '<polyline class="trial' "$paths")" "$(jq '.trials | length' "$TMP
 grep -q '>start</text>' "$paths" && grep -q '>minimum</text>' "$paths"
 ok $? "paths.svg: the start and the minimum are marked"
 
+# lrfind.svg: lr = auto's range tests, a curve and a band per optimizer
+"$OPTSELECT" --quiet --set search.optimizers=sgd,adam,rmsprop --set search.lr=auto \
+    --set search.lr_points=3 --output "$TMP/lf" "$top_srcdir/configs/quickstart.ini" >"$TMP/lf.txt"
+lf="$TMP/lf/lrfind.svg"
+is "$(grep -c '<polyline class="trial" data-optimizer=' "$lf"),$(grep -c '<rect class="band"' "$lf")" \
+    "3,3" "lrfind.svg: a curve and a shaded band for each of the 3 range tests"
+is "$(jq '[.lr_range_tests[] | (.curve | length) == .steps] | all' "$TMP/lf/report.json")" true \
+    "report.json: each range test's curve, a point per step"
+n=$(jq '[.lr_range_tests[].steps] | add' "$TMP/lf/report.json")
+is "$(jq .compute.range_test_steps "$TMP/lf/report.json")" "$n" "... and their steps in the compute"
+grep -q "^         and $n steps of lr = auto's range tests before them$" "$TMP/lf.txt"
+ok $? "... and the compute line says so"
+[ ! -e "$TMP/q/lrfind.svg" ]
+ok $? "no lrfind.svg without a range test"
+
 if ! command -v rsvg-convert >/dev/null 2>&1; then
     ok 0 "# SKIP rsvg-convert is not installed (Debian: librsvg2-bin)"
     done_testing
@@ -81,4 +96,9 @@ for plot in "$svg" "$lr" "$paths"; do
     [ "$(count "$TMP/px" "$PURPLE")" -lt 60 ] && [ "$(count "$TMP/px" "$PINK")" -lt 60 ]
     ok $? "$name: no colour of an optimizer the study does not have"
 done
+render "$lf" >"$TMP/px"
+ok $? "lrfind.svg renders with rsvg-convert"
+[ "$(count "$TMP/px" "$BLUE")" -gt 40 ] && [ "$(count "$TMP/px" "$ORANGE")" -gt 40 ] &&
+    [ "$(count "$TMP/px" "$GREEN")" -gt 40 ] && [ "$(count "$TMP/px" "$PURPLE")" -lt 40 ]
+ok $? "lrfind.svg: the three optimizers' colours, and no other's"
 done_testing
