@@ -50,7 +50,7 @@ printf 'not an idx file' | gzip >"$tmp/bad-idx.gz"
 printf '[data]\nformat = idx\npath = bad-idx.gz\nlabels = bad-idx.gz\n[search]\noptimizers = sgd\n' >"$tmp/idx.ini"
 cp "$broken/abi_major.so" "$tmp/writable.so" && chmod o+w "$tmp/writable.so"
 toy="$build/tests/trainer/toy_trainer"
-printf '[trainer]\ncommand = %s --optimizer {optimizer} --lr {lr} --steps {steps} --every 10 --checkpoint {checkpoint}\n[search]\noptimizers = sgd\nlr = 0.01\nsteps = 90\nstrategy = halving\nmin_steps = 10\ntrial_timeout = 1\n' "$toy" >"$tmp/trainer.ini"
+printf '[trainer]\ncommand = %s\n    --optimizer {optimizer} --lr {lr} --steps {steps} --every 10 --checkpoint {checkpoint}\n[search]\noptimizers = sgd\nlr = 0.01\nsteps = 90\nstrategy = halving\nmin_steps = 10\ntrial_timeout = 1\n' "$toy" >"$tmp/trainer.ini"
 printf '[trainer]\ncommand = %s --lr {lr} --m {momentun}\n[search]\noptimizers = sgd\n' "$toy" >"$tmp/placeholder.ini"
 printf '[trainer]\ncommand = python {lr}\n[search]\noptimizers = sgd\n' >"$tmp/noprogram.ini"
 # each misbehaviour of tests/trainer/toy_trainer beside a trainer that works

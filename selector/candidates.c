@@ -64,7 +64,7 @@ int os_search_build(os_search *s, const os_config *cfg, os_error *err)
         const os_opt_config *o = &cfg->opts[i];
         double lrs[OS_MAX_LIST];
         size_t combos = combinations(o), n_lr = os_search_lrs(o, lrs);
-        size_t n = combos * n_lr * cfg->seeds;
+        size_t n = combos * n_lr * cfg->seeds * (cfg->n_batch ? cfg->n_batch : 1);
         if (!combos || n > OS_MAX_CANDIDATES || total + n > OS_MAX_CANDIDATES)
             return os_error_set(err, OS_ERR_CONFIG, "%s: the study has more than %d "
                                 "candidates; shorten the lists", o->where, OS_MAX_CANDIDATES);
@@ -108,12 +108,14 @@ int os_search_build(os_search *s, const os_config *cfg, os_error *err)
                 continue;
             }
             kept++;
-            for (size_t l = 0; l < n_lr; l++, s->n_groups++)
-                for (uint64_t seed = 0; seed < cfg->seeds; seed++) {
-                    os_candidate *c = &s->cands[s->n];
-                    *c = (os_candidate){ s->n, s->n_groups, o, hp, lrs[l], seed };
-                    s->n++;
-                }
+            for (size_t b = 0; b < (cfg->n_batch ? cfg->n_batch : 1); b++)
+                for (size_t l = 0; l < n_lr; l++, s->n_groups++)
+                    for (uint64_t seed = 0; seed < cfg->seeds; seed++) {
+                        os_candidate *c = &s->cands[s->n];
+                        *c = (os_candidate){ s->n, s->n_groups, o, hp, lrs[l], seed,
+                                             cfg->n_batch > 1 ? cfg->batch_sizes[b] : 0 };
+                        s->n++;
+                    }
         }
     }
     return 0;

@@ -18,6 +18,8 @@ typedef struct os_candidate {
     const double  *hp;        /* one value per hyperparameter, table order     */
     double         lr;
     uint64_t       seed_index;/* 0..seeds-1: same index, same init and batches */
+    uint64_t       batch_size;/* rows per step, with a list of [search]
+                                 batch_size; 0: the study's one batch size  */
 } os_candidate;
 
 /* A combination of a hyperparameter grid the plugin's check() refused. */

@@ -73,6 +73,25 @@ int os_config_check_budget(const os_config *cfg, os_error *err)
         return os_error_set(err, OS_ERR_CONFIG, "%s: epochs count passes over data; a test "
                             "function has none: give steps",
                             WHERE(cfg->epochs > 0 ? "search" : "full", "epochs"));
+    if (cfg->n_batch > 1) { /* every batch size trains the same steps */
+        const char *why = cfg->epochs > 0 ? "epochs" : cfg->fraction > 0 ? "fraction"
+                        : cfg->seconds > 0 ? "seconds" : NULL;
+        if (why)
+            return os_error_set(err, OS_ERR_CONFIG, "%s: [search] %s: with a list of batch "
+                                "sizes give the budget in steps (every batch size trains as "
+                                "many; the report says how many rows each saw)",
+                                WHERE("search", why), why);
+        if (cfg->full_batch || cfg->full_epochs > 0)
+            return os_error_set(err, OS_ERR_CONFIG, "%s: [full] %s: with a list of [search] "
+                                "batch sizes the full run takes the recommended one; give its "
+                                "length in steps and no batch_size", WHERE("full",
+                                cfg->full_batch ? "batch_size" : "epochs"),
+                                cfg->full_batch ? "batch_size" : "epochs");
+        if (!strcmp(cfg->score, "horizon"))
+            return os_error_set(err, OS_ERR_CONFIG, "%s: [search] score = horizon carries one "
+                                "batch size's rates to the full run; not with a list of them",
+                                WHERE("search", "score"));
+    }
     /* budgets in epochs, fractions or seconds are steps once the data is
      * loaded or a trial timed: checked then */
     if (!(cfg->epochs > 0) && !(cfg->fraction > 0) && !(cfg->full_epochs > 0) &&

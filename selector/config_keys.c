@@ -95,7 +95,10 @@ const os_key os_cfg_keys[] = {
       "steps: a timed trial of the first candidate measures the time a step takes, and every "
       "trial then runs the same number of steps (the report says how many; a resumed study "
       "keeps them); 0: not used", os_cfg_p_f64, F(seconds), 0, 1e7 },
-    { "search", "batch_size", "64", "rows per training step", os_cfg_p_u64, F(batch_size), 1, 1e6 },
+    { "search", "batch_size", "64", "rows per training step; a comma-separated list searches "
+      "over batch sizes too, every candidate at each (the budget in steps, the same for "
+      "each; the full run takes the recommended one)", os_cfg_p_batch_list, F(batch_size), 1,
+      1e6 },
     { "search", "batch_split", "auto", "data-parallel steps: each step's batch is split into "
       "this many chunks whose gradients are summed in a fixed order; the chunks run on the "
       "threads the trials leave idle, and results depend on this value, never on the thread "

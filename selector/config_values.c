@@ -61,6 +61,28 @@ int os_cfg_p_u64(parse_ctx *ctx, void *field, const char *v, double min, double 
     return 1;
 }
 
+/* [search] batch_size: one, or a list of distinct sizes (batch_sizes) */
+int os_cfg_p_batch_list(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    os_config *cfg = ctx->cfg;
+    char items[OS_MAX_LIST][128];
+    int n = os_cfg_split_list(v, items, OS_MAX_LIST);
+    if (n < 0)
+        return os_cfg_bad_value(ctx, v, "expected a batch size or up to 32 comma-separated ones");
+    uint64_t sizes[OS_MAX_LIST];
+    for (int i = 0; i < n; i++) {
+        if (!os_cfg_p_u64(ctx, &sizes[i], items[i], min, max))
+            return 0;
+        for (int j = 0; j < i; j++)
+            if (sizes[j] == sizes[i])
+                return os_cfg_bad_value(ctx, v, "a batch size is listed twice");
+    }
+    memcpy(cfg->batch_sizes, sizes, (size_t)n * sizeof *sizes);
+    cfg->n_batch = (size_t)n;
+    *(uint64_t *)field = sizes[0];
+    return 1;
+}
+
 /* batch_split: auto (0) or a chunk count */
 int os_cfg_p_split(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {

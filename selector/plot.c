@@ -343,7 +343,8 @@ int os_plot_lr(FILE *out, const os_study *s)
         const os_candidate *c0 = &s->search.cands[i];
         size_t n = 0;
         for (; i < s->search.n && s->search.cands[i].opt == c0->opt &&
-               s->search.cands[i].hp == c0->hp; i++)
+               s->search.cands[i].hp == c0->hp &&
+               s->search.cands[i].batch_size == c0->batch_size; i++)
             if (s->search.cands[i].seed_index == 0)
                 series[n++] = i;
         qsort_r(series, n, sizeof *series, cmp_lr, (void *)s);

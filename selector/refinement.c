@@ -12,7 +12,7 @@
 /* Candidates that differ from c in their learning rate (and seed) alone. */
 static int same_family(const os_candidate *a, const os_candidate *c)
 {
-    if (a->opt != c->opt)
+    if (a->opt != c->opt || a->batch_size != c->batch_size)
         return 0;
     for (size_t h = 0; h < a->opt->entry->opt->n_hparams; h++)
         if (a->hp[h] != c->hp[h])

@@ -24,6 +24,8 @@ void os_changed_hparams(char *buf, size_t size, const os_candidate *c)
     const os_optimizer *opt = c->opt->entry->opt;
     size_t used = 0;
     buf[0] = '\0';
+    if (c->batch_size) /* searched over: always shown */
+        used += (size_t)snprintf(buf, size, "batch=%llu", (unsigned long long)c->batch_size);
     for (size_t h = 0; h < opt->n_hparams && used < size; h++) {
         const os_hparam *hp = &opt->hparams[h];
         /* a searched one always shows: "defaults" would hide which it was */

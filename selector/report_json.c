@@ -72,6 +72,8 @@ void os_json_candidate(FILE *out, const os_candidate *c)
 {
     os_json_str(out, c->opt->entry->opt->label);
     os_json_field(out, ", \"lr\": ", c->lr);
+    if (c->batch_size) /* a list of batch sizes: each candidate's */
+        fprintf(out, ", \"batch_size\": %llu", (unsigned long long)c->batch_size);
     fputs(", \"hparams\": ", out);
     os_json_hparams(out, c);
 }
@@ -173,6 +175,9 @@ budget:
             "\"seeds\": %llu", (unsigned long long)cfg->steps,
             (unsigned long long)cfg->batch_size, (unsigned long long)cfg->eval_every,
             (unsigned long long)cfg->seeds);
+    for (size_t b = 0; cfg->n_batch > 1 && b < cfg->n_batch; b++) /* searched over */
+        fprintf(out, "%s%llu%s", b ? ", " : ", \"batch_sizes\": [",
+                (unsigned long long)cfg->batch_sizes[b], b + 1 == cfg->n_batch ? "]" : "");
     if (cfg->seconds > 0) {
         os_json_field(out, ", \"seconds\": ", cfg->seconds);
         os_json_field(out, ", \"step_seconds\": ", s->step_seconds > 0 ? s->step_seconds : NAN);

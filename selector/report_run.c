@@ -18,7 +18,11 @@ void os_report_full_text(FILE *out, const os_study *s)
         return;
     }
     fprintf(out, "full run: %llu steps", (unsigned long long)cfg->full_steps);
-    if (!s->fn && !cfg->command)
+    if (!s->fn && !cfg->command && cfg->n_batch > 1)
+        fprintf(out, ", at the recommended batch size, on %s%llu training rows",
+                strcmp(cfg->full_data, "subset") ? "all " : "the trials' ",
+                (unsigned long long)s->full_rows);
+    else if (!s->fn && !cfg->command)
         fprintf(out, ", batch %llu, on %s%llu training rows", (unsigned long long)s->full_batch,
                 strcmp(cfg->full_data, "subset") ? "all " : "the trials' ",
                 (unsigned long long)s->full_rows);

@@ -316,8 +316,20 @@ void os_report_text(FILE *out, const os_study *s)
             s->n_groups == 1 ? "" : "s", (unsigned long long)cfg->seeds,
             cfg->seeds == 1 ? "" : "s", s->search.n, s->search.n == 1 ? "" : "s",
             (unsigned long long)cfg->steps);
-    if (!s->fn && !cfg->command) /* a test function has no batch */
+    if (!s->fn && !cfg->command && cfg->n_batch > 1) { /* a test function has no batch */
+        fprintf(out, ", batch ");
+        for (size_t b = 0; b < cfg->n_batch; b++)
+            fprintf(out, "%s%llu", b ? ", " : "", (unsigned long long)cfg->batch_sizes[b]);
+        uint64_t lo = cfg->batch_sizes[0], hi = lo;
+        for (size_t b = 1; b < cfg->n_batch; b++) {
+            lo = cfg->batch_sizes[b] < lo ? cfg->batch_sizes[b] : lo;
+            hi = cfg->batch_sizes[b] > hi ? cfg->batch_sizes[b] : hi;
+        }
+        fprintf(out, " (%llu to %llu rows a trial)", (unsigned long long)(cfg->steps * lo),
+                (unsigned long long)(cfg->steps * hi));
+    } else if (!s->fn && !cfg->command) {
         fprintf(out, ", batch %llu", (unsigned long long)cfg->batch_size);
+    }
     if (cfg->batch_split > 1)
         fprintf(out, " in %llu data-parallel chunks", (unsigned long long)cfg->batch_split);
     fputc('\n', out);

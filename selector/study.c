@@ -129,6 +129,16 @@ static int load_data(os_study *s, const os_config *cfg, int regression, os_error
     return 0;
 }
 
+/* The largest and smallest of [search] batch_size (one value, or a list). */
+static uint64_t batch_bound(const os_config *cfg, int largest)
+{
+    uint64_t b = cfg->batch_size;
+    for (size_t i = 0; i < cfg->n_batch; i++)
+        if (largest ? cfg->batch_sizes[i] > b : cfg->batch_sizes[i] < b)
+            b = cfg->batch_sizes[i];
+    return b;
+}
+
 /* The full run's rows and batch, and budgets given in epochs or as a
  * fraction of the full run as steps; the trials' pool as it grows. */
 static int resolve_budgets(os_study *s, os_config *cfg, os_error *err)
@@ -161,7 +171,7 @@ static int resolve_budgets(os_study *s, os_config *cfg, os_error *err)
      * trained.  A step costs the same whatever the pool. */
     if (cfg->subset_grow && cfg->full_steps && strcmp(cfg->full_data, "subset") &&
         !(cfg->seconds > 0) && s->data.n_subset < s->data.train.n) {
-        double share = (double)cfg->steps * (double)cfg->batch_size /
+        double share = (double)cfg->steps * (double)batch_bound(cfg, 1) /
                        ((double)cfg->full_steps * (double)s->full_batch);
         double need = ceil((double)s->full_rows * fmin(share, 1.0));
         if (need > (double)s->data.n_subset) {
@@ -172,17 +182,17 @@ static int resolve_budgets(os_study *s, os_config *cfg, os_error *err)
     }
     if (!(cfg->seconds > 0) && (rc = os_config_check_extrapolated(cfg, err)))
         return rc; /* with seconds: once they are steps */
-    if (cfg->batch_size > s->data.n_subset)
+    if (batch_bound(cfg, 1) > s->data.n_subset)
         return os_error_set(err, OS_ERR_CONFIG, "%s: [search] batch_size %llu exceeds the "
                             "%zu training rows trials draw from",
                             os_config_where(cfg, "search", "batch_size"),
-                            (unsigned long long)cfg->batch_size, s->data.n_subset);
-    if (cfg->batch_split > cfg->batch_size)
+                            (unsigned long long)batch_bound(cfg, 1), s->data.n_subset);
+    if (cfg->batch_split > batch_bound(cfg, 0))
         return os_error_set(err, OS_ERR_CONFIG, "%s: [search] batch_split %llu exceeds "
                             "batch_size %llu: every chunk needs a row",
                             os_config_where(cfg, "search", "batch_split"),
                             (unsigned long long)cfg->batch_split,
-                            (unsigned long long)cfg->batch_size);
+                            (unsigned long long)batch_bound(cfg, 0));
 
     return 0;
 }
@@ -262,7 +272,7 @@ int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
         (found = os_search_build(&s->search, cfg, err)))
         return found;
     if (!cfg->batch_split)
-        cfg->batch_split = auto_split(&s->model, s->search.n, cfg->batch_size);
+        cfg->batch_split = auto_split(&s->model, s->search.n, batch_bound(cfg, 0));
     return 0;
 }
 
@@ -323,7 +333,7 @@ static os_trial_env study_env(const os_study *s, const volatile sig_atomic_t *st
     return (os_trial_env){
         .model = &s->model, .data = &s->data, .test = s->test.n ? &s->test : NULL,
         .fn = s->fn, .fn_layout = &s->fn_layout, .start = { cfg->start[0], cfg->start[1] },
-        .steps = cfg->steps, .batch_size = cfg->batch_size, .eval_every = cfg->eval_every,
+        .steps = cfg->steps, .batch_size = batch_bound(cfg, 1), .eval_every = cfg->eval_every,
         .seed = cfg->seed, .smoothing = cfg->smoothing, .diverge_factor = cfg->diverge_factor,
         .stop = stop, .timeout = cfg->trial_timeout,
         .score_kind = os_score_from_name(cfg->score), .horizon = cfg->full_steps,

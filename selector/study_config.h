@@ -103,7 +103,10 @@ typedef struct os_config {
     double   fraction;      /* or as a fraction of the full run; 0: unused  */
     double   seconds;       /* or in wall-clock seconds per trial, turned
                                into steps by a timed trial; 0: unused      */
-    uint64_t batch_size;
+    uint64_t batch_size;    /* rows per step: the first of batch_sizes     */
+    uint64_t batch_sizes[OS_MAX_LIST]; /* a list searches over them: each
+                               candidate trains at one (candidates.h)     */
+    size_t   n_batch;       /* 1 unless a list was given                   */
     uint64_t batch_split;   /* chunks of a data-parallel step; 0: auto,
                                resolved by the study (os_study_prepare)   */
     uint64_t eval_every;

@@ -255,18 +255,25 @@ static void advance_function(os_trial *tr, uint64_t until, double start)
     }
 }
 
+/* Rows per step: the candidate's (a list of batch sizes), else the study's. */
+static size_t batch_of(const os_trial *tr)
+{
+    return (size_t)(tr->c->batch_size ? tr->c->batch_size : tr->env->batch_size);
+}
+
 static int open_network(os_trial *tr, os_error *err)
 {
     const os_trial_env *env = tr->env;
     const os_model *m = env->model;
     const os_optimizer *opt = tr->opt;
-    size_t max_batch = env->batch_size > EVAL_CHUNK ? env->batch_size : EVAL_CHUNK;
-    tr->targets = malloc(env->batch_size * sizeof *tr->targets);
+    const size_t batch = batch_of(tr);
+    size_t max_batch = batch > EVAL_CHUNK ? batch : EVAL_CHUNK;
+    tr->targets = malloc(batch * sizeof *tr->targets);
     if (!tr->targets || os_workspace_init(&tr->ws, m, max_batch))
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
     tr->ws_ready = 1;
     if (env->split > 1) {
-        size_t rows = os_split_rows(env->batch_size, env->split, 0);
+        size_t rows = os_split_rows(batch, env->split, 0);
         if (!(tr->chunks = calloc(env->split - 1, sizeof *tr->chunks)))
             return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
         for (; tr->n_chunks < env->split - 1; tr->n_chunks++)
@@ -287,7 +294,7 @@ static int open_network(os_trial *tr, os_error *err)
         os_model_init_params(m, tr->ws.params, &rng);
     }
     if (os_batcher_init(&tr->batcher, &env->data->train, env->data->subset,
-                        env->data->n_subset, env->batch_size, &rng))
+                        env->data->n_subset, batch, &rng))
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
 
     tr->oenv = os_plugin_env(&m->layout, tr->c->hp, tr->msg, sizeof tr->msg);
@@ -377,7 +384,7 @@ static void advance_network(os_trial *tr, uint64_t until, double start)
         }
         os_batcher_next(&tr->batcher, tr->ws.act[0], tr->targets);
         double loss = os_model_train_split(m, &tr->ws, tr->chunks, env->split,
-                                           tr->targets, env->batch_size, tr->threads);
+                                           tr->targets, batch_of(tr), tr->threads);
         r->steps = t - 1;
         if (!isfinite(loss)) {
             halt_trial(tr, OS_TRIAL_DIVERGED, "training loss became %g at step %llu", loss,

@@ -128,7 +128,8 @@ static int make_vars(const os_cmd_trial *t, os_vars *v)
              os_vars_set(v, "seed", "%llu", (unsigned long long)(env->seed + c->seed_index)) |
              os_vars_set(v, "seed_index", "%llu", (unsigned long long)c->seed_index) |
              os_vars_set(v, "trial", "%zu", c->id) |
-             os_vars_set(v, "batch_size", "%llu", (unsigned long long)env->batch_size) |
+             os_vars_set(v, "batch_size", "%llu", (unsigned long long)(c->batch_size ? c->batch_size
+                                                                       : env->batch_size)) |
              os_vars_set(v, "eval_every", "%llu", (unsigned long long)env->eval_every) |
              os_vars_set(v, "trial_dir", "%s", t->dir) |
              os_vars_set(v, "checkpoint", "%s", t->ckpt) |

@@ -104,9 +104,16 @@ int os_validation_full_sets(const os_study *selection, char ***sets, size_t *n,
     if (!rc && strcmp(cfg->full_data, "subset") && strcmp(cfg->function, "none") == 0 &&
         !cfg->command)
         rc = add_set(sets, n, err, "data.subset=0");
-    if (!rc)
+    if (!rc && cfg->n_batch > 1) { /* each candidate's full run at its own batch size */
+        char list[OS_MAX_LIST * 22] = "";
+        for (size_t b = 0, used = 0; b < cfg->n_batch; b++)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%llu", b ? "," : "",
+                                     (unsigned long long)cfg->batch_sizes[b]);
+        rc = add_set(sets, n, err, "search.batch_size=%s", list);
+    } else if (!rc) {
         rc = add_set(sets, n, err, "search.batch_size=%llu",
                      (unsigned long long)selection->full_batch);
+    }
     if (!rc)
         rc = add_set(sets, n, err, "full.batch_size=0");
     if (!rc)
@@ -135,7 +142,8 @@ static const os_group *group_of(const os_study *s, size_t group)
 
 static int same_candidate(const os_candidate *a, const os_candidate *b)
 {
-    if (a->opt->entry != b->opt->entry || a->lr != b->lr || a->group != b->group)
+    if (a->opt->entry != b->opt->entry || a->lr != b->lr || a->group != b->group ||
+        a->batch_size != b->batch_size)
         return 0;
     for (size_t h = 0; h < a->opt->entry->opt->n_hparams; h++)
         if (a->hp[h] != b->hp[h])
@@ -282,7 +290,9 @@ static void write_text(FILE *out, const os_validation *v, const os_study *sel,
             "× %llu seed%s)\n", (unsigned long long)full->cfg->steps, v->n,
             (unsigned long long)full->cfg->seeds, full->cfg->seeds == 1 ? "" : "s");
     fprintf(out, "  full runs: ");
-    if (!full->fn && !full->cfg->command)
+    if (!full->fn && !full->cfg->command && full->cfg->n_batch > 1)
+        fprintf(out, "each candidate's batch on %zu training rows, ", full->data.n_subset);
+    else if (!full->fn && !full->cfg->command)
         fprintf(out, "batch %llu on %zu training rows, ", (unsigned long long)full->cfg->batch_size,
                 full->data.n_subset);
     fprintf(out, "%s\n", os_schedule_describe(&full->schedule, sched, sizeof sched));
@@ -302,9 +312,11 @@ static void write_text(FILE *out, const os_validation *v, const os_study *sel,
             v->n_failed_one);
     const os_candidate *b = &full->search.cands[v->best];
     const os_group *bg = &full->ranking[0];
+    char hp[512];
+    os_changed_hparams(hp, sizeof hp, b);
     if (bg->status == OS_TRIAL_OK)
-        fprintf(out, "  best full run:  %s lr = %.4g (validation loss %.5f)\n",
-                b->opt->entry->opt->label, b->lr, bg->score);
+        fprintf(out, "  best full run:  %s lr = %.4g%s%s (validation loss %.5f)\n",
+                b->opt->entry->opt->label, b->lr, hp[0] ? ", " : "", hp, bg->score);
     if (v->refined) {
         const os_candidate *r = &v->refined_cand;
         fprintf(out, "  recommendation: %s lr = %.4g, refined between the grid's rates "
@@ -314,9 +326,10 @@ static void write_text(FILE *out, const os_validation *v, const os_study *sel,
     } else if (v->rank) {
         const os_candidate *r = &sel->search.cands[v->recommended];
         const os_group *rg = group_of(full, r->group);
-        fprintf(out, "  recommendation: %s lr = %.4g (validation loss %.5f): rank %zu of %zu, "
-                "regret %.2f%%\n", r->opt->entry->opt->label, r->lr, rg->score, v->rank, v->n,
-                100.0 * v->regret);
+        os_changed_hparams(hp, sizeof hp, r);
+        fprintf(out, "  recommendation: %s lr = %.4g%s%s (validation loss %.5f): rank %zu of "
+                "%zu, regret %.2f%%\n", r->opt->entry->opt->label, r->lr, hp[0] ? ", " : "", hp,
+                rg->score, v->rank, v->n, 100.0 * v->regret);
     } else {
         fprintf(out, "  the selection made no recommendation\n");
     }
@@ -332,7 +345,7 @@ static void write_text(FILE *out, const os_validation *v, const os_study *sel,
         const os_group *g = &full->ranking[k];
         const os_candidate *c = &full->search.cands[g->first];
         const os_group *sg = group_of(sel, c->group);
-        char hp[512], fl[32], ss[32];
+        char fl[32], ss[32];
         os_changed_hparams(hp, sizeof hp, c);
         if (g->status == OS_TRIAL_OK)
             snprintf(fl, sizeof fl, "%.5f", g->score);

@@ -8,7 +8,9 @@
 TOY=$(cd "$top_builddir" && pwd)/tests/trainer/toy_trainer
 cat >"$TMP/study.ini" <<INI
 [trainer]
-command = $TOY --optimizer {optimizer} --lr {lr} --steps {steps} --seed {seed} --every {eval_every} --checkpoint {checkpoint} --hparams {hparams}
+command = $TOY
+    --optimizer {optimizer} --lr {lr} --steps {steps} --seed {seed}
+    --every {eval_every} --checkpoint {checkpoint} --hparams {hparams}
 
 [search]
 optimizers = sgd, adam, rmsprop
@@ -119,7 +121,8 @@ fi
 # every edge case of the protocol fails, or diverges, its own trial only
 cat >"$TMP/faults.ini" <<INI
 [trainer]
-command = $TOY --optimizer {optimizer} --lr {lr} --steps {steps} --every 10 --checkpoint {checkpoint}
+command = $TOY
+    --optimizer {optimizer} --lr {lr} --steps {steps} --every 10 --checkpoint {checkpoint}
 
 [search]
 optimizers = sgd, crash, hang, nan, garbage, silent, exit3, badline, short, badckpt, past, backwards, explode, json, nosuch
