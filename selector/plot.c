@@ -162,10 +162,12 @@ static void legend(FILE *out, const os_study *s, int crosses, const char *best_n
         fputs("</text>\n", out);
     }
     y += 8;
-    if (crosses) {
-        fprintf(out, "<path class=\"cross\" d=\"M%d %dl8 8m0 -8l-8 8\"/>\n"
-                "<text x=\"%d\" y=\"%d\">diverged or failed</text>\n", x + 7, y - 4, x + 28,
-                y + 4);
+    if (crosses) { /* a stopped line is dashed and ends in a cross */
+        fprintf(out, "<line class=\"legend-stopped\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+                "stroke=\"#444\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/>\n"
+                "<path class=\"cross\" d=\"M%d %dl8 8m0 -8l-8 8\"/>\n"
+                "<text x=\"%d\" y=\"%d\">diverged or failed</text>\n", x, y, x + 16, y,
+                x + 15, y - 4, x + 28, y + 4);
         y += 18;
     }
     if (best_note)
@@ -455,10 +457,21 @@ int os_plot_paths(FILE *out, const os_study *s)
 
     int any_stopped = 0;
     const size_t best = s->ranking[0].status == OS_TRIAL_OK ? s->ranking[0].first : (size_t)-1;
+    /* the leaders: each optimizer's best candidate (its first seed), not
+     * every one of dozens of paths (the JSON report has them all) */
+    unsigned char *lead = calloc(s->search.n ? s->search.n : 1, 1);
+    unsigned char seen[OS_MAX_OPTS] = { 0 };
+    if (!lead)
+        return -2;
+    for (size_t k = 0; k < s->n_groups; k++) {
+        size_t o = opt_index(s, &s->search.cands[s->ranking[k].first]);
+        if (!seen[o]++)
+            lead[s->ranking[k].first] = 1;
+    }
     for (size_t pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < s->search.n; i++) {
             const os_trial_result *r = &s->results[i];
-            if ((i == best) != (pass == 1) || r->n_path == 0)
+            if (!lead[i] || (i == best) != (pass == 1) || r->n_path == 0)
                 continue;
             int stopped = r->status == OS_TRIAL_DIVERGED || r->status == OS_TRIAL_FAILED;
             fprintf(out, "<polyline class=\"trial%s%s\" data-trial=\"%zu\" stroke=\"%s\" "
@@ -484,6 +497,7 @@ int os_plot_paths(FILE *out, const os_study *s)
                 any_stopped = 1;
             }
         }
+    free(lead);
     fputs("</g>\n", out);
     fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"#000\"/>\n"
             "<text x=\"%.1f\" y=\"%.1f\">start</text>\n", px(&x, cfg->start[0]),

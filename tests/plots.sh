@@ -50,8 +50,11 @@ paths="$TMP/r/paths.svg"
 [ -f "$paths" ]
 ok $? "a test-function study draws paths.svg"
 is "$(grep -c 'class="contour"' "$paths")" 14 "paths.svg: 14 contour levels"
-is "$(grep -c '<polyline class="trial' "$paths")" "$(jq '.trials | length' "$TMP/r/report.json")" \
-    "paths.svg: a path per trial"
+is "$(grep -c '<polyline class="trial' "$paths")" 2 \
+    "paths.svg: the leaders, one path per optimizer (its best candidate)"
+is "$(sed -n 's/.*<polyline class="trial[^"]*" data-trial="\([0-9]*\)".*/\1/p' "$paths" | sort -n | tr '\n' ' ')" \
+    "$(jq -r '[.trials[] | select(.seed == 0)] | group_by(.optimizer) | map(min_by(.rank).id) | sort | map(tostring) | join(" ")' "$TMP/r/report.json") " \
+    "... the first of each optimizer in the ranking"
 grep -q '>start</text>' "$paths" && grep -q '>minimum</text>' "$paths"
 ok $? "paths.svg: the start and the minimum are marked"
 
@@ -87,10 +90,11 @@ for plot in "$svg" "$lr" "$paths"; do
     render "$plot" >"$TMP/px"
     ok $? "$name renders with rsvg-convert"
     is "$(head -n 1 "$TMP/px")" 760x460 "$name: 760×460 pixels"
-    colours="$BLUE $ORANGE"
+    colours="$BLUE $ORANGE" least=150
+    [ "$plot" = "$paths" ] && least=100 # one path an optimizer, and the legend
     [ "$plot" = "$paths" ] || colours="$colours $GREEN"
     for c in $colours; do
-        [ "$(count "$TMP/px" "$c")" -gt 150 ]
+        [ "$(count "$TMP/px" "$c")" -gt "$least" ]
         ok $? "$name: the optimizer drawn in $c shows ($(count "$TMP/px" "$c") pixels)"
     done
     [ "$(count "$TMP/px" "$PURPLE")" -lt 60 ] && [ "$(count "$TMP/px" "$PINK")" -lt 60 ]
