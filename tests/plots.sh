@@ -35,6 +35,23 @@ for label in sgd adam rmsprop; do
 done
 grep -q 'validation loss, log scale' "$svg"
 ok $? "curves.svg: a log-scaled loss axis"
+is "$(grep -c '<polyline class="trial stopped' "$svg")" "$stopped" \
+    "curves.svg: a stopped trial's line is dashed"
+grep -q '<line class="legend-stopped" .*stroke-dasharray="4 3"/>' "$svg" &&
+    grep -q '>diverged or failed</text>' "$svg"
+ok $? "curves.svg: the legend shows that style: a dashed line ending in a cross"
+
+# labelled variants of one plugin: each its own colour and legend entry
+printf 'include = %s\n[search]\noptimizers = sgd, nesterov\n[optimizer.nesterov]\nplugin = sgd\nmomentum = 0.9\nnesterov = true\n' \
+    "$top_srcdir/configs/quickstart.ini" >"$TMP/variants.ini"
+"$OPTSELECT" --quiet --output "$TMP/var" "$TMP/variants.ini" >/dev/null
+ok $? "a study of sgd and a labelled variant of it"
+for f in curves lr; do
+    grep -q '>sgd</text>' "$TMP/var/$f.svg" && grep -q '>nesterov</text>' "$TMP/var/$f.svg"
+    ok $? "$f.svg: sgd and nesterov each in the legend"
+    is "$(sed -n 's/.*<polyline class="trial[^"]*" data-[a-z]*="[^"]*" stroke="\(#[0-9a-f]*\)".*/\1/p' \
+          "$TMP/var/$f.svg" | sort -u | tr '\n' ' ')" "#1f77b4 #ff7f0e " "$f.svg: in two colours"
+done
 
 lr="$TMP/q/lr.svg"
 is "$(grep -c '<polyline class="trial"' "$lr")" 3 "lr.svg: a line per optimizer"
