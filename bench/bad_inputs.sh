@@ -99,6 +99,8 @@ tr "cannot read its checkpoint" badckpt
 tr "reports a step past its budget" past
 tr "reports a step going back" backwards
 row "--check-plugin: a plugin that ignores lr" "$optselect" --check-plugin "$broken/ignore_lr.so"
+row "--check-plugin: a plugin that reads past the gradients" "$optselect" --check-plugin "$broken/read_past.so"
+row "--check-plugin: a plugin that overflows on large gradients" "$optselect" --check-plugin "$broken/big_grad.so"
 row "--check-plugin: a plugin that segfaults" "$optselect" --check-plugin "$broken/crash.so"
 row "--check-plugin: a plugin that calls exit(3)" "$optselect" --check-plugin "$broken/exit.so"
 row "--check-plugin: a plugin that prints" "$optselect" --check-plugin "$broken/prints.so"

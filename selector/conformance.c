@@ -11,8 +11,11 @@
  *   - the first step moves the parameters in proportion to the rate (a
  *     tenth of the rate, a tenth of the move, within a factor of 3): a
  *     plugin that ignores or misreads lr would rank every rate the same;
- *   - zero gradients keep every parameter finite;
- *   - step writes nothing past state_bytes;
+ *   - zero gradients keep every parameter finite, and so do very large
+ *     (1e10) and very small (1e-30) ones;
+ *   - step writes nothing past state_bytes, and reads and writes nothing
+ *     past its parameters and gradients (each ends at a page the host made
+ *     inaccessible);
  *   - a copied state continues exactly as the original (pause and resume);
  *   - init resets: a second run from init is the first run again;
  *   - two runs are bit-identical (no hidden globals, no randomness);
@@ -20,8 +23,12 @@
  *     changes neither the training parameters nor the state.
  */
 #include <math.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "conformance.h"
 #include "util.h"
 
@@ -164,6 +171,81 @@ static void check_rate(checker *c, const os_optimizer *opt, run *r)
            "the first step scales with the rate", detail);
 }
 
+/* 20 steps from the start with every gradient `size` in magnitude, the
+ * sign of the quadratic's: a finite update keeps the parameters finite
+ * (squaring a square, or dividing by g^2 without an epsilon, does not). */
+static int finite_at(run *r, float size)
+{
+    float g[N];
+    start(r->p);
+    r->rc = r->opt->init(&r->env, r->state, r->p);
+    for (uint64_t t = 1; t <= 20 && r->rc == OS_OK; t++) {
+        for (size_t i = 0; i < N; i++)
+            g[i] = r->p[i] >= 0 ? size : -size;
+        r->rc = r->opt->step(&r->env, r->state, r->p, g, r->opt->default_lr, t);
+    }
+    return r->rc == OS_OK && all_finite(r->p);
+}
+
+static void check_extremes(checker *c, const os_optimizer *opt, run *r)
+{
+    int large = finite_at(r, 1e10f), tiny = finite_at(r, 1e-30f);
+    report(c, large && tiny, opt->label, "very large and very small gradients keep every "
+           "parameter finite", !large ? "not with gradients of 1e10" : !tiny ?
+           "not with gradients of 1e-30" : NULL);
+}
+
+/* The parameters and the gradients each end where an inaccessible page
+ * begins, so a step that reads or writes past its n floats faults; the
+ * fault is caught and reported (the checks run in a child process of
+ * their own, so a handler that jumps out of it harms nothing else). */
+static sigjmp_buf fault_jump;
+static void on_fault(int sig)
+{
+    (void)sig;
+    siglongjmp(fault_jump, 1);
+}
+
+static void check_bounds(checker *c, const os_optimizer *opt, run *r)
+{
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE), bytes = N * sizeof(float);
+    const size_t span = (bytes + page - 1) / page * page + page; /* data, then a guard */
+    unsigned char *m = mmap(NULL, 2 * span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                            -1, 0);
+    if (m == MAP_FAILED || mprotect(m + span - page, page, PROT_NONE) ||
+        mprotect(m + 2 * span - page, page, PROT_NONE)) {
+        report(c, 0, opt->label, "step stays inside its parameters and gradients",
+               "the host could not map guard pages");
+        if (m != MAP_FAILED)
+            munmap(m, 2 * span);
+        return;
+    }
+    float *p = (float *)(m + span - page - bytes), *g = (float *)(m + 2 * span - page - bytes);
+    start(p);
+    for (size_t i = 0; i < N; i++)
+        g[i] = (float)(curvature(i) * p[i]);
+    struct sigaction fault = { .sa_handler = on_fault }, old_segv, old_bus;
+    sigemptyset(&fault.sa_mask);
+    sigaction(SIGSEGV, &fault, &old_segv);
+    sigaction(SIGBUS, &fault, &old_bus);
+    volatile int faulted = 0, rc = OS_OK;
+    if (sigsetjmp(fault_jump, 1) == 0) {
+        rc = opt->init(&r->env, r->state, p);
+        for (uint64_t t = 1; t <= 3 && rc == OS_OK; t++)
+            rc = opt->step(&r->env, r->state, p, g, opt->default_lr, t);
+    } else {
+        faulted = 1;
+    }
+    sigaction(SIGSEGV, &old_segv, NULL);
+    sigaction(SIGBUS, &old_bus, NULL);
+    munmap(m, 2 * span);
+    char detail[96];
+    snprintf(detail, sizeof detail, "it touched memory past its %d parameters or gradients", N);
+    report(c, !faulted && rc == OS_OK, opt->label,
+           "step reads and writes only its parameters and gradients",
+           faulted ? detail : rc != OS_OK ? r->msg : NULL);
+}
+
 /* eval_params, where the plugin has it, on b's trained state. */
 static void check_eval_params(checker *c, const os_optimizer *opt, const run *a, run *b)
 {
@@ -251,6 +333,8 @@ static void check_optimizer(checker *c, const os_optimizer *opt)
     report(c, finite_fresh && finite_trained, label, "zero gradients keep every parameter "
            "finite", !finite_fresh ? "not from the first step" : !finite_trained ?
            "not after 100 steps of training" : NULL);
+    check_extremes(c, opt, &a);
+    check_bounds(c, opt, &a);
     check_eval_params(c, opt, &a, &b);
     run_close(&a);
     run_close(&b);

@@ -39,6 +39,10 @@ expect_fail bad_hparam.so ".*bad_hparam.so: loads, passes the ABI handshake and 
     "a default outside its bounds"
 expect_fail ignore_lr.so "ignore-lr: the first step scales with the rate" \
     "a plugin that ignores the learning rate"
+expect_fail read_past.so "read-past: step reads and writes only its parameters and gradients: it touched memory past its 37 parameters or gradients" \
+    "a step that reads one gradient past the end"
+expect_fail big_grad.so "big-grad: very large and very small gradients keep every parameter finite: not with gradients of 1e10" \
+    "a step that overflows on large gradients"
 expect_fail abi_major.so ".*abi_major.so: loads.*built for plugin ABI 2.3" "another ABI major"
 
 # The plugin runs in a child: a crash, an abort, an exit or a hang fails a
