@@ -39,8 +39,13 @@ expect_fail bad_hparam.so ".*bad_hparam.so: loads, passes the ABI handshake and 
     "a default outside its bounds"
 expect_fail ignore_lr.so "ignore-lr: the first step scales with the rate" \
     "a plugin that ignores the learning rate"
-expect_fail read_past.so "read-past: step reads and writes only its parameters and gradients: it touched memory past its 37 parameters or gradients" \
-    "a step that reads one gradient past the end"
+if [ -n "${SANITIZED:-}" ]; then # the plugin's own AddressSanitizer stops it first
+    expect_fail read_past.so ".*read_past.so: the checks run to their end: the plugin ended the process" \
+        "a step that reads one gradient past the end (caught by ASan)"
+else
+    expect_fail read_past.so "read-past: step reads and writes only its parameters and gradients: it touched memory past its 37 parameters or gradients" \
+        "a step that reads one gradient past the end"
+fi
 expect_fail big_grad.so "big-grad: very large and very small gradients keep every parameter finite: not with gradients of 1e10" \
     "a step that overflows on large gradients"
 expect_fail abi_major.so ".*abi_major.so: loads.*built for plugin ABI 2.3" "another ABI major"
