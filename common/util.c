@@ -262,3 +262,20 @@ int os_remove_tree(const char *path)
         return errno == ENOENT ? 0 : -1;
     return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+size_t os_first_nonfinite(const float *p, size_t n)
+{
+    /* blocks without a branch inside, then the exact place in the block */
+    const size_t block = 256;
+    for (size_t start = 0; start < n; start += block) {
+        size_t end = start + block < n ? start + block : n;
+        int bad = 0;
+        for (size_t i = start; i < end; i++)
+            bad |= !isfinite(p[i]);
+        if (bad)
+            for (size_t i = start; i < end; i++)
+                if (!isfinite(p[i]))
+                    return i;
+    }
+    return n;
+}

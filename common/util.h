@@ -38,6 +38,11 @@ int os_parse_bool(const char *s, int *out);
  * (*buf and *cap are then as they were). */
 int os_reserve(char **buf, size_t *cap, size_t need, size_t first);
 
+/* The index of the first of p[0..n) that is not finite, or n: one pass
+ * that the compiler vectorises (the trials' scan of their parameters at
+ * every evaluation; bench/scan_cost measures it against a step). */
+size_t os_first_nonfinite(const float *p, size_t n);
+
 /* mkdir -p: dir and the folders leading to it; 0, or -1 with errno. */
 int os_make_dirs(const char *dir);
 

@@ -266,7 +266,7 @@ static void write_table(FILE *out, const os_study *s, int halving)
             why = r && r->status != OS_TRIAL_OK ? r->message : "";
         }
         if (why[0])
-            fprintf(out, "  (%.60s%s)", why, strlen(why) > 60 ? "..." : "");
+            fprintf(out, "  (%.72s%s)", why, strlen(why) > 72 ? "..." : "");
         fputc('\n', out);
     }
 }

@@ -137,17 +137,6 @@ static void halt_trial(os_trial *tr, os_trial_status status, const char *fmt, ..
     tr->stopped = 1;
 }
 
-/* The first parameter that is not finite, or SIZE_MAX: one pass over the
- * flat buffer, at evaluations only (a NaN behind a ReLU leaves the loss
- * finite, so the loss alone would not show it). */
-static size_t first_nonfinite(const float *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(p[i]))
-            return i;
-    return SIZE_MAX;
-}
-
 /* Ends the trial as diverged naming parameter i's tensor and place. */
 static void halt_nonfinite(os_trial *tr, const os_layout *layout, const float *p, size_t i,
                            uint64_t t)
@@ -395,8 +384,9 @@ static void advance_network(os_trial *tr, uint64_t until, double start)
         tr->beta_t *= beta;
         double smooth = tr->ema / (1.0 - tr->beta_t);
         if (smooth > tr->limit) {
-            halt_trial(tr, OS_TRIAL_DIVERGED, "smoothed training loss %.4g exceeded %.4g at "
-                       "step %llu", smooth, tr->limit, (unsigned long long)t);
+            halt_trial(tr, OS_TRIAL_DIVERGED, "training loss %.4g exceeded %g × its initial "
+                       "%.4g at step %llu", smooth, env->diverge_factor,
+                       tr->limit / env->diverge_factor, (unsigned long long)t);
             return;
         }
         int orc = opt->step(&tr->oenv, tr->state, tr->ws.params, tr->ws.grads, rate(tr, t), t);
@@ -408,8 +398,10 @@ static void advance_network(os_trial *tr, uint64_t until, double start)
         r->steps = t;
         tr->t = t;
         if (t % env->eval_every == 0 || t == until) {
-            size_t bad = first_nonfinite(tr->ws.params, m->layout.n);
-            if (bad != SIZE_MAX) {
+            /* a NaN behind a ReLU leaves the loss finite: the weights are
+             * scanned too, at evaluations only */
+            size_t bad = os_first_nonfinite(tr->ws.params, m->layout.n);
+            if (bad != m->layout.n) {
                 halt_nonfinite(tr, &m->layout, tr->ws.params, bad, t);
                 return;
             }
@@ -430,8 +422,9 @@ static void advance_network(os_trial *tr, uint64_t until, double start)
                 return;
             }
             if (!(pt->val_loss <= tr->limit)) {
-                halt_trial(tr, OS_TRIAL_DIVERGED, "validation loss %.4g exceeded %.4g at step "
-                           "%llu", pt->val_loss, tr->limit, (unsigned long long)t);
+                halt_trial(tr, OS_TRIAL_DIVERGED, "validation loss %.4g exceeded %g × its "
+                           "initial %.4g at step %llu", pt->val_loss, env->diverge_factor,
+                           tr->limit / env->diverge_factor, (unsigned long long)t);
                 return;
             }
         }

@@ -198,8 +198,8 @@ static int diverged(os_cmd_trial *t, const char *what, double x, double *first, 
         *first = x;
     double limit = t->env->diverge_factor * fmax(*first, 1e-12);
     if (x > limit) {
-        halt(t, OS_TRIAL_DIVERGED, "%s %.4g exceeded %.4g (diverge_factor times the first) "
-             "at step %llu", what, x, limit, (unsigned long long)step);
+        halt(t, OS_TRIAL_DIVERGED, "%s %.4g exceeded %g × its first, %.4g, at step %llu",
+             what, x, t->env->diverge_factor, *first, (unsigned long long)step);
         return 1;
     }
     return 0;
