@@ -171,7 +171,7 @@ ok $((!$?)) "no trainer is left running"
 
 # resumed after SIGKILL: the finished trials are kept, the rest run, and
 # the report is the uninterrupted one's
-sed 's/--hparams {hparams}/--delay 30/' "$TMP/study.ini" >"$TMP/slow.ini"
+sed 's/--hparams {hparams}/--delay 10/' "$TMP/study.ini" >"$TMP/slow.ini"
 "$OPTSELECT" $J --threads 2 "$TMP/slow.ini" >"$TMP/slow.json"
 "$OPTSELECT" $J --threads 2 -o "$TMP/res" "$TMP/slow.ini" >/dev/null 2>&1 &
 kill_at_journal "$TMP/res" 4 $!
@@ -205,7 +205,7 @@ kill -INT "$pid"
 wait "$pid"
 is $? 130 "SIGINT ends the study with status 130"
 sleep 0.2
-pgrep -f "$TOY --optimizer .* --delay 30" >/dev/null
+pgrep -f "$TOY --optimizer .* --delay 10" >/dev/null
 ok $((!$?)) "... and its running trainers"
 
 # validate: full runs are the same command with the full budget
