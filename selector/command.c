@@ -134,24 +134,44 @@ void os_command_free(os_command *cmd)
     *cmd = (os_command){ 0 };
 }
 
-int os_command_each(const os_command *cmd, int (*fn)(void *ctx, const char *name), void *ctx)
+/* Walks one checked word: each literal character to text(ctx, c) ({{ and
+ * }} as one brace) and each placeholder's name to name(ctx, NAME); stops
+ * at and returns either's first nonzero. */
+static int walk(const char *word, int (*text)(void *, char), int (*name)(void *, const char *),
+                void *ctx)
 {
-    for (size_t i = 0; i < cmd->n_words; i++)
-        for (const char *p = cmd->words[i]; *p; p++) {
-            if ((*p == '{' && p[1] == '{') || (*p == '}' && p[1] == '}')) {
-                p++;
-                continue;
-            }
-            if (*p != '{')
-                continue;
-            char name[64];
+    for (const char *p = word; *p; p++) {
+        int rc;
+        if ((*p == '{' && p[1] == '{') || (*p == '}' && p[1] == '}')) {
+            rc = text(ctx, *p++);
+        } else if (*p != '{') {
+            rc = text(ctx, *p);
+        } else {
+            char buf[64];
             const char *end = strchr(p, '}'); /* there: the split checked */
-            os_trim_copy(name, sizeof name, p + 1, (size_t)(end - p - 1));
-            int rc = fn(ctx, name);
-            if (rc)
-                return rc;
+            os_trim_copy(buf, sizeof buf, p + 1, (size_t)(end - p - 1));
+            rc = name(ctx, buf);
             p = end;
         }
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int no_text(void *ctx, char c)
+{
+    (void)ctx, (void)c;
+    return 0;
+}
+
+int os_command_each(const os_command *cmd, int (*fn)(void *ctx, const char *name), void *ctx)
+{
+    for (size_t i = 0; i < cmd->n_words; i++) {
+        int rc = walk(cmd->words[i], no_text, fn, ctx);
+        if (rc)
+            return rc;
+    }
     return 0;
 }
 
@@ -260,51 +280,48 @@ int os_command_is_standard(const char *name)
     return 0;
 }
 
+/* One word being expanded. */
+typedef struct expansion {
+    word_buf      w;
+    const os_vars *v;
+    char         *missing;
+} expansion;
+
+static int expand_text(void *ctx, char c)
+{
+    return put(&((expansion *)ctx)->w, c);
+}
+
+static int expand_name(void *ctx, const char *name)
+{
+    expansion *e = ctx;
+    const char *value = os_vars_get(e->v, name);
+    if (!value) {
+        if (e->missing)
+            snprintf(e->missing, 64, "%s", name);
+        return -1;
+    }
+    for (const char *q = value; *q; q++)
+        if (put(&e->w, *q))
+            return -1;
+    return 0;
+}
+
 char **os_command_expand(const os_command *cmd, const os_vars *v, char *missing)
 {
     char **out = calloc(cmd->n_words + 1, sizeof *out);
     if (!out)
         return NULL;
     for (size_t i = 0; i < cmd->n_words; i++) {
-        word_buf w = { 0 };
-        if (put(&w, 0))
-            goto fail;
-        w.n = 0;
-        for (const char *p = cmd->words[i]; *p; p++) {
-            if ((*p == '{' && p[1] == '{') || (*p == '}' && p[1] == '}')) {
-                if (put(&w, *p++))
-                    goto fail_word;
-                continue;
-            }
-            if (*p != '{') {
-                if (put(&w, *p))
-                    goto fail_word;
-                continue;
-            }
-            char name[64];
-            const char *end = strchr(p, '}');
-            os_trim_copy(name, sizeof name, p + 1, (size_t)(end - p - 1));
-            const char *value = os_vars_get(v, name);
-            if (!value) {
-                if (missing)
-                    snprintf(missing, 64, "%s", name);
-                goto fail_word;
-            }
-            for (const char *q = value; *q; q++)
-                if (put(&w, *q))
-                    goto fail_word;
-            p = end;
+        expansion e = { { 0 }, v, missing };
+        if (put(&e.w, 0) || (e.w.n = 0, walk(cmd->words[i], expand_text, expand_name, &e))) {
+            free(e.w.s);
+            os_strv_free(out);
+            return NULL;
         }
-        out[i] = w.s;
-        continue;
-    fail_word:
-        free(w.s);
-        goto fail;
+        out[i] = e.w.s;
     }
     return out;
-fail:
-    os_strv_free(out);
-    return NULL;
 }
 
 /* Adds "NAME=VALUE" to env (n of them, NULL-terminated), replacing one of
