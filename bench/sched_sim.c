@@ -60,6 +60,7 @@ int main(int argc, char **argv)
     const char *window = getenv("SCHED_WINDOW"); /* asha: default, the workers */
     cfg->asha_window = window && *window ? strtoull(window, NULL, 10) : sim.workers;
     s.cfg = cfg;
+    os_plan_init(&s.plan, cfg); /* the strategy and steps as the study resolves them */
     s.sim = &sim;
     s.threads = 1;
     s.journal.fd = -1;

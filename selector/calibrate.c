@@ -16,14 +16,15 @@
 #include "util.h"
 #include "world.h"
 
-/* The timing (or the journal's steps) into cfg->steps, s->step_seconds
+/* The timing (or the journal's steps) into s->plan.steps, s->step_seconds
  * and s->timed_steps. */
-static int time_steps(os_study *s, os_config *cfg, int isolate, const char *journal,
-                      os_error *err)
+static int time_steps(os_study *s, int isolate, const char *journal, os_error *err)
 {
+    const os_config *cfg = s->cfg;
+    uint64_t *steps_out = &s->plan.steps;
     uint64_t kept = journal ? os_journal_budget(journal) : 0;
     if (kept) {
-        cfg->steps = kept;
+        *steps_out = kept;
     } else {
         /* Time a candidate at doubling lengths until a run takes a
          * tenth of the budget or a quarter of a second; the last two runs
@@ -46,7 +47,7 @@ static int time_steps(os_study *s, os_config *cfg, int isolate, const char *jour
             for (;;) {
                 os_trial_result r;
                 memset(&r, 0, sizeof r);
-                cfg->steps = n;
+                *steps_out = n;
                 prev_took = took;
                 prev_done = done;
                 double t0 = os_seconds();
@@ -84,17 +85,17 @@ static int time_steps(os_study *s, os_config *cfg, int isolate, const char *jour
         double steps = floor((cfg->seconds - fixed) / per);
         if (steps > 1e9)
             steps = 1e9;
-        cfg->steps = steps >= 1 ? (uint64_t)steps : 1;
+        *steps_out = steps >= 1 ? (uint64_t)steps : 1;
         /* whole evaluation periods: the last measurement is a scheduled one */
-        if (cfg->steps > cfg->eval_every)
-            cfg->steps -= cfg->steps % cfg->eval_every;
+        if (*steps_out > cfg->eval_every)
+            *steps_out -= *steps_out % cfg->eval_every;
     }
     return 0;
 }
 
-int os_study_budget_seconds(os_study *s, os_config *cfg, int isolate, const char *journal,
-                            os_error *err)
+int os_study_budget_seconds(os_study *s, int isolate, const char *journal, os_error *err)
 {
+    const os_config *cfg = s->cfg;
     if (!(cfg->seconds > 0))
         return 0;
     /* Under MPI rank 0 times a trial on its own threads (the other ranks
@@ -104,9 +105,9 @@ int os_study_budget_seconds(os_study *s, os_config *cfg, int isolate, const char
     int rc = 0;
     if (!os_world_worker()) {
         s->local = 1;
-        got.rc = rc = time_steps(s, cfg, isolate, journal, err);
+        got.rc = rc = time_steps(s, isolate, journal, err);
         s->local = 0;
-        got.steps = cfg->steps;
+        got.steps = s->plan.steps;
         got.timed = s->timed_steps;
         got.per = s->step_seconds;
         snprintf(got.msg, sizeof got.msg, "%s", rc ? err->msg : "");
@@ -119,13 +120,13 @@ int os_study_budget_seconds(os_study *s, os_config *cfg, int isolate, const char
             os_error_set(err, rc, "%s", got.msg);
         return rc;
     }
-    cfg->steps = got.steps;
+    s->plan.steps = got.steps;
     s->timed_steps = got.timed;
     s->step_seconds = got.per;
-    rc = os_study_schedules(s, err); /* the trials' schedule spans the steps */
+    rc = os_plan_schedules(&s->plan, cfg, err); /* the trials' schedule spans the steps */
     if (rc)
         return rc;
-    if ((rc = os_config_check_extrapolated(cfg, err)))
+    if ((rc = os_config_check_extrapolated(cfg, s->plan.steps, s->plan.full_steps, err)))
         return rc;
     return 0;
 }

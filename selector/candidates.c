@@ -11,9 +11,10 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-size_t os_search_lrs(const os_opt_config *o, double *out)
+size_t os_search_lrs(const os_opt_config *o, const os_lr_spec *lr, double *out)
 {
-    const os_lr_spec *lr = &o->lr;
+    if (!lr)
+        lr = &o->lr;
     size_t n;
     if (lr->n_lr) {
         n = lr->n_lr;
@@ -56,14 +57,15 @@ static void combination(const os_opt_config *o, size_t k, double *hp)
     }
 }
 
-int os_search_build(os_search *s, const os_config *cfg, os_error *err)
+int os_search_build(os_search *s, const os_config *cfg, const os_lr_spec *lrs_of,
+                    os_error *err)
 {
     memset(s, 0, sizeof *s);
     size_t total = 0, hp_total = 0;
     for (size_t i = 0; i < cfg->n_opts; i++) {
         const os_opt_config *o = &cfg->opts[i];
         double lrs[OS_MAX_LIST];
-        size_t combos = combinations(o), n_lr = os_search_lrs(o, lrs);
+        size_t combos = combinations(o), n_lr = os_search_lrs(o, lrs_of ? &lrs_of[i] : NULL, lrs);
         size_t n = combos * n_lr * cfg->seeds * (cfg->n_batch ? cfg->n_batch : 1);
         if (!combos || n > OS_MAX_CANDIDATES || total + n > OS_MAX_CANDIDATES)
             return os_error_set(err, OS_ERR_CONFIG, "%s: the study has more than %d "
@@ -83,7 +85,7 @@ int os_search_build(os_search *s, const os_config *cfg, os_error *err)
         const os_opt_config *o = &cfg->opts[i];
         const os_optimizer *opt = o->entry->opt;
         double lrs[OS_MAX_LIST];
-        size_t n_lr = os_search_lrs(o, lrs), combos = combinations(o), kept = 0;
+        size_t n_lr = os_search_lrs(o, lrs_of ? &lrs_of[i] : NULL, lrs), combos = combinations(o), kept = 0;
         for (size_t k = 0; k < combos; k++, hp += opt->n_hparams) {
             combination(o, k, hp);
             char msg[256] = "";

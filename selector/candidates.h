@@ -36,13 +36,17 @@ typedef struct os_search {
     size_t        n_skipped;
 } os_search;
 
-/* Expands the config.  A combination of a grid that the plugin's check()
- * refuses (nesterov with momentum 0) is skipped and listed; an optimizer
- * whose every combination is refused is an error naming its section. */
-int os_search_build(os_search *s, const os_config *cfg, os_error *err);
+/* Expands the config, with optimizer k's rates from lrs[k] (the study's
+ * plan, where lr = auto has its list) or, when lrs is NULL, from its
+ * section.  A combination of a grid that the plugin's check() refuses
+ * (nesterov with momentum 0) is skipped and listed; an optimizer whose
+ * every combination is refused is an error naming its section. */
+int os_search_build(os_search *s, const os_config *cfg, const os_lr_spec *lrs,
+                    os_error *err);
 void os_search_free(os_search *s);
 
-/* The learning rates an optimizer will try (n <= OS_MAX_LIST), ascending. */
-size_t os_search_lrs(const os_opt_config *o, double *out);
+/* The learning rates an optimizer will try (n <= OS_MAX_LIST), ascending,
+ * by the spec lr (NULL: its section's). */
+size_t os_search_lrs(const os_opt_config *o, const os_lr_spec *lr, double *out);
 
 #endif

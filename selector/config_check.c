@@ -96,27 +96,28 @@ int os_config_check_budget(const os_config *cfg, os_error *err)
      * loaded or a trial timed: checked then */
     if (!(cfg->epochs > 0) && !(cfg->fraction > 0) && !(cfg->full_epochs > 0) &&
         !(cfg->seconds > 0))
-        return os_config_check_extrapolated(cfg, err);
+        return os_config_check_extrapolated(cfg, cfg->steps, cfg->full_steps, err);
     return 0;
 }
 
-int os_config_check_extrapolated(const os_config *cfg, os_error *err)
+int os_config_check_extrapolated(const os_config *cfg, uint64_t steps, uint64_t full_steps,
+                                 os_error *err)
 {
-    if (strcmp(cfg->score, "extrapolated") || cfg->full_steps > cfg->steps)
+    if (strcmp(cfg->score, "extrapolated") || full_steps > steps)
         return 0;
     if (cfg->seconds > 0)
         return os_error_set(err, OS_ERR_CONFIG, "%s: [search] seconds = %g comes to %llu "
                             "steps per trial here, and score = extrapolated needs the full "
                             "run's %llu steps to be more", WHERE("search", "seconds"),
-                            cfg->seconds, (unsigned long long)cfg->steps,
-                            (unsigned long long)cfg->full_steps);
-    if (!cfg->full_steps)
+                            cfg->seconds, (unsigned long long)steps,
+                            (unsigned long long)full_steps);
+    if (!full_steps)
         return os_error_set(err, OS_ERR_CONFIG, "%s: [search] score = extrapolated predicts "
                             "the loss at the full run's length: set [full] steps (more than "
                             "the trials' %llu)", WHERE("search", "score"),
-                            (unsigned long long)cfg->steps);
+                            (unsigned long long)steps);
     return os_error_set(err, OS_ERR_CONFIG, "%s: [search] score = extrapolated predicts the "
                         "loss at the full run's length: the full run's %llu steps must be "
                         "more than the trials' %llu", WHERE("search", "score"),
-                        (unsigned long long)cfg->full_steps, (unsigned long long)cfg->steps);
+                        (unsigned long long)full_steps, (unsigned long long)steps);
 }

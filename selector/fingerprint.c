@@ -102,13 +102,13 @@ uint64_t os_study_fingerprint(const os_study *s)
         h = os_fnv1a(h, cfg->opts[i].entry->path, strlen(cfg->opts[i].entry->path) + 1);
     /* a split step computes other sums: its trials are other trials (1 is
      * left out, so journals from before batch_split still resume) */
-    if (cfg->batch_split > 1)
-        h = os_fnv1a(h, &cfg->batch_split, sizeof cfg->batch_split);
+    if (s->plan.batch_split > 1)
+        h = os_fnv1a(h, &s->plan.batch_split, sizeof s->plan.batch_split);
     /* a budget in seconds: the steps it came to decide the trials */
     if (cfg->seconds > 0)
-        h = os_fnv1a(h, &cfg->steps, sizeof cfg->steps);
+        h = os_fnv1a(h, &s->plan.steps, sizeof s->plan.steps);
     /* a schedule the trials follow */
-    const os_schedule *sc = &s->schedule;
+    const os_schedule *sc = &s->plan.schedule;
     if (sc->kind != OS_SCHED_CONSTANT || sc->warmup) {
         double shape[3 + OS_SCHED_MAX_MILESTONES] = { sc->floor, sc->decay, sc->gamma };
         memcpy(shape + 3, sc->milestones, sc->n_milestones * sizeof *sc->milestones);
@@ -119,12 +119,12 @@ uint64_t os_study_fingerprint(const os_study *s)
     if (cfg->command)
         h = hash_command_files(s, h);
     /* a pool grown past the subset: other trials */
-    if (s->subset_given)
+    if (s->plan.subset_given)
         h = os_fnv1a(h, &s->data.n_subset, sizeof s->data.n_subset);
     /* [full] epochs of other rows or batches than the trials' */
-    if (cfg->full_epochs > 0 && (s->full_rows != s->data.n_subset ||
-                                 s->full_batch != cfg->batch_size))
-        h = os_fnv1a(h, &cfg->full_steps, sizeof cfg->full_steps);
+    if (cfg->full_epochs > 0 && (s->plan.full_rows != s->data.n_subset ||
+                                 s->plan.full_batch != cfg->batch_size))
+        h = os_fnv1a(h, &s->plan.full_steps, sizeof s->plan.full_steps);
     return os_fnv1a(h, &s->search.n, sizeof s->search.n);
 }
 

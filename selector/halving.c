@@ -130,11 +130,11 @@ int os_halving_run(os_study *s, const os_trial_env *env, os_progress *progress,
     const os_config *cfg = s->cfg;
     const size_t ng = s->search.n_groups;
     uint64_t budgets[OS_MAX_BUDGETS];
-    const size_t nb = os_halving_budgets(cfg->steps, cfg->min_steps, cfg->reduction_factor,
+    const size_t nb = os_halving_budgets(s->plan.steps, cfg->min_steps, cfg->reduction_factor,
                                          budgets);
-    if (!strcmp(cfg->strategy, "asha"))
+    if (s->plan.strategy == OS_STRATEGY_ASHA)
         return os_asha_run(s, env, progress, budgets, nb, err);
-    const int hyperband = !strcmp(cfg->strategy, "hyperband");
+    const int hyperband = s->plan.strategy == OS_STRATEGY_HYPERBAND;
     size_t sizes[OS_MAX_BUDGETS] = { ng };
     size_t n_br = hyperband ? os_hyperband_plan(ng, nb, cfg->reduction_factor, sizes) : 1;
     os_bracket br[OS_MAX_BUDGETS] = { { 0 } };

@@ -90,7 +90,8 @@ static double sweep_step(void *ctx, double lr)
     return rc == OS_OK ? loss : NAN;
 }
 
-int os_lrfind_optimizer(const os_study *s, os_opt_config *o, os_lrfind *out, os_error *err)
+int os_lrfind_optimizer(const os_study *s, const os_opt_config *o, os_lr_spec *lr,
+                        os_lrfind *out, os_error *err)
 {
     const os_config *cfg = s->cfg;
     sweep w = { .s = s, .opt = o->entry->opt };
@@ -127,16 +128,16 @@ int os_lrfind_optimizer(const os_study *s, os_opt_config *o, os_lrfind *out, os_
                              cfg->smoothing);
     }
     if (!rc && out->ok) {
-        size_t n = (size_t)o->lr.points;
+        size_t n = (size_t)lr->points;
         for (size_t i = 0; i < n; i++) {
             double f = n == 1 ? 1.0 : (double)i / (double)(n - 1);
             double v = out->lo * pow(out->hi / out->lo, f);
             double scale = pow(10.0, floor(log10(v)) - 3);
-            o->lr.lr[i] = round(v / scale) * scale;
+            lr->lr[i] = round(v / scale) * scale;
         }
-        o->lr.n_lr = n;
+        lr->n_lr = n;
     }
-    o->lr.autotune = 0; /* resolved: a list, or the range as a fallback */
+    lr->autotune = 0; /* resolved: a list, or the range as a fallback */
     os_free_aligned(w.state);
     if (!s->fn) {
         os_batcher_free(&w.batcher);

@@ -37,14 +37,16 @@ os_lrfind os_lrfind_run(os_lrfind_step_fn step, void *ctx, double lo, double hi,
 
 struct os_study;
 struct os_opt_config;
+struct os_lr_spec;
 
 /* lr = auto for optimizer o of a prepared study: the range test on the
  * study's model and data (seed 0's weights and batches, o's first
  * hyperparameter combination, rates from 1e-4 to 1e3 times the default
- * over 200 steps), then o's learning rates become lr_points rates
- * log-spaced over the band, rounded to 4 significant digits.  When the
- * loss never fell, o keeps its lr_range around the default instead. */
-int os_lrfind_optimizer(const struct os_study *s, struct os_opt_config *o, os_lrfind *out,
-                        os_error *err);
+ * over 200 steps), then *lr (o's spec, in the study's plan) becomes
+ * lr_points rates log-spaced over the band, rounded to 4 significant
+ * digits.  When the loss never fell, *lr keeps its lr_range around the
+ * default instead. */
+int os_lrfind_optimizer(const struct os_study *s, const struct os_opt_config *o,
+                        struct os_lr_spec *lr, os_lrfind *out, os_error *err);
 
 #endif

@@ -281,8 +281,7 @@ static int execute_study(const cli *c, os_registry *reg, const char *study, char
     if (!rc && output && !(journal = os_results_path(output, "journal")))
         rc = os_error_set(err, OS_ERR_NOMEM, "out of memory");
     if (!rc)
-        rc = os_study_budget_seconds(s, cfg, c->isolate || !strcmp(cfg->isolation, "process"),
-                                     journal, err);
+        rc = os_study_budget_seconds(s, c->isolate || s->plan.isolate, journal, err);
     if (!rc && output) {
         /* The journal is opened before config.ini is written: a folder that
          * holds another study is refused before anything in it changes. */
@@ -302,7 +301,7 @@ static int execute_study(const cli *c, os_registry *reg, const char *study, char
     int live = !c->quiet && isatty(STDERR_FILENO);
     const char *no_color = getenv("NO_COLOR");
     os_run_options run_opts = { .threads = c->threads, .stop = &stop_signal,
-                                .isolate = c->isolate || !strcmp(cfg->isolation, "process"),
+                                .isolate = c->isolate || s->plan.isolate,
                                 .progress = live ? stderr : NULL,
                                 .color = live && !(no_color && *no_color) };
     if (!rc)

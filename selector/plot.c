@@ -210,7 +210,7 @@ int os_plot_curves(FILE *out, const os_study *s)
         }
     }
     axis x, y;
-    axis_fit(&x, 0, (double)s->cfg->steps, 0);
+    axis_fit(&x, 0, (double)s->plan.steps, 0);
     axis_fit(&y, lo, hi, 1);
     begin(out, s, s->fn ? "Function value by step" : "Validation loss by step");
     draw_axis(out, &x, 0, "training step");

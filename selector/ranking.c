@@ -50,7 +50,7 @@ static void add_trial(os_group *g, const os_trial_result *r)
  * budget it reached; groups that stopped short keep their own. */
 static void predict_horizon(os_study *s)
 {
-    const double shift = os_horizon_shift(s->horizon_ratio, s->cfg->horizon_exponent);
+    const double shift = os_horizon_shift(s->plan.horizon_ratio, s->cfg->horizon_exponent);
     double *lr = malloc(3 * s->n_groups * sizeof *lr + 1), *y = lr + s->n_groups,
            *out = y + s->n_groups;
     if (!lr)
@@ -134,7 +134,7 @@ void os_study_rank(os_study *s)
     /* in candidate order, group k is ranking[k] until the sort */
     for (size_t k = 0; k < s->n_groups; k++)
         measure(&s->ranking[k], member, s);
-    if (os_score_from_name(s->cfg->score) == OS_SCORE_HORIZON)
+    if (s->plan.score == OS_SCORE_HORIZON)
         predict_horizon(s);
     qsort(s->ranking, s->n_groups, sizeof *s->ranking, cmp_group);
 }

@@ -37,9 +37,9 @@ static double score_at(const os_study *s, const os_group *g, uint64_t budget)
 {
     double sum = 0;
     size_t n = (size_t)s->cfg->seeds;
-    os_score_kind kind = (os_score_kind)os_score_from_name(s->cfg->score);
+    os_score_kind kind = s->plan.score;
     for (size_t j = 0; j < n; j++)
-        sum += os_trial_score_at(&s->results[g->first + j], budget, kind, s->cfg->full_steps);
+        sum += os_trial_score_at(&s->results[g->first + j], budget, kind, s->plan.full_steps);
     return sum / (double)n;
 }
 
@@ -105,14 +105,14 @@ static int fit(os_study *s, os_error *err)
 int os_study_refine(os_study *s, const os_trial_env *env, os_error *err)
 {
     os_refinement *rf = &s->refine;
-    if (!strcmp(s->cfg->refine, "off") || !s->n_groups || s->ranking[0].status != OS_TRIAL_OK)
+    if (s->plan.refine == OS_REFINE_OFF || !s->n_groups || s->ranking[0].status != OS_TRIAL_OK)
         return 0;
     int rc = fit(s, err);
     /* to the grid's precision: the rate reported is the rate trained, and a
      * study given that rate runs the same trial */
     if (!rc && rf->fit.status == OS_REFINE_OK)
         rf->fit.best_lr = os_round_sig(rf->fit.best_lr, 4);
-    if (rc || rf->fit.status != OS_REFINE_OK || strcmp(s->cfg->refine, "train"))
+    if (rc || rf->fit.status != OS_REFINE_OK || s->plan.refine != OS_REFINE_TRAIN)
         return rc;
     const os_group *w = &s->ranking[0];
     const os_candidate *wc = &s->search.cands[w->first];

@@ -172,7 +172,7 @@ static void write_json_inputs(FILE *out, const os_study *s)
 budget:
     fprintf(out, "  \"interrupted_trials\": %zu,\n", s->n_interrupted);
     fprintf(out, "  \"budget\": {\"steps\": %llu, \"batch_size\": %llu, \"eval_every\": %llu, "
-            "\"seeds\": %llu", (unsigned long long)cfg->steps,
+            "\"seeds\": %llu", (unsigned long long)s->plan.steps,
             (unsigned long long)cfg->batch_size, (unsigned long long)cfg->eval_every,
             (unsigned long long)cfg->seeds);
     for (size_t b = 0; cfg->n_batch > 1 && b < cfg->n_batch; b++) /* searched over */
@@ -326,7 +326,7 @@ void os_report_json(FILE *out, const os_study *s)
     write_json_inputs(out, s);
     write_json_lr_tests(out, s);
     fprintf(out, "  \"score\": {\"kind\": \"%s\", \"full_steps\": %llu},\n", cfg->score,
-            (unsigned long long)cfg->full_steps);
+            (unsigned long long)s->plan.full_steps);
     os_report_full_json(out, s);
     fputs("  \"skipped\": [", out);
     for (size_t k = 0; k < s->search.n_skipped; k++) {
@@ -340,11 +340,11 @@ void os_report_json(FILE *out, const os_study *s)
         fputc('}', out);
     }
     fputs("],\n", out);
-    fprintf(out, "  \"batch_split\": %llu,\n", (unsigned long long)cfg->batch_split);
+    fprintf(out, "  \"batch_split\": %llu,\n", (unsigned long long)s->plan.batch_split);
     fprintf(out, "  \"strategy\": \"%s\",\n  \"compute\": {\"steps_trained\": %llu, "
             "\"grid_steps\": %llu, \"fraction\": ", cfg->strategy,
             (unsigned long long)s->steps_trained,
-            (unsigned long long)(cfg->steps * s->search.n));
+            (unsigned long long)(s->plan.steps * s->search.n));
     os_json_num(out, os_study_compute(s));
     fprintf(out, ", \"steps_run_again\": %llu, \"range_test_steps\": %llu},\n",
             (unsigned long long)s->steps_again, (unsigned long long)os_study_lrfind_steps(s));

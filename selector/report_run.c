@@ -9,28 +9,28 @@
 void os_report_full_text(FILE *out, const os_study *s)
 {
     const os_config *cfg = s->cfg;
-    const os_schedule *full = &s->full_schedule, *trial = &s->schedule;
+    const os_schedule *full = &s->plan.full_schedule, *trial = &s->plan.schedule;
     char desc[256];
-    if (!cfg->full_steps) {
+    if (!s->plan.full_steps) {
         fprintf(out, "full run: not declared, so the recommendation is for a run as long as a "
                 "trial (%llu steps); declare yours in [full] (steps or epochs, schedule%s)\n",
-                (unsigned long long)cfg->steps, s->fn || cfg->command ? "" : ", batch_size, data");
+                (unsigned long long)s->plan.steps, s->fn || cfg->command ? "" : ", batch_size, data");
         return;
     }
-    fprintf(out, "full run: %llu steps", (unsigned long long)cfg->full_steps);
+    fprintf(out, "full run: %llu steps", (unsigned long long)s->plan.full_steps);
     if (!s->fn && !cfg->command && cfg->n_batch > 1)
         fprintf(out, ", at the recommended batch size, on %s%llu training rows",
                 strcmp(cfg->full_data, "subset") ? "all " : "the trials' ",
-                (unsigned long long)s->full_rows);
+                (unsigned long long)s->plan.full_rows);
     else if (!s->fn && !cfg->command)
-        fprintf(out, ", batch %llu, on %s%llu training rows", (unsigned long long)s->full_batch,
+        fprintf(out, ", batch %llu, on %s%llu training rows", (unsigned long long)s->plan.full_batch,
                 strcmp(cfg->full_data, "subset") ? "all " : "the trials' ",
-                (unsigned long long)s->full_rows);
+                (unsigned long long)s->plan.full_rows);
     fprintf(out, "; %s\n", os_schedule_describe(full, desc, sizeof desc));
-    if (s->subset_given)
+    if (s->plan.subset_given)
         fprintf(out, "trials: drawn from %zu rows, not the subset's %zu, so that they pass over "
                 "their rows no more often than the full run passes over its own "
-                "([data] subset_grow)\n", s->data.n_subset, s->subset_given);
+                "([data] subset_grow)\n", s->data.n_subset, s->plan.subset_given);
     if (full->kind == OS_SCHED_CONSTANT && !full->warmup)
         return;
     if (trial->kind == OS_SCHED_CONSTANT && !trial->warmup)
@@ -67,17 +67,17 @@ void os_report_full_json(FILE *out, const os_study *s)
 {
     const os_config *cfg = s->cfg;
     fprintf(out, "  \"full_run\": {\"declared\": %s, \"steps\": %llu",
-            cfg->full_steps ? "true" : "false", (unsigned long long)cfg->full_steps);
+            s->plan.full_steps ? "true" : "false", (unsigned long long)s->plan.full_steps);
     if (!s->fn && !cfg->command)
         fprintf(out, ", \"data\": \"%s\", \"rows\": %llu, \"batch_size\": %llu",
-                cfg->full_data, (unsigned long long)s->full_rows,
-                (unsigned long long)s->full_batch);
+                cfg->full_data, (unsigned long long)s->plan.full_rows,
+                (unsigned long long)s->plan.full_batch);
     if (!s->fn && !cfg->command)
         fprintf(out, ", \"trial_rows\": %zu, \"subset_grown_from\": %zu", s->data.n_subset,
-                s->subset_given);
+                s->plan.subset_given);
     fputs(", \"schedule\": ", out);
-    json_schedule(out, &s->full_schedule);
+    json_schedule(out, &s->plan.full_schedule);
     fprintf(out, ", \"trials\": {\"schedule\": \"%s\", \"follows\": ", cfg->schedule);
-    json_schedule(out, &s->schedule);
+    json_schedule(out, &s->plan.schedule);
     fputs("}},\n", out);
 }

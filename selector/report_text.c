@@ -98,7 +98,7 @@ static void explain_choice(FILE *out, const os_study *s)
     }
     fprintf(out, "compute: %llu training steps, %.1f%% of a grid of every trial at %llu steps\n",
             (unsigned long long)s->steps_trained, 100.0 * os_study_compute(s),
-            (unsigned long long)s->cfg->steps);
+            (unsigned long long)s->plan.steps);
     uint64_t tests = os_study_lrfind_steps(s);
     if (tests)
         fprintf(out, "         and %llu steps of lr = auto's range tests before them\n",
@@ -171,7 +171,7 @@ static void describe_run(FILE *out, const os_study *s, int halving)
     fputc('\n', out);
     if (halving) {
         uint64_t budgets[OS_MAX_BUDGETS];
-        size_t nb = os_halving_budgets(cfg->steps, cfg->min_steps, cfg->reduction_factor,
+        size_t nb = os_halving_budgets(s->plan.steps, cfg->min_steps, cfg->reduction_factor,
                                        budgets);
         fprintf(out, "%s%s: budgets", cfg->strategy_auto ? "strategy = auto, with a [full] run: "
                                                           : "", cfg->strategy);
@@ -179,10 +179,10 @@ static void describe_run(FILE *out, const os_study *s, int halving)
             fprintf(out, "%s%llu", i ? " → " : " ", (unsigned long long)budgets[i]);
         fprintf(out, " steps, 1 in %llu goes on; %.1f%% of the compute of a full grid\n",
                 (unsigned long long)cfg->reduction_factor, 100.0 * os_study_compute(s));
-        if (!strcmp(cfg->strategy, "asha"))
+        if (s->plan.strategy == OS_STRATEGY_ASHA)
             fprintf(out, "asha: each job decided from the results of all jobs before it but the "
                     "last %llu (asha_window)\n", (unsigned long long)cfg->asha_window);
-        if (!strcmp(cfg->strategy, "hyperband")) {
+        if (s->plan.strategy == OS_STRATEGY_HYPERBAND) {
             size_t sizes[OS_MAX_BUDGETS];
             os_hyperband_plan(s->n_groups, nb, cfg->reduction_factor, sizes);
             fprintf(out, "hyperband: %zu brackets of", nb);
@@ -285,17 +285,17 @@ static void write_recommendation(FILE *out, const os_study *s, const os_group **
     if (!strcmp(cfg->score, "extrapolated"))
         snprintf(basis, sizeof basis, "predicted %s %s at %llu steps, from %llu",
                  s->fn ? "value" : "validation loss", value,
-                 (unsigned long long)cfg->full_steps, (unsigned long long)cfg->steps);
-    else if (!strcmp(cfg->score, "horizon") && s->horizon_ratio > 0)
+                 (unsigned long long)s->plan.full_steps, (unsigned long long)s->plan.steps);
+    else if (!strcmp(cfg->score, "horizon") && s->plan.horizon_ratio > 0)
         snprintf(basis, sizeof basis, "predicted %s %s for the full run: the trials' at %.3g "
                  "times the rate", s->fn ? "value" : "validation loss", value,
-                 os_horizon_shift(s->horizon_ratio, cfg->horizon_exponent));
+                 os_horizon_shift(s->plan.horizon_ratio, cfg->horizon_exponent));
     else if (!strcmp(cfg->score, "final") || !strcmp(cfg->score, "horizon"))
         snprintf(basis, sizeof basis, "%s %s after %llu steps",
-                 s->fn ? "value" : "validation loss", value, (unsigned long long)cfg->steps);
+                 s->fn ? "value" : "validation loss", value, (unsigned long long)s->plan.steps);
     else
         snprintf(basis, sizeof basis, "score %s (%s) over %llu steps", value, cfg->score,
-                 (unsigned long long)cfg->steps);
+                 (unsigned long long)s->plan.steps);
     if (best->n_seeds > 1) {
         size_t len = strlen(basis);
         snprintf(basis + len, sizeof basis - len, ", mean of %zu seeds", best->n_seeds);
@@ -315,7 +315,7 @@ void os_report_text(FILE *out, const os_study *s)
             "steps", cfg->n_opts, cfg->n_opts == 1 ? "" : "s", s->n_groups,
             s->n_groups == 1 ? "" : "s", (unsigned long long)cfg->seeds,
             cfg->seeds == 1 ? "" : "s", s->search.n, s->search.n == 1 ? "" : "s",
-            (unsigned long long)cfg->steps);
+            (unsigned long long)s->plan.steps);
     if (!s->fn && !cfg->command && cfg->n_batch > 1) { /* a test function has no batch */
         fprintf(out, ", batch ");
         for (size_t b = 0; b < cfg->n_batch; b++)
@@ -325,24 +325,24 @@ void os_report_text(FILE *out, const os_study *s)
             lo = cfg->batch_sizes[b] < lo ? cfg->batch_sizes[b] : lo;
             hi = cfg->batch_sizes[b] > hi ? cfg->batch_sizes[b] : hi;
         }
-        fprintf(out, " (%llu to %llu rows a trial)", (unsigned long long)(cfg->steps * lo),
-                (unsigned long long)(cfg->steps * hi));
+        fprintf(out, " (%llu to %llu rows a trial)", (unsigned long long)(s->plan.steps * lo),
+                (unsigned long long)(s->plan.steps * hi));
     } else if (!s->fn && !cfg->command) {
         fprintf(out, ", batch %llu", (unsigned long long)cfg->batch_size);
     }
-    if (cfg->batch_split > 1)
-        fprintf(out, " in %llu data-parallel chunks", (unsigned long long)cfg->batch_split);
+    if (s->plan.batch_split > 1)
+        fprintf(out, " in %llu data-parallel chunks", (unsigned long long)s->plan.batch_split);
     fputc('\n', out);
     describe_skipped(out, &s->search);
     os_report_full_text(out, s);
     if (cfg->seconds > 0 && s->step_seconds > 0)
         fprintf(out, "budget: %g s per trial came to %llu steps (a step took %.3g ms in a timed "
-                "trial of %llu steps)\n", cfg->seconds, (unsigned long long)cfg->steps,
+                "trial of %llu steps)\n", cfg->seconds, (unsigned long long)s->plan.steps,
                 1e3 * s->step_seconds, (unsigned long long)s->timed_steps);
     else if (cfg->seconds > 0)
         fprintf(out, "budget: %g s per trial: %llu steps, as the journal keeps them from the "
-                "study's first run\n", cfg->seconds, (unsigned long long)cfg->steps);
-    int halving = strcmp(cfg->strategy, "grid") != 0; /* or hyperband */
+                "study's first run\n", cfg->seconds, (unsigned long long)s->plan.steps);
+    int halving = s->plan.strategy != OS_STRATEGY_GRID; /* or hyperband, asha */
     describe_run(out, s, halving);
     for (size_t k = 0; k < cfg->n_opts; k++) {
         const os_lrfind *f = &s->lrfind[k];

@@ -39,69 +39,17 @@ static int load(const os_config *cfg, const char *path, const char *labels, int 
     return os_csv_load(path, &csv, like, out, err);
 }
 
-/* lr = auto: a range test per optimizer that asks for one. */
-static int find_rates(os_study *s, os_config *cfg, os_error *err)
+/* lr = auto: a range test per optimizer that asks for one, into the plan. */
+static int find_rates(os_study *s, const os_config *cfg, os_error *err)
 {
     for (size_t k = 0; k < cfg->n_opts; k++) {
-        if (!cfg->opts[k].lr.autotune)
+        if (!s->plan.lr[k].autotune)
             continue;
-        int rc = os_lrfind_optimizer(s, &cfg->opts[k], &s->lrfind[k], err);
+        int rc = os_lrfind_optimizer(s, &cfg->opts[k], &s->plan.lr[k], &s->lrfind[k], err);
         if (rc)
             return rc;
         s->lrfound[k] = 1;
     }
-    return 0;
-}
-
-/* batch_split = auto.  Splitting a step pays only where the trials leave
- * cores idle and the step is mostly matrix products: the optimizer's update
- * and the evaluations stay serial, and they cost per parameter, where the
- * products cost per parameter and row.  Measured (docs/performance.md): the
- * reference MLP (~770 flops per parameter per step) runs slower split on 2
- * threads than whole on one; the LeNet-style CNN (~5,000) twice as fast.
- * The machine's cores, not --threads, decide, so that the thread count
- * never changes a result. */
-static uint64_t auto_split(const os_model *m, size_t trials, uint64_t batch)
-{
-#ifdef _OPENMP
-    const size_t cores = (size_t)omp_get_num_procs();
-#else
-    const size_t cores = 1;
-#endif
-    if (trials >= cores || os_model_flops(m, batch) < 2000.0 * (double)m->layout.n)
-        return 1;
-    uint64_t split = 1;
-    while (split * 2 * trials <= cores && split * 2 <= OS_MAX_AUTO_SPLIT &&
-           batch / (split * 2) >= 16)
-        split *= 2;
-    return split;
-}
-
-int os_study_schedules(os_study *s, os_error *err)
-{
-    const os_config *cfg = s->cfg;
-    os_schedule full = {
-        .kind = os_schedule_from_name(cfg->full_schedule), .steps = cfg->full_steps,
-        .floor = cfg->full_floor, .decay = cfg->full_decay, .gamma = cfg->full_gamma,
-        .n_milestones = cfg->full_milestones.n,
-    };
-    memcpy(full.milestones, cfg->full_milestones.v, sizeof full.milestones);
-    if (cfg->full_warmup > 0 && full.steps)
-        full.warmup = cfg->full_warmup >= 1
-                    ? (uint64_t)cfg->full_warmup
-                    : (uint64_t)fmax(1, llround(cfg->full_warmup * (double)full.steps));
-    if (full.warmup && full.warmup >= full.steps)
-        return os_error_set(err, OS_ERR_CONFIG, "%s: [full] warmup of %llu steps leaves "
-                            "nothing of the full run's %llu", os_config_where(cfg, "full",
-                            "warmup"), (unsigned long long)full.warmup,
-                            (unsigned long long)full.steps);
-    s->full_schedule = full;
-    s->horizon_ratio = full.steps ? (double)full.steps * (double)s->full_batch /
-                                    ((double)cfg->steps * (double)cfg->batch_size) : 0;
-    if (!full.steps || !strcmp(cfg->schedule, "constant"))
-        s->schedule = (os_schedule){ .kind = OS_SCHED_CONSTANT, .steps = cfg->steps };
-    else
-        s->schedule = os_schedule_scaled(&full, cfg->steps);
     return 0;
 }
 
@@ -129,71 +77,34 @@ static int load_data(os_study *s, const os_config *cfg, int regression, os_error
     return 0;
 }
 
-/* The largest and smallest of [search] batch_size (one value, or a list). */
-static uint64_t batch_bound(const os_config *cfg, int largest)
+/* The plan's budgets from the data, the trials' pool as it grows, and the
+ * checks that need both. */
+static int resolve_budgets(os_study *s, const os_config *cfg, os_error *err)
 {
-    uint64_t b = cfg->batch_size;
-    for (size_t i = 0; i < cfg->n_batch; i++)
-        if (largest ? cfg->batch_sizes[i] > b : cfg->batch_sizes[i] < b)
-            b = cfg->batch_sizes[i];
-    return b;
-}
-
-/* The full run's rows and batch, and budgets given in epochs or as a
- * fraction of the full run as steps; the trials' pool as it grows. */
-static int resolve_budgets(os_study *s, os_config *cfg, os_error *err)
-{
-    int rc;
-    /* the full run: its rows and batch; budgets given in epochs or as a
-     * fraction of the full run, in steps */
-    s->full_rows = !strcmp(cfg->full_data, "subset") ? s->data.n_subset : s->data.train.n;
-    if (s->full_batch > s->full_rows)
-        return os_error_set(err, OS_ERR_CONFIG, "%s: [full] batch_size %llu exceeds the full "
-                            "run's %llu training rows", os_config_where(cfg, "full",
-                            cfg->full_batch ? "batch_size" : "data"),
-                            (unsigned long long)s->full_batch,
-                            (unsigned long long)s->full_rows);
-    uint64_t per_epoch = (s->data.n_subset + cfg->batch_size - 1) / cfg->batch_size;
-    uint64_t full_per_epoch = (s->full_rows + s->full_batch - 1) / s->full_batch;
-    if (cfg->full_epochs > 0)
-        cfg->full_steps = (uint64_t)fmax(1, llround(cfg->full_epochs * (double)full_per_epoch));
-    if (cfg->epochs > 0)
-        cfg->steps = (uint64_t)fmax(1, llround(cfg->epochs * (double)per_epoch));
-    /* a fraction of the full run's samples, in the trials' batches */
-    if (cfg->fraction > 0)
-        cfg->steps = (uint64_t)fmax(1, llround(cfg->fraction * (double)cfg->full_steps *
-                                               (double)s->full_batch /
-                                               (double)cfg->batch_size));
-    /* A trial that passes over a small subset more often than the full run
-     * passes over all its rows overfits where the full run would not, and
-     * favours slow learners (measured on the selection suite): its pool
-     * grows to the full run's rows times the trial's share of its rows
-     * trained.  A step costs the same whatever the pool. */
-    if (cfg->subset_grow && cfg->full_steps && strcmp(cfg->full_data, "subset") &&
-        !(cfg->seconds > 0) && s->data.n_subset < s->data.train.n) {
-        double share = (double)cfg->steps * (double)batch_bound(cfg, 1) /
-                       ((double)cfg->full_steps * (double)s->full_batch);
-        double need = ceil((double)s->full_rows * fmin(share, 1.0));
-        if (need > (double)s->data.n_subset) {
-            s->subset_given = s->data.n_subset;
-            if (os_data_split_subset(&s->data, (size_t)need, cfg->seed))
-                return os_error_set(err, OS_ERR_NOMEM, "out of memory for the trials' rows");
-        }
+    os_plan *p = &s->plan;
+    int rc = os_plan_budgets(p, cfg, s->data.n_subset, s->data.train.n, err);
+    if (rc)
+        return rc;
+    size_t pool = os_plan_pool(p, cfg, s->data.n_subset, s->data.train.n);
+    if (pool > s->data.n_subset) {
+        p->subset_given = s->data.n_subset;
+        if (os_data_split_subset(&s->data, pool, cfg->seed))
+            return os_error_set(err, OS_ERR_NOMEM, "out of memory for the trials' rows");
     }
-    if (!(cfg->seconds > 0) && (rc = os_config_check_extrapolated(cfg, err)))
+    if (!(cfg->seconds > 0) &&
+        (rc = os_config_check_extrapolated(cfg, p->steps, p->full_steps, err)))
         return rc; /* with seconds: once they are steps */
-    if (batch_bound(cfg, 1) > s->data.n_subset)
+    if (p->batch_max > s->data.n_subset)
         return os_error_set(err, OS_ERR_CONFIG, "%s: [search] batch_size %llu exceeds the "
                             "%zu training rows trials draw from",
                             os_config_where(cfg, "search", "batch_size"),
-                            (unsigned long long)batch_bound(cfg, 1), s->data.n_subset);
-    if (cfg->batch_split > batch_bound(cfg, 0))
+                            (unsigned long long)p->batch_max, s->data.n_subset);
+    if (p->batch_split > p->batch_min)
         return os_error_set(err, OS_ERR_CONFIG, "%s: [search] batch_split %llu exceeds "
                             "batch_size %llu: every chunk needs a row",
                             os_config_where(cfg, "search", "batch_split"),
-                            (unsigned long long)cfg->batch_split,
-                            (unsigned long long)batch_bound(cfg, 0));
-
+                            (unsigned long long)p->batch_split,
+                            (unsigned long long)p->batch_min);
     return 0;
 }
 
@@ -232,12 +143,12 @@ static int build_model(os_study *s, const os_config *cfg, int regression, os_err
     return 0;
 }
 
-int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
+int os_study_prepare(os_study *s, const os_config *cfg, os_error *err)
 {
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
     s->journal.fd = -1;
-    s->full_batch = cfg->full_batch ? cfg->full_batch : cfg->batch_size;
+    os_plan_init(&s->plan, cfg);
     if (cfg->command) { /* the trainer has the model and the data */
         const char *dir = cfg->workdir ? cfg->workdir : cfg->dir;
         if (!(s->workdir = realpath(dir, NULL)))
@@ -245,19 +156,19 @@ int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
                                 os_config_where(cfg, "trainer", cfg->workdir ? "workdir"
                                                                              : "command"),
                                 dir, strerror(errno));
-        cfg->batch_split = 1;
-        int rc = os_study_schedules(s, err);
-        return rc ? rc : os_search_build(&s->search, cfg, err);
+        s->plan.batch_split = 1;
+        int rc = os_plan_schedules(&s->plan, cfg, err);
+        return rc ? rc : os_search_build(&s->search, cfg, s->plan.lr, err);
     }
     if (strcmp(cfg->function, "none")) {
         s->fn = os_testfn_find(cfg->function);
         s->fn_tensor = (os_tensor){ "point", 0, 2, 1, { 2 } };
         s->fn_layout = (os_layout){ 2, 1, &s->fn_tensor, NULL };
         int found = find_rates(s, cfg, err);
-        cfg->batch_split = 1; /* a point has no batch to split */
+        s->plan.batch_split = 1; /* a point has no batch to split */
         if (!found)
-            found = os_study_schedules(s, err);
-        return found ? found : os_search_build(&s->search, cfg, err);
+            found = os_plan_schedules(&s->plan, cfg, err);
+        return found ? found : os_search_build(&s->search, cfg, s->plan.lr, err);
     }
     int regression = !strcmp(cfg->task, "regression");
     int rc = load_data(s, cfg, regression, err);
@@ -267,12 +178,11 @@ int os_study_prepare(os_study *s, os_config *cfg, os_error *err)
         rc = build_model(s, cfg, regression, err);
     if (rc)
         return rc;
-    int found = os_study_schedules(s, err);
+    int found = os_plan_schedules(&s->plan, cfg, err);
     if (found || (found = find_rates(s, cfg, err)) ||
-        (found = os_search_build(&s->search, cfg, err)))
+        (found = os_search_build(&s->search, cfg, s->plan.lr, err)))
         return found;
-    if (!cfg->batch_split)
-        cfg->batch_split = auto_split(&s->model, s->search.n, batch_bound(cfg, 0));
+    os_plan_split(&s->plan, &s->model, s->search.n);
     return 0;
 }
 
@@ -318,7 +228,7 @@ int os_study_trial_root(os_study *s, const char *output, os_error *err)
 int os_study_open_journal(os_study *s, const char *path, os_error *err)
 {
     int rc = alloc_results(s, err);
-    s->journal.budget = s->cfg->seconds > 0 ? s->cfg->steps : 0;
+    s->journal.budget = s->cfg->seconds > 0 ? s->plan.steps : 0;
     s->journal.versions = os_study_plugin_versions(s, s->versions_text,
                                                    sizeof s->versions_text);
     s->journal.versions_text = s->versions_text;
@@ -333,11 +243,11 @@ static os_trial_env study_env(const os_study *s, const volatile sig_atomic_t *st
     return (os_trial_env){
         .model = &s->model, .data = &s->data, .test = s->test.n ? &s->test : NULL,
         .fn = s->fn, .fn_layout = &s->fn_layout, .start = { cfg->start[0], cfg->start[1] },
-        .steps = cfg->steps, .batch_size = batch_bound(cfg, 1), .eval_every = cfg->eval_every,
+        .steps = s->plan.steps, .batch_size = s->plan.batch_max, .eval_every = cfg->eval_every,
         .seed = cfg->seed, .smoothing = cfg->smoothing, .diverge_factor = cfg->diverge_factor,
         .stop = stop, .timeout = cfg->trial_timeout,
-        .score_kind = os_score_from_name(cfg->score), .horizon = cfg->full_steps,
-        .split = cfg->batch_split ? cfg->batch_split : 1, .schedule = &s->schedule,
+        .score_kind = s->plan.score, .horizon = s->plan.full_steps,
+        .split = s->plan.batch_split ? s->plan.batch_split : 1, .schedule = &s->plan.schedule,
         .command = cfg->command ? &cfg->cmd : NULL,
         .workdir = s->workdir, .trial_root = s->trial_root, .logs_kept = !s->trial_root_temp,
         .command_threads = cfg->trainer_threads,
@@ -378,9 +288,9 @@ int os_study_train(os_study *s, const os_trial_env *env, const os_candidate *can
         os_blas_set_threads(1);
         env = &own;
     }
-    uint64_t budgets[OS_MAX_BUDGETS] = { cfg->steps };
-    size_t nb = strcmp(cfg->strategy, "grid")
-              ? os_halving_budgets(cfg->steps, cfg->min_steps, cfg->reduction_factor, budgets)
+    uint64_t budgets[OS_MAX_BUDGETS] = { s->plan.steps };
+    size_t nb = s->plan.strategy != OS_STRATEGY_GRID
+              ? os_halving_budgets(s->plan.steps, cfg->min_steps, cfg->reduction_factor, budgets)
               : 1;
     int *targets = malloc((n ? n : 1) * sizeof *targets);
     if (!targets)
@@ -505,10 +415,10 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
     os_progress progress;
     os_progress_begin(&progress, o->progress, o->color, n, s->n_resumed);
     s->isolated = o->isolate;
-    if (strcmp(cfg->strategy, "grid")) { /* halving or hyperband */
+    if (s->plan.strategy != OS_STRATEGY_GRID) { /* halving, hyperband or asha */
         rc = os_halving_run(s, &env, &progress, err);
     } else {
-        os_exec_plan plan = os_study_plan(s, &env, &progress, &cfg->steps, 1);
+        os_exec_plan plan = os_study_plan(s, &env, &progress, &s->plan.steps, 1);
         os_exec_sweep sweep = { .target = 0 };
         os_exec_strategy st = { .ctx = &sweep, .next = os_exec_sweep_next };
         rc = os_exec_run(&plan, &st, err);
@@ -543,7 +453,7 @@ uint64_t os_study_lrfind_steps(const os_study *s)
 
 double os_study_compute(const os_study *s)
 {
-    double grid = (double)s->cfg->steps * (double)s->search.n;
+    double grid = (double)s->plan.steps * (double)s->search.n;
     return grid > 0 ? (double)s->steps_trained / grid : 0.0;
 }
 

@@ -17,6 +17,7 @@
 #include "parabola.h"
 #include "schedule.h"
 #include "executor.h"
+#include "plan.h"
 
 /* A candidate without its seed: the unit that is ranked and recommended. */
 typedef struct os_group {
@@ -52,6 +53,9 @@ typedef struct os_refinement {
 
 typedef struct os_study {
     const os_config *cfg;        /* borrowed                                  */
+    os_plan          plan;       /* what the config left open, resolved: the
+                                    budgets, the full run, the schedules, the
+                                    rates of lr = auto (plan.h)            */
     os_lrfind        lrfind[OS_MAX_OPTS]; /* lr = auto: each optimizer's range test */
     unsigned char    lrfound[OS_MAX_OPTS]; /* which ran                          */
     os_dataset       all;        /* as loaded; its rows are freed after the split */
@@ -88,17 +92,6 @@ typedef struct os_study {
                                     timed trial measured it; 0: from the
                                     journal, or no budget in seconds         */
     uint64_t         timed_steps; /* the steps that trial ran                 */
-    /* The full run as [full] declares it, resolved once the data is known
-     * (os_study_prepare): its rows, batch and schedule (spanning its steps;
-     * steps 0 when no length is declared), and the trials' schedule. */
-    uint64_t         full_rows;
-    uint64_t         full_batch;
-    os_schedule      full_schedule;
-    os_schedule      schedule;    /* every trial's: follow or constant        */
-    size_t           subset_given; /* [data] subset's rows when the trials'
-                                    pool grew past it (subset_grow); else 0 */
-    double           horizon_ratio; /* the full run's rows trained over a
-                                    trial's; 0 without a full run          */
     char            *trial_root;  /* [trainer] command: the trials' folders  */
     char            *workdir;     /* and the folder it runs in, absolute     */
     int              trial_root_temp; /* made for this run, removed by free  */
@@ -113,24 +106,19 @@ typedef struct os_run_options {
     int         color;           /* the progress line may use colours         */
 } os_run_options;
 
-/* Loads the data and builds everything the trials need; resolves lr =
- * auto in cfg by a range test per optimizer (lrfind.h). */
-int os_study_prepare(os_study *s, os_config *cfg, os_error *err);
-
-/* The full run's schedule and the trials' (s->full_schedule, s->schedule)
- * from cfg, once cfg->full_steps and cfg->steps are known; a warm-up
- * longer than the run is an error naming the key. */
-int os_study_schedules(os_study *s, os_error *err);
+/* Loads the data and builds everything the trials need, and resolves the
+ * plan: the budgets, the full run and the schedules, the split, and lr =
+ * auto by a range test per optimizer (lrfind.h).  cfg is not changed. */
+int os_study_prepare(os_study *s, const os_config *cfg, os_error *err);
 
 /* [search] seconds (calibrate.c): turns the budget in wall-clock seconds
- * into cfg->steps, by timing a trial of the first candidate that does not
- * stop early (in a worker
- * process when isolate), or by reading the steps from the journal at
- * `journal` (may be NULL) when an earlier run of the study left one.  Call
- * after os_study_prepare, before os_study_open_journal; does nothing
- * without a budget in seconds. */
-int os_study_budget_seconds(os_study *s, os_config *cfg, int isolate, const char *journal,
-                            os_error *err);
+ * into s->plan.steps (and the trials' schedule), by timing a trial of the
+ * first candidate that does not stop early (in a worker process when
+ * isolate), or by reading the steps from the journal at `journal` (may be
+ * NULL) when an earlier run of the study left one.  Call after
+ * os_study_prepare, before os_study_open_journal; does nothing without a
+ * budget in seconds. */
+int os_study_budget_seconds(os_study *s, int isolate, const char *journal, os_error *err);
 
 /* [trainer] command: the folder of the trials' folders (logs and
  * checkpoints): output/trials, or without an output folder a temporary

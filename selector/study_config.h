@@ -31,8 +31,8 @@ typedef struct os_lr_spec {
     double range[2];      /* factors of the optimizer's default lr         */
     uint64_t points;
     int    autotune;      /* lr = auto: a range test proposes the band, and
-                             points rates inside it become the list when the
-                             study is prepared (lrfind.h)                  */
+                             points rates inside it become the list of the
+                             study's plan (plan.h, lrfind.h)               */
 } os_lr_spec;
 
 /* One optimizer of the study with the values to try for each hyperparameter
@@ -232,8 +232,10 @@ int os_config_wants_isolation(const char *path, const char *study, char *const *
 int os_config_check_data(const os_config *cfg, os_error *err);
 int os_config_check_budget(const os_config *cfg, os_error *err);
 /* score = extrapolated needs a full run longer than the trials: checked
- * with cfg->steps as the trials' final length */
-int os_config_check_extrapolated(const os_config *cfg, os_error *err);
+ * at load with the config's steps, and once budgets given in epochs, as a
+ * fraction or in seconds are steps, with the plan's (plan.h) */
+int os_config_check_extrapolated(const os_config *cfg, uint64_t steps, uint64_t full_steps,
+                                 os_error *err);
 /* Prints every key with its default and help, section by section. */
 void os_config_print_keys(FILE *out);
 

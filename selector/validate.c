@@ -83,13 +83,13 @@ int os_validation_full_sets(const os_study *selection, char ***sets, size_t *n,
                             os_error *err)
 {
     const os_config *cfg = selection->cfg;
-    if (!cfg->full_steps)
+    if (!selection->plan.full_steps)
         return os_error_set(err, OS_ERR_CONFIG, "%s: validate trains every candidate for the "
                             "full run: set [full] steps", os_config_where(cfg, "full", "steps"));
     /* the full run's length as the selection resolved it, in steps */
-    int rc = add_set(sets, n, err, "search.steps=%llu", (unsigned long long)cfg->full_steps);
+    int rc = add_set(sets, n, err, "search.steps=%llu", (unsigned long long)selection->plan.full_steps);
     if (!rc)
-        rc = add_set(sets, n, err, "full.steps=%llu", (unsigned long long)cfg->full_steps);
+        rc = add_set(sets, n, err, "full.steps=%llu", (unsigned long long)selection->plan.full_steps);
     static const char *const neutral[] = {
         "search.strategy=grid", "search.score=last", "search.min_steps=0",
         "search.reduction_factor=3", "search.rerun_top=0", "search.rerun_seeds=3",
@@ -112,7 +112,7 @@ int os_validation_full_sets(const os_study *selection, char ***sets, size_t *n,
         rc = add_set(sets, n, err, "search.batch_size=%s", list);
     } else if (!rc) {
         rc = add_set(sets, n, err, "search.batch_size=%llu",
-                     (unsigned long long)selection->full_batch);
+                     (unsigned long long)selection->plan.full_batch);
     }
     if (!rc)
         rc = add_set(sets, n, err, "full.batch_size=0");
@@ -120,7 +120,7 @@ int os_validation_full_sets(const os_study *selection, char ***sets, size_t *n,
         rc = add_set(sets, n, err, "search.schedule=follow");
     for (size_t k = 0; !rc && k < cfg->n_opts; k++) {
         double lr[OS_MAX_LIST];
-        size_t m = os_search_lrs(&cfg->opts[k], lr);
+        size_t m = os_search_lrs(&cfg->opts[k], &selection->plan.lr[k], lr);
         char list[OS_MAX_LIST * 26] = "";
         size_t used = 0;
         for (size_t i = 0; i < m; i++) /* %.17g: the same doubles come back */
@@ -221,7 +221,7 @@ int os_validation_compare(const os_study *sel, const os_study *full, os_validati
             v->selection_steps += sel->lrfind[k].steps;
     /* the grid a user would run instead: each trial of the selection for
      * the whole run (however many seeds the full runs averaged) */
-    v->full_steps = full->cfg->steps * sel->search.n;
+    v->full_steps = full->plan.steps * sel->search.n;
     /* in rows trained on: a full run's step may be of another batch size */
     double sel_rows = (double)v->selection_steps * (double)sel->cfg->batch_size;
     double full_rows = (double)v->full_steps * (double)full->cfg->batch_size;
@@ -249,7 +249,7 @@ int os_validation_refined(const os_study *sel, os_study *full, os_validation *v,
         cands[j].lr = sel->refine.fit.best_lr;
         cands[j].id = full->search.n + j;
         cands[j].seed_index = j;
-        until[j] = full->cfg->steps;
+        until[j] = full->plan.steps;
     }
     rc = os_study_train(full, NULL, cands, results, n, until, stop, err);
     if (rc || (stop && *stop))
@@ -287,7 +287,7 @@ static void write_text(FILE *out, const os_validation *v, const os_study *sel,
     const os_config *cfg = sel->cfg;
     char sched[256];
     fprintf(out, "\nvalidation: the selection against full runs of %llu steps (%zu candidates "
-            "× %llu seed%s)\n", (unsigned long long)full->cfg->steps, v->n,
+            "× %llu seed%s)\n", (unsigned long long)full->plan.steps, v->n,
             (unsigned long long)full->cfg->seeds, full->cfg->seeds == 1 ? "" : "s");
     fprintf(out, "  full runs: ");
     if (!full->fn && !full->cfg->command && full->cfg->n_batch > 1)
@@ -295,9 +295,9 @@ static void write_text(FILE *out, const os_validation *v, const os_study *sel,
     else if (!full->fn && !full->cfg->command)
         fprintf(out, "batch %llu on %zu training rows, ", (unsigned long long)full->cfg->batch_size,
                 full->data.n_subset);
-    fprintf(out, "%s\n", os_schedule_describe(&full->schedule, sched, sizeof sched));
+    fprintf(out, "%s\n", os_schedule_describe(&full->plan.schedule, sched, sizeof sched));
     fprintf(out, "  selection: strategy %s, score %s, %llu steps; compute %.2f%% of the full "
-            "grid (%llu ", cfg->strategy, cfg->score, (unsigned long long)cfg->steps,
+            "grid (%llu ", cfg->strategy, cfg->score, (unsigned long long)sel->plan.steps,
             100.0 * v->compute, (unsigned long long)v->selection_steps);
     if (cfg->batch_size == full->cfg->batch_size)
         fprintf(out, "of %llu steps)\n", (unsigned long long)v->full_steps);
@@ -377,10 +377,10 @@ static void write_json(FILE *out, const os_validation *v, const os_study *sel,
     const os_config *cfg = sel->cfg;
     os_json_head(out, cfg);
     fprintf(out, ",\n  \"selection\": {\"strategy\": \"%s\", \"score\": "
-            "\"%s\", \"steps\": %llu, \"seeds\": %llu},\n", cfg->strategy, cfg->score, (unsigned long long)cfg->steps,
+            "\"%s\", \"steps\": %llu, \"seeds\": %llu},\n", cfg->strategy, cfg->score, (unsigned long long)sel->plan.steps,
             (unsigned long long)cfg->seeds);
     fprintf(out, "  \"full_steps\": %llu,\n  \"full_seeds\": %llu,\n  \"candidates\": %zu,\n"
-            "  \"kendall_tau\": ", (unsigned long long)full->cfg->steps,
+            "  \"kendall_tau\": ", (unsigned long long)full->plan.steps,
             (unsigned long long)full->cfg->seeds, v->n);
     os_json_num(out, v->kendall_tau);
     os_json_field(out, ",\n  \"spearman_rho\": ", v->spearman_rho);

@@ -101,4 +101,17 @@ case "$(cat "$TMP/err")" in
 *"belongs to a different study"*) ok 0 "once the holder is gone the folder is free (the next refusal is the journal's, not the lock's)" ;;
 *) ok 1 "once the holder is gone the folder is free: $(cat "$TMP/err")" ;;
 esac
+# lr = auto resolves its rates into the study's plan, never into the config:
+# the folder's config.ini keeps "lr = auto", and --resume finds every trial
+# of the study it records (the fingerprint is the same study's).
+"$OPTSELECT" --quiet --output "$TMP/auto" --set search.steps=50 \
+    --set optimizer.adam.lr=auto "$cfg" >/dev/null 2>&1
+grep -A1 -x '\[optimizer.adam\]' "$TMP/auto/config.ini" | grep -qx 'lr = auto'
+ok $? "lr = auto: the results folder's config.ini keeps lr = auto"
+run "$OPTSELECT" --resume "$TMP/auto"
+is "$status" 0 "... and --resume of that folder succeeds"
+case "$(cat "$TMP/err")" in
+*"resuming: 21 of 21 trials already finished"*) ok 0 "... replaying every trial from the journal" ;;
+*) ok 1 "... replaying every trial from the journal: $(cat "$TMP/err")" ;;
+esac
 done_testing

@@ -62,13 +62,13 @@ int main(void)
     ok(cfg.n_opts == 2 && cfg.opts[0].hp_n[0] == 2 && cfg.opts[0].hp[0][1] == 0.9,
        "a hyperparameter list");
     double lrs[OS_MAX_LIST];
-    size_t n = os_search_lrs(&cfg.opts[0], lrs);
+    size_t n = os_search_lrs(&cfg.opts[0], NULL, lrs);
     ok(n == 3 && fabs(lrs[0] - 0.001) < 1e-12 && fabs(lrs[1] - 0.01) < 1e-12 &&
        fabs(lrs[2] - 0.1) < 1e-12, "sgd's lr_range 0.1..10 × 0.01 gives 0.001, 0.01, 0.1");
-    n = os_search_lrs(&cfg.opts[1], lrs);
+    n = os_search_lrs(&cfg.opts[1], NULL, lrs);
     ok(n == 2 && lrs[0] == 0.001 && lrs[1] == 0.01, "adam's explicit list, sorted");
     os_search s;
-    ok(os_search_build(&s, &cfg, &err) == 0 && s.n == (2 * 3 + 2) * 2 && s.n_groups == 8,
+    ok(os_search_build(&s, &cfg, NULL, &err) == 0 && s.n == (2 * 3 + 2) * 2 && s.n_groups == 8,
        "candidates: (2 momenta × 3 lrs + 2 lrs) × 2 seeds = 16 in 8 groups");
     ok(s.n == 16 && s.cands[0].seed_index == 0 && s.cands[1].seed_index == 1 &&
        s.cands[1].group == s.cands[0].group && s.cands[2].group == 1,
@@ -180,7 +180,7 @@ int main(void)
     p = tap_write("nesterov.ini", HEAD "[optimizer.sgd]\nnesterov = true\n");
     rc = os_config_load(&cfg, p, NULL, &reg, NULL, 0, &err);
     ok(rc == 0, "nesterov without momentum parses");
-    rc = os_search_build(&s, &cfg, &err);
+    rc = os_search_build(&s, &cfg, NULL, &err);
     snprintf(want, sizeof want, "%s:5: [optimizer.sgd]: nesterov requires momentum > 0 and "
              "dampening = 0", p);
     ok(rc == OS_ERR_CONFIG, "... but the plugin's check refuses it");
