@@ -22,7 +22,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include "halving.h"
-#include "study.h"
 #include "util.h"
 
 /* Candidate i's validation loss at a step: a + b / sqrt(step), with a and
@@ -46,36 +45,36 @@ int main(int argc, char **argv)
         return 2;
     }
     const size_t n = strtoull(argv[2], NULL, 10);
-    os_config *cfg = calloc(1, sizeof *cfg);
-    os_study s = { 0 };
+    const char *strategy = argv[1];
     const char *sticky = getenv("SCHED_STICKY");
     os_exec_sim sim = { .workers = strtoull(argv[3], NULL, 10), .loss = loss,
                         .sticky = sticky && *sticky == '1' };
-    if (!cfg || !n)
+    if (!n)
         return 2;
-    snprintf(cfg->strategy, sizeof cfg->strategy, "%s", argv[1]);
-    cfg->steps = argc > 4 ? strtoull(argv[4], NULL, 10) : 8100;
-    cfg->min_steps = argc > 5 ? strtoull(argv[5], NULL, 10) : 0;
-    cfg->reduction_factor = 3;
-    const char *window = getenv("SCHED_WINDOW"); /* asha: default, the workers */
-    cfg->asha_window = window && *window ? strtoull(window, NULL, 10) : sim.workers;
-    s.cfg = cfg;
-    os_plan_init(&s.plan, cfg); /* the strategy and steps as the study resolves them */
-    s.sim = &sim;
-    s.threads = 1;
-    s.journal.fd = -1;
-    s.search.n = s.search.n_groups = n;
-    s.search.cands = calloc(n, sizeof *s.search.cands);
-    s.results = calloc(n, sizeof *s.results);
-    s.done = calloc(n, 1);
-    if (!s.search.cands || !s.results || !s.done)
+    os_candidate *cands = calloc(n, sizeof *cands);
+    os_trial_result *results = calloc(n, sizeof *results);
+    unsigned char *done = calloc(n, 1);
+    if (!cands || !results || !done)
         return 7;
     for (size_t i = 0; i < n; i++)
-        s.search.cands[i] = (os_candidate){ .id = i, .group = i };
+        cands[i] = (os_candidate){ .id = i, .group = i };
     os_trial_env env = { .score_kind = OS_SCORE_FINAL };
+    const char *window = getenv("SCHED_WINDOW"); /* asha: default, the workers */
+    os_halving_spec h = {
+        .plan = { .env = &env, .cands = cands, .results = results, .done = done, .n = n,
+                  .workers = 1, .sim = &sim },
+        .n_groups = n,
+        .strategy = !strcmp(strategy, "asha")      ? OS_STRATEGY_ASHA
+                  : !strcmp(strategy, "hyperband") ? OS_STRATEGY_HYPERBAND
+                                                   : OS_STRATEGY_HALVING,
+        .steps = argc > 4 ? strtoull(argv[4], NULL, 10) : 8100,
+        .min_steps = argc > 5 ? strtoull(argv[5], NULL, 10) : 0,
+        .eta = 3,
+        .window = window && *window ? strtoull(window, NULL, 10) : sim.workers,
+    };
     os_error err = { 0 };
     double t0 = os_seconds();
-    int rc = os_halving_run(&s, &env, NULL, &err);
+    int rc = os_halving_run(&h, &err);
     double took = os_seconds() - t0;
     if (rc) {
         fprintf(stderr, "sched_sim: %s\n", err.msg);
@@ -84,26 +83,25 @@ int main(int argc, char **argv)
     uint64_t sum = 0, steps = 0;
     size_t best = 0;
     for (size_t i = 0; i < n; i++) {
-        sum = (sum ^ s.results[i].steps) * 1099511628211ull;
-        steps += s.results[i].steps;
-        if (s.results[i].steps > s.results[best].steps ||
-            (s.results[i].steps == s.results[best].steps &&
-             s.results[i].score < s.results[best].score))
+        sum = (sum ^ results[i].steps) * 1099511628211ull;
+        steps += results[i].steps;
+        if (results[i].steps > results[best].steps ||
+            (results[i].steps == results[best].steps &&
+             results[i].score < results[best].score))
             best = i;
     }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("%s candidates=%zu workers=%zu completions=%llu seconds=%.3f per_second=%.0f "
            "peak_mib=%.1f steps=%llu best=%zu checksum=%016llx makespan=%.0f use=%.3f\n",
-           cfg->strategy, n, sim.workers, (unsigned long long)sim.completions, took,
+           strategy, n, sim.workers, (unsigned long long)sim.completions, took,
            (double)sim.completions / (took > 0 ? took : 1e-9), ru.ru_maxrss / 1024.0,
            (unsigned long long)steps, best, (unsigned long long)sum, sim.makespan,
            sim.busy / (sim.makespan * (double)sim.workers + 1e-300));
     for (size_t i = 0; i < n; i++)
-        free(s.results[i].curve);
-    free(s.results);
-    free(s.search.cands);
-    free(s.done);
-    free(cfg);
+        free(results[i].curve);
+    free(results);
+    free(cands);
+    free(done);
     return 0;
 }

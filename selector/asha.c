@@ -35,7 +35,7 @@
 #include "score.h"
 
 typedef struct asha {
-    const os_study     *s;
+    const os_halving_spec *h;
     const os_trial_env *env;
     const uint64_t     *budgets;
     size_t              nb, n, ng, eta, window;
@@ -72,8 +72,8 @@ static double group_score(const asha *a, size_t g, size_t k)
 {
     size_t seeds = 0;
     double sum = 0;
-    for (size_t i = a->first[g]; i < a->n && a->s->search.cands[i].group == g; i++, seeds++)
-        sum += a->s->done[i] ? os_trial_score_at(&a->s->results[i], a->budgets[k],
+    for (size_t i = a->first[g]; i < a->n && a->h->plan.cands[i].group == g; i++, seeds++)
+        sum += a->h->plan.done[i] ? os_trial_score_at(&a->h->plan.results[i], a->budgets[k],
                                                     (os_score_kind)a->env->score_kind,
                                                     a->env->horizon)
                              : a->at[i * a->nb + k];
@@ -153,8 +153,8 @@ static void add_job(asha *a, size_t g, int k)
     a->job_k[j] = k;
     a->left[j] = 0;
     a->level[g] = k;
-    for (size_t i = a->first[g]; i < a->n && a->s->search.cands[i].group == g; i++) {
-        if (a->s->done[i])
+    for (size_t i = a->first[g]; i < a->n && a->h->plan.cands[i].group == g; i++) {
+        if (a->h->plan.done[i])
             continue;
         a->trial_job[i] = j;
         a->left[j]++;
@@ -212,7 +212,7 @@ static os_exec_what next(void *ctx, const os_exec *ex, os_exec_job *job, size_t 
 static void passed(void *ctx, size_t i, size_t k, int stopped)
 {
     asha *a = ctx;
-    os_halving_record(a->at + i * a->nb, a->nb, k, stopped, &a->s->results[i], a->budgets,
+    os_halving_record(a->at + i * a->nb, a->nb, k, stopped, &a->h->plan.results[i], a->budgets,
                       a->env);
 }
 
@@ -223,12 +223,11 @@ static void done(void *ctx, const os_exec *ex, const os_exec_job *job)
         a->pending--;
 }
 
-int os_asha_run(os_study *s, const os_trial_env *env, os_progress *progress,
-                const uint64_t *budgets, size_t nb, os_error *err)
+int os_asha_run(const os_halving_spec *h, const uint64_t *budgets, size_t nb, os_error *err)
 {
-    const size_t n = s->search.n, ng = s->search.n_groups, jobs = ng * nb + 1;
-    asha a = { .s = s, .env = env, .budgets = budgets, .nb = nb, .n = n, .ng = ng,
-               .eta = s->cfg->reduction_factor, .window = s->cfg->asha_window };
+    const size_t n = h->plan.n, ng = h->n_groups, jobs = ng * nb + 1;
+    asha a = { .h = h, .env = h->plan.env, .budgets = budgets, .nb = nb, .n = n, .ng = ng,
+               .eta = h->eta, .window = h->window };
     size_t *first = malloc((ng + 1) * sizeof *first);
     a.first = first;
     a.level = malloc((ng + 1) * sizeof *a.level);
@@ -254,12 +253,14 @@ int os_asha_run(os_study *s, const os_trial_env *env, os_progress *progress,
         rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
     } else {
         for (size_t i = n; i-- > 0;)
-            first[s->search.cands[i].group] = i;
+            first[h->plan.cands[i].group] = i;
         for (size_t g = 0; g < ng; g++)
             a.level[g] = -1;
         for (size_t j = 0; j < n * nb; j++)
             a.at[j] = NAN;
-        os_exec_plan plan = os_study_plan(s, env, progress, budgets, nb);
+        os_exec_plan plan = h->plan;
+        plan.budgets = budgets;
+        plan.nb = nb;
         os_exec_strategy st = { .ctx = &a, .next = next, .passed = passed, .done = done };
         rc = os_exec_run(&plan, &st, err);
     }

@@ -6,7 +6,7 @@
  */
 #include <math.h>
 #include <string.h>
-#include "config_internal.h"
+#include "study_config_internal.h"
 
 #define WHERE(section, key) os_config_where(cfg, section, key)
 

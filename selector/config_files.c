@@ -9,7 +9,7 @@
 #include <string.h>
 #include <ini.h>
 #include <jansson.h>
-#include "config_internal.h"
+#include "study_config_internal.h"
 #include "util.h"
 
 #define keys os_cfg_keys

@@ -6,7 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "config_internal.h"
+#include "study_config_internal.h"
 
 /* ---- the key table ------------------------------------------------------ */
 

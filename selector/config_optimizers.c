@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "config_internal.h"
+#include "study_config_internal.h"
 #include "util.h"
 
 #define keys os_cfg_keys

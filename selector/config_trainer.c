@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "config_internal.h"
+#include "study_config_internal.h"
 #include "spawn.h"
 #include "util.h"
 

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "config_internal.h"
+#include "study_config_internal.h"
 #include "testfn.h"
 #include "util.h"
 

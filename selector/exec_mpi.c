@@ -28,10 +28,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "exec_internal.h"
+#include "executor_internal.h"
 #include "journal.h"
 #include "registry.h"
-#include "study.h"
+#include "threads.h"
 #include "util.h"
 #include "world.h"
 

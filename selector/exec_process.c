@@ -32,7 +32,7 @@
 #include <sys/prctl.h>
 #endif
 #include <unistd.h>
-#include "exec_internal.h"
+#include "executor_internal.h"
 #include "registry.h"
 #include "util.h"
 
@@ -398,6 +398,44 @@ static double watch(procs *pr)
     return wait_s;
 }
 
+/* Waits for an answer from the running workers (as long as their
+ * deadlines allow), and takes each answer or death. */
+static void poll_workers(procs *pr, size_t *polled)
+{
+    os_exec *x = pr->x;
+    double wait_s = watch(pr);
+    size_t np = pr->n_active;
+    for (size_t a = 0; a < np; a++) {
+        polled[a] = pr->active[a];
+        pr->pfd[a] = (struct pollfd){ .fd = pr->w[polled[a]].fd, .events = POLLIN };
+    }
+    int ready = poll(pr->pfd, (nfds_t)np, (int)(wait_s * 1000) + 1);
+    if (ready < 0 && errno != EINTR && !x->rc) {
+        os_error_set(x->err, OS_ERR_IO, "waiting for workers: %s", strerror(errno));
+        x->rc = OS_ERR_IO;
+        x->halt = 1;
+    }
+    for (size_t a = 0; a < np && ready > 0; a++) {
+        if (!(pr->pfd[a].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        size_t i = polled[a];
+        worker *w = &pr->w[i];
+        int end = drain(w);
+        if (!end)
+            continue;
+        deactivate(pr, i);
+        w->used += os_seconds() - w->since;
+        w->since = 0;
+        if (end == 1) {
+            answered(pr, i);
+            continue;
+        }
+        died(pr, i, end == -2 ? "the parent ran out of memory for the worker's answer"
+                               : NULL);
+        proceed(pr, i);
+    }
+}
+
 int os_exec_processes(os_exec *x)
 {
     const os_exec_plan *p = x->p;
@@ -427,37 +465,7 @@ int os_exec_processes(os_exec *x)
         }
         if (!x->running)
             break; /* nothing runs, and nothing more was handed out */
-        double wait_s = watch(&pr);
-        size_t np = pr.n_active;
-        for (size_t a = 0; a < np; a++) {
-            polled[a] = pr.active[a];
-            pr.pfd[a] = (struct pollfd){ .fd = pr.w[polled[a]].fd, .events = POLLIN };
-        }
-        int ready = poll(pr.pfd, (nfds_t)np, (int)(wait_s * 1000) + 1);
-        if (ready < 0 && errno != EINTR && !x->rc) {
-            os_error_set(x->err, OS_ERR_IO, "waiting for workers: %s", strerror(errno));
-            x->rc = OS_ERR_IO;
-            x->halt = 1;
-        }
-        for (size_t a = 0; a < np && ready > 0; a++) {
-            if (!(pr.pfd[a].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            size_t i = polled[a];
-            worker *w = &pr.w[i];
-            int end = drain(w);
-            if (!end)
-                continue;
-            deactivate(&pr, i);
-            w->used += os_seconds() - w->since;
-            w->since = 0;
-            if (end == 1) {
-                answered(&pr, i);
-                continue;
-            }
-            died(&pr, i, end == -2 ? "the parent ran out of memory for the worker's answer"
-                                   : NULL);
-            proceed(&pr, i);
-        }
+        poll_workers(&pr, polled);
     }
 out:
     /* workers of trials left open (the study stopped): their trials are

@@ -15,7 +15,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
-#include "exec_internal.h"
+#include "executor_internal.h"
 
 typedef struct event {
     double       t;    /* virtual time it completes */
@@ -109,111 +109,141 @@ static void start(os_exec *x, event *heap, size_t *n_heap, uint64_t *seq, double
     push(heap, n_heap, (event){ now + steps, (*seq)++, *job, what, w });
 }
 
+/* The simulator's state: the event heap, and the workers (busy, idle, and
+ * with sticky trials each one's waiting jobs). */
+typedef struct simrun {
+    os_exec       *x;
+    size_t         workers;
+    event         *heap;
+    size_t         n_heap;
+    uint64_t       seq;
+    double         now;
+    event         *wait;     /* sticky: a ring of `workers` per worker      */
+    size_t        *head, *len;
+    size_t        *owner;    /* sticky: per trial, its worker + 1; 0 none   */
+    unsigned char *busy;
+    size_t        *idle, n_idle; /* idle, none waiting                      */
+    unsigned char *in_idle;
+} simrun;
+
+/* Hands out jobs while workers are free and the strategy has any. */
+static void dispatch(simrun *m)
+{
+    os_exec *x = m->x;
+    const os_exec_plan *p = x->p;
+    const int sticky = p->sim->sticky;
+    while (x->running < m->workers) {
+        os_exec_job job;
+        size_t ready;
+        os_exec_what what = os_exec_take(x, &job, &ready);
+        if (what != OS_EXEC_TRAIN && what != OS_EXEC_END)
+            break;
+        const size_t i = job.trial;
+        os_trial_result *r = &p->results[i];
+        if (!x->opened[i]) {
+            x->opened[i] = 1;
+            *r = (os_trial_result){ .status = OS_TRIAL_OK, .score = INFINITY,
+                                    .test_loss = NAN, .test_acc = NAN };
+            r->curve = calloc(p->nb, sizeof *r->curve);
+            if (!r->curve) {
+                os_error e;
+                os_error_set(&e, OS_ERR_NOMEM, "out of memory for a curve");
+                os_exec_release(x, &job, e.code, &e);
+                continue;
+            }
+        }
+        size_t w; /* the trial's own worker (sticky), else an idle one */
+        if (sticky && m->owner[i]) {
+            w = m->owner[i] - 1;
+        } else if (!pop_idle(m->idle, &m->n_idle, m->in_idle, m->busy, &w)) {
+            /* sticky, every worker busy: the least loaded */
+            w = 0;
+            for (size_t v = 1; v < m->workers; v++)
+                if (m->len[v] < m->len[w])
+                    w = v;
+        }
+        if (sticky)
+            m->owner[i] = w + 1;
+        if (m->busy[w]) {
+            m->wait[w * m->workers + (m->head[w] + m->len[w]++) % m->workers] =
+                (event){ 0, 0, job, what, w };
+        } else {
+            m->busy[w] = 1;
+            start(x, m->heap, &m->n_heap, &m->seq, m->now, w, &job, what);
+        }
+    }
+}
+
+/* The next event: its job done, its worker on to its next waiting job or
+ * idle. */
+static void complete(simrun *m)
+{
+    os_exec *x = m->x;
+    const os_exec_plan *p = x->p;
+    event e = pop(m->heap, &m->n_heap);
+    m->now = e.t;
+    if (e.what == OS_EXEC_TRAIN)
+        train(x, &e.job);
+    os_error err = { 0 };
+    int code = 0;
+    if (e.what == OS_EXEC_END || e.job.end) {
+        os_trial_result *r = &p->results[e.job.trial];
+        r->score = r->n_curve ? r->curve[r->n_curve - 1].val_loss : INFINITY;
+        code = os_exec_ended(x, e.job.trial, &err);
+    }
+    p->sim->completions++;
+    const size_t w = e.worker;
+    m->busy[w] = 0;
+    if (m->len[w]) { /* its next waiting job starts now */
+        const event *q = &m->wait[w * m->workers + m->head[w]];
+        m->head[w] = (m->head[w] + 1) % m->workers;
+        m->len[w]--;
+        m->busy[w] = 1;
+        start(x, m->heap, &m->n_heap, &m->seq, m->now, w, &q->job, q->what);
+    } else if (!m->in_idle[w]) {
+        m->in_idle[w] = 1;
+        m->idle[m->n_idle++] = w;
+    }
+    os_exec_release(x, &e.job, code, &err);
+}
+
 int os_exec_simulate(os_exec *x)
 {
     const os_exec_plan *p = x->p;
     os_exec_sim *sim = p->sim;
     const size_t workers = sim->workers ? sim->workers : 1;
-    event *heap = malloc(workers * sizeof *heap);
+    simrun m = { .x = x, .workers = workers };
+    m.heap = malloc(workers * sizeof *m.heap);
     /* sticky: each worker's waiting jobs (a ring of `workers` a worker is
      * plenty: at most that many are out) */
-    event *wait = sim->sticky ? malloc(workers * workers * sizeof *wait) : NULL;
-    size_t *head = calloc(workers, sizeof *head), *len = calloc(workers, sizeof *len);
-    size_t *owner = sim->sticky ? calloc(p->n + 1, sizeof *owner) : NULL;
-    unsigned char *busy = calloc(workers, 1);
-    size_t *idle = malloc(workers * sizeof *idle), n_idle = 0; /* idle, none waiting */
-    unsigned char *in_idle = malloc(workers);
+    m.wait = sim->sticky ? malloc(workers * workers * sizeof *m.wait) : NULL;
+    m.head = calloc(workers, sizeof *m.head);
+    m.len = calloc(workers, sizeof *m.len);
+    m.owner = sim->sticky ? calloc(p->n + 1, sizeof *m.owner) : NULL;
+    m.busy = calloc(workers, 1);
+    m.idle = malloc(workers * sizeof *m.idle);
+    m.in_idle = malloc(workers);
     int rc = 0;
-    if (!heap || !head || !len || !busy || !idle || !in_idle ||
-        (sim->sticky && (!wait || !owner))) {
+    if (!m.heap || !m.head || !m.len || !m.busy || !m.idle || !m.in_idle ||
+        (sim->sticky && (!m.wait || !m.owner))) {
         rc = os_error_set(x->err, OS_ERR_NOMEM, "out of memory for %zu workers", workers);
-        goto out;
-    }
-    for (size_t v = workers; v-- > 0;) { /* worker 0 first */
-        idle[n_idle++] = v;
-        in_idle[v] = 1;
-    }
-    size_t n_heap = 0;
-    uint64_t seq = 0;
-    double now = 0;
-    for (;;) {
-        while (x->running < workers) {
-            os_exec_job job;
-            size_t ready;
-            os_exec_what what = os_exec_take(x, &job, &ready);
-            if (what != OS_EXEC_TRAIN && what != OS_EXEC_END)
-                break;
-            const size_t i = job.trial;
-            os_trial_result *r = &p->results[i];
-            if (!x->opened[i]) {
-                x->opened[i] = 1;
-                *r = (os_trial_result){ .status = OS_TRIAL_OK, .score = INFINITY,
-                                        .test_loss = NAN, .test_acc = NAN };
-                r->curve = calloc(p->nb, sizeof *r->curve);
-                if (!r->curve) {
-                    os_error e;
-                    os_error_set(&e, OS_ERR_NOMEM, "out of memory for a curve");
-                    os_exec_release(x, &job, e.code, &e);
-                    continue;
-                }
-            }
-            size_t w; /* the trial's own worker (sticky), else an idle one */
-            if (sim->sticky && owner[i]) {
-                w = owner[i] - 1;
-            } else if (!pop_idle(idle, &n_idle, in_idle, busy, &w)) {
-                /* sticky, every worker busy: the least loaded */
-                w = 0;
-                for (size_t v = 1; v < workers; v++)
-                    if (len[v] < len[w])
-                        w = v;
-            }
-            if (sim->sticky)
-                owner[i] = w + 1;
-            if (busy[w]) {
-                wait[w * workers + (head[w] + len[w]++) % workers] =
-                    (event){ 0, 0, job, what, w };
-            } else {
-                busy[w] = 1;
-                start(x, heap, &n_heap, &seq, now, w, &job, what);
-            }
+    } else {
+        for (size_t v = workers; v-- > 0;) { /* worker 0 first */
+            m.idle[m.n_idle++] = v;
+            m.in_idle[v] = 1;
         }
-        if (!n_heap)
-            break;
-        event e = pop(heap, &n_heap);
-        now = e.t;
-        if (e.what == OS_EXEC_TRAIN)
-            train(x, &e.job);
-        os_error err = { 0 };
-        int code = 0;
-        if (e.what == OS_EXEC_END || e.job.end) {
-            os_trial_result *r = &p->results[e.job.trial];
-            r->score = r->n_curve ? r->curve[r->n_curve - 1].val_loss : INFINITY;
-            code = os_exec_ended(x, e.job.trial, &err);
-        }
-        sim->completions++;
-        busy[e.worker] = 0;
-        if (len[e.worker]) { /* its next waiting job starts now */
-            const event *q = &wait[e.worker * workers + head[e.worker]];
-            head[e.worker] = (head[e.worker] + 1) % workers;
-            len[e.worker]--;
-            busy[e.worker] = 1;
-            start(x, heap, &n_heap, &seq, now, e.worker, &q->job, q->what);
-        } else if (!in_idle[e.worker]) {
-            in_idle[e.worker] = 1;
-            idle[n_idle++] = e.worker;
-        }
-        os_exec_release(x, &e.job, code, &err);
+        for (dispatch(&m); m.n_heap; dispatch(&m))
+            complete(&m);
+        sim->makespan = m.now;
+        rc = x->rc;
     }
-    sim->makespan = now;
-    rc = x->rc;
-out:
-    free(heap);
-    free(wait);
-    free(head);
-    free(len);
-    free(owner);
-    free(busy);
-    free(idle);
-    free(in_idle);
+    free(m.heap);
+    free(m.wait);
+    free(m.head);
+    free(m.len);
+    free(m.owner);
+    free(m.busy);
+    free(m.idle);
+    free(m.in_idle);
     return rc;
 }

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include "exec_internal.h"
-#include "study.h"
+#include "executor_internal.h"
+#include "threads.h"
 #include "world.h"
 
 int os_exec_busy(const os_exec *x, size_t i) { return x->busy[i]; }

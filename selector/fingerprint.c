@@ -45,12 +45,12 @@ static uint64_t hash_command_files(const os_study *s, uint64_t h)
     return h;
 }
 
-uint64_t os_study_fingerprint(const os_study *s)
+/* The effective config as INI text, less the lines that decide no
+ * journaled trial. */
+static uint64_t hash_config_text(const os_config *cfg, uint64_t h)
 {
-    const os_config *cfg = s->cfg;
     char *text = NULL;
     size_t len = 0;
-    uint64_t h = OS_FNV_INIT;
     FILE *f = open_memstream(&text, &len);
     if (f) {
         os_config_write_effective(cfg, f);
@@ -98,6 +98,13 @@ uint64_t os_study_fingerprint(const os_study *s)
         }
     }
     free(text);
+    return h;
+}
+
+uint64_t os_study_fingerprint(const os_study *s)
+{
+    const os_config *cfg = s->cfg;
+    uint64_t h = hash_config_text(cfg, OS_FNV_INIT);
     for (size_t i = 0; i < cfg->n_opts; i++)
         h = os_fnv1a(h, cfg->opts[i].entry->path, strlen(cfg->opts[i].entry->path) + 1);
     /* a split step computes other sums: its trials are other trials (1 is

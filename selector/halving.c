@@ -124,19 +124,16 @@ size_t os_hyperband_plan(size_t n_groups, size_t n_levels, uint64_t eta,
     return n_levels;
 }
 
-int os_halving_run(os_study *s, const os_trial_env *env, os_progress *progress,
-                   os_error *err)
+int os_halving_run(const os_halving_spec *h, os_error *err)
 {
-    const os_config *cfg = s->cfg;
-    const size_t ng = s->search.n_groups;
+    const size_t ng = h->n_groups;
     uint64_t budgets[OS_MAX_BUDGETS];
-    const size_t nb = os_halving_budgets(s->plan.steps, cfg->min_steps, cfg->reduction_factor,
-                                         budgets);
-    if (s->plan.strategy == OS_STRATEGY_ASHA)
-        return os_asha_run(s, env, progress, budgets, nb, err);
-    const int hyperband = s->plan.strategy == OS_STRATEGY_HYPERBAND;
+    const size_t nb = os_halving_budgets(h->steps, h->min_steps, h->eta, budgets);
+    if (h->strategy == OS_STRATEGY_ASHA)
+        return os_asha_run(h, budgets, nb, err);
+    const int hyperband = h->strategy == OS_STRATEGY_HYPERBAND;
     size_t sizes[OS_MAX_BUDGETS] = { ng };
-    size_t n_br = hyperband ? os_hyperband_plan(ng, nb, cfg->reduction_factor, sizes) : 1;
+    size_t n_br = hyperband ? os_hyperband_plan(ng, nb, h->eta, sizes) : 1;
     os_bracket br[OS_MAX_BUDGETS] = { { 0 } };
     size_t *block = malloc((n_br * ng + 1) * sizeof *block);
     uint32_t *perm = malloc((ng + 1) * sizeof *perm);
@@ -151,7 +148,7 @@ int os_halving_run(os_study *s, const os_trial_env *env, os_progress *progress,
             perm[g] = (uint32_t)g;
         if (sizes[b] < ng) {
             os_rng rng;
-            os_rng_seed(&rng, cfg->seed, 0x4879706572ull + b); /* "Hyper" + bracket */
+            os_rng_seed(&rng, h->seed, 0x4879706572ull + b); /* "Hyper" + bracket */
             os_rng_shuffle(&rng, perm, ng);
         }
         br[b] = (os_bracket){ .start = b, .alive = block + b * ng, .n_alive = sizes[b] };
@@ -159,7 +156,7 @@ int os_halving_run(os_study *s, const os_trial_env *env, os_progress *progress,
             br[b].alive[a] = perm[a];
         qsort(br[b].alive, sizes[b], sizeof *br[b].alive, cmp_size);
     }
-    rc = os_rungs_run(s, env, progress, br, n_br, budgets, nb, err);
+    rc = os_rungs_run(h, br, n_br, budgets, nb, err);
 out:
     free(block);
     free(perm);

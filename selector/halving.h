@@ -17,7 +17,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "study.h"
+#include "executor.h"
+#include "plan.h"
 
 #define OS_MAX_BUDGETS 32
 
@@ -54,14 +55,28 @@ size_t os_halving_sure(const double *score, const unsigned char *measured, const
 size_t os_hyperband_plan(size_t n_groups, size_t n_levels, uint64_t eta,
                          size_t sizes[OS_MAX_BUDGETS]);
 
-/* Runs the study's trials by successive halving, or by hyperband when the
- * strategy says so.  The brackets share trials: a candidate trains once, as
- * far as any bracket takes it.  Groups (a candidate with
- * its seeds) are promoted by their mean score at each budget; a trial that
- * stopped (diverged, failed) scores +inf.  Trials done before (a journal)
- * take part with their recorded curves. */
-int os_halving_run(os_study *s, const os_trial_env *env, os_progress *progress,
-                   os_error *err);
+/* What the strategies need of a study: its trials as the executor is to
+ * run them (the plan's budgets are theirs to set), how they group, and the
+ * knobs of [search]. */
+typedef struct os_halving_spec {
+    os_exec_plan plan;       /* cands (each with its group), results, done  */
+    size_t       n_groups;   /* groups: a candidate with its seeds, the
+                                candidates of one group consecutive       */
+    os_strategy  strategy;   /* halving, hyperband or asha                 */
+    uint64_t     steps;      /* the last budget                            */
+    uint64_t     min_steps;  /* the first (0: steps / eta^2)               */
+    uint64_t     eta;        /* reduction_factor                           */
+    uint64_t     window;     /* asha_window                                */
+    uint64_t     seed;       /* the study's: hyperband's brackets' samples */
+} os_halving_spec;
+
+/* Runs the study's trials by successive halving, or by hyperband or asha
+ * when the strategy says so.  The brackets share trials: a candidate
+ * trains once, as far as any bracket takes it.  Groups are promoted by
+ * their mean score at each budget; a trial that stopped (diverged, failed)
+ * scores +inf.  Trials done before (a journal) take part with their
+ * recorded curves. */
+int os_halving_run(const os_halving_spec *h, os_error *err);
 
 /* A trial's score at budgets[k] as it passes it, into at[k] (its row of
  * nb); stopped on the way to it: +inf there and at every later budget.
@@ -79,13 +94,11 @@ typedef struct os_bracket {
 } os_bracket;
 
 /* Runs the brackets over shared trials (rungs.c). */
-int os_rungs_run(os_study *s, const os_trial_env *env, os_progress *progress,
-                 os_bracket *br, size_t n_br, const uint64_t *budgets, size_t nb,
-                 os_error *err);
+int os_rungs_run(const os_halving_spec *h, os_bracket *br, size_t n_br,
+                 const uint64_t *budgets, size_t nb, os_error *err);
 
 /* Runs them by asynchronous successive halving (asha.c: strategy = asha)
  * over the same budgets. */
-int os_asha_run(os_study *s, const os_trial_env *env, os_progress *progress,
-                const uint64_t *budgets, size_t nb, os_error *err);
+int os_asha_run(const os_halving_spec *h, const uint64_t *budgets, size_t nb, os_error *err);
 
 #endif

@@ -2,7 +2,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include "lrfind.h"
-#include "study.h"
+#include "registry.h"
+#include "study_config.h"
 #include "util.h"
 
 #define SWEEP_STEPS 200
@@ -58,7 +59,7 @@ os_lrfind os_lrfind_run(os_lrfind_step_fn step, void *ctx, double lo, double hi,
 /* One optimizer on the study's network or test function, stepped at
  * whatever rate the sweep asks for. */
 typedef struct sweep {
-    const os_study     *s;
+    const os_lrfind_on *s;
     const os_optimizer *opt;
     os_env              oenv;
     void               *state;
@@ -72,7 +73,7 @@ typedef struct sweep {
 static double sweep_step(void *ctx, double lr)
 {
     sweep *w = ctx;
-    const os_study *s = w->s;
+    const os_lrfind_on *s = w->s;
     double loss;
     int rc;
     if (s->fn) {
@@ -82,41 +83,40 @@ static double sweep_step(void *ctx, double lr)
         rc = isfinite(loss) ? w->opt->step(&w->oenv, w->state, w->p, g, lr, ++w->t) : OS_OK;
     } else {
         os_batcher_next(&w->batcher, w->ws.act[0], w->targets);
-        loss = os_model_forward(&s->model, &w->ws, w->ws.act[0], w->targets,
-                                s->cfg->batch_size, 1, NULL);
+        loss = os_model_forward(s->model, &w->ws, w->ws.act[0], w->targets,
+                                s->batch_size, 1, NULL);
         rc = isfinite(loss) ? w->opt->step(&w->oenv, w->state, w->ws.params, w->ws.grads, lr,
                                            ++w->t) : OS_OK;
     }
     return rc == OS_OK ? loss : NAN;
 }
 
-int os_lrfind_optimizer(const os_study *s, const os_opt_config *o, os_lr_spec *lr,
+int os_lrfind_optimizer(const os_lrfind_on *s, const os_opt_config *o, os_lr_spec *lr,
                         os_lrfind *out, os_error *err)
 {
-    const os_config *cfg = s->cfg;
     sweep w = { .s = s, .opt = o->entry->opt };
     double hp[OS_MAX_HP];
     for (size_t h = 0; h < w.opt->n_hparams; h++)
         hp[h] = o->hp[h][0];
     char msg[200] = "";
     os_rng rng;
-    os_rng_seed(&rng, cfg->seed, OS_STREAM_TRIAL);
+    os_rng_seed(&rng, s->seed, OS_STREAM_TRIAL);
     int rc = 0;
     if (s->fn) {
-        w.p[0] = (float)cfg->start[0];
-        w.p[1] = (float)cfg->start[1];
-        w.oenv = os_plugin_env(&s->fn_layout, hp, msg, sizeof msg);
+        w.p[0] = (float)s->start[0];
+        w.p[1] = (float)s->start[1];
+        w.oenv = os_plugin_env(s->fn_layout, hp, msg, sizeof msg);
     } else {
-        w.targets = malloc(cfg->batch_size * sizeof *w.targets);
-        if (!w.targets || os_workspace_init(&w.ws, &s->model, cfg->batch_size)) {
+        w.targets = malloc(s->batch_size * sizeof *w.targets);
+        if (!w.targets || os_workspace_init(&w.ws, s->model, s->batch_size)) {
             free(w.targets);
             return os_error_set(err, OS_ERR_NOMEM, "out of memory for the range test");
         }
-        os_model_init_params(&s->model, w.ws.params, &rng);
-        if (os_batcher_init(&w.batcher, &s->data.train, s->data.subset, s->data.n_subset,
-                            cfg->batch_size, &rng))
+        os_model_init_params(s->model, w.ws.params, &rng);
+        if (os_batcher_init(&w.batcher, &s->data->train, s->data->subset, s->data->n_subset,
+                            s->batch_size, &rng))
             rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for the range test");
-        w.oenv = os_plugin_env(&s->model.layout, hp, msg, sizeof msg);
+        w.oenv = os_plugin_env(&s->model->layout, hp, msg, sizeof msg);
     }
     if (!rc && !(w.state = os_alloc_aligned(w.opt->state_bytes(&w.oenv))))
         rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for the range test");
@@ -125,7 +125,7 @@ int os_lrfind_optimizer(const os_study *s, const os_opt_config *o, os_lr_spec *l
     } else if (!rc) {
         double base = w.opt->default_lr;
         *out = os_lrfind_run(sweep_step, &w, base * SWEEP_LO, base * SWEEP_HI, SWEEP_STEPS,
-                             cfg->smoothing);
+                             s->smoothing);
     }
     if (!rc && out->ok) {
         size_t n = (size_t)lr->points;

@@ -10,7 +10,11 @@
 #define OS_LRFIND_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "error.h"
+#include "dataset.h"
+#include "model.h"
+#include "testfn.h"
 
 /* One step of training at learning rate lr; returns the loss measured
  * before the step (NaN or inf when it broke). */
@@ -35,18 +39,29 @@ typedef struct os_lrfind {
 os_lrfind os_lrfind_run(os_lrfind_step_fn step, void *ctx, double lo, double hi, size_t steps,
                         double beta);
 
-struct os_study;
 struct os_opt_config;
 struct os_lr_spec;
 
-/* lr = auto for optimizer o of a prepared study: the range test on the
- * study's model and data (seed 0's weights and batches, o's first
+/* What a range test trains on: a test function, or the study's model on
+ * its trials' rows, from seed 0's weights and batch order. */
+typedef struct os_lrfind_on {
+    const os_testfn     *fn;         /* NULL: the model on the data          */
+    const os_layout     *fn_layout;  /* the function's point                 */
+    double               start[2];   /* and where it starts                  */
+    const os_model      *model;
+    const os_data_split *data;       /* its training rows and the subset     */
+    uint64_t             batch_size; /* [search] batch_size                  */
+    uint64_t             seed;       /* the study's                          */
+    double               smoothing;  /* the curve's, as the trials smooth it */
+} os_lrfind_on;
+
+/* lr = auto for optimizer o: the range test on `on` (o's first
  * hyperparameter combination, rates from 1e-4 to 1e3 times the default
  * over 200 steps), then *lr (o's spec, in the study's plan) becomes
  * lr_points rates log-spaced over the band, rounded to 4 significant
  * digits.  When the loss never fell, *lr keeps its lr_range around the
  * default instead. */
-int os_lrfind_optimizer(const struct os_study *s, const struct os_opt_config *o,
+int os_lrfind_optimizer(const os_lrfind_on *on, const struct os_opt_config *o,
                         struct os_lr_spec *lr, os_lrfind *out, os_error *err);
 
 #endif

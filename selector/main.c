@@ -147,93 +147,90 @@ static int push(char ***list, size_t *n, char *item, os_error *err)
     return 0;
 }
 
-static int parse_cli(cli *c, int argc, char **argv, os_error *err)
+enum { OPT_LIST = 256, OPT_HELP_CONFIG, OPT_CHECK, OPT_ISOLATE, OPT_STUDY, OPT_MPI };
+static const struct option longs[] = {
+    { "threads", required_argument, NULL, 'j' },
+    { "seed", required_argument, NULL, 's' },
+    { "format", required_argument, NULL, 'f' },
+    { "output", required_argument, NULL, 'o' },
+    { "resume", required_argument, NULL, 'r' },
+    { "set", required_argument, NULL, 'S' },
+    { "plugin", required_argument, NULL, 'p' },
+    { "isolate", no_argument, NULL, OPT_ISOLATE },
+    { "mpi", no_argument, NULL, OPT_MPI },
+    { "quiet", no_argument, NULL, 'q' },
+    { "study", required_argument, NULL, OPT_STUDY },
+    { "list-plugins", no_argument, NULL, OPT_LIST },
+    { "check-plugin", required_argument, NULL, OPT_CHECK },
+    { "help-config", no_argument, NULL, OPT_HELP_CONFIG },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+};
+
+/* One option of the command line (ch as getopt_long returned it). */
+static int parse_option(cli *c, int ch, char **argv, os_error *err)
 {
-    enum { OPT_LIST = 256, OPT_HELP_CONFIG, OPT_CHECK, OPT_ISOLATE, OPT_STUDY, OPT_MPI };
-    static const struct option longs[] = {
-        { "threads", required_argument, NULL, 'j' },
-        { "seed", required_argument, NULL, 's' },
-        { "format", required_argument, NULL, 'f' },
-        { "output", required_argument, NULL, 'o' },
-        { "resume", required_argument, NULL, 'r' },
-        { "set", required_argument, NULL, 'S' },
-        { "plugin", required_argument, NULL, 'p' },
-        { "isolate", no_argument, NULL, OPT_ISOLATE },
-        { "mpi", no_argument, NULL, OPT_MPI },
-        { "quiet", no_argument, NULL, 'q' },
-        { "study", required_argument, NULL, OPT_STUDY },
-        { "list-plugins", no_argument, NULL, OPT_LIST },
-        { "check-plugin", required_argument, NULL, OPT_CHECK },
-        { "help-config", no_argument, NULL, OPT_HELP_CONFIG },
-        { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'V' },
-        { NULL, 0, NULL, 0 },
-    };
-    opterr = 0;
-    int ch, rc = 0;
     uint64_t v;
-    while (!rc && (ch = getopt_long(argc, argv, ":j:s:f:o:r:S:p:qhV", longs, NULL)) != -1) {
-        switch (ch) {
-        case 'j':
-            if (os_parse_u64(optarg, &v) || v < 1 || v > 4096)
-                return os_error_set(err, OS_ERR_USAGE, "--threads '%s': expected an integer "
-                                    "from 1 to 4096", optarg);
-            c->threads = (int)v;
-            break;
-        case 's':
-            if (os_parse_u64(optarg, &v))
-                return os_error_set(err, OS_ERR_USAGE, "--seed '%s': expected a "
-                                    "non-negative integer", optarg);
-            snprintf(c->seed_set, sizeof c->seed_set, "search.seed=%llu",
-                     (unsigned long long)v);
-            break;
-        case 'f': {
-            int f = os_format_from_name(optarg);
-            if (f < 0)
-                return os_error_set(err, OS_ERR_USAGE, "--format '%s': expected text, json "
-                                    "or csv", optarg);
-            c->format = (os_format)f;
-            break;
-        }
-        case 'o': c->output = optarg; break;
-        case 'r':
-            free(c->resume_config);
-            if (!(c->resume_config = os_path_join(optarg, "config.ini")))
-                return os_error_set(err, OS_ERR_NOMEM, "out of memory");
-            c->output = optarg;
-            break;
-        case 'S': rc = push(&c->sets, &c->n_sets, optarg, err); break;
-        case 'p': rc = push(&c->plugins, &c->n_plugins, optarg, err); break;
-        case OPT_LIST: c->action = ACT_LIST; break;
-        case OPT_ISOLATE: c->isolate = 1; break;
-        case OPT_MPI: c->mpi = 1; break;
-        case 'q': c->quiet = 1; break;
-        case OPT_STUDY: c->study = optarg; break;
-        case OPT_CHECK:
-            if (optarg[0] == '-') /* an option where the file belongs */
-                return os_error_set(err, OS_ERR_USAGE, "--check-plugin needs the plugin "
-                                    "file first, got '%s' (a file named so: ./%s)", optarg,
-                                    optarg);
-            c->action = ACT_CHECK;
-            c->check_plugin = optarg;
-            break;
-        case OPT_HELP_CONFIG: c->action = ACT_HELP_CONFIG; break;
-        case 'h': c->action = ACT_HELP; break;
-        case 'V': c->action = ACT_VERSION; break;
-        case ':':
-            return os_error_set(err, OS_ERR_USAGE, "%s needs a value", argv[optind - 1]);
-        default:
-            return os_error_set(err, OS_ERR_USAGE, "unknown option '%s' (see --help)",
-                                argv[optind - 1]);
-        }
+    switch (ch) {
+    case 'j':
+        if (os_parse_u64(optarg, &v) || v < 1 || v > 4096)
+            return os_error_set(err, OS_ERR_USAGE, "--threads '%s': expected an integer "
+                                "from 1 to 4096", optarg);
+        c->threads = (int)v;
+        break;
+    case 's':
+        if (os_parse_u64(optarg, &v))
+            return os_error_set(err, OS_ERR_USAGE, "--seed '%s': expected a "
+                                "non-negative integer", optarg);
+        snprintf(c->seed_set, sizeof c->seed_set, "search.seed=%llu",
+                 (unsigned long long)v);
+        break;
+    case 'f': {
+        int f = os_format_from_name(optarg);
+        if (f < 0)
+            return os_error_set(err, OS_ERR_USAGE, "--format '%s': expected text, json "
+                                "or csv", optarg);
+        c->format = (os_format)f;
+        break;
     }
-    if (rc)
-        return rc;
-    /* --seed applies after every --set, as the more specific switch. */
-    if (c->seed_set[0] && (rc = push(&c->sets, &c->n_sets, c->seed_set, err)))
-        return rc;
-    if (c->action != ACT_RUN)
-        return 0;
+    case 'o': c->output = optarg; break;
+    case 'r':
+        free(c->resume_config);
+        if (!(c->resume_config = os_path_join(optarg, "config.ini")))
+            return os_error_set(err, OS_ERR_NOMEM, "out of memory");
+        c->output = optarg;
+        break;
+    case 'S': return push(&c->sets, &c->n_sets, optarg, err);
+    case 'p': return push(&c->plugins, &c->n_plugins, optarg, err);
+    case OPT_LIST: c->action = ACT_LIST; break;
+    case OPT_ISOLATE: c->isolate = 1; break;
+    case OPT_MPI: c->mpi = 1; break;
+    case 'q': c->quiet = 1; break;
+    case OPT_STUDY: c->study = optarg; break;
+    case OPT_CHECK:
+        if (optarg[0] == '-') /* an option where the file belongs */
+            return os_error_set(err, OS_ERR_USAGE, "--check-plugin needs the plugin "
+                                "file first, got '%s' (a file named so: ./%s)", optarg,
+                                optarg);
+        c->action = ACT_CHECK;
+        c->check_plugin = optarg;
+        break;
+    case OPT_HELP_CONFIG: c->action = ACT_HELP_CONFIG; break;
+    case 'h': c->action = ACT_HELP; break;
+    case 'V': c->action = ACT_VERSION; break;
+    case ':':
+        return os_error_set(err, OS_ERR_USAGE, "%s needs a value", argv[optind - 1]);
+    default:
+        return os_error_set(err, OS_ERR_USAGE, "unknown option '%s' (see --help)",
+                            argv[optind - 1]);
+    }
+    return 0;
+}
+
+/* The operands after the options: validate, and the one CONFIG.ini. */
+static int parse_operands(cli *c, int argc, char **argv, os_error *err)
+{
     if (c->resume_config) {
         if (c->n_sets || optind != argc || c->study)
             return os_error_set(err, OS_ERR_USAGE, "--resume continues the study as it was "
@@ -254,6 +251,20 @@ static int parse_cli(cli *c, int argc, char **argv, os_error *err)
                             argc - optind);
     c->config = argv[optind];
     return 0;
+}
+
+static int parse_cli(cli *c, int argc, char **argv, os_error *err)
+{
+    opterr = 0;
+    int ch, rc = 0;
+    while (!rc && (ch = getopt_long(argc, argv, ":j:s:f:o:r:S:p:qhV", longs, NULL)) != -1)
+        rc = parse_option(c, ch, argv, err);
+    if (rc)
+        return rc;
+    /* --seed applies after every --set, as the more specific switch. */
+    if (c->seed_set[0] && (rc = push(&c->sets, &c->n_sets, c->seed_set, err)))
+        return rc;
+    return c->action != ACT_RUN ? 0 : parse_operands(c, argc, argv, err);
 }
 
 /* A batch prints each study's error as it happens. */

@@ -416,6 +416,65 @@ static void contour(FILE *out, const double *g, int n, double level, const axis 
     fputs("\"/>\n", out);
 }
 
+/* The test function's contours over the box: levels evenly spaced in
+ * log(f - min), so that valleys get contours too.  -2: out of memory. */
+static int contours(FILE *out, const os_testfn *fn, const axis *x, const axis *y)
+{
+    enum { N = 120 };
+    double *grid = malloc(N * N * sizeof *grid), lo = INFINITY, hi = -INFINITY;
+    if (!grid)
+        return -2;
+    double dx = (x->hi - x->lo) / N, dy = (y->hi - y->lo) / N, p[2], g[2];
+    for (int j = 0; j < N; j++)
+        for (int i = 0; i < N; i++) {
+            p[0] = x->lo + dx * (i + 0.5);
+            p[1] = y->lo + dy * (j + 0.5);
+            double v = fn->eval(p, g);
+            grid[j * N + i] = v;
+            lo = fmin(lo, v);
+            hi = fmax(hi, v);
+        }
+    for (int k = 0; k < N * N; k++)
+        grid[k] = log10(grid[k] - lo + 1e-6);
+    double glo = log10(1e-6), ghi = log10(hi - lo + 1e-6);
+    for (int level = 1; level <= 14; level++)
+        contour(out, grid, N, glo + (ghi - glo) * level / 15.0, x, y, x->lo, y->lo, dx, dy);
+    free(grid);
+    return 0;
+}
+
+/* Trial i's path as a polyline (at most ~400 points: enough for the eye),
+ * with a cross where a stopped one ended inside the plot; returns whether
+ * it drew the cross. */
+static int draw_path(FILE *out, const os_study *s, size_t i, int best, const axis *x,
+                     const axis *y)
+{
+    const os_trial_result *r = &s->results[i];
+    int stopped = r->status == OS_TRIAL_DIVERGED || r->status == OS_TRIAL_FAILED;
+    fprintf(out, "<polyline class=\"trial%s%s\" data-trial=\"%zu\" stroke=\"%s\" "
+            "points=\"", best ? " best" : "", stopped ? " stopped" : "", i,
+            os_plot_color(opt_index(s, &s->search.cands[i])));
+    size_t stride = r->n_path / 400 + 1;
+    double lx = NAN, ly = NAN;
+    for (size_t k = 0; k < r->n_path; k++) {
+        if (k % stride && k + 1 != r->n_path)
+            continue;
+        double vx = r->path[2 * k], vy = r->path[2 * k + 1];
+        if (!isfinite(vx) || !isfinite(vy) || fabs(vx) > 1e6 || fabs(vy) > 1e6)
+            break;
+        lx = px(x, vx);
+        ly = py(y, vy);
+        fprintf(out, "%.1f,%.1f ", lx, ly);
+    }
+    fputs("\"/>\n", out);
+    if (stopped && isfinite(lx) && lx >= LEFT && lx <= LEFT + PLOT_W && ly >= TOP &&
+        ly <= TOP + PLOT_H) {
+        cross(out, lx, ly, NULL);
+        return 1;
+    }
+    return 0;
+}
+
 int os_plot_paths(FILE *out, const os_study *s)
 {
     if (!s->fn)
@@ -431,29 +490,9 @@ int os_plot_paths(FILE *out, const os_study *s)
     begin(out, s, "Optimizer paths");
     draw_axis(out, &x, 0, "x");
     draw_axis(out, &y, 1, "y");
-
-    enum { N = 120 };
-    double *grid = malloc(N * N * sizeof *grid), lo = INFINITY, hi = -INFINITY;
-    if (!grid)
-        return -2;
-    double dx = (x.hi - x.lo) / N, dy = (y.hi - y.lo) / N, p[2], g[2];
-    for (int j = 0; j < N; j++)
-        for (int i = 0; i < N; i++) {
-            p[0] = x.lo + dx * (i + 0.5);
-            p[1] = y.lo + dy * (j + 0.5);
-            double v = s->fn->eval(p, g);
-            grid[j * N + i] = v;
-            lo = fmin(lo, v);
-            hi = fmax(hi, v);
-        }
-    /* levels evenly spaced in log(f - min): valleys get contours too */
-    for (int k = 0; k < N * N; k++)
-        grid[k] = log10(grid[k] - lo + 1e-6);
-    double glo = log10(1e-6), ghi = log10(hi - lo + 1e-6);
     fputs("<g clip-path=\"url(#area)\">\n", out);
-    for (int level = 1; level <= 14; level++)
-        contour(out, grid, N, glo + (ghi - glo) * level / 15.0, &x, &y, x.lo, y.lo, dx, dy);
-    free(grid);
+    if (contours(out, s->fn, &x, &y))
+        return -2;
 
     int any_stopped = 0;
     const size_t best = s->ranking[0].status == OS_TRIAL_OK ? s->ranking[0].first : (size_t)-1;
@@ -468,35 +507,10 @@ int os_plot_paths(FILE *out, const os_study *s)
         if (!seen[o]++)
             lead[s->ranking[k].first] = 1;
     }
-    for (size_t pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < s->search.n; i++) {
-            const os_trial_result *r = &s->results[i];
-            if (!lead[i] || (i == best) != (pass == 1) || r->n_path == 0)
-                continue;
-            int stopped = r->status == OS_TRIAL_DIVERGED || r->status == OS_TRIAL_FAILED;
-            fprintf(out, "<polyline class=\"trial%s%s\" data-trial=\"%zu\" stroke=\"%s\" "
-                    "points=\"", i == best ? " best" : "", stopped ? " stopped" : "", i,
-                    os_plot_color(opt_index(s, &s->search.cands[i])));
-            /* at most ~400 points a path: enough for the eye */
-            size_t stride = r->n_path / 400 + 1;
-            double lx = NAN, ly = NAN;
-            for (size_t k = 0; k < r->n_path; k++) {
-                if (k % stride && k + 1 != r->n_path)
-                    continue;
-                double vx = r->path[2 * k], vy = r->path[2 * k + 1];
-                if (!isfinite(vx) || !isfinite(vy) || fabs(vx) > 1e6 || fabs(vy) > 1e6)
-                    break;
-                lx = px(&x, vx);
-                ly = py(&y, vy);
-                fprintf(out, "%.1f,%.1f ", lx, ly);
-            }
-            fputs("\"/>\n", out);
-            if (stopped && isfinite(lx) && lx >= LEFT && lx <= LEFT + PLOT_W && ly >= TOP &&
-                ly <= TOP + PLOT_H) {
-                cross(out, lx, ly, NULL);
-                any_stopped = 1;
-            }
-        }
+    for (size_t pass = 0; pass < 2; pass++) /* the recommended path last, on top */
+        for (size_t i = 0; i < s->search.n; i++)
+            if (lead[i] && (i == best) == (pass == 1) && s->results[i].n_path)
+                any_stopped |= draw_path(out, s, i, i == best, &x, &y);
     free(lead);
     fputs("</g>\n", out);
     fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"#000\"/>\n"

@@ -40,7 +40,7 @@ typedef struct rung {
 } rung;
 
 typedef struct sched {
-    os_study           *s;
+    const os_halving_spec *h;
     const os_trial_env *env;
     os_bracket         *br;
     rung               *r;
@@ -61,13 +61,13 @@ typedef struct sched {
     const os_exec      *ex;
 } sched;
 
-static size_t group_of(const sched *x, size_t i) { return x->s->search.cands[i].group; }
+static size_t group_of(const sched *x, size_t i) { return x->h->plan.cands[i].group; }
 
 static double group_score(const sched *x, size_t g, size_t k)
 {
     double sum = 0;
     for (size_t i = x->first[g]; i < x->first[g] + x->seeds[g]; i++)
-        sum += x->s->done[i] ? os_trial_score_at(&x->s->results[i], x->budgets[k],
+        sum += x->h->plan.done[i] ? os_trial_score_at(&x->h->plan.results[i], x->budgets[k],
                                                     (os_score_kind)x->env->score_kind,
                                                     x->env->horizon)
                              : x->at[i * x->nb + k];
@@ -252,17 +252,16 @@ static os_exec_what pick(void *ctx, const os_exec *ex, os_exec_job *job, size_t 
 static void passed(void *ctx, size_t i, size_t k, int stopped)
 {
     sched *x = ctx;
-    os_halving_record(x->at + i * x->nb, x->nb, k, stopped, &x->s->results[i], x->budgets,
+    os_halving_record(x->at + i * x->nb, x->nb, k, stopped, &x->h->plan.results[i], x->budgets,
                       x->env);
 }
 
-int os_rungs_run(os_study *s, const os_trial_env *env, os_progress *progress,
-                 os_bracket *br, size_t n_br, const uint64_t *budgets, size_t nb,
-                 os_error *err)
+int os_rungs_run(const os_halving_spec *h, os_bracket *br, size_t n_br,
+                 const uint64_t *budgets, size_t nb, os_error *err)
 {
-    const size_t n = s->search.n, ng = s->search.n_groups;
-    sched x = { .s = s, .env = env, .br = br, .n_br = n_br, .nb = nb, .n = n, .ng = ng,
-                .eta = s->cfg->reduction_factor, .budgets = budgets };
+    const size_t n = h->plan.n, ng = h->n_groups;
+    sched x = { .h = h, .env = h->plan.env, .br = br, .n_br = n_br, .nb = nb, .n = n,
+                .ng = ng, .eta = h->eta, .budgets = budgets };
     size_t *first = calloc(ng + 1, sizeof *first), *seeds = calloc(ng + 1, sizeof *seeds);
     x.first = first;
     x.seeds = seeds;
@@ -288,14 +287,16 @@ int os_rungs_run(os_study *s, const os_trial_env *env, os_progress *progress,
         rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
     } else {
         for (size_t i = n; i-- > 0;) {
-            first[s->search.cands[i].group] = i;
-            seeds[s->search.cands[i].group]++;
+            first[h->plan.cands[i].group] = i;
+            seeds[h->plan.cands[i].group]++;
         }
         for (size_t i = 0; i < n; i++)
             x.target[i] = -2; /* unset: the first retarget sets it */
         for (size_t j = 0; j < n * nb; j++)
             x.at[j] = NAN;
-        os_exec_plan plan = os_study_plan(s, env, progress, budgets, nb);
+        os_exec_plan plan = h->plan;
+        plan.budgets = budgets;
+        plan.nb = nb;
         os_exec_strategy st = { .ctx = &x, .next = pick, .passed = passed, .done = decide };
         rc = os_exec_run(&plan, &st, err);
     }

@@ -42,10 +42,15 @@ static int load(const os_config *cfg, const char *path, const char *labels, int 
 /* lr = auto: a range test per optimizer that asks for one, into the plan. */
 static int find_rates(os_study *s, const os_config *cfg, os_error *err)
 {
+    const os_lrfind_on on = {
+        .fn = s->fn, .fn_layout = &s->fn_layout, .start = { cfg->start[0], cfg->start[1] },
+        .model = &s->model, .data = &s->data, .batch_size = cfg->batch_size,
+        .seed = cfg->seed, .smoothing = cfg->smoothing,
+    };
     for (size_t k = 0; k < cfg->n_opts; k++) {
         if (!s->plan.lr[k].autotune)
             continue;
-        int rc = os_lrfind_optimizer(s, &cfg->opts[k], &s->plan.lr[k], &s->lrfind[k], err);
+        int rc = os_lrfind_optimizer(&on, &cfg->opts[k], &s->plan.lr[k], &s->lrfind[k], err);
         if (rc)
             return rc;
         s->lrfound[k] = 1;
@@ -399,7 +404,7 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
     os_trial_env env = study_env(s, stop);
 
     size_t to_run = n - s->n_resumed;
-    os_study_plan_threads(s, o, &env, to_run);
+    s->threads = os_threads_plan(o->threads, to_run, &env);
     /* every candidate of a seed starts from the same weights: drawn and
      * measured once */
     n_starts = cfg->rerun_top && cfg->rerun_seeds > cfg->seeds ? cfg->rerun_seeds : cfg->seeds;
@@ -416,7 +421,12 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
     os_progress_begin(&progress, o->progress, o->color, n, s->n_resumed);
     s->isolated = o->isolate;
     if (s->plan.strategy != OS_STRATEGY_GRID) { /* halving, hyperband or asha */
-        rc = os_halving_run(s, &env, &progress, err);
+        os_halving_spec h = {
+            .plan = os_study_plan(s, &env, &progress, NULL, 0), .n_groups = s->search.n_groups,
+            .strategy = s->plan.strategy, .steps = s->plan.steps, .min_steps = cfg->min_steps,
+            .eta = cfg->reduction_factor, .window = cfg->asha_window, .seed = cfg->seed,
+        };
+        rc = os_halving_run(&h, err);
     } else {
         os_exec_plan plan = os_study_plan(s, &env, &progress, &s->plan.steps, 1);
         os_exec_sweep sweep = { .target = 0 };

@@ -18,6 +18,7 @@
 #include "schedule.h"
 #include "executor.h"
 #include "plan.h"
+#include "threads.h"
 
 /* A candidate without its seed: the unit that is ranked and recommended. */
 typedef struct os_group {
@@ -188,19 +189,6 @@ uint64_t os_study_lrfind_steps(const os_study *s);
 
 /* The steps trained, as a fraction of what a full grid would train. */
 double os_study_compute(const os_study *s);
-
-/* The thread plan, out of `threads` in all: trials at once when `trials`
- * are ready to run (never more threads than trials), and the threads each
- * of them may give the chunks of a split step (batch_split), never more
- * than split.  Results do not depend on either. */
-int os_trial_threads(int threads, size_t trials);
-
-int os_step_threads(int threads, size_t trials, size_t split);
-
-/* The study's threads for o (its trials and their split steps; one BLAS
- * thread per trial), into s->threads and env->step_threads (threads.c). */
-void os_study_plan_threads(os_study *s, const os_run_options *o, os_trial_env *env,
-                           size_t to_run);
 
 /* The executor's plan for the study's own trials (its candidates,
  * results, journal and the trials done before) through budgets[0..nb), on

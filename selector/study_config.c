@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ini.h>
-#include "config_internal.h"
+#include "study_config_internal.h"
 #include "testfn.h"
 #include "util.h"
 

@@ -1,15 +1,11 @@
-/*
- * threads.c — the thread plan: how many trials run at once, how many
- * threads each split step gets (the executor runs the trials on them).
- * Results never depend on either (see study.h).
- */
+/* threads.c — the thread plan; see threads.h. */
 #include "config.h"
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 #include "blas.h"
-#include "study.h"
+#include "threads.h"
 
 int os_trial_threads(int threads, size_t trials)
 {
@@ -26,19 +22,19 @@ int os_step_threads(int threads, size_t trials, size_t split)
 
 /* One trial per thread, each with a single-threaded BLAS; threads that
  * trials leave idle run the chunks of split steps. */
-void os_study_plan_threads(os_study *s, const os_run_options *o, os_trial_env *env,
-                         size_t to_run)
+int os_threads_plan(int requested, size_t to_run, os_trial_env *env)
 {
+    int threads = 1;
     os_blas_set_threads(1);
 #ifdef _OPENMP
-    s->threads = o->threads > 0 ? o->threads : omp_get_max_threads();
-    if ((size_t)s->threads > to_run * env->split) /* more would only idle */
-        s->threads = to_run ? (int)(to_run * env->split) : 1;
+    threads = requested > 0 ? requested : omp_get_max_threads();
+    if ((size_t)threads > to_run * env->split) /* more would only idle */
+        threads = to_run ? (int)(to_run * env->split) : 1;
     if (env->split > 1)
         omp_set_max_active_levels(2);
 #else
-    (void)o;
-    s->threads = 1;
+    (void)requested;
 #endif
-    env->step_threads = os_step_threads(s->threads, to_run, env->split);
+    env->step_threads = os_step_threads(threads, to_run, env->split);
+    return threads;
 }

@@ -13,7 +13,6 @@
 #include <time.h>
 #include "score.h"
 #include "trial.h"
-#include "trial_command.h"
 #include "util.h"
 
 #define EVAL_CHUNK 256  /* validation rows per forward pass */

@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include "protocol.h"
 #include "spawn.h"
-#include "trial_command.h"
+#include "trial.h"
 #include "util.h"
 
 extern char **environ;

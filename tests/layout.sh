@@ -39,4 +39,18 @@ for f in common/*.[ch] data/*.[ch] models/*.[ch] selector/*.[ch] plugins/*.[ch] 
     [ "$n" -le 600 ] || long="$long $f($n)"
 done
 is "$long" "" "no source file over 600 lines"
+
+# no include circle among the modules of selector/: a module is X.c with
+# X.h (and its private X_internal.h); tsort refuses a graph with a loop
+edges=""
+for f in selector/*.c selector/*.h; do
+    m=$(basename "$f"); m=${m%.*}; m=${m%_internal}
+    for h in $(sed -n 's/^#include "\([^"]*\)\.h".*/\1/p' "$f"); do
+        [ -e "selector/$h.h" ] || continue
+        h=${h%_internal}
+        [ "$h" = "$m" ] || edges="$edges $m $h"
+    done
+done
+loop=$(echo "$edges" | tsort 2>&1 >/dev/null | tr '\n' ' ')
+is "$loop" "" "no include circle among the selector modules"
 done_testing

@@ -1,10 +1,10 @@
 /*
- * config_internal.h — what the config reader (study_config.c) and its value
+ * study_config_internal.h — what the config reader (study_config.c) and its value
  * parsers (config_values.c) share: the parse context, the key type and the
  * message helpers.  Not for other modules.
  */
-#ifndef OS_CONFIG_INTERNAL_H
-#define OS_CONFIG_INTERNAL_H
+#ifndef OS_STUDY_CONFIG_INTERNAL_H
+#define OS_STUDY_CONFIG_INTERNAL_H
 
 #include "study_config.h"
 

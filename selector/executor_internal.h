@@ -1,10 +1,10 @@
 /*
- * exec_internal.h — what the executor (executor.c) shares with its
+ * executor_internal.h — what the executor (executor.c) shares with its
  * backends (the threads in executor.c, the worker processes in
  * exec_process.c, the MPI ranks in exec_mpi.c).  Not for strategies: they see executor.h only.
  */
-#ifndef OS_EXEC_INTERNAL_H
-#define OS_EXEC_INTERNAL_H
+#ifndef OS_EXECUTOR_INTERNAL_H
+#define OS_EXECUTOR_INTERNAL_H
 
 #include "executor.h"
 
