@@ -32,12 +32,11 @@ static void expect(const char *name, const char *text, char *const *sets, size_t
         os_config_free(&cfg);
 }
 
-int main(void)
+/* A good config: its values, defaults, rates and candidates; conv blocks
+ * and --set overrides on top of it. */
+static void good_config(void)
 {
     os_error err = { 0 };
-    if (tap_mkdir() || os_registry_load_path(&reg, build_path("plugins/.libs"), &err))
-        return 1;
-
     os_config cfg;
     const char *p = tap_write("good.ini",
         "; a comment\n"
@@ -49,7 +48,7 @@ int main(void)
         "[optimizer.adam]\nlr = 0.01, 0.001\n");
     int rc = os_config_load(&cfg, p, NULL, &reg, NULL, 0, &err);
     if (!ok(rc == 0, "a good config loads (%s)", rc ? err.msg : ""))
-        return done_testing();
+        return;
     char want[600];
     snprintf(want, sizeof want, "%s/sub/d.csv.gz", tap_dir);
     is_str(cfg.data_path, want, "the data path is relative to the config file");
@@ -91,6 +90,11 @@ int main(void)
     if (!rc)
         os_config_free(&cfg);
 
+}
+
+/* Malformed inputs, each refused with its one line. */
+static void refusals(void)
+{
     expect("typo.ini", HEAD "stpes = 10\n", NULL, 0,
            ":5: [search] unknown key 'stpes' (did you mean 'steps'?)");
     expect("typo_section.ini", HEAD "[modle]\n", NULL, 0,
@@ -152,6 +156,17 @@ int main(void)
     char *bad_set2[] = { "steps=3" };
     expect("set_form.ini", HEAD, bad_set2, 1, "--set steps=3: expected SECTION.KEY=VALUE");
 
+}
+
+/* Optimizer sections against the optimizers list, and plugin checks. */
+static void optimizer_sections(void)
+{
+    os_error err = { 0 };
+    os_config cfg;
+    os_search s;
+    char want[600];
+    const char *p;
+    int rc;
     /* A section for an optimizer the study does not list. */
     p = tap_write("unlisted.ini", "[data]\npath = d.csv\n[optimizer.adam]\nbeta1 = 0.8\n"
                   "[search]\noptimizers = sgd\n");
@@ -187,6 +202,16 @@ int main(void)
     is_str(err.msg, want, "... at the section's line");
     os_config_free(&cfg);
 
+}
+
+int main(void)
+{
+    os_error err = { 0 };
+    if (tap_mkdir() || os_registry_load_path(&reg, build_path("plugins/.libs"), &err))
+        return 1;
+    good_config();
+    refusals();
+    optimizer_sections();
     tap_cleanup();
     os_registry_free(&reg);
     return done_testing();
