@@ -7,12 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include "blas.h"
 #include "halving.h"
-#include "horizon.h"
 #include "executor.h"
 #include "journal.h"
 #include "score.h"
