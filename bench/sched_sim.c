@@ -1,7 +1,7 @@
 /*
  * bench/sched_sim.c — the scheduler alone, at cluster scale: a strategy
  * (halving, hyperband or asha) over N candidates on W virtual workers of
- * the executor's simulated backend (selector/exec_sim.c), whose trials
+ * the executor's simulated backend (selector/run/exec_sim.c), whose trials
  * train instantly along synthetic curves.  Prints the jobs completed, the
  * scheduler's time and rate, its peak memory, and a checksum of how far
  * each candidate went (the same for any W when the strategy is

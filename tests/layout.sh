@@ -27,26 +27,28 @@ floor_ok plugins include/optselect
 
 # every source file of the engine is named on docs/architecture.md
 missing=""
-for f in common/*.c data/*.c models/*.c selector/*.c; do
+for f in common/*.c data/*.c models/*.c selector/*.c selector/*/*.c; do
     grep -q "$(basename "$f")" docs/architecture.md || missing="$missing $f"
 done
 is "$missing" "" "docs/architecture.md names every module"
 
 long=""
-for f in common/*.[ch] data/*.[ch] models/*.[ch] selector/*.[ch] plugins/*.[ch] \
+for f in common/*.[ch] data/*.[ch] models/*.[ch] selector/*.[ch] selector/*/*.[ch] \
+         plugins/*.[ch] \
          include/optselect/*.h; do
     n=$(wc -l <"$f")
     [ "$n" -le 600 ] || long="$long $f($n)"
 done
 is "$long" "" "no source file over 600 lines"
 
-# no include circle among the modules of selector/: a module is X.c with
-# X.h (and its private X_internal.h); tsort refuses a graph with a loop
+# no include circle among the modules of selector/ (in any of its stage
+# folders): a module is X.c with X.h (and its private X_internal.h); tsort
+# refuses a graph with a loop
 edges=""
-for f in selector/*.c selector/*.h; do
+for f in selector/*.[ch] selector/*/*.[ch]; do
     m=$(basename "$f"); m=${m%.*}; m=${m%_internal}
     for h in $(sed -n 's/^#include "\([^"]*\)\.h".*/\1/p' "$f"); do
-        [ -e "selector/$h.h" ] || continue
+        [ -e "selector/$h.h" ] || ls selector/*/"$h.h" >/dev/null 2>&1 || continue
         h=${h%_internal}
         [ "$h" = "$m" ] || edges="$edges $m $h"
     done

@@ -88,7 +88,7 @@ grep -q "^# optselect: run 1, steps 0 to 7: sh -c " "$log"
 ok $? "the log starts with the command as it ran"
 
 # every placeholder has a value in a run, and docs/trainers.md lists it
-names=$(sed -n 's/^    { "\([a-z_]*\)", ".*/\1/p' "$top_srcdir/selector/command.c")
+names=$(sed -n 's/^    { "\([a-z_]*\)", ".*/\1/p' "$top_srcdir/selector/config/command.c")
 all=""
 missing=""
 i=0
