@@ -248,7 +248,7 @@ static os_trial_env study_env(const os_study *s, const volatile sig_atomic_t *st
         .seed = cfg->seed, .smoothing = cfg->smoothing, .diverge_factor = cfg->diverge_factor,
         .stop = stop, .timeout = cfg->trial_timeout,
         .score_kind = s->plan.score, .horizon = s->plan.full_steps,
-        .split = s->plan.batch_split ? s->plan.batch_split : 1, .schedule = &s->plan.schedule,
+        .split = s->plan.batch_split, .schedule = &s->plan.schedule,
         .command = cfg->command ? &cfg->cmd : NULL,
         .workdir = s->workdir, .trial_root = s->trial_root, .logs_kept = !s->trial_root_temp,
         .command_threads = cfg->trainer_threads,

@@ -21,10 +21,9 @@
 static int time_steps(os_study *s, int isolate, const char *journal, os_error *err)
 {
     const os_config *cfg = s->cfg;
-    uint64_t *steps_out = &s->plan.steps;
     uint64_t kept = journal ? os_journal_budget(journal) : 0;
     if (kept) {
-        *steps_out = kept;
+        s->plan.steps = kept;
     } else {
         /* Time a candidate at doubling lengths until a run takes a
          * tenth of the budget or a quarter of a second; the last two runs
@@ -47,7 +46,7 @@ static int time_steps(os_study *s, int isolate, const char *journal, os_error *e
             for (;;) {
                 os_trial_result r;
                 memset(&r, 0, sizeof r);
-                *steps_out = n;
+                s->plan.steps = n;
                 prev_took = took;
                 prev_done = done;
                 double t0 = os_seconds();
@@ -85,10 +84,10 @@ static int time_steps(os_study *s, int isolate, const char *journal, os_error *e
         double steps = floor((cfg->seconds - fixed) / per);
         if (steps > 1e9)
             steps = 1e9;
-        *steps_out = steps >= 1 ? (uint64_t)steps : 1;
+        s->plan.steps = steps >= 1 ? (uint64_t)steps : 1;
         /* whole evaluation periods: the last measurement is a scheduled one */
-        if (*steps_out > cfg->eval_every)
-            *steps_out -= *steps_out % cfg->eval_every;
+        if (s->plan.steps > cfg->eval_every)
+            s->plan.steps -= s->plan.steps % cfg->eval_every;
     }
     return 0;
 }
