@@ -53,9 +53,9 @@ static int adabelief_step(const os_env *env, void *state, float *p, const float 
     const double beta1 = hp[HP_BETA1], beta2 = hp[HP_BETA2];
     const float b1 = (float)beta1, one_minus_b1 = (float)(1.0 - beta1);
     const float b2 = (float)beta2, one_minus_b2 = (float)(1.0 - beta2);
-    const float eps = (float)hp[HP_EPS], wd = (float)hp[HP_WEIGHT_DECAY];
+    const float eps = (float)hp[HP_EPS], wd_all = (float)hp[HP_WEIGHT_DECAY];
     const int decouple = hp[HP_DECOUPLE] != 0.0, amsgrad = hp[HP_AMSGRAD] != 0.0;
-    const float shrink = (float)(1.0 - lr * hp[HP_WEIGHT_DECAY]);
+    const float shrink_all = (float)(1.0 - lr * hp[HP_WEIGHT_DECAY]);
     const double bc1 = 1.0 - pow(beta1, (double)t), beta2_t = pow(beta2, (double)t);
     const double bc2 = 1.0 - beta2_t;
     const float bc2_sqrt = (float)sqrt(bc2);
@@ -78,27 +78,31 @@ static int adabelief_step(const os_env *env, void *state, float *p, const float 
         }
     }
 
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
-        if (decouple)
-            p[i] = p[i] * shrink;
-        else if (wd != 0.0f)
-            g = g + wd * p[i];
-        m[i] = m[i] * b1 + one_minus_b1 * g;
-        float r = g - m[i];
-        s[i] = s[i] * b2 + one_minus_b2 * r * r;
-        s[i] = s[i] + eps;
-        float second = s[i];
-        if (amsgrad) {
-            smax[i] = fmaxf(smax[i], s[i]);
-            second = smax[i];
+    for (os_span sp = { 0 }; os_next_span(env, &sp);) {
+        const float wd = sp.decays ? wd_all : 0.0f;
+        const float shrink = sp.decays ? shrink_all : 1.0f;
+        for (size_t i = sp.begin; i < sp.end; i++) {
+            float g = grad[i];
+            if (decouple)
+                p[i] = p[i] * shrink;
+            else if (wd != 0.0f)
+                g = g + wd * p[i];
+            m[i] = m[i] * b1 + one_minus_b1 * g;
+            float r = g - m[i];
+            s[i] = s[i] * b2 + one_minus_b2 * r * r;
+            s[i] = s[i] + eps;
+            float second = s[i];
+            if (amsgrad) {
+                smax[i] = fmaxf(smax[i], s[i]);
+                second = smax[i];
+            }
+            if (mode == 0)
+                p[i] = p[i] + coef * m[i] / (sqrtf(second) / bc2_sqrt + eps);
+            else if (mode == 1)
+                p[i] = p[i] + coef * m[i] / (sqrtf(s[i]) + eps);
+            else
+                p[i] = p[i] + coef * m[i];
         }
-        if (mode == 0)
-            p[i] = p[i] + coef * m[i] / (sqrtf(second) / bc2_sqrt + eps);
-        else if (mode == 1)
-            p[i] = p[i] + coef * m[i] / (sqrtf(s[i]) + eps);
-        else
-            p[i] = p[i] + coef * m[i];
     }
     return OS_OK;
 }

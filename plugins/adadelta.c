@@ -36,19 +36,22 @@ static int adadelta_step(const os_env *env, void *state, float *p, const float *
     const double *hp = env->hparams;
     const size_t n = env->layout->n;
     const float rho = (float)hp[HP_RHO], one_minus_rho = (float)(1.0 - hp[HP_RHO]);
-    const float eps = (float)hp[HP_EPS], wd = (float)hp[HP_WEIGHT_DECAY];
+    const float eps = (float)hp[HP_EPS], wd_all = (float)hp[HP_WEIGHT_DECAY];
     const float neg_lr = (float)-lr;
     float *sq = os_slot(state, n, 0), *acc = os_slot(state, n, 1);
 
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
-        if (wd != 0.0f)
-            g = g + wd * p[i];
-        sq[i] = sq[i] * rho + one_minus_rho * g * g;
-        float std = sqrtf(sq[i] + eps);
-        float delta = sqrtf(acc[i] + eps) / std * g;
-        acc[i] = acc[i] * rho + one_minus_rho * delta * delta;
-        p[i] = p[i] + neg_lr * delta;
+    for (os_span r = { 0 }; os_next_span(env, &r);) {
+        const float wd = r.decays ? wd_all : 0.0f;
+        for (size_t i = r.begin; i < r.end; i++) {
+            float g = grad[i];
+            if (wd != 0.0f)
+                g = g + wd * p[i];
+            sq[i] = sq[i] * rho + one_minus_rho * g * g;
+            float std = sqrtf(sq[i] + eps);
+            float delta = sqrtf(acc[i] + eps) / std * g;
+            acc[i] = acc[i] * rho + one_minus_rho * delta * delta;
+            p[i] = p[i] + neg_lr * delta;
+        }
     }
     return OS_OK;
 }

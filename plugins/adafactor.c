@@ -150,7 +150,8 @@ static int adafactor_step(const os_env *env, void *state, float *p, const float 
         }
         const float u_rms = (float)sqrt(sq) / sqrtf((float)len);
         const float divisor = fmaxf(u_rms / clip, 1.0f);
-        const float neg_decay = (float)-(hp[HP_WEIGHT_DECAY] * (double)scale);
+        const float neg_decay = OS_TENSOR_DECAYS(env, k) ? (float)-(hp[HP_WEIGHT_DECAY] * (double)scale)
+                                                    : 0.0f;
 
         for (size_t i = 0; i < len; i++) {
             float u = raw_update(g, row, col, vec, row_mean, i, cols, is_factored) / divisor;

@@ -41,19 +41,21 @@ static int adagrad_step(const os_env *env, void *state, float *p, const float *g
                         double lr, uint64_t t)
 {
     const double *hp = env->hparams;
-    const size_t n = env->layout->n;
-    const float wd = (float)hp[HP_WEIGHT_DECAY];
+    const float wd_all = (float)hp[HP_WEIGHT_DECAY];
     const float eps = (float)hp[HP_EPS];
     const float neg_clr = (float)-(lr / (1.0 + (double)(t - 1) * hp[HP_LR_DECAY]));
     float *sum = state;
 
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
-        if (wd != 0.0f)
-            g = g + wd * p[i];
-        sum[i] = sum[i] + g * g;
-        float std = sqrtf(sum[i]) + eps;
-        p[i] = p[i] + neg_clr * g / std; /* addcdiv: (value * g) / std */
+    for (os_span r = { 0 }; os_next_span(env, &r);) {
+        const float wd = r.decays ? wd_all : 0.0f;
+        for (size_t i = r.begin; i < r.end; i++) {
+            float g = grad[i];
+            if (wd != 0.0f)
+                g = g + wd * p[i];
+            sum[i] = sum[i] + g * g;
+            float std = sqrtf(sum[i]) + eps;
+            p[i] = p[i] + neg_clr * g / std; /* addcdiv: (value * g) / std */
+        }
     }
     return OS_OK;
 }

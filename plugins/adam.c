@@ -96,13 +96,19 @@ static int adam_update(const os_env *env, void *state, float *p, const float *gr
     float *vmax = amsgrad ? os_slot(state, n, 2) : NULL;
     const float shrink = (float)(1.0 - lr * hp[HP_WEIGHT_DECAY]);
 
-#define PASS(d, c, a) adam_pass(n, p, grad, m, v, vmax, b1, b2, one_minus_b1, one_minus_b2, \
-                                wd, shrink, bc2_sqrt, eps, neg_step, d, c, a)
-    if (amsgrad)
-        decoupled ? PASS(1, 0, 1) : coupled ? PASS(0, 1, 1) : PASS(0, 0, 1);
-    else
-        decoupled ? PASS(1, 0, 0) : coupled ? PASS(0, 1, 0) : PASS(0, 0, 0);
+    for (os_span r = { 0 }; os_next_span(env, &r);) {
+        const size_t b = r.begin, len = r.end - r.begin;
+        float *vmax_r = vmax ? vmax + b : NULL;
+        /* a tensor without decay takes the plain update, whichever kind */
+        const int dec = decoupled && r.decays, coup = coupled && r.decays;
+#define PASS(d, c, a) adam_pass(len, p + b, grad + b, m + b, v + b, vmax_r, b1, b2, one_minus_b1, \
+                                one_minus_b2, wd, shrink, bc2_sqrt, eps, neg_step, d, c, a)
+        if (amsgrad)
+            dec ? PASS(1, 0, 1) : coup ? PASS(0, 1, 1) : PASS(0, 0, 1);
+        else
+            dec ? PASS(1, 0, 0) : coup ? PASS(0, 1, 0) : PASS(0, 0, 0);
 #undef PASS
+    }
     return OS_OK;
 }
 

@@ -59,10 +59,15 @@ static int adamax_step(const os_env *env, void *state, float *p, const float *gr
     const float neg_clr = (float)-(lr / (1.0 - pow(hp[HP_BETA1], (double)t)));
     float *m = os_slot(state, n, 0), *u = os_slot(state, n, 1);
 
-    if (wd != 0.0f)
-        adamax_pass(n, p, grad, m, u, b1, one_minus_b1, b2, eps, wd, neg_clr, 1);
-    else
-        adamax_pass(n, p, grad, m, u, b1, one_minus_b1, b2, eps, wd, neg_clr, 0);
+    for (os_span r = { 0 }; os_next_span(env, &r);) {
+        const size_t b = r.begin, len = r.end - r.begin;
+        if (wd != 0.0f && r.decays)
+            adamax_pass(len, p + b, grad + b, m + b, u + b, b1, one_minus_b1, b2, eps, wd,
+                        neg_clr, 1);
+        else
+            adamax_pass(len, p + b, grad + b, m + b, u + b, b1, one_minus_b1, b2, eps, wd,
+                        neg_clr, 0);
+    }
     return OS_OK;
 }
 

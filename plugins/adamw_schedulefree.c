@@ -85,18 +85,21 @@ static int sf_step(const os_env *env, void *state, float *y, const float *grad, 
     const float b2 = (float)beta2, one_minus_b2 = (float)(1.0 - beta2);
     const float eps = (float)hp[HP_EPS];
     const float neg_decay = (float)-(lr_t * hp[HP_WEIGHT_DECAY]);
-    const int decay = hp[HP_WEIGHT_DECAY] != 0.0, at_z = hp[HP_DECAY_AT_Z] != 0.0;
+    const int decay_all = hp[HP_WEIGHT_DECAY] != 0.0, at_z = hp[HP_DECAY_AT_Z] != 0.0;
     const float neg_lr = (float)-lr_t;
     const float keep = (float)(1.0 - ckp1), take = (float)ckp1;
     float *z = sf_vec(state, n, 0), *x = sf_vec(state, n, 1), *v = sf_vec(state, n, 2);
 
-    for (size_t i = 0; i < n; i++) {
-        if (decay)
-            z[i] = z[i] + neg_decay * (at_z ? z[i] : y[i]);
-        v[i] = v[i] * b2 + one_minus_b2 * grad[i] * grad[i];
-        z[i] = z[i] + neg_lr * grad[i] / (sqrtf(v[i]) + eps);
-        x[i] = x[i] * keep + take * z[i];
-        y[i] = x[i] * b1 + one_minus_b1 * z[i];
+    for (os_span r = { 0 }; os_next_span(env, &r);) {
+        const int decay = decay_all && r.decays;
+        for (size_t i = r.begin; i < r.end; i++) {
+            if (decay)
+                z[i] = z[i] + neg_decay * (at_z ? z[i] : y[i]);
+            v[i] = v[i] * b2 + one_minus_b2 * grad[i] * grad[i];
+            z[i] = z[i] + neg_lr * grad[i] / (sqrtf(v[i]) + eps);
+            x[i] = x[i] * keep + take * z[i];
+            y[i] = x[i] * b1 + one_minus_b1 * z[i];
+        }
     }
     return OS_OK;
 }

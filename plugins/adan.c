@@ -54,26 +54,30 @@ static int adan_step(const os_env *env, void *state, float *p, const float *grad
     const float neg_step = (float)-(lr / (1.0 - pow(beta1, (double)t)));
     const float neg_step_diff = (float)-(lr * beta2 / (1.0 - pow(beta2, (double)t)));
     const int no_prox = hp[HP_NO_PROX] != 0.0;
-    const float shrink = (float)(1.0 - lr * hp[HP_WEIGHT_DECAY]);
-    const float prox = (float)(1.0 + lr * hp[HP_WEIGHT_DECAY]);
+    const float shrink_all = (float)(1.0 - lr * hp[HP_WEIGHT_DECAY]);
+    const float prox_all = (float)(1.0 + lr * hp[HP_WEIGHT_DECAY]);
     float *m = os_slot(state, n, 0), *v = os_slot(state, n, 1);
     float *nn = os_slot(state, n, 2), *prev = os_slot(state, n, 3);
 
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
-        float d = t == 1 ? 0.0f : g - prev[i];
-        m[i] = m[i] * b1 + one_minus_b1 * g;
-        v[i] = v[i] * b2 + one_minus_b2 * d;
-        float nest = d * b2 + g;
-        nn[i] = nn[i] * b3 + one_minus_b3 * nest * nest;
-        float denom = sqrtf(nn[i]) / bc3_sqrt + eps;
-        if (no_prox)
-            p[i] = p[i] * shrink;
-        p[i] = p[i] + neg_step * m[i] / denom;
-        p[i] = p[i] + neg_step_diff * v[i] / denom;
-        if (!no_prox)
-            p[i] = p[i] / prox;
-        prev[i] = g;
+    for (os_span r = { 0 }; os_next_span(env, &r);) {
+        const float shrink = r.decays ? shrink_all : 1.0f;
+        const float prox = r.decays ? prox_all : 1.0f;
+        for (size_t i = r.begin; i < r.end; i++) {
+            float g = grad[i];
+            float d = t == 1 ? 0.0f : g - prev[i];
+            m[i] = m[i] * b1 + one_minus_b1 * g;
+            v[i] = v[i] * b2 + one_minus_b2 * d;
+            float nest = d * b2 + g;
+            nn[i] = nn[i] * b3 + one_minus_b3 * nest * nest;
+            float denom = sqrtf(nn[i]) / bc3_sqrt + eps;
+            if (no_prox)
+                p[i] = p[i] * shrink;
+            p[i] = p[i] + neg_step * m[i] / denom;
+            p[i] = p[i] + neg_step_diff * v[i] / denom;
+            if (!no_prox)
+                p[i] = p[i] / prox;
+            prev[i] = g;
+        }
     }
     return OS_OK;
 }

@@ -41,7 +41,7 @@ static int asgd_step(const os_env *env, void *state, float *p, const float *grad
     const double *hp = env->hparams;
     const size_t n = env->layout->n;
     const double lambd = hp[HP_LAMBD];
-    const float wd = (float)hp[HP_WEIGHT_DECAY];
+    const float wd_all = (float)hp[HP_WEIGHT_DECAY];
     float *ax = state, *eta = ax + n, *mu = eta + 1;
     if (t == 1) {
         *eta = (float)lr;
@@ -50,13 +50,16 @@ static int asgd_step(const os_env *env, void *state, float *p, const float *grad
     const float decay = (float)(1.0 - lambd * (double)*eta);
     const float neg_eta = (float)-(double)*eta;
 
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
-        if (wd != 0.0f)
-            g = g + wd * p[i];
-        p[i] = p[i] * decay;
-        p[i] = p[i] + neg_eta * g;
-        ax[i] = *mu != 1.0f ? ax[i] + (p[i] - ax[i]) * *mu : p[i];
+    for (os_span r = { 0 }; os_next_span(env, &r);) {
+        const float wd = r.decays ? wd_all : 0.0f;
+        for (size_t i = r.begin; i < r.end; i++) {
+            float g = grad[i];
+            if (wd != 0.0f)
+                g = g + wd * p[i];
+            p[i] = p[i] * decay;
+            p[i] = p[i] + neg_eta * g;
+            ax[i] = *mu != 1.0f ? ax[i] + (p[i] - ax[i]) * *mu : p[i];
+        }
     }
     *eta = (float)(lr / pow(1.0 + lambd * lr * (double)t, hp[HP_ALPHA]));
     *mu = (float)(1.0 / fmax(1.0, (double)t - hp[HP_T0]));

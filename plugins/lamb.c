@@ -46,7 +46,7 @@ static int lamb_step(const os_env *env, void *state, float *p, const float *grad
     const size_t n = layout->n;
     const float b1 = (float)hp[HP_BETA1], one_minus_b1 = (float)(1.0 - hp[HP_BETA1]);
     const float b2 = (float)hp[HP_BETA2], one_minus_b2 = (float)(1.0 - hp[HP_BETA2]);
-    const float eps = (float)hp[HP_EPS], wd = (float)hp[HP_WEIGHT_DECAY];
+    const float eps = (float)hp[HP_EPS], wd_all = (float)hp[HP_WEIGHT_DECAY];
     const float bc1 = (float)(1.0 - pow(hp[HP_BETA1], (double)t));
     const float bc2 = (float)(1.0 - pow(hp[HP_BETA2], (double)t));
     const float flr = (float)lr;
@@ -54,6 +54,7 @@ static int lamb_step(const os_env *env, void *state, float *p, const float *grad
 
     for (size_t k = 0; k < layout->n_tensors; k++) {
         const size_t off = layout->tensors[k].offset, len = layout->tensors[k].size;
+        const float wd = OS_TENSOR_DECAYS(env, k) ? wd_all : 0.0f;
         double u_sq = 0.0;
         for (size_t i = off; i < off + len; i++) {
             m[i] = m[i] * b1 + one_minus_b1 * grad[i];

@@ -37,12 +37,13 @@ static int lars_step(const os_env *env, void *state, float *p, const float *grad
 {
     const double *hp = env->hparams;
     const os_layout *layout = env->layout;
-    const float momentum = (float)hp[HP_MOMENTUM], wd = (float)hp[HP_WEIGHT_DECAY];
+    const float momentum = (float)hp[HP_MOMENTUM], wd_all = (float)hp[HP_WEIGHT_DECAY];
     const float eta = (float)hp[HP_TRUST], flr = (float)lr;
     float *v = state;
 
     for (size_t k = 0; k < layout->n_tensors; k++) {
         const size_t off = layout->tensors[k].offset, len = layout->tensors[k].size;
+        const float wd = OS_TENSOR_DECAYS(env, k) ? wd_all : 0.0f;
         const float w_norm = os_norm(p + off, len), g_norm = os_norm(grad + off, len);
         const float denom = g_norm + wd * w_norm;
         const float local = w_norm > 0.0f && denom > 0.0f ? eta * w_norm / denom : 1.0f;

@@ -38,16 +38,19 @@ static int lion_step(const os_env *env, void *state, float *p, const float *grad
     const double *hp = env->hparams;
     const float b1 = (float)hp[HP_BETA1], one_minus_b1 = (float)(1.0 - hp[HP_BETA1]);
     const float b2 = (float)hp[HP_BETA2], one_minus_b2 = (float)(1.0 - hp[HP_BETA2]);
-    const float shrink = (float)(1.0 - lr * hp[HP_WEIGHT_DECAY]);
+    const float shrink_all = (float)(1.0 - lr * hp[HP_WEIGHT_DECAY]);
     const float neg_lr = (float)-lr;
     float *m = state;
 
-    for (size_t i = 0; i < env->layout->n; i++) {
-        float c = m[i] * b1 + one_minus_b1 * grad[i];
-        float sign = (float)((c > 0.0f) - (c < 0.0f));
-        p[i] = p[i] * shrink;
-        p[i] = p[i] + neg_lr * sign;
-        m[i] = m[i] * b2 + one_minus_b2 * grad[i];
+    for (os_span r = { 0 }; os_next_span(env, &r);) {
+        const float shrink = r.decays ? shrink_all : 1.0f;
+        for (size_t i = r.begin; i < r.end; i++) {
+            float c = m[i] * b1 + one_minus_b1 * grad[i];
+            float sign = (float)((c > 0.0f) - (c < 0.0f));
+            p[i] = p[i] * shrink;
+            p[i] = p[i] + neg_lr * sign;
+            m[i] = m[i] * b2 + one_minus_b2 * grad[i];
+        }
     }
     return OS_OK;
 }

@@ -145,9 +145,10 @@ static int muon_step(const os_env *env, void *state, float *p, const float *grad
     for (size_t k = 0; k < layout->n_tensors; k++) {
         const os_tensor *tn = &layout->tensors[k];
         const size_t off = tn->offset, len = tn->size;
+        const double wd = OS_TENSOR_DECAYS(env, k) ? hp[HP_WEIGHT_DECAY] : 0.0;
         size_t rows, cols;
         if (!is_matrix(tn, &rows, &cols)) {
-            const float shrink = (float)(1.0 - adam_lr * hp[HP_WEIGHT_DECAY]);
+            const float shrink = (float)(1.0 - adam_lr * wd);
             const float neg_lr = (float)-adam_lr;
             for (size_t i = off; i < off + len; i++) {
                 buf[i] = lerp(buf[i], grad[i], w1);
@@ -166,7 +167,7 @@ static int muon_step(const os_env *env, void *state, float *p, const float *grad
         }
         newton_schulz(u, rows, cols, ns_steps, scratch);
         const float gain = (float)sqrt(fmax(1.0, (double)rows / (double)cols));
-        const float shrink = (float)(1.0 - lr * hp[HP_WEIGHT_DECAY]);
+        const float shrink = (float)(1.0 - lr * wd);
         const float neg_lr = (float)-lr;
         for (size_t i = 0; i < len; i++) {
             p[off + i] = p[off + i] * shrink;

@@ -48,7 +48,7 @@ static int nadam_step(const os_env *env, void *state, float *p, const float *gra
     const double beta1 = hp[HP_BETA1], psi = hp[HP_MOMENTUM_DECAY];
     const float b1 = (float)beta1, one_minus_b1 = (float)(1.0 - beta1);
     const float b2 = (float)hp[HP_BETA2], one_minus_b2 = (float)(1.0 - hp[HP_BETA2]);
-    const float eps = (float)hp[HP_EPS], wd = (float)hp[HP_WEIGHT_DECAY];
+    const float eps = (float)hp[HP_EPS], wd_all = (float)hp[HP_WEIGHT_DECAY];
     const float bc2 = (float)(1.0 - pow(hp[HP_BETA2], (double)t));
     float *m = os_slot(state, n, 0), *v = os_slot(state, n, 1);
     float *mu_product = os_slot(state, n, 2);
@@ -60,15 +60,18 @@ static int nadam_step(const os_env *env, void *state, float *p, const float *gra
     const float coef_g = (float)(-lr * (1.0 - mu) / (1.0 - (double)*mu_product));
     const float coef_m = (float)(-lr * mu_next / (1.0 - (double)mu_product_next));
 
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
-        if (wd != 0.0f)
-            g = g + wd * p[i];
-        m[i] = m[i] * b1 + one_minus_b1 * g;
-        v[i] = v[i] * b2 + one_minus_b2 * g * g;
-        float denom = sqrtf(v[i] / bc2) + eps;
-        p[i] = p[i] + coef_g * g / denom;
-        p[i] = p[i] + coef_m * m[i] / denom;
+    for (os_span r = { 0 }; os_next_span(env, &r);) {
+        const float wd = r.decays ? wd_all : 0.0f;
+        for (size_t i = r.begin; i < r.end; i++) {
+            float g = grad[i];
+            if (wd != 0.0f)
+                g = g + wd * p[i];
+            m[i] = m[i] * b1 + one_minus_b1 * g;
+            v[i] = v[i] * b2 + one_minus_b2 * g * g;
+            float denom = sqrtf(v[i] / bc2) + eps;
+            p[i] = p[i] + coef_g * g / denom;
+            p[i] = p[i] + coef_m * m[i] / denom;
+        }
     }
     return OS_OK;
 }

@@ -61,6 +61,38 @@ static inline int os_zero_state(void *state, size_t bytes)
 #define OS_HP_ROW_L2_DECAY { "weight_decay", 0.0, 0.0, 1.0, OS_HP_TUNABLE, \
                              "L2 penalty added to the gradient" }
 
+/* Consecutive tensors that take weight decay alike (os_env.decays), as a
+ * range of elements, for the element-wise methods, whose loops then run
+ * unchanged over each range:
+ *     for (os_span r = { 0 }; os_next_span(env, &r);)
+ *         update(p + r.begin, r.end - r.begin, r.decays ? wd : 0);
+ * Without flags the one range is [0, n), so a study without decay =
+ * weights computes exactly what one loop over the buffer did. */
+typedef struct os_span {
+    size_t begin, end; /* the elements [begin, end)                          */
+    int    decays;     /* whether they take weight decay                     */
+    size_t tensor;     /* the first tensor after them (the iterator's own)   */
+} os_span;
+
+static inline int os_next_span(const os_env *env, os_span *r)
+{
+    const os_layout *l = env->layout;
+    if (r->end >= l->n || (env->decays && r->tensor >= l->n_tensors))
+        return 0;
+    r->begin = r->end;
+    if (!env->decays) {
+        r->end = l->n;
+        r->decays = 1;
+        return 1;
+    }
+    r->decays = env->decays[r->tensor] != 0;
+    while (r->tensor < l->n_tensors && (env->decays[r->tensor] != 0) == r->decays) {
+        r->end = l->tensors[r->tensor].offset + l->tensors[r->tensor].size;
+        r->tensor++;
+    }
+    return 1;
+}
+
 /* Marks an update loop's function to be compiled for AVX-512 and AVX2 as
  * well as the build's baseline, the loader picking the widest the CPU has
  * (GCC's target_clones, through an ifunc).  Elementwise float arithmetic

@@ -39,7 +39,7 @@ static int radam_step(const os_env *env, void *state, float *p, const float *gra
     const double beta1 = hp[HP_BETA1], beta2 = hp[HP_BETA2];
     const float b1 = (float)beta1, one_minus_b1 = (float)(1.0 - beta1);
     const float b2 = (float)beta2, one_minus_b2 = (float)(1.0 - beta2);
-    const float eps = (float)hp[HP_EPS], wd = (float)hp[HP_WEIGHT_DECAY];
+    const float eps = (float)hp[HP_EPS], wd_all = (float)hp[HP_WEIGHT_DECAY];
     const double bc1 = 1.0 - pow(beta1, (double)t), bc2 = 1.0 - pow(beta2, (double)t);
     double rho_inf, rho_t;
     os_sma_length(beta2, pow(beta2, (double)t), t, &rho_inf, &rho_t);
@@ -49,16 +49,19 @@ static int radam_step(const os_env *env, void *state, float *p, const float *gra
     const float fbc1 = (float)bc1, flr = (float)lr, bc2_sqrt = (float)sqrt(bc2);
     float *m = os_slot(state, n, 0), *v = os_slot(state, n, 1);
 
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
-        if (wd != 0.0f)
-            g = g + wd * p[i];
-        m[i] = m[i] * b1 + one_minus_b1 * g;
-        v[i] = v[i] * b2 + one_minus_b2 * g * g;
-        float update = m[i] / fbc1 * flr;
-        if (rectify)
-            update = update * (bc2_sqrt / (sqrtf(v[i]) + eps)) * rect;
-        p[i] = p[i] - update;
+    for (os_span r = { 0 }; os_next_span(env, &r);) {
+        const float wd = r.decays ? wd_all : 0.0f;
+        for (size_t i = r.begin; i < r.end; i++) {
+            float g = grad[i];
+            if (wd != 0.0f)
+                g = g + wd * p[i];
+            m[i] = m[i] * b1 + one_minus_b1 * g;
+            v[i] = v[i] * b2 + one_minus_b2 * g * g;
+            float update = m[i] / fbc1 * flr;
+            if (rectify)
+                update = update * (bc2_sqrt / (sqrtf(v[i]) + eps)) * rect;
+            p[i] = p[i] - update;
+        }
     }
     return OS_OK;
 }

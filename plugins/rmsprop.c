@@ -91,15 +91,18 @@ static int rmsprop_step(const os_env *env, void *state, float *p, const float *g
     float *sq = os_slot(state, n, 0);
     float *ga = ga_slot ? os_slot(state, n, ga_slot) : NULL;
     float *buf = buf_slot ? os_slot(state, n, buf_slot) : NULL;
-    const int decay = wd != 0.0f;
 
-#define PASS(d, c, mo) rmsprop_pass(n, p, grad, sq, ga, buf, alpha, one_minus_alpha, eps, wd, \
-                                    momentum, neg_lr, d, c, mo)
-    if (decay)
-        ga ? (buf ? PASS(1, 1, 1) : PASS(1, 1, 0)) : (buf ? PASS(1, 0, 1) : PASS(1, 0, 0));
-    else
-        ga ? (buf ? PASS(0, 1, 1) : PASS(0, 1, 0)) : (buf ? PASS(0, 0, 1) : PASS(0, 0, 0));
+    for (os_span r = { 0 }; os_next_span(env, &r);) {
+        const size_t b = r.begin, len = r.end - r.begin;
+        float *ga_r = ga ? ga + b : NULL, *buf_r = buf ? buf + b : NULL;
+#define PASS(d, c, mo) rmsprop_pass(len, p + b, grad + b, sq + b, ga_r, buf_r, alpha,         \
+                                    one_minus_alpha, eps, wd, momentum, neg_lr, d, c, mo)
+        if (wd != 0.0f && r.decays)
+            ga ? (buf ? PASS(1, 1, 1) : PASS(1, 1, 0)) : (buf ? PASS(1, 0, 1) : PASS(1, 0, 0));
+        else
+            ga ? (buf ? PASS(0, 1, 1) : PASS(0, 1, 0)) : (buf ? PASS(0, 0, 1) : PASS(0, 0, 0));
 #undef PASS
+    }
     return OS_OK;
 }
 

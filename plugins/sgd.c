@@ -47,24 +47,26 @@ static int sgd_step(const os_env *env, void *state, float *p, const float *grad,
                     double lr, uint64_t t)
 {
     const double *hp = env->hparams;
-    const size_t n = env->layout->n;
     const float momentum = (float)hp[HP_MOMENTUM];
     const float damp = (float)(1.0 - hp[HP_DAMPENING]);
-    const float wd = (float)hp[HP_WEIGHT_DECAY];
+    const float wd_all = (float)hp[HP_WEIGHT_DECAY];
     const int nesterov = hp[HP_NESTEROV] != 0.0;
     const float neg_lr = (float)-lr;
     float *buf = state;
 
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
-        if (wd != 0.0f)
-            g = g + wd * p[i];
-        if (momentum != 0.0f) {
-            /* torch clones the first gradient into the buffer undamped. */
-            buf[i] = t == 1 ? g : buf[i] * momentum + damp * g;
-            g = nesterov ? g + momentum * buf[i] : buf[i];
+    for (os_span r = { 0 }; os_next_span(env, &r);) {
+        const float wd = r.decays ? wd_all : 0.0f;
+        for (size_t i = r.begin; i < r.end; i++) {
+            float g = grad[i];
+            if (wd != 0.0f)
+                g = g + wd * p[i];
+            if (momentum != 0.0f) {
+                /* torch clones the first gradient into the buffer undamped. */
+                buf[i] = t == 1 ? g : buf[i] * momentum + damp * g;
+                g = nesterov ? g + momentum * buf[i] : buf[i];
+            }
+            p[i] = p[i] + neg_lr * g;
         }
-        p[i] = p[i] + neg_lr * g;
     }
     return OS_OK;
 }

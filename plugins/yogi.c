@@ -46,20 +46,23 @@ static int yogi_step(const os_env *env, void *state, float *p, const float *grad
     const size_t n = env->layout->n;
     const float b1 = (float)hp[HP_BETA1], one_minus_b1 = (float)(1.0 - hp[HP_BETA1]);
     const float neg_one_minus_b2 = (float)-(1.0 - hp[HP_BETA2]);
-    const float eps = (float)hp[HP_EPS], wd = (float)hp[HP_WEIGHT_DECAY];
+    const float eps = (float)hp[HP_EPS], wd_all = (float)hp[HP_WEIGHT_DECAY];
     const float bc2_sqrt = (float)sqrt(1.0 - pow(hp[HP_BETA2], (double)t));
     const float neg_step = (float)-(lr / (1.0 - pow(hp[HP_BETA1], (double)t)));
     float *m = os_slot(state, n, 0), *v = os_slot(state, n, 1);
 
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
-        if (wd != 0.0f)
-            g = g + wd * p[i];
-        m[i] = m[i] * b1 + one_minus_b1 * g;
-        float g2 = g * g, d = v[i] - g2;
-        float sign = (float)((d > 0.0f) - (d < 0.0f));
-        v[i] = v[i] + neg_one_minus_b2 * sign * g2;
-        p[i] = p[i] + neg_step * m[i] / (sqrtf(v[i]) / bc2_sqrt + eps);
+    for (os_span r = { 0 }; os_next_span(env, &r);) {
+        const float wd = r.decays ? wd_all : 0.0f;
+        for (size_t i = r.begin; i < r.end; i++) {
+            float g = grad[i];
+            if (wd != 0.0f)
+                g = g + wd * p[i];
+            m[i] = m[i] * b1 + one_minus_b1 * g;
+            float g2 = g * g, d = v[i] - g2;
+            float sign = (float)((d > 0.0f) - (d < 0.0f));
+            v[i] = v[i] + neg_one_minus_b2 * sign * g2;
+            p[i] = p[i] + neg_step * m[i] / (sqrtf(v[i]) / bc2_sqrt + eps);
+        }
     }
     return OS_OK;
 }

@@ -161,12 +161,26 @@ typedef struct os_env {
     uint32_t         env_size;   /* sizeof(os_env) of the host: the fields a
                                     later minor appends exist when it covers
                                     them                                      */
+    const unsigned char *decays; /* layout->n_tensors flags, one per tensor:
+                                    0 where the tensor takes no weight decay
+                                    ([search] decay = weights leaves biases
+                                    and norms out), nonzero where it takes
+                                    the decay its hyperparameters ask for.
+                                    NULL: every tensor takes it.  A plugin
+                                    with a weight-decay hyperparameter applies
+                                    it tensor by tensor by these flags
+                                    (OS_TENSOR_DECAYS); one without ignores
+                                    them                                      */
 } os_env;
+
 /* Which fields exist: those of every minor up to env->host_minor (and
  * env->env_size bytes of os_env).  A plugin built against a newer header
  * than its host's reads the fields of a later minor only when host_minor
  * reaches it.  Hosts of 1.0 and 1.1 set neither field, and their os_env
  * ends at err_size: a plugin that reads a 1.2 field needs a 1.2 host. */
+
+/* Whether tensor k of env->layout takes weight decay (env->decays). */
+#define OS_TENSOR_DECAYS(env, k) (!(env)->decays || (env)->decays[k])
 
 /* An optimizer.  The first four fields are the handshake and never move. */
 typedef struct os_optimizer {
