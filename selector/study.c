@@ -40,8 +40,8 @@ static int find_rates(os_study *s, const os_config *cfg, os_error *err)
 {
     const os_lrfind_on on = {
         .fn = s->fn, .fn_layout = &s->fn_layout, .start = { cfg->start[0], cfg->start[1] },
-        .model = &s->model, .data = &s->data, .batch_size = cfg->batch_size,
-        .seed = cfg->seed, .smoothing = cfg->smoothing,
+        .model = &s->model, .decays = s->decays, .data = &s->data,
+        .batch_size = cfg->batch_size, .seed = cfg->seed, .smoothing = cfg->smoothing,
     };
     for (size_t k = 0; k < cfg->n_opts; k++) {
         if (!s->plan.lr[k].autotune)
@@ -141,6 +141,11 @@ static int build_model(os_study *s, const os_config *cfg, int regression, os_err
                             spec.image[2], s->all.d);
     if (built)
         return os_error_set(err, OS_ERR_NOMEM, "out of memory building the model");
+    if (!strcmp(cfg->decay, "weights")) {
+        if (!(s->decays = malloc(s->model.layout.n_tensors)))
+            return os_error_set(err, OS_ERR_NOMEM, "out of memory building the model");
+        os_plugin_decays(&s->model.layout, s->decays);
+    }
     return 0;
 }
 
@@ -242,7 +247,8 @@ static os_trial_env study_env(const os_study *s, const volatile sig_atomic_t *st
 {
     const os_config *cfg = s->cfg;
     return (os_trial_env){
-        .model = &s->model, .data = &s->data, .test = s->test.n ? &s->test : NULL,
+        .model = &s->model, .decays = s->decays, .data = &s->data,
+        .test = s->test.n ? &s->test : NULL,
         .fn = s->fn, .fn_layout = &s->fn_layout, .start = { cfg->start[0], cfg->start[1] },
         .steps = s->plan.steps, .batch_size = s->plan.batch_max, .eval_every = cfg->eval_every,
         .seed = cfg->seed, .smoothing = cfg->smoothing, .diverge_factor = cfg->diverge_factor,
@@ -483,6 +489,7 @@ void os_study_free(os_study *s)
         os_journal_close(&s->journal);
     os_search_free(&s->search);
     os_model_free(&s->model);
+    free(s->decays);
     os_data_split_free(&s->data);
     os_dataset_free(&s->test);
     os_dataset_free(&s->all);

@@ -63,6 +63,9 @@ typedef struct os_study {
     os_data_split    data;
     os_dataset       test;       /* held out, standardised like train; may be empty */
     os_model         model;
+    unsigned char   *decays;     /* [search] decay = weights: per model tensor,
+                                    whether it takes weight decay (os_env.
+                                    decays); NULL: every tensor does       */
     const os_testfn *fn;         /* a test function instead of data and model */
     os_tensor        fn_tensor;
     os_layout        fn_layout;

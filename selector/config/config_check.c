@@ -121,3 +121,26 @@ int os_config_check_extrapolated(const os_config *cfg, uint64_t steps, uint64_t 
                         "more than the trials' %llu", WHERE("search", "score"),
                         (unsigned long long)full_steps, (unsigned long long)steps);
 }
+
+int os_config_check_decay(const os_config *cfg, os_error *err)
+{
+    if (!strcmp(cfg->decay, "all"))
+        return 0;
+    if (cfg->command)
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [search] decay = %s: a [trainer] command "
+                            "decides which of its tensors take weight decay; remove the key",
+                            WHERE("search", "decay"), cfg->decay);
+    /* a plugin older than ABI 1.2 cannot see the flags: it would decay
+     * every tensor while the report said otherwise */
+    for (size_t k = 0; k < cfg->n_opts; k++) {
+        const os_registry_entry *e = cfg->opts[k].entry;
+        if (e->opt->abi_minor < 2 && os_hparam_index(e->opt, "weight_decay") >= 0)
+            return os_error_set(err, OS_ERR_CONFIG, "%s: [search] decay = %s: optimizer '%s' "
+                                "(%s) is built for plugin ABI %u.%u, which cannot leave a "
+                                "tensor out of its weight decay; rebuild it against ABI 1.2, "
+                                "or set decay = all", WHERE("search", "decay"), cfg->decay,
+                                e->opt->label, e->path, (unsigned)e->opt->abi_major,
+                                (unsigned)e->opt->abi_minor);
+    }
+    return 0;
+}

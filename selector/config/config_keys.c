@@ -154,6 +154,10 @@ const os_key os_cfg_keys[] = {
     { "search", "schedule", "follow", "the trials' learning-rate schedule: follow (the full "
       "run's [full] schedule, compressed to the trial's steps) or constant (the peak rate "
       "throughout)", os_cfg_p_trial_schedule, F(schedule), 0, 0 },
+    { "search", "decay", "all", "which tensors take the weight decay an optimizer's "
+      "weight_decay asks for: all (as torch.optim does with one parameter group) or weights "
+      "(dense and convolution weights; biases and norms take none, as a second group with "
+      "weight_decay = 0 gives in torch)", os_cfg_p_decay, F(decay), 0, 0 },
     { "search", "isolation", "none", "none: trials run as threads of optselect (fastest); "
       "process: each trial runs in a worker process, so a plugin that crashes, aborts, exits "
       "or hangs fails its trial and the study goes on", os_cfg_p_isolation, F(isolation), 0, 0 },

@@ -470,6 +470,8 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
     rc = os_cfg_resolve_optimizers(&ctx);
     if (!rc)
         rc = os_cfg_check_trainer(&ctx);
+    if (!rc)
+        rc = os_config_check_decay(cfg, err);
 done:
     free_ctx(&ctx);
     if (rc)

@@ -128,6 +128,8 @@ typedef struct os_config {
                                and band) or train (and measure, recommend) */
     char     schedule[16];  /* the trials' rate schedule: follow ([full]
                                schedule compressed to the trial) or constant */
+    char     decay[16];     /* all or weights: the tensors weight decay
+                               applies to (os_env.decays)                  */
     char     isolation[16]; /* "none" or "process"                          */
     double   trial_timeout; /* seconds per trial; 0: no limit               */
     uint64_t max_crashes;   /* crashed trials of a plugin file before its
@@ -236,6 +238,10 @@ int os_config_check_budget(const os_config *cfg, os_error *err);
  * fraction or in seconds are steps, with the plan's (plan.h) */
 int os_config_check_extrapolated(const os_config *cfg, uint64_t steps, uint64_t full_steps,
                                  os_error *err);
+/* [search] decay = weights: with the built-in engine only, and every
+ * optimizer with a weight_decay built for ABI 1.2 (checked once the
+ * optimizers are resolved) */
+int os_config_check_decay(const os_config *cfg, os_error *err);
 /* Prints every key with its default and help, section by section. */
 void os_config_print_keys(FILE *out);
 

@@ -59,6 +59,14 @@ os_env os_plugin_env(const os_layout *layout, const double *hparams, char *err, 
                      .host_minor = OS_PLUGIN_ABI_MINOR, .env_size = (uint32_t)sizeof(os_env) };
 }
 
+void os_plugin_decays(const os_layout *layout, unsigned char *flags)
+{
+    for (size_t k = 0; k < layout->n_tensors; k++) {
+        unsigned role = layout->roles ? layout->roles[k] : OS_ROLE_OTHER;
+        flags[k] = role != OS_ROLE_BIAS && role != OS_ROLE_NORM;
+    }
+}
+
 const char *os_plugin_error_name(int code)
 {
     switch (code) {

@@ -76,6 +76,11 @@ uint32_t os_optimizer_version(const os_optimizer *d);
  * message buffer, and the host's minor and env size (ABI 1.2). */
 os_env os_plugin_env(const os_layout *layout, const double *hparams, char *err, size_t size);
 
+/* [search] decay = weights: flags[k] (layout->n_tensors of them) is 0 for a
+ * bias or a norm, which take no weight decay, and 1 for every other role,
+ * as torch's two parameter groups split them (os_env.decays). */
+void os_plugin_decays(const os_layout *layout, unsigned char *flags);
+
 /* A plugin's error code by its name in the header's map, with its default
  * text ("OS_EINVAL: invalid hyperparameter or argument"). */
 const char *os_plugin_error_name(int code);

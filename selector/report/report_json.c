@@ -167,8 +167,8 @@ static void write_json_inputs(FILE *out, const os_study *s)
         fprintf(out, "%s\"%s %zu-%zu\"", i ? ", " : "",
                 os_layer_kind_name(s->model.layers[i].kind), s->model.layers[i].in,
                 s->model.layers[i].out);
-    fprintf(out, "], \"parameters\": %zu, \"loss\": \"%s\"},\n", s->model.layout.n,
-            os_loss_name(s->model.loss));
+    fprintf(out, "], \"parameters\": %zu, \"loss\": \"%s\", \"decay\": \"%s\"},\n",
+            s->model.layout.n, os_loss_name(s->model.loss), s->decays ? "weights" : "all");
 budget:
     fprintf(out, "  \"interrupted_trials\": %zu,\n", s->n_interrupted);
     fprintf(out, "  \"budget\": {\"steps\": %llu, \"batch_size\": %llu, \"eval_every\": %llu, "

@@ -333,6 +333,13 @@ void os_report_text(FILE *out, const os_study *s)
     if (s->plan.batch_split > 1)
         fprintf(out, " in %llu data-parallel chunks", (unsigned long long)s->plan.batch_split);
     fputc('\n', out);
+    if (s->decays) {
+        size_t none = 0, n = s->model.layout.n_tensors;
+        for (size_t k = 0; k < n; k++)
+            none += !s->decays[k];
+        fprintf(out, "weight decay: on the weights only ([search] decay = weights); %zu of the "
+                "%zu tensors (biases and norms) take none\n", none, n);
+    }
     describe_skipped(out, &s->search);
     os_report_full_text(out, s);
     if (cfg->seconds > 0 && s->step_seconds > 0)

@@ -67,7 +67,7 @@ static uint64_t hash_config_text(const os_config *cfg, uint64_t h)
          * existed resume when those are as they were); horizon_exponent
          * only moves the ranking, never a trial. */
         static const struct { int section; const char *prefix; } skip[] = {
-            { 0, "refine = " }, { 0, "seconds = 0\n" }, { 1, "asha_window = 16\n" },
+            { 0, "refine = " }, { 0, "seconds = 0\n" }, { 1, "asha_window = 16\n" }, { 1, "decay = all\n" },
             { 1, "schedule = " }, { 1, "horizon_exponent = " },
             { 2, "data = " }, { 2, "batch_size = " }, { 2, "schedule = " }, { 2, "warmup = " },
             { 2, "floor = " }, { 2, "decay = " }, { 2, "milestones = " }, { 2, "gamma = " },

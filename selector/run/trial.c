@@ -286,6 +286,7 @@ static int open_network(os_trial *tr, os_error *err)
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for a trial");
 
     tr->oenv = os_plugin_env(&m->layout, tr->c->hp, tr->msg, sizeof tr->msg);
+    tr->oenv.decays = env->decays;
     size_t state_bytes = opt->state_bytes(&tr->oenv);
     if (!(tr->state = os_alloc_aligned(state_bytes)))
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu bytes of %s state",

@@ -58,6 +58,8 @@ static inline double os_trial_score_at(const os_trial_result *r, uint64_t budget
 /* What every trial of a study shares; read-only. */
 typedef struct os_trial_env {
     const os_model      *model;
+    const unsigned char *decays; /* per model tensor, whether it takes weight
+                                    decay (os_env.decays); NULL: every one  */
     const os_data_split *data;
     const os_dataset    *test;  /* held-out test set, or NULL                   */
     const os_testfn     *fn;    /* a test function instead of model and data  */

@@ -117,6 +117,7 @@ int os_lrfind_optimizer(const os_lrfind_on *s, const os_opt_config *o, os_lr_spe
                             s->batch_size, &rng))
             rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for the range test");
         w.oenv = os_plugin_env(&s->model->layout, hp, msg, sizeof msg);
+        w.oenv.decays = s->decays;
     }
     if (!rc && !(w.state = os_alloc_aligned(w.opt->state_bytes(&w.oenv))))
         rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for the range test");

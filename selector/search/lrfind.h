@@ -49,6 +49,8 @@ typedef struct os_lrfind_on {
     const os_layout     *fn_layout;  /* the function's point                 */
     double               start[2];   /* and where it starts                  */
     const os_model      *model;
+    const unsigned char *decays;     /* the model's tensors' decay flags, as
+                                        the trials have them; NULL: all    */
     const os_data_split *data;       /* its training rows and the subset     */
     uint64_t             batch_size; /* [search] batch_size                  */
     uint64_t             seed;       /* the study's                          */

@@ -14,6 +14,9 @@ Two problems, 50 steps each:
              two decades; the gradient a*p + b is computed in float32.
   mlp        Linear(6,5) - tanh - Linear(5,3) with softmax cross-entropy, fixed
              initial weights, 32 fixed rows taken in batches of 8 in order.
+
+Every case with a weight decay runs once more on the mlp with its biases
+left out of the decay ([search] decay = weights): CASE_decay_weights.mlp.
 """
 import math
 import os
@@ -226,6 +229,49 @@ def run_reference(case, problem, make):
           % (cls.__name__, lr, hparams), hparams, lr, header, p0, steps)
 
 
+def run_decay_weights(case, reference):
+    """[search] decay = weights on the mlp: the biases take no weight decay.
+    torch's way is two parameter groups, the second with weight_decay 0; a
+    NumPy reference, whose updates are per tensor, runs as two instances."""
+    if reference:
+        stem, label, cls, hparams, _, lr = case
+    else:
+        stem, label, cls, kwargs, hparams, _, lr = case
+    init, header, grads = mlp()
+    weights, biases = [0, 2], [1, 3]  # W1, B1, W2, B2
+    if reference:
+        params = [t.numpy().astype(np.float32).copy() for t in init]
+        opts = [(cls([params[i] for i in weights], lr, **hparams), weights),
+                (cls([params[i] for i in biases], lr, **{**hparams, "weight_decay": 0.0}),
+                 biases)]
+        flat = lambda: fmt(np.concatenate([p.ravel() for p in params]).tolist())
+        comment = "NumPy reference %s (tests/golden/reference.py), lr=%r, %r" % (
+            cls.__name__, lr, hparams)
+    else:
+        params = [t.clone().requires_grad_(True) for t in init]
+        opt = cls([{"params": [params[i] for i in weights]},
+                   {"params": [params[i] for i in biases], "weight_decay": 0.0}],
+                  lr=lr, **kwargs)
+        flat = lambda: fmt(torch.cat([p.detach().flatten() for p in params]).tolist())
+        comment = "torch %s %s(lr=%r, %r), biases in a group of weight_decay 0" % (
+            torch.__version__, cls.__name__, lr, kwargs)
+    p0, steps = flat(), []
+    for t in range(1, STEPS + 1):
+        if reference:
+            g = grads([torch.from_numpy(p) for p in params], t)
+            g = [x.detach().numpy().astype(np.float32) for x in g]
+            for o, idx in opts:
+                o.step([g[i] for i in idx], t)
+        else:
+            with torch.no_grad():
+                for p, g in zip(params, grads(params, t)):
+                    p.grad = g.detach().clone()
+            opt.step()
+        steps.append(flat())
+    write(stem + "_decay_weights", "mlp", label, comment, hparams, lr,
+          header + ["decay weights"], p0, steps)
+
+
 def main():
     torch.set_num_threads(1)
     for case in CASES:
@@ -234,8 +280,16 @@ def main():
     for case in REF_CASES:
         run_reference(case, "quadratic", quadratic)
         run_reference(case, "mlp", mlp)
-    print("wrote %d golden files to %s" % (2 * (len(CASES) + len(REF_CASES)), OUT),
-          file=sys.stderr)
+    n = 2 * (len(CASES) + len(REF_CASES))
+    for case in CASES:
+        if "weight_decay" in case[4]:
+            run_decay_weights(case, False)
+            n += 1
+    for case in REF_CASES:
+        if "weight_decay" in case[3]:
+            run_decay_weights(case, True)
+            n += 1
+    print("wrote %d golden files to %s" % (n, OUT), file=sys.stderr)
 
 
 if __name__ == "__main__":

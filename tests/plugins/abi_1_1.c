@@ -19,7 +19,12 @@ typedef struct {
     int (*eval_params)(const os_env *, const void *, const float *, float *);
 } descriptor_1_1;
 
-/* Heavy-ball momentum; evaluates at the training point (eval_params copies). */
+/* Heavy-ball momentum with an L2 penalty on every tensor (a 1.1 plugin
+ * cannot see which tensors take none); evaluates at the training point
+ * (eval_params copies). */
+static const os_hparam hparams[] = {
+    { "weight_decay", 0.0, 0.0, 1.0, OS_HP_TUNABLE, "L2 penalty added to the gradient" },
+};
 static size_t bytes(const os_env *env) { return env->layout->n * sizeof(float); }
 static int init(const os_env *env, void *s, const float *p)
 {
@@ -31,8 +36,9 @@ static int init(const os_env *env, void *s, const float *p)
 static int step(const os_env *env, void *s, float *p, const float *g, double lr, uint64_t t)
 {
     float *v = s;
+    const float wd = (float)env->hparams[0];
     for (size_t i = 0; i < env->layout->n; i++) {
-        v[i] = 0.9f * v[i] + g[i];
+        v[i] = 0.9f * v[i] + g[i] + wd * p[i];
         p[i] -= (float)lr * v[i];
     }
     return OS_OK;
@@ -46,7 +52,7 @@ static int eval(const os_env *env, const void *s, const float *p, float *out)
 
 static const descriptor_1_1 mid = {
     1, 1, sizeof(descriptor_1_1), sizeof(float), "mid-momentum",
-    "heavy-ball momentum built for ABI 1.1", 0.01, 0, NULL, NULL, bytes, init, step, eval,
+    "heavy-ball momentum built for ABI 1.1", 0.01, 1, hparams, NULL, bytes, init, step, eval,
 };
 
 /* (the 1.1 header declared no prototype: the cast stands for that) */
