@@ -141,9 +141,10 @@ int os_study_open_journal(os_study *s, const char *path, os_error *err);
  * each trial that finishes is recorded before it counts as done. */
 int os_study_run(os_study *s, const os_run_options *o, os_error *err);
 
-/* A hash of everything that decides the study's trials (fingerprint.c): the effective
- * config and the files its optimizers come from.  A journal written under
- * another fingerprint is not replayed. */
+/* A hash of everything that decides the study's trials (fingerprint.c): the
+ * keys whose values decide them, the candidates (with the files their
+ * optimizers come from) and what the plan resolved.  A journal written
+ * under another fingerprint is not replayed. */
 uint64_t os_study_fingerprint(const os_study *s);
 
 /* A hash of the versions of the study's plugins (ABI 1.2), which its

@@ -114,4 +114,34 @@ case "$(cat "$TMP/err")" in
 *"resuming: 21 of 21 trials already finished"*) ok 0 "... replaying every trial from the journal" ;;
 *) ok 1 "... replaying every trial from the journal: $(cat "$TMP/err")" ;;
 esac
+# The fingerprint hashes the plan: a key that decides no journaled trial
+# (refine, isolation, [full] seeds) resumes the journal; one that does
+# (eval_every), or a rate list that comes to other candidates, does not.
+"$OPTSELECT" --quiet --output "$TMP/fp" --set search.steps=40 "$cfg" >/dev/null 2>&1
+for set in search.refine=off search.isolation=process full.seeds=3; do
+    run "$OPTSELECT" --output "$TMP/fp" --set search.steps=40 --set "$set" "$cfg"
+    case "$status $(cat "$TMP/err")" in
+    "0 "*"resuming: 28 of 28 trials already finished"*) ok 0 "$set: the same trials, resumed" ;;
+    *) ok 1 "$set: the same trials, resumed: $status $(cat "$TMP/err")" ;;
+    esac
+done
+for set in search.eval_every=20 search.lr_points=8 search.seed=2 data.validation=0.3; do
+    run "$OPTSELECT" --output "$TMP/fp" --set search.steps=40 --set "$set" "$cfg"
+    case "$status $(cat "$TMP/err")" in
+    "3 "*"belongs to a different study"*) ok 0 "$set: other trials, refused" ;;
+    *) ok 1 "$set: other trials, refused: $status $(cat "$TMP/err")" ;;
+    esac
+done
+# the same rates written otherwise are the same candidates
+run "$OPTSELECT" --quiet --output "$TMP/fp2" --set search.steps=40 --set search.lr=0.01,0.1 "$cfg"
+run "$OPTSELECT" --output "$TMP/fp2" --set search.steps=40 --set "search.lr=1e-1, 1e-2" "$cfg"
+case "$status $(cat "$TMP/err")" in
+"0 "*"resuming: 8 of 8 trials already finished"*) ok 0 "the same rates in another order and notation: resumed" ;;
+*) ok 1 "the same rates in another order and notation: resumed: $status $(cat "$TMP/err")" ;;
+esac
+# a journal of format 1 (before the fingerprint hashed the plan)
+sed -i '1s/^optselect-journal 2 /optselect-journal 1 /' "$TMP/fp/journal"
+run "$OPTSELECT" --quiet --resume "$TMP/fp"
+is "$status $(cat "$TMP/err")" "3 optselect: $TMP/fp/journal: the journal was written by an earlier optselect (journal format 1), whose fingerprint this one cannot check; use another --output folder, or remove it to start over" \
+    "a journal of format 1: one line, exit 3"
 done_testing

@@ -154,22 +154,48 @@ static void put_long(FILE *out, const char *name, const char *v)
     fputc('\n', out);
 }
 
+/* Key i's value in force, as given or its default; NULL when it has none
+ * or is not in force. */
+static const char *in_force(const os_config *cfg, size_t i)
+{
+    const os_key *k = &keys[i];
+    /* One of the lr pair is in force: the list when it has values. */
+    if (k->parse == os_cfg_p_lr_list && !cfg->lr.n_lr && !cfg->lr.autotune)
+        return NULL;
+    if (k->parse == os_cfg_p_lr_range && (cfg->lr.n_lr || cfg->lr.autotune))
+        return NULL;
+    /* a command study has no [data] or [model]; other studies no [trainer] */
+    if (cfg->command ? !strcmp(k->section, "data") || !strcmp(k->section, "model")
+                     : !strcmp(k->section, "trainer"))
+        return NULL;
+    return cfg->raw[i] ? cfg->raw[i] : k->def;
+}
+
+int os_config_each_trial_key(const os_config *cfg, os_key_fn fn, void *arg)
+{
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const os_key *k = &keys[i];
+        const char *v = k->trials == OS_KEY_HASHED ? in_force(cfg, i) : NULL;
+        if (!v)
+            continue;
+        char *abs = NULL; /* a path as the effective config writes it */
+        if (k->parse == os_cfg_p_path) {
+            v = *(char *const *)((const char *)cfg + k->offset);
+            abs = realpath(v, NULL);
+        }
+        fn(arg, k->section, k->name, abs ? abs : v);
+        free(abs);
+    }
+    return 0;
+}
+
 int os_config_write_effective(const os_config *cfg, FILE *out)
 {
     const char *section = "";
     for (size_t i = 0; i < N_KEYS; i++) {
         const os_key *k = &keys[i];
-        /* One of the lr pair is in force: the list when it has values. */
-        if (k->parse == os_cfg_p_lr_list && !cfg->lr.n_lr && !cfg->lr.autotune)
-            continue;
-        if (k->parse == os_cfg_p_lr_range && (cfg->lr.n_lr || cfg->lr.autotune))
-            continue;
-        const char *v = cfg->raw[i] ? cfg->raw[i] : k->def;
+        const char *v = in_force(cfg, i);
         if (!v)
-            continue;
-        /* a command study has no [data] or [model]; other studies no [trainer] */
-        if (cfg->command ? !strcmp(k->section, "data") || !strcmp(k->section, "model")
-                         : !strcmp(k->section, "trainer"))
             continue;
         if (strcmp(section, k->section))
             fprintf(out, "%s[%s]\n", i ? "\n" : "", section = k->section);

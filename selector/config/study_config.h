@@ -220,6 +220,14 @@ const char *os_config_where(const os_config *cfg, const char *section, const cha
  * write failed. */
 int os_config_write_effective(const os_config *cfg, FILE *out);
 
+/* Calls fn for every key in force whose value decides the study's trials
+ * as given (the plan resolves the others: the candidates, the budgets, the
+ * pool and the schedules), in the key table's order, with its value as
+ * the effective config writes it (a path absolute).  For the journal's
+ * fingerprint.  Returns 0. */
+typedef void (*os_key_fn)(void *arg, const char *section, const char *name, const char *value);
+int os_config_each_trial_key(const os_config *cfg, os_key_fn fn, void *arg);
+
 /* Whether study `study` (NULL: the file as one study) of the config, with
  * its includes and --set overrides, asks for isolation = process: the same
  * parse as os_config_load's, without the plugins (which it needs, and which

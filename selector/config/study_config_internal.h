@@ -12,11 +12,23 @@ typedef struct parse_ctx parse_ctx;
 typedef int (*parse_fn)(parse_ctx *ctx, void *field, const char *value, double min,
                         double max);
 
+/* How a key's value reaches the journal's fingerprint (fingerprint.c):
+ * a study resumes only a journal whose trials the same values decided. */
+enum {
+    OS_KEY_HASHED = 0,  /* its value in force decides trials: hashed as given */
+    OS_KEY_PLANNED,     /* decides them through the plan (the candidates, the
+                           steps, the pool, the schedule), which the
+                           fingerprint hashes as resolved                   */
+    OS_KEY_IDLE         /* decides no journaled trial: the ranking, the report,
+                           how trials are run, the full runs of validate   */
+};
+
 typedef struct os_key {
     const char *section, *name, *def, *help;
     parse_fn    parse;
     size_t      offset;     /* of the field in os_config                      */
     double      min, max;   /* bounds for numbers                             */
+    int         trials;     /* OS_KEY_*: what its value decides               */
 } os_key;
 
 #define OS_CFG_MAX_KEYS    96  /* entries of the key table                  */

@@ -1,6 +1,11 @@
 /*
  * fingerprint.c — the journal's fingerprint of a study: a hash of what
  * decides its trials, so that a journal resumes only the study it records.
+ * It hashes the plan, not the config's text: the keys whose values decide
+ * trials as given (the key table marks them), the candidates as they
+ * train, and what the plan resolved (steps, pool, schedule, strategy).
+ * Keys that decide no journaled trial (refine, isolation, [full] seeds...)
+ * leave it alone, so a study resumes across them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,94 +50,62 @@ static uint64_t hash_command_files(const os_study *s, uint64_t h)
     return h;
 }
 
-/* The effective config as INI text, less the lines that decide no
- * journaled trial. */
-static uint64_t hash_config_text(const os_config *cfg, uint64_t h)
+static uint64_t hash_str(uint64_t h, const char *text)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (f) {
-        os_config_write_effective(cfg, f);
-        fclose(f);
-        /* Lines that decide no journaled trial, left out so that a journal
-         * resumes across them: refine trains after the journaled trials;
-         * seconds = 0 is no budget in seconds (and journals from before
-         * the key existed stay valid; a budget in seconds is hashed below
-         * as the steps it came to). */
-        /* Section 0: any.  [search] schedule, the [full] run's data, batch
-         * and schedule keys and [data] subset_grow decide the trials only
-         * through the trials' schedule, the full run's steps and the pool,
-         * hashed below as resolved (so journals from before the keys
-         * existed resume when those are as they were); horizon_exponent
-         * only moves the ranking, never a trial. */
-        static const struct { int section; const char *prefix; } skip[] = {
-            { 0, "refine = " }, { 0, "seconds = 0\n" }, { 1, "asha_window = 16\n" }, { 1, "decay = all\n" },
-            { 1, "schedule = " }, { 1, "horizon_exponent = " },
-            { 2, "data = " }, { 2, "batch_size = " }, { 2, "schedule = " }, { 2, "warmup = " },
-            { 2, "floor = " }, { 2, "decay = " }, { 2, "milestones = " }, { 2, "gamma = " },
-            { 3, "subset_grow = " },
-        };
-        int section = 0; /* 1: [search], 2: [full], 3: [data] */
-        for (char *line = text; line && line < text + len;) {
-            char *end = memchr(line, '\n', (size_t)(text + len - line));
-            size_t n = end ? (size_t)(end - line) + 1 : (size_t)(text + len - line);
-            if (line[0] == '[')
-                section = !strncmp(line, "[search]", 8) ? 1 : !strncmp(line, "[full]", 6) ? 2
-                        : !strncmp(line, "[data]", 6) ? 3 : 0;
-            int keep = 1;
-            for (size_t k = 0; k < sizeof skip / sizeof *skip; k++)
-                keep &= (skip[k].section && skip[k].section != section) ||
-                        strncmp(line, skip[k].prefix, strlen(skip[k].prefix)) != 0;
-            if (section == 1 && !strncmp(line, "strategy = ", 11)) {
-                /* as resolved: auto is the strategy it came to (and a
-                 * journal from when grid was the default resumes) */
-                char resolved[40];
-                int used = snprintf(resolved, sizeof resolved, "strategy = %s\n", cfg->strategy);
-                h = os_fnv1a(h, resolved, (size_t)used);
-                keep = 0;
-            }
-            if (keep)
-                h = os_fnv1a(h, line, n);
-            line += n;
-        }
+    return os_fnv1a(h, text ? text : "", text ? strlen(text) + 1 : 1);
+}
+
+/* A key whose value decides trials as given (os_config_each_trial_key). */
+static void hash_key(void *arg, const char *section, const char *name, const char *value)
+{
+    uint64_t *h = arg;
+    *h = hash_str(hash_str(hash_str(*h, section), name), value);
+}
+
+/* The candidates in order, each as it trains: its optimizer (label and
+ * file), rate, hyperparameters, seed and batch.  They carry what the
+ * optimizers, lr, lr_range, lr_points, seeds, batch_size and the
+ * [optimizer.X] sections came to, lr = auto's range tests included. */
+static uint64_t hash_candidates(const os_search *search, uint64_t h)
+{
+    h = os_fnv1a(h, &search->n, sizeof search->n);
+    for (size_t i = 0; i < search->n; i++) {
+        const os_candidate *c = &search->cands[i];
+        const os_optimizer *o = c->opt->entry->opt;
+        h = hash_str(hash_str(h, o->label), c->opt->entry->path);
+        uint64_t ints[2] = { c->seed_index, c->batch_size };
+        h = os_fnv1a(h, ints, sizeof ints);
+        h = os_fnv1a(h, &c->lr, sizeof c->lr);
+        h = os_fnv1a(h, c->hp, o->n_hparams * sizeof *c->hp);
     }
-    free(text);
     return h;
+}
+
+/* What the plan resolved that decides trials: a trial's steps, the full
+ * run's (the horizon a score may read), the batch and its split, the
+ * strategy, the trials' pool and the schedule they follow. */
+static uint64_t hash_plan(const os_study *s, uint64_t h)
+{
+    const os_plan *p = &s->plan;
+    const os_schedule *sc = &p->schedule;
+    uint64_t ints[] = {
+        p->steps, p->full_steps, p->batch_max, p->batch_split, (uint64_t)p->strategy,
+        (uint64_t)s->data.n_subset, (uint64_t)sc->kind, sc->steps, sc->warmup,
+        (uint64_t)sc->n_milestones,
+    };
+    double shape[3 + OS_SCHED_MAX_MILESTONES] = { sc->floor, sc->decay, sc->gamma };
+    memcpy(shape + 3, sc->milestones, sc->n_milestones * sizeof *sc->milestones);
+    h = os_fnv1a(h, ints, sizeof ints);
+    return os_fnv1a(h, shape, (3 + sc->n_milestones) * sizeof *shape);
 }
 
 uint64_t os_study_fingerprint(const os_study *s)
 {
-    const os_config *cfg = s->cfg;
-    uint64_t h = hash_config_text(cfg, OS_FNV_INIT);
-    for (size_t i = 0; i < cfg->n_opts; i++)
-        h = os_fnv1a(h, cfg->opts[i].entry->path, strlen(cfg->opts[i].entry->path) + 1);
-    /* a split step computes other sums: its trials are other trials (1 is
-     * left out, so journals from before batch_split still resume) */
-    if (s->plan.batch_split > 1)
-        h = os_fnv1a(h, &s->plan.batch_split, sizeof s->plan.batch_split);
-    /* a budget in seconds: the steps it came to decide the trials */
-    if (cfg->seconds > 0)
-        h = os_fnv1a(h, &s->plan.steps, sizeof s->plan.steps);
-    /* a schedule the trials follow */
-    const os_schedule *sc = &s->plan.schedule;
-    if (sc->kind != OS_SCHED_CONSTANT || sc->warmup) {
-        double shape[3 + OS_SCHED_MAX_MILESTONES] = { sc->floor, sc->decay, sc->gamma };
-        memcpy(shape + 3, sc->milestones, sc->n_milestones * sizeof *sc->milestones);
-        uint64_t ints[4] = { (uint64_t)sc->kind, sc->steps, sc->warmup, sc->n_milestones };
-        h = os_fnv1a(h, ints, sizeof ints);
-        h = os_fnv1a(h, shape, (3 + sc->n_milestones) * sizeof *shape);
-    }
-    if (cfg->command)
-        h = hash_command_files(s, h);
-    /* a pool grown past the subset: other trials */
-    if (s->plan.subset_given)
-        h = os_fnv1a(h, &s->data.n_subset, sizeof s->data.n_subset);
-    /* [full] epochs of other rows or batches than the trials' */
-    if (cfg->full_epochs > 0 && (s->plan.full_rows != s->data.n_subset ||
-                                 s->plan.full_batch != cfg->batch_size))
-        h = os_fnv1a(h, &s->plan.full_steps, sizeof s->plan.full_steps);
-    return os_fnv1a(h, &s->search.n, sizeof s->search.n);
+    uint64_t h = OS_FNV_INIT;
+    os_config_each_trial_key(s->cfg, hash_key, &h);
+    h = hash_candidates(&s->search, h);
+    h = hash_plan(s, h);
+    return s->cfg->command ? hash_command_files(s, h) : h;
 }
 
 

@@ -12,7 +12,11 @@
 #include "journal.h"
 #include "util.h"
 
-#define HEADER_TAG "optselect-journal 1"
+/* The format: 2 since the fingerprint hashes the plan (fingerprint.c); a
+ * journal of format 1 hashed the config's text, so its studies cannot be
+ * told apart from others, and it is refused with its own message. */
+#define HEADER_TAG "optselect-journal 2"
+#define OLD_TAG    "optselect-journal 1 "
 
 uint64_t os_fnv1a(uint64_t h, const void *data, size_t len)
 {
@@ -264,6 +268,11 @@ static int replay(os_journal *j, const char *data, size_t size, uint64_t fingerp
         return 0;
     }
     if ((size_t)(nl + 1 - data) != head_len || memcmp(data, head, head_len)) {
+        if (!strncmp(data, OLD_TAG, strlen(OLD_TAG)))
+            return os_error_set(err, OS_ERR_CONFIG, "%s: the journal was written by an earlier "
+                                "optselect (journal format 1), whose fingerprint this one "
+                                "cannot check; use another --output folder, or remove it to "
+                                "start over", j->path);
         if (strncmp(data, HEADER_TAG " ", sizeof HEADER_TAG))
             return os_error_set(err, OS_ERR_DATA, "%s:1: not an optselect journal", j->path);
         /* the same study, other builds of its plugins */
