@@ -52,6 +52,51 @@ static int fail(const char *why)
     return 2;
 }
 
+/* Undoes the rows' filters of raw into img; -1 on an unknown filter. */
+static int unfilter(const unsigned char *raw, unsigned char *img, uint32_t height,
+                    size_t stride, int channels)
+{
+    for (uint32_t y = 0; y < height; y++) {
+        const unsigned char *in = raw + y * (stride + 1) + 1;
+        unsigned char *row = img + y * stride, *up = y ? row - stride : NULL;
+        int filter = in[-1];
+        for (size_t i = 0; i < stride; i++) {
+            int a = i >= (size_t)channels ? row[i - channels] : 0, b = up ? up[i] : 0;
+            int c = up && i >= (size_t)channels ? up[i - channels] : 0;
+            int pred = filter == 0 ? 0 : filter == 1 ? a : filter == 2 ? b
+                     : filter == 3 ? (a + b) / 2 : filter == 4 ? paeth(a, b, c) : -1;
+            if (pred < 0)
+                return -1;
+            row[i] = (unsigned char)(in[i] + pred);
+        }
+    }
+    return 0;
+}
+
+/* The opaque pixels of img with the hue of (r, g, b); dark ones for a grey. */
+static size_t count_colour(const unsigned char *img, size_t pixels, int channels, unsigned r,
+                           unsigned g, unsigned b)
+{
+    double want_hue, want_sat;
+    hue_sat((int)r, (int)g, (int)b, &want_hue, &want_sat);
+    size_t count = 0;
+    for (size_t p = 0; p < pixels; p++) {
+        const unsigned char *px = img + p * channels;
+        if (channels == 4 && px[3] < 200)
+            continue;
+        double hue, sat;
+        hue_sat(px[0], px[1], px[2], &hue, &sat);
+        double dh = fabs(hue - want_hue);
+        if (dh > 180)
+            dh = 360 - dh;
+        if (want_sat < 0.25)
+            count += px[0] < 60 && px[1] < 60 && px[2] < 60;
+        else
+            count += sat > 0.25 && dh <= 8;
+    }
+    return count;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -93,43 +138,14 @@ int main(int argc, char **argv)
     if (!raw || !img || uncompress(raw, &raw_size, idat, n_idat) != Z_OK ||
         raw_size != height * (stride + 1))
         return fail("bad image data");
-    for (uint32_t y = 0; y < height; y++) {
-        const unsigned char *in = raw + y * (stride + 1) + 1;
-        unsigned char *row = img + y * stride, *up = y ? row - stride : NULL;
-        int filter = in[-1];
-        for (size_t i = 0; i < stride; i++) {
-            int a = i >= (size_t)channels ? row[i - channels] : 0, b = up ? up[i] : 0;
-            int c = up && i >= (size_t)channels ? up[i - channels] : 0;
-            int pred = filter == 0 ? 0 : filter == 1 ? a : filter == 2 ? b
-                     : filter == 3 ? (a + b) / 2 : filter == 4 ? paeth(a, b, c) : -1;
-            if (pred < 0)
-                return fail("bad row filter");
-            row[i] = (unsigned char)(in[i] + pred);
-        }
-    }
+    if (unfilter(raw, img, height, stride, channels))
+        return fail("bad row filter");
     printf("%ux%u\n", width, height);
     for (int k = 2; k < argc; k++) {
         unsigned r, g, b;
         if (sscanf(argv[k], "#%2x%2x%2x", &r, &g, &b) != 3)
             return fail("colours are #rrggbb");
-        double want_hue, want_sat;
-        hue_sat((int)r, (int)g, (int)b, &want_hue, &want_sat);
-        size_t count = 0;
-        for (size_t p = 0; p < (size_t)width * height; p++) {
-            const unsigned char *px = img + p * channels;
-            if (channels == 4 && px[3] < 200)
-                continue;
-            double hue, sat;
-            hue_sat(px[0], px[1], px[2], &hue, &sat);
-            double dh = fabs(hue - want_hue);
-            if (dh > 180)
-                dh = 360 - dh;
-            if (want_sat < 0.25)
-                count += px[0] < 60 && px[1] < 60 && px[2] < 60;
-            else
-                count += sat > 0.25 && dh <= 8;
-        }
-        printf("%s %zu\n", argv[k], count);
+        printf("%s %zu\n", argv[k], count_colour(img, (size_t)width * height, channels, r, g, b));
     }
     free(idat);
     free(raw);

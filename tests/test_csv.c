@@ -24,10 +24,9 @@ static void expect_error(const char *name, const char *text, int header, const c
     is_str(err.msg, want, name);
 }
 
-int main(void)
+/* Files that load: headers, blank lines, CRLF, label columns, gzip. */
+static void plain_files(void)
 {
-    if (tap_mkdir())
-        return 1;
     os_dataset ds;
     os_error err = { 0 };
 
@@ -59,8 +58,15 @@ int main(void)
     rc = load(gz, 0, "-1", &ds, &err);
     ok(rc == 0 && ds.n == 3 && ds.x[2] == 0.125f, "a gzip-compressed file loads");
     os_dataset_free(&ds);
+}
 
-    /* Quoted fields and class names. */
+/* Quoted fields and class names. */
+static void quoted_files(void)
+{
+    os_dataset ds;
+    os_error err = { 0 };
+    int rc;
+    const char *p;
     p = tap_write("quoted.csv", "\"width, cm\",\"say \"\"hi\"\"\",species\n"
                                 "1.5,2,\"setosa\"\n \"2.5\" , 3 ,versicolor\n4,5,setosa\n");
     os_csv_options named = { 1, "species", ',', 0 };
@@ -84,6 +90,11 @@ int main(void)
        "a test file maps names as its training file does");
     os_dataset_free(&test);
     os_dataset_free(&ds);
+}
+
+/* Malformed files: one line naming the file, the line and what is wrong. */
+static void bad_files(void)
+{
     expect_error("unterminated.csv", "1,\"2,0\n", 0, "-1", OS_ERR_DATA,
                  ":1: a quoted field is not closed, or text follows its closing quote");
     expect_error("after_quote.csv", "1,2,0\n3,\"4\"x,1\n", 0, "-1", OS_ERR_DATA,
@@ -117,10 +128,20 @@ int main(void)
     expect_error("name_no_header.csv", "1,0\n", 0, "y", OS_ERR_CONFIG,
                  ": label 'y' is a column name, but the file has no header (set header = "
                  "true, or give a column index)");
+}
 
+int main(void)
+{
+    if (tap_mkdir())
+        return 1;
+    plain_files();
+    quoted_files();
+    bad_files();
+    os_dataset ds;
+    os_error err = { 0 };
     os_csv_options reg = { 0, "-1", ';', 1 };
-    p = tap_write("semi.csv", "1;2;0.5\n3;4;-7.25\n");
-    rc = os_csv_load(p, &reg, NULL, &ds, &err);
+    const char *p = tap_write("semi.csv", "1;2;0.5\n3;4;-7.25\n");
+    int rc = os_csv_load(p, &reg, NULL, &ds, &err);
     ok(rc == 0 && ds.n == 2 && ds.y[1] == -7.25f && ds.n_classes == 0,
        "regression labels and another delimiter");
     os_dataset_free(&ds);

@@ -30,7 +30,8 @@ static int promoted_are(const double *score, const size_t *alive, size_t n, size
     return 1;
 }
 
-int main(void)
+/* The budgets of successive halving. */
+static void budgets(void)
 {
     ok(budgets_are(300, 0, 3, (uint64_t[]){ 33, 100, 300 }, 3),
        "300 steps, eta 3: budgets 33, 100, 300 (three by default)");
@@ -41,10 +42,15 @@ int main(void)
        "1000 from 100, eta 4: 250 is the last budget not under 100");
     ok(budgets_are(10, 20, 3, (uint64_t[]){ 10 }, 1), "a first budget over the total: one budget");
     ok(budgets_are(2, 0, 3, (uint64_t[]){ 1, 2 }, 2), "2 steps: 1 then 2, no repeats");
+}
 
-    /* synthetic curves: candidate g's validation loss at some budget */
-    const double score[] = { 0.5, 0.2, NAN, 0.2, 0.9, INFINITY, 0.1 };
-    const size_t all[] = { 0, 1, 2, 3, 4, 5, 6 };
+/* synthetic curves: candidate g's validation loss at some budget */
+static const double score[] = { 0.5, 0.2, NAN, 0.2, 0.9, INFINITY, 0.1 };
+static const size_t all[] = { 0, 1, 2, 3, 4, 5, 6 };
+
+/* Which candidates go on, and which are certain to before all are measured. */
+static void promotion(void)
+{
     ok(promoted_are(score, all, 7, 3, (size_t[]){ 1, 3, 6 }, 3),
        "keep 3 of 7: the three lowest, in index order");
     ok(promoted_are(score, all, 7, 2, (size_t[]){ 1, 6 }, 2),
@@ -70,10 +76,13 @@ int main(void)
     n_sure = os_halving_sure(score, measured, all, 7, 3, sure);
     ok(n_sure == 3 && sure[1] && sure[3] && sure[6],
        "every one measured: the certain ones are exactly the promoted (ties to the lower index)");
+}
 
-    /* Property, on synthetic scores: whatever the unmeasured come to, the
-     * certain ones are promoted.  Random scores (with ties and NaN), random
-     * measured subsets, random completions. */
+/* Property, on synthetic scores: whatever the unmeasured come to, the
+ * certain ones are promoted.  Random scores (with ties and NaN), random
+ * measured subsets, random completions. */
+static void certain_are_promoted(void)
+{
     uint32_t state = 7;
     int held = 1, some = 0;
     for (int round = 0; round < 2000 && held; round++) {
@@ -107,9 +116,12 @@ int main(void)
     }
     ok(held && some > 0, "2000 random rungs x 20 completions: every certain candidate is "
        "promoted (%d certain seen)", some);
+}
 
-    /* Hyperband's brackets: Li et al.'s Table 1 (R = 81, eta = 3) has
-     * 81, 34, 15, 8 and 5 configurations in its five brackets */
+/* Hyperband's brackets: Li et al.'s Table 1 (R = 81, eta = 3) has
+ * 81, 34, 15, 8 and 5 configurations in its five brackets */
+static void brackets(void)
+{
     size_t sizes[OS_MAX_BUDGETS];
     size_t nbr = os_hyperband_plan(81, 5, 3, sizes);
     ok(nbr == 5 && sizes[0] == 81 && sizes[1] == 34 && sizes[2] == 15 && sizes[3] == 8 &&
@@ -124,5 +136,13 @@ int main(void)
        "2 candidates: never more than there are, never an empty bracket");
     ok(os_hyperband_plan(9, 1, 3, sizes) == 1 && sizes[0] == 9,
        "one budget: one bracket of everything, a grid");
+}
+
+int main(void)
+{
+    budgets();
+    promotion();
+    certain_are_promoted();
+    brackets();
     return done_testing();
 }

@@ -40,20 +40,17 @@ static void expect(const char *what, const char *images, const char *labels, int
     is_str(err.msg, want, what);
 }
 
-int main(void)
-{
-    if (tap_mkdir())
-        return 1;
-    char want[2048];
-    /* 3 images of 2x2, labels 0, 1, 2 */
-    const uint8_t pixels[12] = { 0, 255, 51, 102, 1, 2, 3, 4, 10, 20, 30, 40 };
-    const uint8_t lab[3] = { 0, 1, 2 };
-    const uint32_t img_dims[3] = { 3, 2, 2 }, lab_dims[1] = { 3 };
-    /* Kept in arrays of their own: write_idx's buffers rotate. */
-    char img[512], lbl[512];
-    snprintf(img, sizeof img, "%s", write_idx("img.idx.gz", 0x08, 3, img_dims, pixels, 12, 1));
-    snprintf(lbl, sizeof lbl, "%s", write_idx("lbl.idx", 0x08, 1, lab_dims, lab, 3, 0));
+/* 3 images of 2x2, labels 0, 1, 2 */
+static const uint8_t pixels[12] = { 0, 255, 51, 102, 1, 2, 3, 4, 10, 20, 30, 40 };
+static const uint8_t lab[3] = { 0, 1, 2 };
+static const uint32_t img_dims[3] = { 3, 2, 2 }, lab_dims[1] = { 3 };
+static const uint32_t d1[2] = { 1, 1 }, l1[1] = { 1 };
+/* Kept in arrays of their own: write_idx's buffers rotate. */
+static char img[512], lbl[512];
 
+/* Files that load: the types, scaling and labels. */
+static void good_files(void)
+{
     os_dataset ds;
     os_error err = { 0 };
     os_idx_options opt = { 1, 0 };
@@ -75,7 +72,6 @@ int main(void)
        "int16 values decode big-endian");
     os_dataset_free(&ds);
     const uint8_t bef[4] = { 0x3F, 0xC0, 0x00, 0x00 }; /* 1.5f */
-    const uint32_t d1[2] = { 1, 1 }, l1[1] = { 1 };
     const uint8_t lab1[1] = { 1 };
     const char *imgf = write_idx("imgf.idx", 0x0D, 2, d1, bef, 4, 0);
     const char *lbl1 = write_idx("lbl1.idx", 0x08, 1, l1, lab1, 1, 0);
@@ -84,8 +80,12 @@ int main(void)
     ok(rc == 0 && ds.x[0] == 1.5f && ds.y[0] == 1.0f && ds.n_classes == 0,
        "float32 values decode; regression labels");
     os_dataset_free(&ds);
+}
 
-    /* --- malformed ------------------------------------------------------ */
+/* Malformed headers: each one line naming the file and what is wrong. */
+static void bad_headers(void)
+{
+    char want[2048];
     const char *p = tap_write("empty.idx", "");
     snprintf(want, sizeof want, "%s: not an IDX file: 0 bytes, shorter than the 4-byte magic", p);
     expect("an empty file", p, lbl, OS_ERR_DATA, want);
@@ -117,6 +117,13 @@ int main(void)
              "limit)", p);
     expect("dimensions whose product overflows the limit", p, lbl, OS_ERR_DATA, want);
 
+}
+
+/* Malformed contents: sizes, counts and values. */
+static void bad_contents(void)
+{
+    char want[2048];
+    const char *p;
     const uint32_t zero[3] = { 3, 0, 2 };
     p = write_idx("zero.idx", 0x08, 3, zero, pixels, 12, 0);
     snprintf(want, sizeof want, "%s: dimension 2 is 0", p);
@@ -155,7 +162,17 @@ int main(void)
     char missing[600];
     snprintf(missing, sizeof missing, "%s/missing.idx", tap_dir);
     expect("a missing file", missing, lbl, OS_ERR_DATA, want);
+}
 
+int main(void)
+{
+    if (tap_mkdir())
+        return 1;
+    snprintf(img, sizeof img, "%s", write_idx("img.idx.gz", 0x08, 3, img_dims, pixels, 12, 1));
+    snprintf(lbl, sizeof lbl, "%s", write_idx("lbl.idx", 0x08, 1, lab_dims, lab, 3, 0));
+    good_files();
+    bad_headers();
+    bad_contents();
     tap_cleanup();
     return done_testing();
 }

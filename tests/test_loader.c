@@ -10,12 +10,11 @@ static int load(const char *rel, os_error *err)
     return rc;
 }
 
-int main(void)
+/* The built plugins load, by file and by directory. */
+static void good_plugins(void)
 {
     os_registry reg = { 0 };
     os_error err = { 0 };
-    char want[8192];
-
     int rc = os_registry_load_file(&reg, build_path("plugins/.libs/sgd.so"), &err);
     ok(rc == 0, "sgd.so loads (%s)", rc ? err.msg : "ok");
     ok(reg.n == 1 && !strcmp(reg.entries[0].opt->label, "sgd"), "it provides 'sgd'");
@@ -36,7 +35,14 @@ int main(void)
     ok(adam && adamw && adam->path == adamw->path && adamw == adam + 1,
        "one file may hold a family (adam, adamw), in descriptor order");
     os_registry_free(&reg);
+}
 
+/* Broken files are refused, each with one line naming the file. */
+static void refused_plugins(void)
+{
+    os_error err = { 0 };
+    char want[8192];
+    int rc;
     rc = load("tests/broken/.libs/noentry.so", &err);
     snprintf(want, sizeof want, "%s: not an optselect plugin: it does not export "
              "optselect_descriptor()", build_path("tests/broken/.libs/noentry.so"));
@@ -61,6 +67,17 @@ int main(void)
     has_str(err.msg, "optimizer 'bad-hparam': hyperparameter 'beta' needs finite min <= "
             "default <= max", "... naming the optimizer and the hyperparameter");
 
+    rc = load("tests/broken/.libs/does-not-exist.so", &err);
+    ok(rc == OS_ERR_PLUGIN, "a missing file is an error");
+    has_str(err.msg, "does-not-exist.so: cannot load:", "... naming the file");
+}
+
+/* Plugins built against older headers load; the env says what exists. */
+static void older_abis(void)
+{
+    os_registry reg = { 0 };
+    os_error err = { 0 };
+    int rc;
     /* A plugin built against the 1.0 header still loads, without eval_params. */
     rc = os_registry_load_file(&reg, build_path("tests/plugins/.libs/abi_1_0.so"), &err);
     ok(rc == 0 && reg.n == 1 && !strcmp(reg.entries[0].opt->label, "old-sgd"),
@@ -94,11 +111,22 @@ int main(void)
     has_str(os_plugin_error_name(OS_ENUMERIC), "OS_ENUMERIC: numerical failure",
             "a plugin's error code is reported by its name in the header's map");
 
-    rc = load("tests/broken/.libs/does-not-exist.so", &err);
-    ok(rc == OS_ERR_PLUGIN, "a missing file is an error");
-    has_str(err.msg, "does-not-exist.so: cannot load:", "... naming the file");
+    /* [search] decay = weights: biases and norms take no weight decay */
+    const unsigned char roles[5] = { OS_ROLE_WEIGHT, OS_ROLE_BIAS, OS_ROLE_NORM,
+                                     OS_ROLE_EMBEDDING, OS_ROLE_OTHER };
+    os_tensor t[5] = { { "w", 0, 1, 1, { 1 } }, { "b", 1, 1, 1, { 1 } }, { "n", 2, 1, 1, { 1 } },
+                       { "e", 3, 1, 1, { 1 } }, { "o", 4, 1, 1, { 1 } } };
+    os_layout layout = { 5, 5, t, roles };
+    unsigned char flags[5];
+    os_plugin_decays(&layout, flags);
+    ok(flags[0] && !flags[1] && !flags[2] && flags[3] && flags[4],
+       "decay flags: weights, embeddings and others decay; biases and norms do not");
+}
 
-    /* The checks themselves, on descriptors built here. */
+/* The descriptor checks themselves, on descriptors built here. */
+static void descriptor_checks(void)
+{
+    os_error err = { 0 };
     os_optimizer d = { OS_OPTIMIZER_HEADER, .label = "Bad Label", .summary = "s",
                        .default_lr = 0.1 };
     ok(os_descriptor_check(&d, "x.so", &err) == OS_ERR_PLUGIN &&
@@ -114,5 +142,13 @@ int main(void)
     d.default_lr = 0.1;
     ok(os_descriptor_check(&d, "x.so", &err) == OS_ERR_PLUGIN &&
        strstr(err.msg, "lacks state_bytes, init or step"), "missing functions are refused");
+}
+
+int main(void)
+{
+    good_plugins();
+    refused_plugins();
+    older_abis();
+    descriptor_checks();
     return done_testing();
 }

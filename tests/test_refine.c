@@ -17,11 +17,14 @@ static double bowl(double lr, double best, double floor, double k)
     return floor + k * d * d;
 }
 
-int main(void)
+/* a grid with a factor of about 3 between rates; the optimum 0.002
+ * lies between two of them */
+static const double lr[7] = { 1e-4, 3.16e-4, 1e-3, 3.16e-3, 1e-2, 3.16e-2, 1e-1 };
+
+/* An exact parabola: the optimum, the predicted score and the band. */
+static void exact_bowl(void)
 {
-    /* a grid with a factor of about 3 between rates; the optimum 0.002
-     * lies between two of them */
-    double lr[7] = { 1e-4, 3.16e-4, 1e-3, 3.16e-3, 1e-2, 3.16e-2, 1e-1 }, y[7];
+    double y[7];
     for (int i = 0; i < 7; i++)
         y[i] = bowl(lr[i], 0.002, 0.30, 0.05);
     size_t w = 2; /* 1e-3 and 3.16e-3 are equally far in ln(lr); the first */
@@ -46,7 +49,14 @@ int main(void)
        bowl(f.band[1], 0.002, 0.3, 0.05) <= 0.30 * 1.01 + 1e-12 &&
        bowl(f.band[1] * 1.01, 0.002, 0.3, 0.05) > 0.30 * 1.01,
        "the band's ends are within 1%% of the best, just past them is not");
+}
 
+/* Wide bands, diverged neighbours, winners at the edges. */
+static void edges(void)
+{
+    double y[7];
+    size_t w = 2;
+    os_lr_fit f;
     /* a flat bowl: the band reaches past the neighbours, and is cut there */
     for (int i = 0; i < 7; i++)
         y[i] = bowl(lr[i], 0.002, 0.30, 0.0005);
@@ -75,7 +85,15 @@ int main(void)
     ok(f.status == OS_REFINE_EDGE_HIGH && f.lr[2] == lr[5],
        "the largest rate that finished wins: edge_high, and the next rate (%.3g) did not "
        "finish (%s)", f.lr[2], os_refine_status_name(f.status));
+}
 
+/* No upward bend, and nothing to fit. */
+static void no_fit(void)
+{
+    os_lr_fit f;
+    double y[7];
+    for (int i = 0; i < 7; i++)
+        y[i] = bowl(lr[i], 0.002, 0.30, 0.05);
     /* no upward bend: equal scores, or a neighbour lower than the winner */
     double same[3] = { 0.5, 0.5, 0.5 };
     f = os_refine_fit(lr, same, 3, 1, 0.01);
@@ -101,5 +119,12 @@ int main(void)
     ok(f.status == OS_REFINE_NONE, "a winner that did not finish: none");
     f = os_refine_fit(lr, y, 7, 9, 0.01);
     ok(f.status == OS_REFINE_NONE, "an index past the rates: none");
+}
+
+int main(void)
+{
+    exact_bowl();
+    edges();
+    no_fit();
     return done_testing();
 }

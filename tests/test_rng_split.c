@@ -16,7 +16,8 @@ static os_dataset make_all(void)
     return all;
 }
 
-int main(void)
+/* The generator: streams, normal draws, shuffles. */
+static void rng_checks(void)
 {
     os_rng a, b;
     os_rng_seed(&a, 7, 3);
@@ -45,36 +46,46 @@ int main(void)
     for (int i = 0; i < 50; i++)
         perm &= idx[i] < 50 && !seen[idx[i]]++;
     ok(perm, "shuffle is a permutation");
+}
 
+/* A split of 100 rows: validation share, standardisation, the subset. */
+static void split_checks(os_data_split *s)
+{
     os_dataset all = make_all();
-    os_data_split s, t;
     os_error err;
-    ok(os_data_split_make(&all, 0.2, 1, 30, 11, &s, &err) == 0, "split builds");
+    ok(os_data_split_make(&all, 0.2, 1, 30, 11, s, &err) == 0, "split builds");
     ok(all.x == NULL && all.y == NULL && all.n == 100 && all.d == 2,
        "the split takes the rows; the dataset keeps its shape");
     int ordered = 1;
-    for (size_t i = 1; i < s.train.n; i++)
-        ordered &= s.train.x[2 * i] > s.train.x[2 * (i - 1)];
-    ok(ordered && s.train.x[1] == 0.0f, "training rows keep the file's order after the "
+    for (size_t i = 1; i < s->train.n; i++)
+        ordered &= s->train.x[2 * i] > s->train.x[2 * (i - 1)];
+    ok(ordered && s->train.x[1] == 0.0f, "training rows keep the file's order after the "
        "in-place compaction");
-    ok(s.train.n == 80 && s.val.n == 20, "20%% of 100 rows go to validation");
+    ok(s->train.n == 80 && s->val.n == 20, "20%% of 100 rows go to validation");
     double m = 0, v = 0;
-    for (size_t i = 0; i < s.train.n; i++)
-        m += s.train.x[2 * i];
-    m /= (double)s.train.n;
-    for (size_t i = 0; i < s.train.n; i++)
-        v += (s.train.x[2 * i] - m) * (s.train.x[2 * i] - m);
-    v /= (double)s.train.n;
+    for (size_t i = 0; i < s->train.n; i++)
+        m += s->train.x[2 * i];
+    m /= (double)s->train.n;
+    for (size_t i = 0; i < s->train.n; i++)
+        v += (s->train.x[2 * i] - m) * (s->train.x[2 * i] - m);
+    v /= (double)s->train.n;
     ok(fabs(m) < 1e-5 && fabs(v - 1) < 1e-4, "training features are standardised "
        "(mean %.2g, variance %.5f)", m, v);
-    ok(s.train.x[1] == 0.0f && s.val.x[1] == 0.0f, "a constant feature is centred, not "
+    ok(s->train.x[1] == 0.0f && s->val.x[1] == 0.0f, "a constant feature is centred, not "
        "divided by zero");
-    ok(s.n_subset == 30, "the subset has 30 rows");
+    ok(s->n_subset == 30, "the subset has 30 rows");
     int sorted = 1;
-    for (size_t i = 1; i < s.n_subset; i++)
-        sorted &= s.subset[i - 1] < s.subset[i] && s.subset[i] < 80;
+    for (size_t i = 1; i < s->n_subset; i++)
+        sorted &= s->subset[i - 1] < s->subset[i] && s->subset[i] < 80;
     ok(sorted, "subset rows are distinct training rows");
+    os_dataset_free(&all);
+}
 
+/* The subset keeps each class's share. */
+static void stratified_checks(void)
+{
+    os_data_split t;
+    os_error err;
     /* The subset keeps each class's share: an 80/20 split of classes gives
      * 8 and 2 of a 10-row subset, whatever the seed. */
     int stratified = 1;
@@ -96,38 +107,57 @@ int main(void)
         os_dataset_free(&skew);
     }
     ok(stratified, "subsets are stratified: 2 of 10 rows from a 20%% class, for 20 seeds");
+}
 
-    all = make_all();
+/* The split and subset depend on the seed alone. */
+static void seed_checks(const os_data_split *s)
+{
+    os_dataset all = make_all();
+    os_data_split t;
+    os_error err;
     ok(os_data_split_make(&all, 0.2, 1, 30, 11, &t, &err) == 0 &&
-       !memcmp(s.val.x, t.val.x, 40 * sizeof(float)) &&
-       !memcmp(s.subset, t.subset, 30 * sizeof(uint32_t)), "same seed, same split and subset");
+       !memcmp(s->val.x, t.val.x, 40 * sizeof(float)) &&
+       !memcmp(s->subset, t.subset, 30 * sizeof(uint32_t)), "same seed, same split and subset");
     os_data_split_free(&t);
     all = make_all();
     ok(os_data_split_make(&all, 0.2, 1, 30, 12, &t, &err) == 0 &&
-       memcmp(s.subset, t.subset, 30 * sizeof(uint32_t)), "another seed, another subset");
+       memcmp(s->subset, t.subset, 30 * sizeof(uint32_t)), "another seed, another subset");
     os_data_split_free(&t);
+    os_dataset_free(&all);
+}
 
-    /* The batcher visits each pool row once per epoch. */
+/* The batcher visits each pool row once per epoch. */
+static void batcher_checks(const os_data_split *s)
+{
     os_batcher bt;
     os_rng r;
     os_rng_seed(&r, 1, 1);
-    ok(os_batcher_init(&bt, &s.train, s.subset, s.n_subset, 10, &r) == 0, "batcher builds");
+    ok(os_batcher_init(&bt, &s->train, s->subset, s->n_subset, 10, &r) == 0, "batcher builds");
     float x[20], y[10];
     int count[80] = { 0 }, each_once = 1;
     for (int k = 0; k < 3; k++) {
         os_batcher_next(&bt, x, y);
         for (int i = 0; i < 10; i++) {
             /* recover the row from its standardised first feature */
-            for (size_t row = 0; row < s.train.n; row++)
-                if (s.train.x[2 * row] == x[2 * i])
+            for (size_t row = 0; row < s->train.n; row++)
+                if (s->train.x[2 * row] == x[2 * i])
                     count[row]++;
         }
     }
-    for (size_t i = 0; i < s.n_subset; i++)
-        each_once &= count[s.subset[i]] == 1;
+    for (size_t i = 0; i < s->n_subset; i++)
+        each_once &= count[s->subset[i]] == 1;
     ok(each_once, "one epoch of 3 batches covers all 30 subset rows exactly once");
     os_batcher_free(&bt);
+}
+
+int main(void)
+{
+    os_data_split s;
+    rng_checks();
+    split_checks(&s);
+    stratified_checks();
+    seed_checks(&s);
+    batcher_checks(&s);
     os_data_split_free(&s);
-    os_dataset_free(&all);
     return done_testing();
 }

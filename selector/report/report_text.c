@@ -305,12 +305,11 @@ static void write_recommendation(FILE *out, const os_study *s, const os_group **
     *pick = best;
 }
 
-void os_report_text(FILE *out, const os_study *s)
+/* The search line: optimizers, candidates, seeds, trials, steps, batch;
+ * and which tensors take weight decay when not all. */
+static void describe_search(FILE *out, const os_study *s)
 {
     const os_config *cfg = s->cfg;
-    fprintf(out, "optselect %s — %s%s%s%s\n", PACKAGE_VERSION, cfg->path,
-            cfg->study[0] ? " [study " : "", cfg->study, cfg->study[0] ? "]" : "");
-    describe_inputs(out, s);
     fprintf(out, "search: %zu optimizer%s, %zu candidate%s × %llu seed%s = %zu trial%s of %llu "
             "steps", cfg->n_opts, cfg->n_opts == 1 ? "" : "s", s->n_groups,
             s->n_groups == 1 ? "" : "s", (unsigned long long)cfg->seeds,
@@ -340,6 +339,15 @@ void os_report_text(FILE *out, const os_study *s)
         fprintf(out, "weight decay: on the weights only ([search] decay = weights); %zu of the "
                 "%zu tensors (biases and norms) take none\n", none, n);
     }
+}
+
+void os_report_text(FILE *out, const os_study *s)
+{
+    const os_config *cfg = s->cfg;
+    fprintf(out, "optselect %s — %s%s%s%s\n", PACKAGE_VERSION, cfg->path,
+            cfg->study[0] ? " [study " : "", cfg->study, cfg->study[0] ? "]" : "");
+    describe_inputs(out, s);
+    describe_search(out, s);
     describe_skipped(out, &s->search);
     os_report_full_text(out, s);
     if (cfg->seconds > 0 && s->step_seconds > 0)

@@ -44,6 +44,51 @@ static double loss(const double *w)
     return f;
 }
 
+/* The line of step t's measurement, and the faults that garble it. */
+static void report(const state *s, unsigned long long t, unsigned long long steps,
+                   const char *fault)
+{
+    double f = loss(s->w);
+    if (!strcmp(fault, "nan") && t >= steps / 2)
+        f = NAN;
+    if (!strcmp(fault, "explode") && t >= steps / 2)
+        f *= 1e6;
+    if (!strcmp(fault, "json"))
+        printf("{\"step\": %llu, \"val_loss\": %.10g, \"epoch\": 1}\n", t, f);
+    else
+        printf("optselect: step=%llu val_loss=%.10g\n", t, f);
+    if (!strcmp(fault, "garbage"))
+        printf("epoch %llu \x01\x02 loss?? {not json\n\n", t);
+    if (!strcmp(fault, "badline") && t >= steps / 2)
+        printf("optselect: step=%llu val_loss=abc\n", t);
+    if (!strcmp(fault, "past") && t == steps)
+        printf("optselect: step=%llu val_loss=1\n", steps + 5);
+    if (!strcmp(fault, "backwards") && t == steps)
+        printf("optselect: step=%llu val_loss=1\n", steps / 2);
+    fflush(stdout);
+}
+
+/* One step of the optimizer opt on a noisy gradient. */
+static void update(state *s, const char *opt, double lr, double momentum)
+{
+    for (int i = 0; i < D; i++) {
+        double g = curvature(i) * s->w[i] + 0.3 * (2 * urand(&s->rng) - 1);
+        if (!strcmp(opt, "adam")) {
+            s->m[i] = 0.9 * s->m[i] + 0.1 * g;
+            s->v[i] = 0.999 * s->v[i] + 0.001 * g * g;
+            double mh = s->m[i] / (1 - pow(0.9, (double)s->step));
+            double vh = s->v[i] / (1 - pow(0.999, (double)s->step));
+            s->w[i] -= lr * mh / (sqrt(vh) + 1e-8);
+        } else if (!strcmp(opt, "rmsprop")) {
+            s->v[i] = 0.99 * s->v[i] + 0.01 * g * g;
+            s->w[i] -= lr * g / (sqrt(s->v[i]) + 1e-8);
+        } else {
+            s->m[i] = momentum * s->m[i] + g;
+            s->w[i] -= lr * s->m[i];
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *opt = "sgd", *ckpt = NULL, *fault = "";
@@ -92,24 +137,7 @@ int main(int argc, char **argv)
     for (;;) {
         unsigned long long t = s.step;
         if (t % every == 0 || t == steps) {
-            double f = loss(s.w);
-            if (!strcmp(fault, "nan") && t >= steps / 2)
-                f = NAN;
-            if (!strcmp(fault, "explode") && t >= steps / 2)
-                f *= 1e6;
-            if (!strcmp(fault, "json"))
-                printf("{\"step\": %llu, \"val_loss\": %.10g, \"epoch\": 1}\n", t, f);
-            else
-                printf("optselect: step=%llu val_loss=%.10g\n", t, f);
-            if (!strcmp(fault, "garbage"))
-                printf("epoch %llu \x01\x02 loss?? {not json\n\n", t);
-            if (!strcmp(fault, "badline") && t >= steps / 2)
-                printf("optselect: step=%llu val_loss=abc\n", t);
-            if (!strcmp(fault, "past") && t == steps)
-                printf("optselect: step=%llu val_loss=1\n", steps + 5);
-            if (!strcmp(fault, "backwards") && t == steps)
-                printf("optselect: step=%llu val_loss=1\n", steps / 2);
-            fflush(stdout);
+            report(&s, t, steps, fault);
         }
         if (t == steps)
             break;
@@ -129,22 +157,7 @@ int main(int argc, char **argv)
         s.step = t + 1;
         if (delay)
             usleep((useconds_t)(delay * 1000));
-        for (int i = 0; i < D; i++) {
-            double g = curvature(i) * s.w[i] + 0.3 * (2 * urand(&s.rng) - 1);
-            if (!strcmp(opt, "adam")) {
-                s.m[i] = 0.9 * s.m[i] + 0.1 * g;
-                s.v[i] = 0.999 * s.v[i] + 0.001 * g * g;
-                double mh = s.m[i] / (1 - pow(0.9, (double)s.step));
-                double vh = s.v[i] / (1 - pow(0.999, (double)s.step));
-                s.w[i] -= lr * mh / (sqrt(vh) + 1e-8);
-            } else if (!strcmp(opt, "rmsprop")) {
-                s.v[i] = 0.99 * s.v[i] + 0.01 * g * g;
-                s.w[i] -= lr * g / (sqrt(s.v[i]) + 1e-8);
-            } else {
-                s.m[i] = momentum * s.m[i] + g;
-                s.w[i] -= lr * s.m[i];
-            }
-        }
+        update(&s, opt, lr, momentum);
     }
     if (ckpt) {
         FILE *f = fopen(ckpt, "wb");
