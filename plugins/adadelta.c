@@ -41,11 +41,9 @@ static int adadelta_step(const os_env *env, void *state, float *p, const float *
     float *sq = os_slot(state, n, 0), *acc = os_slot(state, n, 1);
 
     for (os_span r = { 0 }; os_next_span(env, &r);) {
-        const float wd = r.decays ? wd_all : 0.0f;
+        const float wd = os_span_decay(&r, wd_all);
         for (size_t i = r.begin; i < r.end; i++) {
-            float g = grad[i];
-            if (wd != 0.0f)
-                g = g + wd * p[i];
+            float g = os_l2_grad(grad[i], p[i], wd);
             sq[i] = sq[i] * rho + one_minus_rho * g * g;
             float std = sqrtf(sq[i] + eps);
             float delta = sqrtf(acc[i] + eps) / std * g;

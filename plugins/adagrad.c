@@ -47,11 +47,9 @@ static int adagrad_step(const os_env *env, void *state, float *p, const float *g
     float *sum = state;
 
     for (os_span r = { 0 }; os_next_span(env, &r);) {
-        const float wd = r.decays ? wd_all : 0.0f;
+        const float wd = os_span_decay(&r, wd_all);
         for (size_t i = r.begin; i < r.end; i++) {
-            float g = grad[i];
-            if (wd != 0.0f)
-                g = g + wd * p[i];
+            float g = os_l2_grad(grad[i], p[i], wd);
             sum[i] = sum[i] + g * g;
             float std = sqrtf(sum[i]) + eps;
             p[i] = p[i] + neg_clr * g / std; /* addcdiv: (value * g) / std */

@@ -51,11 +51,9 @@ static int asgd_step(const os_env *env, void *state, float *p, const float *grad
     const float neg_eta = (float)-(double)*eta;
 
     for (os_span r = { 0 }; os_next_span(env, &r);) {
-        const float wd = r.decays ? wd_all : 0.0f;
+        const float wd = os_span_decay(&r, wd_all);
         for (size_t i = r.begin; i < r.end; i++) {
-            float g = grad[i];
-            if (wd != 0.0f)
-                g = g + wd * p[i];
+            float g = os_l2_grad(grad[i], p[i], wd);
             p[i] = p[i] * decay;
             p[i] = p[i] + neg_eta * g;
             ax[i] = *mu != 1.0f ? ax[i] + (p[i] - ax[i]) * *mu : p[i];

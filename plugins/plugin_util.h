@@ -93,6 +93,19 @@ static inline int os_next_span(const os_env *env, os_span *r)
     return 1;
 }
 
+/* The weight decay of span r: wd where its tensors take it, 0 where not. */
+static inline float os_span_decay(const os_span *r, float wd)
+{
+    return r->decays ? wd : 0.0f;
+}
+
+/* The gradient an update sees under torch's coupled weight_decay (an L2
+ * penalty): g + wd * p, exactly g when wd is 0. */
+static inline float os_l2_grad(float g, float p, float wd)
+{
+    return wd != 0.0f ? g + wd * p : g;
+}
+
 /* Marks an update loop's function to be compiled for AVX-512 and AVX2 as
  * well as the build's baseline, the loader picking the widest the CPU has
  * (GCC's target_clones, through an ifunc).  Elementwise float arithmetic

@@ -50,11 +50,9 @@ static int radam_step(const os_env *env, void *state, float *p, const float *gra
     float *m = os_slot(state, n, 0), *v = os_slot(state, n, 1);
 
     for (os_span r = { 0 }; os_next_span(env, &r);) {
-        const float wd = r.decays ? wd_all : 0.0f;
+        const float wd = os_span_decay(&r, wd_all);
         for (size_t i = r.begin; i < r.end; i++) {
-            float g = grad[i];
-            if (wd != 0.0f)
-                g = g + wd * p[i];
+            float g = os_l2_grad(grad[i], p[i], wd);
             m[i] = m[i] * b1 + one_minus_b1 * g;
             v[i] = v[i] * b2 + one_minus_b2 * g * g;
             float update = m[i] / fbc1 * flr;

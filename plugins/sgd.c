@@ -55,11 +55,9 @@ static int sgd_step(const os_env *env, void *state, float *p, const float *grad,
     float *buf = state;
 
     for (os_span r = { 0 }; os_next_span(env, &r);) {
-        const float wd = r.decays ? wd_all : 0.0f;
+        const float wd = os_span_decay(&r, wd_all);
         for (size_t i = r.begin; i < r.end; i++) {
-            float g = grad[i];
-            if (wd != 0.0f)
-                g = g + wd * p[i];
+            float g = os_l2_grad(grad[i], p[i], wd);
             if (momentum != 0.0f) {
                 /* torch clones the first gradient into the buffer undamped. */
                 buf[i] = t == 1 ? g : buf[i] * momentum + damp * g;

@@ -52,11 +52,9 @@ static int yogi_step(const os_env *env, void *state, float *p, const float *grad
     float *m = os_slot(state, n, 0), *v = os_slot(state, n, 1);
 
     for (os_span r = { 0 }; os_next_span(env, &r);) {
-        const float wd = r.decays ? wd_all : 0.0f;
+        const float wd = os_span_decay(&r, wd_all);
         for (size_t i = r.begin; i < r.end; i++) {
-            float g = grad[i];
-            if (wd != 0.0f)
-                g = g + wd * p[i];
+            float g = os_l2_grad(grad[i], p[i], wd);
             m[i] = m[i] * b1 + one_minus_b1 * g;
             float g2 = g * g, d = v[i] - g2;
             float sign = (float)((d > 0.0f) - (d < 0.0f));
