@@ -22,12 +22,7 @@ static const os_hparam adadelta_hparams[HP_COUNT] = {
     [HP_WEIGHT_DECAY] = OS_HP_ROW_L2_DECAY,
 };
 
-static size_t adadelta_state_bytes(const os_env *env)
-{
-    return 2 * env->layout->n * sizeof(float);
-}
-
-OS_ZERO_INIT(adadelta)
+OS_ZEROED_SLOTS(adadelta, 2)
 
 OS_VECTORISED
 static int adadelta_step(const os_env *env, void *state, float *p, const float *grad,

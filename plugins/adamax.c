@@ -22,12 +22,7 @@ static const os_hparam adamax_hparams[HP_COUNT] = {
     [HP_WEIGHT_DECAY] = OS_HP_ROW_L2_DECAY,
 };
 
-static size_t adamax_state_bytes(const os_env *env)
-{
-    return 2 * env->layout->n * sizeof(float);
-}
-
-OS_ZERO_INIT(adamax)
+OS_ZEROED_SLOTS(adamax, 2)
 
 /* One pass; decay is a constant at each call, so both loops vectorise. */
 static inline __attribute__((always_inline)) void

@@ -33,12 +33,7 @@ static const os_hparam adan_hparams[HP_COUNT] = {
 };
 
 /* m, v (gradient differences), n, and the previous gradient. */
-static size_t adan_state_bytes(const os_env *env)
-{
-    return 4 * env->layout->n * sizeof(float);
-}
-
-OS_ZERO_INIT(adan)
+OS_ZEROED_SLOTS(adan, 4)
 
 static int adan_step(const os_env *env, void *state, float *p, const float *grad,
                      double lr, uint64_t t)

@@ -25,12 +25,7 @@ static const os_hparam lars_hparams[HP_COUNT] = {
                           "eta: how far one step may move a tensor relative to its norm" },
 };
 
-static size_t lars_state_bytes(const os_env *env)
-{
-    return env->layout->n * sizeof(float);
-}
-
-OS_ZERO_INIT(lars)
+OS_ZEROED_SLOTS(lars, 1)
 
 static int lars_step(const os_env *env, void *state, float *p, const float *grad,
                      double lr, uint64_t t)

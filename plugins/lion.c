@@ -24,12 +24,7 @@ static const os_hparam lion_hparams[HP_COUNT] = {
                           "decoupled decay: p *= 1 - lr * weight_decay" },
 };
 
-static size_t lion_state_bytes(const os_env *env)
-{
-    return env->layout->n * sizeof(float);
-}
-
-OS_ZERO_INIT(lion)
+OS_ZEROED_SLOTS(lion, 1)
 
 OS_VECTORISED
 static int lion_step(const os_env *env, void *state, float *p, const float *grad,

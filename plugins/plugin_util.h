@@ -50,6 +50,15 @@ static inline int os_zero_state(void *state, size_t bytes)
         return os_zero_state(state, name##_state_bytes(env));                      \
     }
 
+/* state_bytes and init for a plugin NAME whose state is `slots` floats per
+ * parameter, all starting at zero (os_slot addresses slot k). */
+#define OS_ZEROED_SLOTS(name, slots)                                               \
+    static size_t name##_state_bytes(const os_env *env)                            \
+    {                                                                              \
+        return (size_t)(slots) * env->layout->n * sizeof(float);                   \
+    }                                                                              \
+    OS_ZERO_INIT(name)
+
 /* The hyperparameter rows many optimizers share, with torch's defaults and
  * bounds: one text for one meaning. */
 #define OS_HP_ROW_BETA1 { "beta1", 0.9, 0.0, 0.9999999, OS_HP_TUNABLE, \

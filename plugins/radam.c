@@ -23,12 +23,7 @@ static const os_hparam radam_hparams[HP_COUNT] = {
     [HP_WEIGHT_DECAY] = OS_HP_ROW_L2_DECAY,
 };
 
-static size_t radam_state_bytes(const os_env *env)
-{
-    return 2 * env->layout->n * sizeof(float);
-}
-
-OS_ZERO_INIT(radam)
+OS_ZEROED_SLOTS(radam, 2)
 
 OS_VECTORISED
 static int radam_step(const os_env *env, void *state, float *p, const float *grad,

@@ -36,12 +36,7 @@ static int rprop_check(const double *hp, char *err, size_t err_size)
 }
 
 /* prev, then the step sizes. */
-static size_t rprop_state_bytes(const os_env *env)
-{
-    return 2 * env->layout->n * sizeof(float);
-}
-
-OS_ZERO_INIT(rprop)
+OS_ZEROED_SLOTS(rprop, 2)
 
 static float sign_of(float x)
 {
