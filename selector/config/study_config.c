@@ -358,6 +358,14 @@ const char *os_config_where(const os_config *cfg, const char *section, const cha
     return cfg->path;
 }
 
+const char *os_config_default(const char *section, const char *key)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, key))
+            return keys[i].def;
+    return NULL;
+}
+
 /* Every key of the files, their includes, the [study NAME] being loaded and
  * the --set overrides, parsed into ctx->cfg; what one key implies for
  * another is checked afterwards.  Without a registry (the look ahead)

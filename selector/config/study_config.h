@@ -213,6 +213,10 @@ void os_config_free(os_config *cfg);
  * key kept its default.  For messages after parsing. */
 const char *os_config_where(const os_config *cfg, const char *section, const char *key);
 
+/* The default of a key of the table, as its text; NULL for a key that has
+ * none or is not in the table. */
+const char *os_config_default(const char *section, const char *key);
+
 /* Writes the effective configuration as an INI file that loads into the
  * same study: every key with the value it ended up with (defaults included),
  * data paths made absolute, --set overrides folded in, and only the

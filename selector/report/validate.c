@@ -90,14 +90,23 @@ int os_validation_full_sets(const os_study *selection, char ***sets, size_t *n,
     int rc = add_set(sets, n, err, "search.steps=%llu", (unsigned long long)selection->plan.full_steps);
     if (!rc)
         rc = add_set(sets, n, err, "full.steps=%llu", (unsigned long long)selection->plan.full_steps);
+    /* every candidate for the whole run, scored as the truth is */
     static const char *const neutral[] = {
-        "search.strategy=grid", "search.score=last", "search.min_steps=0",
-        "search.reduction_factor=3", "search.rerun_top=0", "search.rerun_seeds=3",
-        "search.epochs=0", "search.fraction=0", "full.epochs=0", "search.refine=off",
-        "search.seconds=0",
+        "search.strategy=grid", "search.score=last", "search.refine=off",
     };
     for (size_t i = 0; !rc && i < sizeof neutral / sizeof *neutral; i++)
         rc = add_set(sets, n, err, "%s", neutral[i]);
+    /* and the keys a selection's strategy, noise check or budget set, at
+     * their defaults, so that every selection of the same full runs shares
+     * their journal */
+    static const char *const reset[][2] = {
+        { "search", "min_steps" }, { "search", "reduction_factor" }, { "search", "rerun_top" },
+        { "search", "rerun_seeds" }, { "search", "epochs" }, { "search", "fraction" },
+        { "full", "epochs" }, { "search", "seconds" }, { "search", "asha_window" },
+    };
+    for (size_t i = 0; !rc && i < sizeof reset / sizeof *reset; i++)
+        rc = add_set(sets, n, err, "%s.%s=%s", reset[i][0], reset[i][1],
+                     os_config_default(reset[i][0], reset[i][1]));
     if (!rc && cfg->full_seeds)
         rc = add_set(sets, n, err, "search.seeds=%llu", (unsigned long long)cfg->full_seeds);
     /* the full run's data, batch and schedule: its trials are full runs */
