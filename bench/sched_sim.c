@@ -67,11 +67,11 @@ int main(int argc, char **argv)
         .strategy = !strcmp(strategy, "asha")      ? OS_STRATEGY_ASHA
                   : !strcmp(strategy, "hyperband") ? OS_STRATEGY_HYPERBAND
                                                    : OS_STRATEGY_HALVING,
-        .steps = argc > 4 ? strtoull(argv[4], NULL, 10) : 8100,
-        .min_steps = argc > 5 ? strtoull(argv[5], NULL, 10) : 0,
         .eta = 3,
         .window = window && *window ? strtoull(window, NULL, 10) : sim.workers,
     };
+    h.nb = os_halving_budgets(argc > 4 ? strtoull(argv[4], NULL, 10) : 8100,
+                              argc > 5 ? strtoull(argv[5], NULL, 10) : 0, h.eta, h.budgets);
     os_error err = { 0 };
     double t0 = os_seconds();
     int rc = os_halving_run(&h, &err);

@@ -14,12 +14,16 @@
 # compute stays under 10% of the full grid):
 #   default         optselect's defaults, nothing set but the budget: trials
 #                   of up to 1/3 of the full run (strategy = auto runs
-#                   successive halving with a [full] run: about 9% compute;
-#                   the trials' rows grow with their length, subset_grow)
+#                   successive halving with a [full] run, rungs 1/8, 1/2
+#                   and all of that, 1 in 4 going on: about 9% compute; the
+#                   trials' rows grow with their length, subset_grow)
 #   grid-constant   grid, score final, trials at a constant rate (the
 #                   defaults before trials followed the full run's schedule)
 #   grid-final      grid, score final, trials following the schedule
 #   grid-last, grid-auc   the same with the other scores
+#   halving-ladder  the default before its rungs (2026-12-06): successive
+#                   halving with reduction factor 3 over budgets 1/27, 1/9
+#                   and 1/3 of the full run
 #   halving-final   successive halving (eta 3) up to 1/3 of the full run
 #   halving-nogrow  the same on the subset as given (subset_grow = false)
 #   halving-rerun   the default with the noise check inside the budget: the
@@ -45,7 +49,7 @@ while getopts o:t:v: opt; do
 done
 [ -n "$tasks" ] || tasks=$(cd "$here/selection" && ls *.ini | sed 's/\.ini$//')
 [ -n "$variants" ] ||
-    variants="default grid-constant grid-final halving-nogrow horizon-grid"
+    variants="default halving-ladder grid-constant grid-final halving-nogrow horizon-grid"
 # optselect picks the BLAS kernels itself; a stray setting would slow it
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 out="$here/out/selection"
@@ -64,6 +68,7 @@ for task in $tasks; do
     for v in $variants; do
         case $v in
         default) set -- --set search.fraction=0.3333 ;;
+        halving-ladder) set -- --set search.fraction=0.3333 --set search.reduction_factor=3 ;;
         grid-constant) set -- --set search.fraction=0.0833 --set search.schedule=constant \
             --set search.strategy=grid --set search.score=final ;;
         grid-*) set -- --set search.fraction=0.0833 --set search.strategy=grid \

@@ -288,17 +288,14 @@ int os_study_train(os_study *s, const os_trial_env *env, const os_candidate *can
                    os_trial_result *results, size_t n, const uint64_t *until,
                    const volatile sig_atomic_t *stop, os_error *err)
 {
-    const os_config *cfg = s->cfg;
     os_trial_env own;
     if (!env) {
         own = study_env(s, stop);
         os_blas_set_threads(1);
         env = &own;
     }
-    uint64_t budgets[OS_MAX_BUDGETS] = { s->plan.steps };
-    size_t nb = s->plan.strategy != OS_STRATEGY_GRID
-              ? os_halving_budgets(s->plan.steps, cfg->min_steps, cfg->reduction_factor, budgets)
-              : 1;
+    uint64_t budgets[OS_MAX_BUDGETS];
+    size_t nb = os_plan_rungs(&s->plan, budgets);
     int *targets = malloc((n ? n : 1) * sizeof *targets);
     if (!targets)
         return os_error_set(err, OS_ERR_NOMEM, "out of memory for %zu trials", n);
@@ -425,9 +422,10 @@ int os_study_run(os_study *s, const os_run_options *o, os_error *err)
     if (s->plan.strategy != OS_STRATEGY_GRID) { /* halving, hyperband or asha */
         os_halving_spec h = {
             .plan = os_study_plan(s, &env, &progress, NULL, 0), .n_groups = s->search.n_groups,
-            .strategy = s->plan.strategy, .steps = s->plan.steps, .min_steps = cfg->min_steps,
-            .eta = cfg->reduction_factor, .window = cfg->asha_window, .seed = cfg->seed,
+            .strategy = s->plan.strategy, .eta = s->plan.eta, .window = cfg->asha_window,
+            .seed = cfg->seed,
         };
+        h.nb = os_plan_rungs(&s->plan, h.budgets);
         rc = os_halving_run(&h, err);
     } else {
         os_exec_plan plan = os_study_plan(s, &env, &progress, &s->plan.steps, 1);

@@ -35,6 +35,25 @@ ok $? "the same report on 1, 2 and 3 threads"
 is "$(jq -r '[.ranking[] | select(.status == "ok") | .steps] | unique | join(",")' "$TMP/eta2.json")" \
     "75,150,300" "eta 2, budgets of at least 50 steps: 75, 150, 300"
 
+# rungs: the budgets as fractions of steps; strategy = auto's with a [full]
+# run: 1/8, 1/2 and all of steps, 1 in 4 going on (28 -> 7 -> 2)
+"$OPTSELECT" --quiet --format json --set full.steps=900 "$cfg" >"$TMP/auto.json"
+is "$(jq -r '.strategy' "$TMP/auto.json") $(jq -r '[.ranking[] | select(.status == "ok") | .steps] | unique | join(",")' "$TMP/auto.json")" \
+    "halving 38,150,300" "strategy = auto with a [full] run: rungs 38, 150, 300 (1/8, 1/2, 1)"
+is "$(jq -r '[.ranking[] | select(.status == "ok" and .steps == 300)] | length' "$TMP/auto.json")" 2 \
+    "  1 in 4 goes on: 28 -> 7 -> 2"
+"$OPTSELECT" --quiet --set full.steps=900 --set search.reduction_factor=3 "$cfg" | grep -q "budgets 33 → 100 → 300 steps, 1 in 3 goes on"
+ok $? "  a reduction_factor given: the ladder from it instead (33, 100, 300)"
+"$OPTSELECT" $H --set search.rungs=0.2,0.6 "$cfg" >"$TMP/rungs.json"
+is "$(jq -r '[.ranking[] | select(.status == "ok") | .steps] | unique | join(",")' "$TMP/rungs.json")" \
+    "60,180,300" "rungs = 0.2, 0.6: budgets 60, 180 and (1 added) 300"
+run "$OPTSELECT" --set search.rungs=0.2,0.6 "$cfg"
+is "$status $(cat "$TMP/err")" "3 optselect: --set search.rungs=0.2,0.6: [search] rungs are the budgets of halving, hyperband and asha; strategy = auto without a [full] run is a grid, which trains every candidate for all of steps" \
+    "rungs with a grid: one line, exit 3"
+run "$OPTSELECT" $H --set search.rungs=0.5,0.25 "$cfg"
+is "$status $(cat "$TMP/err")" "3 optselect: --set search.rungs=0.5,0.25: [search] rungs = '0.5,0.25': expected auto, or 1 to 7 increasing fractions of steps, each above 0 and at most 1" \
+    "rungs out of order: one line, exit 3"
+
 # a results folder, then resumed: nothing runs again, the same report
 "$OPTSELECT" $H --output "$TMP/res" "$cfg" >"$TMP/first.json"
 "$OPTSELECT" --quiet --format json --resume "$TMP/res" >"$TMP/resumed.json"
@@ -136,10 +155,11 @@ ok $? "the text report lists the brackets"
 is "$(jq -r '.strategy' "$TMP/grid.json")" grid "auto without [full]: grid"
 "$OPTSELECT" --quiet --format json --set full.epochs=5 "$cfg" >"$TMP/auto-full.json"
 is "$(jq -r '.strategy' "$TMP/auto-full.json")" halving "auto with [full]: halving"
-"$OPTSELECT" --quiet --format json --set full.epochs=5 --set search.strategy=halving "$cfg" |
+"$OPTSELECT" --quiet --format json --set full.epochs=5 --set search.strategy=halving \
+    --set search.reduction_factor=4 --set search.rungs=0.125,0.5,1 "$cfg" |
     jq -c '.ranking' >"$TMP/explicit"
 jq -c '.ranking' "$TMP/auto-full.json" | cmp -s - "$TMP/explicit"
-ok $? "  the same study as strategy = halving"
+ok $? "  the same study as strategy = halving with reduction_factor 4 and rungs 0.125, 0.5, 1"
 "$OPTSELECT" --quiet --set full.epochs=5 "$cfg" | grep -q "^strategy = auto, with a \[full\] run: halving: budgets"
 ok $? "  and the text says why"
 "$OPTSELECT" --quiet --format json --set full.epochs=5 --set search.isolation=process "$cfg" |

@@ -136,11 +136,18 @@ const os_key os_cfg_keys[] = {
       "threads, processes or MPI ranks; at most this many jobs run at once: about four times "
       "the workers keeps them busy",
       os_cfg_p_u64, F(asha_window), 1, 1e6, OS_KEY_HASHED },
-    { "search", "reduction_factor", "3", "halving, hyperband, asha: 1 in this many candidates goes on to the "
-      "next budget, which is this many times larger",
-      os_cfg_p_u64, F(reduction_factor), 2, 100, OS_KEY_HASHED },
-    { "search", "min_steps", "0", "halving, hyperband, asha: the first budget in steps; 0 takes steps / "
-      "reduction_factor^2 (three budgets)", os_cfg_p_u64, F(min_steps), 0, 1e9, OS_KEY_HASHED },
+    { "search", "reduction_factor", "auto", "halving, hyperband, asha: 1 in this many "
+      "candidates goes on to the next budget, which is (without rungs) this many times "
+      "larger; auto: 4 with strategy = auto's rungs, else 3",
+      os_cfg_p_split, F(reduction_factor), 2, 100, OS_KEY_PLANNED },
+    { "search", "min_steps", "0", "halving, hyperband, asha: the first budget in steps; 0 takes "
+      "steps / reduction_factor^2 (three budgets)", os_cfg_p_u64, F(min_steps), 0, 1e9,
+      OS_KEY_PLANNED },
+    { "search", "rungs", "auto", "halving, hyperband, asha: the budgets as fractions of steps, "
+      "increasing, the last 1 (e.g. 0.125, 0.5, 1); auto: with strategy = auto (a [full] run) "
+      "and neither reduction_factor nor min_steps given, 0.125, 0.5, 1 (measured on the "
+      "selection suite, docs/selection-quality.md); otherwise from min_steps up, "
+      "reduction_factor times each", os_cfg_p_rungs, F(rungs), 0, 0, OS_KEY_PLANNED },
     { "search", "score", "final", "how a trial's curve is scored: final (the last validation "
       "loss), last (the mean over the last 10% of the steps), auc (the mean over the trial) or "
       "extrapolated (the loss a + b t^-c fitted to the curve predicts at [full] steps) or "

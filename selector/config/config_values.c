@@ -170,6 +170,35 @@ CHOICE(os_cfg_p_schedule, "constant|cosine|linear|step|wsd")
 CHOICE(os_cfg_p_strategy, "auto|grid|halving|hyperband|asha")
 #undef CHOICE
 
+/* auto, or increasing fractions of the trial budget up to 1 ([search]
+ * rungs); a last fraction below 1 is followed by 1. */
+int os_cfg_p_rungs(parse_ctx *ctx, void *field, const char *v, double min, double max)
+{
+    (void)min, (void)max;
+    os_fractions *f = field;
+    if (!strcmp(v, "auto")) {
+        f->n = 0;
+        return 1;
+    }
+    char items[OS_SCHED_MAX_MILESTONES][128];
+    int n = os_cfg_split_list(v, items, OS_SCHED_MAX_MILESTONES - 1);
+    os_fractions out = { .n = n > 0 ? (size_t)n : 0 };
+    for (int i = 0; i < n; i++)
+        if (os_parse_double(items[i], &out.v[i]) || !(out.v[i] > 0 && out.v[i] <= 1) ||
+            (i && !(out.v[i] > out.v[i - 1])))
+            n = -1;
+    if (n < 1) {
+        char want[128];
+        snprintf(want, sizeof want, "expected auto, or 1 to %d increasing fractions of steps, "
+                 "each above 0 and at most 1", OS_SCHED_MAX_MILESTONES - 1);
+        return os_cfg_bad_value(ctx, v, want);
+    }
+    if (out.v[out.n - 1] < 1)
+        out.v[out.n++] = 1;
+    *f = out;
+    return 1;
+}
+
 /* Increasing fractions strictly between 0 and 1 ([full] milestones). */
 int os_cfg_p_fractions(parse_ctx *ctx, void *field, const char *v, double min, double max)
 {

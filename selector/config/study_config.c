@@ -470,6 +470,14 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
     if ((cfg->strategy_auto = !strcmp(cfg->strategy, "auto")))
         snprintf(cfg->strategy, sizeof cfg->strategy, "%s",
                  cfg->full_steps || cfg->full_epochs > 0 ? "halving" : "grid");
+    if (cfg->rungs.n && !strcmp(cfg->strategy, "grid")) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] rungs are the budgets of halving, "
+                          "hyperband and asha; %s trains every candidate for all of steps",
+                          os_config_where(cfg, "search", "rungs"), cfg->strategy_auto
+                          ? "strategy = auto without a [full] run is a grid, which"
+                          : "strategy = grid");
+        goto done;
+    }
     if (!ctx.n_opt_labels) {
         rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] optimizers is required "
                           "(for example: optimizers = sgd, adam)", path);

@@ -119,8 +119,11 @@ typedef struct os_config {
                                (score.h)                                    */
     double   horizon_exponent; /* score = horizon: alpha of the best rate's
                                shift, lr* ∝ horizon^(-alpha) (horizon.h)   */
-    uint64_t reduction_factor; /* halving: keep 1 in this many per budget    */
+    uint64_t reduction_factor; /* halving: keep 1 in this many per budget;
+                               0: auto (the plan resolves it)             */
     uint64_t min_steps;     /* halving: the first budget; 0 = steps / eta^2 */
+    os_fractions rungs;     /* halving: the budgets as fractions of steps,
+                               increasing, the last 1; n = 0: auto        */
     uint64_t asha_window;   /* asha: jobs decided ahead of their results    */
     uint64_t rerun_top;     /* the noise check: best candidates rerun       */
     uint64_t rerun_seeds;   /* with this many seeds in all                  */

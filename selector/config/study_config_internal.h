@@ -138,7 +138,7 @@ int os_cfg_check_trainer(parse_ctx *ctx);
     XX(os_cfg_p_loss) XX(os_cfg_p_function) XX(os_cfg_p_start) XX(os_cfg_p_init) XX(os_cfg_p_optimizers) XX(os_cfg_p_lr_list) \
     XX(os_cfg_p_lr_range) XX(os_cfg_p_lr_points) XX(os_cfg_p_isolation) XX(os_cfg_p_strategy) XX(os_cfg_p_score) \
     XX(os_cfg_p_split) XX(os_cfg_p_refine) XX(os_cfg_p_trial_schedule) XX(os_cfg_p_full_data) XX(os_cfg_p_schedule) \
-    XX(os_cfg_p_fractions) XX(os_cfg_p_command) XX(os_cfg_p_batch_list) XX(os_cfg_p_decay)
+    XX(os_cfg_p_fractions) XX(os_cfg_p_command) XX(os_cfg_p_batch_list) XX(os_cfg_p_decay) XX(os_cfg_p_rungs)
 #define OS_CFG_DECLARE(name) \
     int name(parse_ctx *ctx, void *field, const char *v, double min, double max);
 OS_CFG_PARSERS(OS_CFG_DECLARE)

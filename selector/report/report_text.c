@@ -171,20 +171,19 @@ static void describe_run(FILE *out, const os_study *s, int halving)
     fputc('\n', out);
     if (halving) {
         uint64_t budgets[OS_MAX_BUDGETS];
-        size_t nb = os_halving_budgets(s->plan.steps, cfg->min_steps, cfg->reduction_factor,
-                                       budgets);
+        size_t nb = os_plan_rungs(&s->plan, budgets);
         fprintf(out, "%s%s: budgets", cfg->strategy_auto ? "strategy = auto, with a [full] run: "
                                                           : "", cfg->strategy);
         for (size_t i = 0; i < nb; i++)
             fprintf(out, "%s%llu", i ? " → " : " ", (unsigned long long)budgets[i]);
         fprintf(out, " steps, 1 in %llu goes on; %.1f%% of the compute of a full grid\n",
-                (unsigned long long)cfg->reduction_factor, 100.0 * os_study_compute(s));
+                (unsigned long long)s->plan.eta, 100.0 * os_study_compute(s));
         if (s->plan.strategy == OS_STRATEGY_ASHA)
             fprintf(out, "asha: each job decided from the results of all jobs before it but the "
                     "last %llu (asha_window)\n", (unsigned long long)cfg->asha_window);
         if (s->plan.strategy == OS_STRATEGY_HYPERBAND) {
             size_t sizes[OS_MAX_BUDGETS];
-            os_hyperband_plan(s->n_groups, nb, cfg->reduction_factor, sizes);
+            os_hyperband_plan(s->n_groups, nb, s->plan.eta, sizes);
             fprintf(out, "hyperband: %zu brackets of", nb);
             for (size_t i = 0; i < nb; i++)
                 fprintf(out, "%s%zu candidate%s from %llu steps", i ? ", " : " ", sizes[i],

@@ -83,7 +83,7 @@ static uint64_t hash_candidates(const os_search *search, uint64_t h)
 
 /* What the plan resolved that decides trials: a trial's steps, the full
  * run's (the horizon a score may read), the batch and its split, the
- * strategy, the trials' pool and the schedule they follow. */
+ * strategy and its rungs, the trials' pool and the schedule they follow. */
 static uint64_t hash_plan(const os_study *s, uint64_t h)
 {
     const os_plan *p = &s->plan;
@@ -96,7 +96,12 @@ static uint64_t hash_plan(const os_study *s, uint64_t h)
     double shape[3 + OS_SCHED_MAX_MILESTONES] = { sc->floor, sc->decay, sc->gamma };
     memcpy(shape + 3, sc->milestones, sc->n_milestones * sizeof *sc->milestones);
     h = os_fnv1a(h, ints, sizeof ints);
-    return os_fnv1a(h, shape, (3 + sc->n_milestones) * sizeof *shape);
+    h = os_fnv1a(h, shape, (3 + sc->n_milestones) * sizeof *shape);
+    /* the rungs of halving, hyperband and asha and who goes on */
+    uint64_t budgets[OS_MAX_BUDGETS + 1];
+    size_t nb = os_plan_rungs(p, budgets + 1);
+    budgets[0] = p->strategy == OS_STRATEGY_GRID ? 0 : p->eta;
+    return os_fnv1a(h, budgets, (nb + 1) * sizeof *budgets);
 }
 
 uint64_t os_study_fingerprint(const os_study *s)

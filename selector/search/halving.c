@@ -6,33 +6,6 @@
 #include "rng.h"
 #include "score.h"
 
-size_t os_halving_budgets(uint64_t steps, uint64_t min_steps, uint64_t eta,
-                          uint64_t budgets[OS_MAX_BUDGETS])
-{
-    if (eta < 2)
-        eta = 2;
-    if (min_steps == 0)
-        min_steps = steps / (eta * eta);
-    if (min_steps < 1)
-        min_steps = 1;
-    /* from the top down, so that the last budget is exactly steps */
-    uint64_t down[OS_MAX_BUDGETS];
-    size_t n = 0;
-    double b = (double)steps;
-    while (n < OS_MAX_BUDGETS) {
-        uint64_t r = (uint64_t)llround(b);
-        if (n && (r < min_steps || r >= down[n - 1]))
-            break;
-        down[n++] = r;
-        b /= (double)eta;
-        if (r <= min_steps)
-            break;
-    }
-    for (size_t i = 0; i < n; i++)
-        budgets[i] = down[n - 1 - i];
-    return n;
-}
-
 typedef struct ranked {
     double score;
     size_t index;
@@ -127,8 +100,8 @@ size_t os_hyperband_plan(size_t n_groups, size_t n_levels, uint64_t eta,
 int os_halving_run(const os_halving_spec *h, os_error *err)
 {
     const size_t ng = h->n_groups;
-    uint64_t budgets[OS_MAX_BUDGETS];
-    const size_t nb = os_halving_budgets(h->steps, h->min_steps, h->eta, budgets);
+    const uint64_t *budgets = h->budgets;
+    const size_t nb = h->nb;
     if (h->strategy == OS_STRATEGY_ASHA)
         return os_asha_run(h, budgets, nb, err);
     const int hyperband = h->strategy == OS_STRATEGY_HYPERBAND;

@@ -20,14 +20,6 @@
 #include "executor.h"
 #include "plan.h"
 
-#define OS_MAX_BUDGETS 32
-
-/* The budgets from min_steps (0: steps / eta^2) up to steps, each eta times
- * the one before, rounded, the last exactly steps; ascending, without
- * repeats.  Returns their count (at least 1). */
-size_t os_halving_budgets(uint64_t steps, uint64_t min_steps, uint64_t eta,
-                          uint64_t budgets[OS_MAX_BUDGETS]);
-
 /* The candidates (group indices in alive[0..n)) that go on: the keep
  * lowest scores, ties by lower index; NaN scores last.  Writes them to out
  * in ascending index order and returns how many (min(keep, n)). */
@@ -63,9 +55,9 @@ typedef struct os_halving_spec {
     size_t       n_groups;   /* groups: a candidate with its seeds, the
                                 candidates of one group consecutive       */
     os_strategy  strategy;   /* halving, hyperband or asha                 */
-    uint64_t     steps;      /* the last budget                            */
-    uint64_t     min_steps;  /* the first (0: steps / eta^2)               */
-    uint64_t     eta;        /* reduction_factor                           */
+    uint64_t     budgets[OS_MAX_BUDGETS]; /* ascending (os_plan_rungs)      */
+    size_t       nb;         /* how many (at least 1)                      */
+    uint64_t     eta;        /* 1 in eta goes on (reduction_factor)        */
     uint64_t     window;     /* asha_window                                */
     uint64_t     seed;       /* the study's: hyperband's brackets' samples */
 } os_halving_spec;

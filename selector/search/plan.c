@@ -31,8 +31,65 @@ void os_plan_init(os_plan *p, const os_config *cfg)
               : !strcmp(cfg->refine, "report") ? OS_REFINE_REPORT
                                                : OS_REFINE_OFF;
     p->isolate = !strcmp(cfg->isolation, "process");
+    /* strategy = auto's rungs: every candidate for an eighth of the top
+     * budget, the best quarter on to half of it, the best quarter of
+     * those to all of it (measured best on the selection suite,
+     * docs/selection-quality.md); whoever sets the ladder gets theirs */
+    const int auto_rungs = cfg->strategy_auto && !cfg->rungs.n && !cfg->reduction_factor &&
+                           !cfg->min_steps;
+    p->eta = cfg->reduction_factor ? cfg->reduction_factor : auto_rungs ? 4 : 3;
+    p->min_steps = cfg->min_steps;
+    p->rungs = cfg->rungs;
+    if (auto_rungs)
+        p->rungs = (os_fractions){ { 0.125, 0.5, 1 }, 3 };
     for (size_t k = 0; k < cfg->n_opts; k++)
         p->lr[k] = cfg->opts[k].lr;
+}
+
+size_t os_halving_budgets(uint64_t steps, uint64_t min_steps, uint64_t eta,
+                          uint64_t budgets[OS_MAX_BUDGETS])
+{
+    if (eta < 2)
+        eta = 2;
+    if (min_steps == 0)
+        min_steps = steps / (eta * eta);
+    if (min_steps < 1)
+        min_steps = 1;
+    /* from the top down, so that the last budget is exactly steps */
+    uint64_t down[OS_MAX_BUDGETS];
+    size_t n = 0;
+    double b = (double)steps;
+    while (n < OS_MAX_BUDGETS) {
+        uint64_t r = (uint64_t)llround(b);
+        if (n && (r < min_steps || r >= down[n - 1]))
+            break;
+        down[n++] = r;
+        b /= (double)eta;
+        if (r <= min_steps)
+            break;
+    }
+    for (size_t i = 0; i < n; i++)
+        budgets[i] = down[n - 1 - i];
+    return n;
+}
+
+size_t os_plan_rungs(const os_plan *p, uint64_t budgets[OS_MAX_BUDGETS])
+{
+    if (p->strategy == OS_STRATEGY_GRID) {
+        budgets[0] = p->steps;
+        return 1;
+    }
+    if (!p->rungs.n)
+        return os_halving_budgets(p->steps, p->min_steps, p->eta, budgets);
+    size_t n = 0;
+    for (size_t i = 0; i < p->rungs.n; i++) {
+        uint64_t b = (uint64_t)llround(p->rungs.v[i] * (double)p->steps);
+        if (i + 1 == p->rungs.n)
+            b = p->steps;
+        if (b >= 1 && (!n || b > budgets[n - 1]))
+            budgets[n++] = b;
+    }
+    return n;
 }
 
 int os_plan_budgets(os_plan *p, const os_config *cfg, size_t n_subset, size_t n_train,

@@ -35,6 +35,8 @@ typedef enum os_refine_mode {
     OS_REFINE_TRAIN      /* and measure the fitted rate by trials         */
 } os_refine_mode;
 
+#define OS_MAX_BUDGETS 32
+
 typedef struct os_plan {
     uint64_t       steps;        /* a trial's budget: [search] steps, or what
                                     epochs, a fraction of the full run or
@@ -55,6 +57,13 @@ typedef struct os_plan {
     uint64_t       batch_max;    /* the largest and smallest of [search]    */
     uint64_t       batch_min;    /*   batch_size (one value, or a list)      */
     os_strategy    strategy;
+    uint64_t       eta;          /* halving, hyperband, asha: 1 in eta goes
+                                    on (reduction_factor, auto resolved)   */
+    os_fractions   rungs;        /* their budgets as fractions of steps
+                                    (auto resolved); n = 0: from min_steps
+                                    up, eta times each (os_plan_rungs)     */
+    uint64_t       min_steps;    /* that ladder's first budget; 0: steps /
+                                    eta^2                                   */
     os_score_kind  score;
     os_refine_mode refine;
     int            isolate;      /* isolation = process                     */
@@ -79,6 +88,17 @@ int os_plan_budgets(os_plan *p, const os_config *cfg, size_t n_subset, size_t n_
  * when the trials would pass over it more often than the full run passes
  * over its rows.  Call after os_plan_budgets. */
 size_t os_plan_pool(const os_plan *p, const os_config *cfg, size_t n_subset, size_t n_train);
+
+/* The budgets from min_steps (0: steps / eta^2) up to steps, each eta times
+ * the one before, rounded, the last exactly steps; ascending, without
+ * repeats.  Returns their count (at least 1). */
+size_t os_halving_budgets(uint64_t steps, uint64_t min_steps, uint64_t eta,
+                          uint64_t budgets[OS_MAX_BUDGETS]);
+
+/* The budgets of halving, hyperband and asha, ascending, the last exactly
+ * steps (plan.rungs of steps, or the ladder from min_steps); grid: steps
+ * alone.  Returns their count (at least 1). */
+size_t os_plan_rungs(const os_plan *p, uint64_t budgets[OS_MAX_BUDGETS]);
 
 /* The full run's schedule and the trials' (full_schedule, schedule) and the
  * horizon ratio, once steps and full_steps are known; a warm-up as long as
