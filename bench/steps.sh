@@ -8,7 +8,7 @@
 # 300 and 1300 steps, so loading and the (equal) evaluations cancel and
 # 1000 training steps remain.  "2 trials" runs two candidates on two
 # threads (one trial per thread, optselect's plan for many small trials)
-# and reports their combined rate.  PyTorch runs bench/torch_mlp.py with 1
+# and reports their combined rate.  PyTorch runs bench/torch_steps.py mlp with 1
 # and 2 threads (PYTHON, default /usr/bin/python3: Debian's python3-torch).
 # Needs dataset-fashion-mnist.
 set -eu
@@ -30,8 +30,8 @@ rate() { # THREADS LR-LIST TRIALS
 
 o1=$(rate 1 0.001 1)
 o2=$(rate 2 "0.001, 0.0005" 2)
-t1=$(${PYTHON:-/usr/bin/python3} "$here/bench/torch_mlp.py" 1 1000)
-t2=$(${PYTHON:-/usr/bin/python3} "$here/bench/torch_mlp.py" 2 1000)
+t1=$(${PYTHON:-/usr/bin/python3} "$here/bench/torch_steps.py" mlp 1 1000)
+t2=$(${PYTHON:-/usr/bin/python3} "$here/bench/torch_steps.py" mlp 2 1000)
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
 printf '%-34s %10s\n' "" "steps/s"
 printf '%-34s %10s\n' "optselect, 1 trial, 1 thread" "$o1"

@@ -39,8 +39,14 @@ os_layer os_layer_conv2d(size_t c, size_t h, size_t w, size_t c_out, size_t kern
                          size_t stride);
 os_layer os_layer_maxpool2d(size_t c, size_t h, size_t w, size_t window);
 
-/* Scratch floats one row of this layer needs in forward and backward. */
-size_t os_layer_scratch(const os_layer *l);
+/* Scratch floats this layer needs in forward and backward for a batch of
+ * up to `batch` rows. */
+size_t os_layer_scratch(const os_layer *l, size_t batch);
+
+/* Whether backward reads what forward left in the scratch (max-pooling:
+ * where each maximum was), so that the layer needs a scratch of its own
+ * rather than one shared with the other layers. */
+int os_layer_keeps_scratch(const os_layer *l);
 
 /* Parameters a layer of this kind and shape needs. */
 size_t os_layer_param_count(os_layer_kind kind, size_t in, size_t out);

@@ -143,12 +143,16 @@ static int workspace_init(os_workspace *ws, const os_model *m, size_t max_batch,
     ws->max_batch = max_batch;
     /* Each buffer is rounded up to 16 floats so every one starts 64-byte aligned. */
 #define ROUND16(x) (((x) + 15) / 16 * 16)
-    size_t scratch = 0;
-    for (size_t i = 0; i < m->n_layers; i++)
-        scratch = os_layer_scratch(&m->layers[i]) > scratch ? os_layer_scratch(&m->layers[i])
-                                                            : scratch;
+    size_t scratch = 0, kept = 0;
+    for (size_t i = 0; i < m->n_layers; i++) {
+        size_t need = os_layer_scratch(&m->layers[i], max_batch);
+        if (os_layer_keeps_scratch(&m->layers[i]))
+            kept += ROUND16(need);
+        else if (need > scratch)
+            scratch = need;
+    }
     const size_t own_params = shared_params ? 0 : ROUND16(m->layout.n);
-    size_t total = own_params + ROUND16(m->layout.n) + ROUND16(scratch);
+    size_t total = own_params + ROUND16(m->layout.n) + ROUND16(scratch) + kept;
     for (size_t i = 0; i <= m->n_layers; i++) {
         size_t width = i < m->n_layers ? m->layers[i].in : m->out;
         total += 2 * ROUND16(max_batch * width);
@@ -156,7 +160,8 @@ static int workspace_init(os_workspace *ws, const os_model *m, size_t max_batch,
     ws->block = os_alloc_aligned(total * sizeof(float));
     ws->act = calloc(m->n_layers + 1, sizeof *ws->act);
     ws->dact = calloc(m->n_layers + 1, sizeof *ws->dact);
-    if (!ws->block || !ws->act || !ws->dact) {
+    ws->layer_scratch = calloc(m->n_layers + 1, sizeof *ws->layer_scratch);
+    if (!ws->block || !ws->act || !ws->dact || !ws->layer_scratch) {
         os_workspace_free(ws);
         return -1;
     }
@@ -167,6 +172,13 @@ static int workspace_init(os_workspace *ws, const os_model *m, size_t max_batch,
     p += ROUND16(m->layout.n);
     ws->scratch = p;
     p += ROUND16(scratch);
+    for (size_t i = 0; i < m->n_layers; i++)
+        if (os_layer_keeps_scratch(&m->layers[i])) {
+            ws->layer_scratch[i] = p;
+            p += ROUND16(os_layer_scratch(&m->layers[i], max_batch));
+        } else {
+            ws->layer_scratch[i] = ws->scratch;
+        }
     for (size_t i = 0; i <= m->n_layers; i++) {
         size_t width = i < m->n_layers ? m->layers[i].in : m->out;
         ws->act[i] = p;
@@ -194,6 +206,7 @@ void os_workspace_free(os_workspace *ws)
     os_free_aligned(ws->block);
     free(ws->act);
     free(ws->dact);
+    free(ws->layer_scratch);
     *ws = (os_workspace){ 0 };
 }
 
@@ -204,7 +217,7 @@ double os_model_forward(const os_model *m, os_workspace *ws, const float *x,
         memcpy(ws->act[0], x, batch * m->in * sizeof *x);
     for (size_t i = 0; i < m->n_layers; i++)
         os_layer_forward(&m->layers[i], ws->params, ws->act[i], ws->act[i + 1], batch,
-                         ws->scratch);
+                         ws->layer_scratch[i]);
     size_t L = m->n_layers;
     double loss = os_loss(m->loss, ws->act[L], target, batch, m->out,
                           train ? ws->dact[L] : NULL, correct);
@@ -212,7 +225,7 @@ double os_model_forward(const os_model *m, os_workspace *ws, const float *x,
         for (size_t i = L; i-- > 0;)
             os_layer_backward(&m->layers[i], ws->params, ws->act[i], ws->act[i + 1],
                               ws->dact[i + 1], i > 0 ? ws->dact[i] : NULL, ws->grads, batch,
-                              ws->scratch);
+                              ws->layer_scratch[i]);
     return loss;
 }
 

@@ -75,7 +75,10 @@ typedef struct os_workspace {
     float *grads;     /* layout.n floats, same layout                         */
     float **act;      /* act[i] is layer i's input; act[n_layers] the output  */
     float **dact;     /* gradients of the same                                */
-    float *scratch;   /* the largest os_layer_scratch of any layer            */
+    float *scratch;   /* the largest os_layer_scratch of the layers that share
+                         one                                                  */
+    float **layer_scratch; /* layer i's: ws->scratch, or its own where it keeps
+                         it from forward to backward (os_layer_keeps_scratch) */
     float *block;     /* the single allocation behind everything above        */
 } os_workspace;
 

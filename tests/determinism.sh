@@ -22,6 +22,22 @@ is $? 1 "another seed gives another report"
 cmp -s "$TMP/c1.csv" "$TMP/c2.csv"
 ok $? "CSV is byte-identical with 1 and 2 threads"
 
+# A CNN (convolutions lowered over many images at once, pooling that
+# records its argmax) on the bundled 8x8 digits: the same report on 1, 2
+# and 3 threads, with halving and with split steps too.
+cnn="--set model.conv=4:3:1,8:3 --set model.image=1x8x8 --set model.pool=2 --set search.lr_points=3"
+for j in 1 2 3; do
+    "$OPTSELECT" --threads $j $cnn --format json "$cfg" >"$TMP/cnn$j.json"
+    "$OPTSELECT" --threads $j $cnn --set search.strategy=halving --set search.batch_split=2 \
+        --format json "$cfg" >"$TMP/cnnh$j.json"
+done
+cmp -s "$TMP/cnn1.json" "$TMP/cnn2.json" && cmp -s "$TMP/cnn1.json" "$TMP/cnn3.json"
+ok $? "a CNN: JSON is byte-identical on 1, 2 and 3 threads"
+cmp -s "$TMP/cnnh1.json" "$TMP/cnnh2.json" && cmp -s "$TMP/cnnh1.json" "$TMP/cnnh3.json"
+ok $? "a CNN with halving and split steps: byte-identical on 1, 2 and 3 threads"
+is "$(jq -r '[.ranking[] | select(.status == "ok")] | length > 6' "$TMP/cnn1.json")" true \
+    "  and its trials train (most finish)"
+
 # Data-parallel steps: with the batch split into chunks, a study of fewer
 # trials than threads hands the idle threads to the chunks; the numbers
 # depend on batch_split, not on how many threads ran them.

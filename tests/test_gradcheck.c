@@ -5,6 +5,7 @@
  */
 #include <string.h>
 #include "tap.h"
+#include "conv.h"
 #include "model.h"
 
 #define EPS 1e-2
@@ -61,7 +62,7 @@ static void check_layer(os_layer l, const char *name)
     float *params = calloc(np + 1, sizeof *params), *dparams = calloc(np + 1, sizeof *params);
     float *x = calloc(nx, sizeof *x), *dx = calloc(nx, sizeof *x);
     float *y = calloc(ny, sizeof *y), *r = calloc(ny, sizeof *r);
-    float *scratch = calloc(os_layer_scratch(&l) + 1, sizeof *scratch);
+    float *scratch = calloc(os_layer_scratch(&l, batch) + 1, sizeof *scratch);
     for (size_t i = 0; i < np; i++)
         params[i] = 0.5f * away_from_zero();
     for (size_t i = 0; i < nx; i++)
@@ -232,6 +233,50 @@ static void check_model(os_layer_kind act, os_loss_kind loss, int conv)
     os_model_free(&m);
 }
 
+/* A convolution lowers a batch in chunks of images (conv.c): a layer large
+ * enough that a batch of 3 goes in chunks of 2 and 1 must compute what it
+ * computes one image at a time. */
+static double worst_gap(const float *a, const float *b, size_t n)
+{
+    double worst = 0;
+    for (size_t i = 0; i < n; i++)
+        worst = fmax(worst, fabs((double)a[i] - b[i]) / fmax(1e-3, fabs((double)b[i])));
+    return worst;
+}
+
+static void check_chunks(void)
+{
+    const os_layer l = os_layer_conv2d(64, 16, 16, 2, 5, 2, 1);
+    const size_t batch = 3, np = l.n_params, nx = batch * l.in, ny = batch * l.out;
+    float *p = calloc(np, sizeof *p), *x = calloc(nx, sizeof *x), *r = calloc(ny, sizeof *r);
+    float *y = calloc(ny, sizeof *y), *y1 = calloc(ny, sizeof *y1);
+    float *dx = calloc(nx, sizeof *dx), *dx1 = calloc(nx, sizeof *dx1);
+    float *dp = calloc(np, sizeof *dp), *dp1 = calloc(np, sizeof *dp1), *acc = calloc(np, sizeof *acc);
+    float *scratch = calloc(os_layer_scratch(&l, batch), sizeof *scratch);
+    for (size_t i = 0; i < np; i++)
+        p[i] = 0.1f * away_from_zero();
+    for (size_t i = 0; i < nx; i++)
+        x[i] = away_from_zero();
+    for (size_t i = 0; i < ny; i++)
+        r[i] = away_from_zero();
+    os_layer_forward(&l, p, x, y, batch, scratch);
+    os_layer_backward(&l, p, x, y, r, dx, dp, batch, scratch);
+    for (size_t b = 0; b < batch; b++) {
+        os_layer_forward(&l, p, x + b * l.in, y1 + b * l.out, 1, scratch);
+        os_layer_backward(&l, p, x + b * l.in, y1 + b * l.out, r + b * l.out, dx1 + b * l.in,
+                          dp1, 1, scratch);
+        for (size_t i = 0; i < np; i++)
+            acc[i] += dp1[i];
+    }
+    ok(os_conv_chunk(&l, batch) == 2, "a 64x16x16 -> 2@5x5 layer lowers 2 images at a time");
+    ok(worst_gap(y, y1, ny) < 1e-5 && worst_gap(dx, dx1, nx) < 1e-5 &&
+       worst_gap(dp, acc, np) < 5e-4, "in chunks of 2 and 1 it computes Y, dX and dW as one "
+       "image at a time does (%.2g, %.2g, %.2g)", worst_gap(y, y1, ny), worst_gap(dx, dx1, nx),
+       worst_gap(dp, acc, np));
+    free(p), free(x), free(r), free(y), free(y1), free(dx), free(dx1), free(dp), free(dp1);
+    free(acc), free(scratch);
+}
+
 int main(void)
 {
     os_rng_seed(&rng, 42, 7);
@@ -244,7 +289,12 @@ int main(void)
     check_layer(os_layer_conv2d(2, 4, 5, 3, 3, 1, 1), "conv2d 2x4x5 -> 3@3x3 pad 1");
     check_layer(os_layer_conv2d(1, 5, 5, 2, 2, 0, 1), "conv2d 1x5x5 -> 2@2x2 no pad");
     check_layer(os_layer_conv2d(2, 7, 6, 2, 3, 1, 2), "conv2d 2x7x6 -> 2@3x3 pad 1 stride 2");
+    check_layer(os_layer_conv2d(1, 6, 7, 2, 5, 2, 1), "conv2d 1x6x7 -> 2@5x5 pad 2 (LeNet's first)");
+    check_layer(os_layer_conv2d(2, 4, 21, 2, 3, 1, 1), "conv2d 2x4x21 -> 2@3x3 pad 1 (rows of 21)");
     check_layer(os_layer_maxpool2d(2, 4, 6, 2), "maxpool2d 2x4x6 window 2");
+    check_layer(os_layer_maxpool2d(2, 5, 7, 2), "maxpool2d 2x5x7 window 2 (an edge left over)");
+    check_layer(os_layer_maxpool2d(1, 6, 6, 3), "maxpool2d 1x6x6 window 3");
+    check_chunks();
     check_loss(OS_LOSS_CROSS_ENTROPY);
     check_loss(OS_LOSS_MSE);
     check_loss(OS_LOSS_BINARY_CE);

@@ -1,0 +1,322 @@
+/*
+ * conv.c — convolution and max-pooling layers.
+ *
+ * A convolution is lowered over many images at once: im2col writes the
+ * windows of R images side by side, [c_in k k] rows × [R h_out w_out]
+ * columns, so that one sgemm per direction covers the R images.  One
+ * product per image (c_out × h_out w_out by c_in k k) is too small for the
+ * BLAS to run near its peak: LeNet's first layer is an 8 × 784 × 25
+ * product.  R is chosen so that the column matrix stays around 4 MiB.
+ */
+#include <string.h>
+#include <cblas.h>
+#include "conv.h"
+
+/* How many images one product lowers.  Few enough that the column matrix
+ * stays in the L2 cache (COL_CACHED floats), where im2col writes it and
+ * the product reads it back; but enough for COLUMNS_MIN output columns, a
+ * product wide enough for the BLAS, even when the column matrix then
+ * spills to the L3 (COL_FLOATS at most).  Measured with LeNet's layers on
+ * an AMD EPYC core: the first (25 taps × 784 pixels an image) ran twice as
+ * fast 3 images at a time as 53, the second (400 × 100) best at 20 to 30. */
+#define COL_CACHED (1u << 16)
+#define COLUMNS_MIN 2048u
+#define COL_FLOATS (1u << 20)
+
+static size_t conv_ckk(const os_layer *l) { return l->c_in * l->kernel * l->kernel; }
+static size_t conv_hw(const os_layer *l) { return l->h_out * l->w_out; }
+
+size_t os_conv_chunk(const os_layer *l, size_t batch)
+{
+    const size_t per = conv_ckk(l) * conv_hw(l), hw = conv_hw(l);
+    size_t r = per ? COL_CACHED / per : batch;
+    if (r * hw < COLUMNS_MIN)
+        r = (COLUMNS_MIN + hw - 1) / hw;
+    if (per && r * per > COL_FLOATS)
+        r = COL_FLOATS / per;
+    return r < 1 ? 1 : r > batch ? batch : r;
+}
+
+size_t os_conv_scratch(const os_layer *l, size_t batch)
+{
+    /* the column matrix (its gradient reuses it), and the output or its
+     * gradient as one [c_out × R hw] matrix */
+    return os_conv_chunk(l, batch) * conv_hw(l) * (conv_ckk(l) + l->c_out);
+}
+
+/* The rows im2col and col2im move are short (28 floats for a Fashion-MNIST
+ * image): as library calls (GCC turns such loops into memcpy and memset)
+ * their overhead costs more than the copy. */
+/* They are also compiled for AVX-512 and AVX2 beside the build's baseline,
+ * the loader picking the widest the CPU has, as the plugins' update loops
+ * are (a copy and a max give the same bits at any width). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define INLINE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns"), \
+                                    target_clones("avx512f", "avx2", "default")))
+#define VECTORISED __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define INLINE_LOOPS
+#define VECTORISED
+#endif
+
+/* im2col of one image x into columns [0, hw) of col, whose rows are ld
+ * floats apart: col[(c k k), i] is the input under kernel tap (c, ki, kj) at
+ * output pixel i, zero where the window hangs over the padding.  With
+ * stride 1 each (tap, output row) is a shifted copy of an input row. */
+INLINE_LOOPS
+static void im2col(const os_layer *l, const float *x, float *col, size_t ld)
+{
+    const size_t k = l->kernel, s = l->stride, wo = l->w_out, ho = l->h_out, hw = ho * wo;
+    for (size_t c = 0; c < l->c_in; c++)
+        for (size_t ki = 0; ki < k; ki++) {
+            /* output rows whose input row oi s + ki - pad is inside */
+            size_t r_lo = ki >= l->pad ? 0 : (l->pad - ki + s - 1) / s, r_hi = ho;
+            while (r_hi > r_lo && (r_hi - 1) * s + ki >= l->pad + l->h_in)
+                r_hi--;
+            for (size_t kj = 0; kj < k; kj++) {
+                float *dst = col + ((c * k + ki) * k + kj) * ld;
+                /* output columns whose input column oj s + kj - pad is inside */
+                size_t lo = kj >= l->pad ? 0 : (l->pad - kj + s - 1) / s, hi = wo;
+                while (hi > lo && (hi - 1) * s + kj >= l->pad + l->w_in)
+                    hi--;
+                const size_t n = hi - lo, n16 = (n + 15) / 16 * 16, rows = r_hi - r_lo;
+                const float *src = x + (c * l->h_in + r_lo * s + ki - l->pad) * l->w_in +
+                                   (lo * s + kj - l->pad);
+                float *d = dst + r_lo * wo + lo;
+                size_t fast = 0;
+                if (s == 1 && rows) {
+                    /* whole blocks of 16 floats, a fixed size the compiler
+                     * moves in registers; what spills past a row's end is
+                     * a later row's, written after it, or zeroed below.
+                     * Only rows whose blocks stay inside this image's
+                     * columns and inside the input go so. */
+                    const size_t d_at = (size_t)(d - dst), s_at = (size_t)(src - x);
+                    const size_t d_room = hw >= d_at + n16 ? (hw - d_at - n16) / wo + 1 : 0;
+                    const size_t s_room = l->in >= s_at + n16 ? (l->in - s_at - n16) / l->w_in + 1
+                                                              : 0;
+                    fast = rows < d_room ? rows : d_room;
+                    fast = fast < s_room ? fast : s_room;
+                    for (size_t r = 0; r < fast; r++, d += wo, src += l->w_in)
+                        for (size_t j = 0; j < n16; j += 16)
+                            memcpy(d + j, src + j, 16 * sizeof *d);
+                }
+                for (size_t r = fast; r < rows; r++, d += wo, src += s * l->w_in)
+                    for (size_t j = 0; j < n; j++)
+                        d[j] = src[j * s];
+                if (lo > 0 || hi < wo) /* the columns over the padding */
+                    for (size_t r = r_lo; r < r_hi; r++) {
+                        for (size_t oj = 0; oj < lo; oj++)
+                            dst[r * wo + oj] = 0.0f;
+                        for (size_t oj = hi; oj < wo; oj++)
+                            dst[r * wo + oj] = 0.0f;
+                    }
+                /* and the rows, after the copies that may spill into them */
+                for (size_t i = 0; i < r_lo * wo; i++)
+                    dst[i] = 0.0f;
+                for (size_t i = r_hi * wo; i < hw; i++)
+                    dst[i] = 0.0f;
+            }
+        }
+}
+
+/* The adjoint of im2col: adds columns [0, hw) of col (rows ld apart) back
+ * onto the input pixels they came from; dx must start at zero. */
+INLINE_LOOPS
+static void col2im(const os_layer *l, const float *col, size_t ld, float *dx)
+{
+    const size_t k = l->kernel, s = l->stride, wo = l->w_out;
+    for (size_t c = 0; c < l->c_in; c++)
+        for (size_t ki = 0; ki < k; ki++)
+            for (size_t kj = 0; kj < k; kj++) {
+                const float *src = col + ((c * k + ki) * k + kj) * ld;
+                size_t lo = kj >= l->pad ? 0 : (l->pad - kj + s - 1) / s, hi = wo;
+                while (hi > lo && (hi - 1) * s + kj >= l->pad + l->w_in)
+                    hi--;
+                for (size_t oi = 0; oi < l->h_out; oi++, src += wo) {
+                    long ii = (long)(oi * s + ki) - (long)l->pad;
+                    if (ii < 0 || ii >= (long)l->h_in)
+                        continue;
+                    float *d = dx + (c * l->h_in + (size_t)ii) * l->w_in + (lo * s + kj - l->pad);
+                    const float *from = src + lo;
+                    if (s == 1)
+                        for (size_t j = 0; j < hi - lo; j++)
+                            d[j] += from[j];
+                    else
+                        for (size_t j = 0; j < hi - lo; j++)
+                            d[j * s] += from[j];
+                }
+            }
+}
+
+/* Y = W · col + bias for every image, R images a product:
+ * out [c_out × R hw] = W [c_out × ckk] · col [ckk × R hw], then each image's
+ * [c_out × hw] block to its row of y. */
+void os_conv_forward(const os_layer *l, const float *params, const float *x, float *y,
+                     size_t batch, float *scratch)
+{
+    const float *w = params + l->param_offset;
+    const float *bias = w + l->c_out * conv_ckk(l);
+    const size_t ckk = conv_ckk(l), hw = conv_hw(l), chunk = os_conv_chunk(l, batch);
+    for (size_t b0 = 0; b0 < batch; b0 += chunk) {
+        const size_t r_n = batch - b0 < chunk ? batch - b0 : chunk, ld = r_n * hw;
+        float *col = scratch, *out = scratch + ckk * ld;
+        for (size_t r = 0; r < r_n; r++)
+            im2col(l, x + (b0 + r) * l->in, col + r * hw, ld);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)l->c_out, (int)ld, (int)ckk,
+                    1.0f, w, (int)ckk, col, (int)ld, 0.0f, out, (int)ld);
+        for (size_t r = 0; r < r_n; r++)
+            for (size_t o = 0; o < l->c_out; o++) {
+                const float *src = out + o * ld + r * hw;
+                float *dst = y + (b0 + r) * l->out + o * hw;
+                for (size_t i = 0; i < hw; i++)
+                    dst[i] = src[i] + bias[o];
+            }
+    }
+}
+
+/* dW = Σ dY colᵀ, db = Σ dY, dX = col2im(Wᵀ dY), R images a product. */
+void os_conv_backward(const os_layer *l, const float *params, const float *x, const float *dy,
+                      float *dx, float *dparams, size_t batch, float *scratch)
+{
+    const float *w = params + l->param_offset;
+    const size_t ckk = conv_ckk(l), hw = conv_hw(l), chunk = os_conv_chunk(l, batch);
+    float *dw = dparams + l->param_offset, *db = dw + l->c_out * ckk;
+    memset(dw, 0, (l->c_out * ckk + l->c_out) * sizeof *dw);
+    if (dx)
+        memset(dx, 0, batch * l->in * sizeof *dx);
+    for (size_t b0 = 0; b0 < batch; b0 += chunk) {
+        const size_t r_n = batch - b0 < chunk ? batch - b0 : chunk, ld = r_n * hw;
+        float *col = scratch, *dout = scratch + ckk * ld;
+        for (size_t r = 0; r < r_n; r++) {
+            im2col(l, x + (b0 + r) * l->in, col + r * hw, ld);
+            for (size_t o = 0; o < l->c_out; o++) {
+                const float *src = dy + (b0 + r) * l->out + o * hw;
+                float *dst = dout + o * ld + r * hw, sum = 0.0f;
+                for (size_t i = 0; i < hw; i++) {
+                    dst[i] = src[i];
+                    sum += src[i];
+                }
+                db[o] += sum;
+            }
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)l->c_out, (int)ckk, (int)ld,
+                    1.0f, dout, (int)ld, col, (int)ld, 1.0f, dw, (int)ckk);
+        if (!dx)
+            continue;
+        /* dcol = Wᵀ dY, over the column matrix (no longer needed) */
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)ckk, (int)ld, (int)l->c_out,
+                    1.0f, w, (int)ckk, dout, (int)ld, 0.0f, col, (int)ld);
+        for (size_t r = 0; r < r_n; r++)
+            col2im(l, col + r * hw, ld, dx + (b0 + r) * l->in);
+    }
+}
+
+size_t os_pool_scratch(const os_layer *l, size_t batch)
+{
+    return (batch * l->out + sizeof(float) - 1) / sizeof(float);
+}
+
+/* Non-overlapping max over window × window.  The first maximum of a window
+ * (in reading order) takes the gradient: forward records where it was, a
+ * byte per output (a k + b for the window's row a and column b) in the
+ * layer's scratch, and backward sends each output's gradient there. */
+/* Whether the layer's windows are 2 × 2 and tile its input: an output row
+ * r of any plane then reads input rows 2r and 2r + 1, planes flattened. */
+static int tiles2(const os_layer *l)
+{
+    return l->kernel == 2 && l->h_in == 2 * l->h_out && l->w_in == 2 * l->w_out;
+}
+
+/* The 2 × 2 case, branch-free: a first maximum moves only on a strictly
+ * greater value. */
+static void pool2_forward(const os_layer *l, const float *x, float *y, size_t batch,
+                          unsigned char *where)
+{
+    const size_t wi = l->w_in, wo = l->w_out, rows = batch * l->c_in * l->h_out;
+    for (size_t r = 0; r < rows; r++) {
+        const float *x0 = x + 2 * r * wi, *x1 = x0 + wi;
+        float *out = y + r * wo;
+        unsigned char *at = where + r * wo;
+        for (size_t oj = 0; oj < wo; oj++) {
+            float m = x0[2 * oj], v;
+            unsigned i = 0;
+            v = x0[2 * oj + 1];
+            i = v > m ? 1 : i;
+            m = v > m ? v : m;
+            v = x1[2 * oj];
+            i = v > m ? 2 : i;
+            m = v > m ? v : m;
+            v = x1[2 * oj + 1];
+            i = v > m ? 3 : i;
+            m = v > m ? v : m;
+            out[oj] = m;
+            at[oj] = (unsigned char)i;
+        }
+    }
+}
+
+VECTORISED
+void os_pool_forward(const os_layer *l, const float *x, float *y, size_t batch,
+                     float *scratch)
+{
+    const size_t k = l->kernel, wi = l->w_in, wo = l->w_out;
+    unsigned char *where = (unsigned char *)scratch;
+    if (tiles2(l)) {
+        pool2_forward(l, x, y, batch, where);
+        return;
+    }
+    for (size_t p = 0; p < batch * l->c_in; p++) { /* one image plane a time */
+        const float *xp = x + p * l->h_in * wi;
+        float *yp = y + p * l->h_out * wo;
+        unsigned char *wp = where + p * l->h_out * wo;
+        for (size_t oi = 0; oi < l->h_out; oi++) {
+            const float *row = xp + oi * k * wi;
+            float *out = yp + oi * wo;
+            unsigned char *at = wp + oi * wo;
+            for (size_t oj = 0; oj < wo; oj++) {
+                out[oj] = row[oj * k];
+                at[oj] = 0;
+            }
+            for (size_t a = 0; a < k; a++)
+                for (size_t b = a ? 0 : 1; b < k; b++)
+                    for (size_t oj = 0; oj < wo; oj++) {
+                        const float v = row[a * wi + oj * k + b];
+                        const int more = v > out[oj];
+                        out[oj] = more ? v : out[oj];
+                        at[oj] = more ? (unsigned char)(a * k + b) : at[oj];
+                    }
+        }
+    }
+}
+
+VECTORISED
+void os_pool_backward(const os_layer *l, const float *dy, float *dx, size_t batch,
+                      const float *scratch)
+{
+    const size_t k = l->kernel, wi = l->w_in, wo = l->w_out;
+    const unsigned char *where = (const unsigned char *)scratch;
+    if (tiles2(l)) { /* all four places written, no memset */
+        for (size_t r = 0; r < batch * l->c_in * l->h_out; r++) { /* output rows */
+            const float *g = dy + r * wo;
+            const unsigned char *at = where + r * wo;
+            float *d0 = dx + 2 * r * wi, *d1 = d0 + wi;
+            for (size_t oj = 0; oj < wo; oj++) {
+                d0[2 * oj] = at[oj] == 0 ? g[oj] : 0.0f;
+                d0[2 * oj + 1] = at[oj] == 1 ? g[oj] : 0.0f;
+                d1[2 * oj] = at[oj] == 2 ? g[oj] : 0.0f;
+                d1[2 * oj + 1] = at[oj] == 3 ? g[oj] : 0.0f;
+            }
+        }
+        return;
+    }
+    memset(dx, 0, batch * l->in * sizeof *dx);
+    for (size_t p = 0; p < batch * l->c_in; p++) {
+        float *dxp = dx + p * l->h_in * wi;
+        const size_t out_base = p * l->h_out * wo;
+        for (size_t oi = 0; oi < l->h_out; oi++)
+            for (size_t oj = 0; oj < wo; oj++) {
+                const size_t o = out_base + oi * wo + oj, a = where[o] / k, b = where[o] % k;
+                dxp[(oi * k + a) * wi + oj * k + b] = dy[o];
+            }
+    }
+}

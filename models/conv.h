@@ -1,0 +1,34 @@
+/*
+ * conv.h — the convolution and max-pooling layers of layer.c's dispatch
+ * (conv.c).  Not for other modules: os_layer_forward and os_layer_backward
+ * are the interface.
+ */
+#ifndef OS_CONV_H
+#define OS_CONV_H
+
+#include <stddef.h>
+#include "layer.h"
+
+/* Images a convolution lowers into one product, for a batch of `batch`. */
+size_t os_conv_chunk(const os_layer *l, size_t batch);
+
+/* Scratch floats a convolution needs for a batch of `batch` rows. */
+size_t os_conv_scratch(const os_layer *l, size_t batch);
+
+void os_conv_forward(const os_layer *l, const float *params, const float *x, float *y,
+                     size_t batch, float *scratch);
+/* dparams' slice is overwritten; dx (may be NULL) too. */
+void os_conv_backward(const os_layer *l, const float *params, const float *x, const float *dy,
+                      float *dx, float *dparams, size_t batch, float *scratch);
+
+/* Scratch floats a max-pooling layer keeps from forward to backward (where
+ * each window's maximum was) for a batch of `batch` rows. */
+size_t os_pool_scratch(const os_layer *l, size_t batch);
+
+void os_pool_forward(const os_layer *l, const float *x, float *y, size_t batch,
+                     float *scratch);
+/* dx is overwritten, from the scratch its forward wrote. */
+void os_pool_backward(const os_layer *l, const float *dy, float *dx, size_t batch,
+                      const float *scratch);
+
+#endif
