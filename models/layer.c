@@ -23,6 +23,12 @@ static const char *const kind_names[] = {
 
 #define LEAKY_SLOPE 0.01f
 
+unsigned os_layer_numerics(os_layer_kind kind)
+{
+    /* 2: convolutions lowered over several images at once (2026-12-06) */
+    return kind == OS_LAYER_CONV2D ? 2 : 1;
+}
+
 const char *os_layer_kind_name(os_layer_kind kind)
 {
     return kind_names[kind];

@@ -104,12 +104,27 @@ static uint64_t hash_plan(const os_study *s, uint64_t h)
     return os_fnv1a(h, budgets, (nb + 1) * sizeof *budgets);
 }
 
+/* The arithmetic of the model's layers: a layer computed otherwise since
+ * its version 1 makes other trials (versions 1 leave the hash alone). */
+static uint64_t hash_numerics(const os_model *m, uint64_t h)
+{
+    for (size_t i = 0; i < m->n_layers; i++) {
+        unsigned v = os_layer_numerics(m->layers[i].kind);
+        if (v > 1) {
+            uint64_t kv[2] = { (uint64_t)m->layers[i].kind, v };
+            h = os_fnv1a(h, kv, sizeof kv);
+        }
+    }
+    return h;
+}
+
 uint64_t os_study_fingerprint(const os_study *s)
 {
     uint64_t h = OS_FNV_INIT;
     os_config_each_trial_key(s->cfg, hash_key, &h);
     h = hash_candidates(&s->search, h);
     h = hash_plan(s, h);
+    h = hash_numerics(&s->model, h);
     return s->cfg->command ? hash_command_files(s, h) : h;
 }
 
