@@ -44,6 +44,28 @@ static void budgets(void)
     ok(budgets_are(2, 0, 3, (uint64_t[]){ 1, 2 }, 2), "2 steps: 1 then 2, no repeats");
 }
 
+/* [search] rungs: fractions of steps, rounded, the last exactly steps, no
+ * repeats; a grid has steps alone. */
+static void rungs(void)
+{
+    os_plan p = { .steps = 446, .strategy = OS_STRATEGY_HALVING, .eta = 4,
+                  .rungs = { { 0.125, 0.5, 1 }, 3 } };
+    uint64_t b[OS_MAX_BUDGETS];
+    size_t n = os_plan_rungs(&p, b);
+    ok(n == 3 && b[0] == 56 && b[1] == 223 && b[2] == 446,
+       "rungs 1/8, 1/2, 1 of 446 steps: 56, 223, 446");
+    p.steps = 3;
+    n = os_plan_rungs(&p, b);
+    ok(n == 2 && b[0] == 2 && b[1] == 3, "of 3 steps: 2 and 3 (an eighth rounds to 0 and goes)");
+    p.rungs.n = 0;
+    p.steps = 300;
+    p.eta = 3;
+    n = os_plan_rungs(&p, b);
+    ok(n == 3 && b[0] == 33 && b[1] == 100 && b[2] == 300, "no rungs: the ladder (33, 100, 300)");
+    p.strategy = OS_STRATEGY_GRID;
+    ok(os_plan_rungs(&p, b) == 1 && b[0] == 300, "a grid: steps alone");
+}
+
 /* synthetic curves: candidate g's validation loss at some budget */
 static const double score[] = { 0.5, 0.2, NAN, 0.2, 0.9, INFINITY, 0.1 };
 static const size_t all[] = { 0, 1, 2, 3, 4, 5, 6 };
@@ -141,6 +163,7 @@ static void brackets(void)
 int main(void)
 {
     budgets();
+    rungs();
     promotion();
     certain_are_promoted();
     brackets();
