@@ -16,6 +16,7 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 optselect=${1:-$here/optselect}
+. "$here/bench/torch_env.sh"
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -38,16 +39,15 @@ gemm() {
         NT 128 10 84  TN 10 84 128  NN 128 84 10
 }
 
-# These VMs' speed moves between minutes, and PyTorch's between runs of the
-# same command (13.6 or 49.8 steps/s, back to back, on 2026-12-06): three
-# rounds, each side measured in every round, the best of each kept.
+# These VMs' speed moves between minutes: rounds, each side measured in
+# every round, the best of each kept (PyTorch as bench/torch_env.sh runs it).
 rounds=${ROUNDS:-5}
 : >"$tmp/o"; : >"$tmp/t"; : >"$tmp/g"
 for r in $(seq "$rounds"); do
     a=$(seconds 100)
     b=$(seconds 400)
     awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f\n", 300 / (b - a) }' >>"$tmp/o"
-    ${PYTHON:-/usr/bin/python3} "$here/bench/torch_steps.py" cnn 1 300 >>"$tmp/t"
+    torch_run 1 "$here/bench/torch_steps.py" cnn 1 300 >>"$tmp/t"
     gemm >>"$tmp/g"
     echo "round $r: optselect $(tail -1 "$tmp/o"), PyTorch $(tail -1 "$tmp/t"), GEMMs alone $(tail -1 "$tmp/g" | awk '{ printf "%.1f", 1 / $1 }') steps/s"
 done

@@ -7,6 +7,7 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 optselect=${1:-$here/optselect}
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cc -O2 "$here/bench/gemm_shapes.c" $(pkg-config --cflags --libs openblas) -o "$tmp/gemm"

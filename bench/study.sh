@@ -23,6 +23,7 @@ python=${PYTHON:-/usr/bin/python3}
 cfg=$here/bench/study.ini
 out=$here/bench/out/study
 mkdir -p "$out"
+. "$here/bench/torch_env.sh" # PyTorch at its best here (torch_run)
 # optselect picks its BLAS kernels itself, and so should OpenBLAS for torch
 unset OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 
@@ -41,7 +42,7 @@ jq -r '.ranking[] | [.optimizer, .lr, (.hparams.momentum // 0), (.hparams.weight
        | @tsv' "$out/optselect.json" >"$out/candidates.tsv"
 
 t0=$(now)
-"$python" "$here/bench/optuna_study.py" "$out/candidates.tsv" 1 >"$out/optuna.tsv"
+torch_run 1 "$here/bench/optuna_study.py" "$out/candidates.tsv" 1 >"$out/optuna.tsv"
 t1=$(now)
 p_wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 IFS=$(printf '\t') read -r p_study p_opt p_lr p_loss p_done p_pruned <"$out/optuna.tsv"
