@@ -135,7 +135,7 @@ is "$(jq -r '[.trials[] | .message | startswith("timed out: still running after 
 # retrains through the budgets it had passed, and goes on.  Then the parent
 # itself is killed, and --resume finishes the study.  Each time: the report
 # of an uninterrupted run, and every trial once in the journal.
-K="--quiet --format json --set search.strategy=halving --set search.steps=6000 --threads 1"
+K="--quiet --format json --set search.strategy=halving --set search.steps=15000 --threads 1"
 "$OPTSELECT" $K "$cfg" >"$TMP/whole.json"
 strip() { jq -S 'del(.config, .data.path, .effective_config)' "$1"; }
 strip "$TMP/whole.json" >"$TMP/whole.norm"
@@ -150,7 +150,7 @@ kill_workers() {
             case "$hit" in *" $name "*) continue ;; esac
             if [ "$(ps -o stat= -p "$c" 2>/dev/null | cut -c1)" = R ]; then
                 kill -KILL "$c" 2>/dev/null && killed=$((killed + 1)) hit="$hit$name "
-                sleep 0.2
+                sleep 0.1
                 break
             fi
         done
