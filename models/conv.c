@@ -41,7 +41,16 @@ size_t os_conv_scratch(const os_layer *l, size_t batch)
 {
     /* the column matrix (its gradient reuses it), and the output or its
      * gradient as one [c_out × R hw] matrix */
-    return os_conv_chunk(l, batch) * conv_hw(l) * (conv_ckk(l) + l->c_out);
+    size_t own = os_conv_chunk(l, batch) * conv_hw(l) * (conv_ckk(l) + l->c_out);
+    if (!os_conv_dnnl_takes(l))
+        return own;
+    /* oneDNN's layouts and scratchpads grow with the batch but for a
+     * part that does not (its weights' layout): the larger of the two ends
+     * covers every smaller batch too.  Ours stays for a call that oneDNN
+     * refuses. */
+    size_t a = os_conv_dnnl_scratch(l, batch), b = os_conv_dnnl_scratch(l, 1);
+    a = a > b ? a : b;
+    return a > own ? a : own;
 }
 
 /* The rows im2col and col2im move are short (28 floats for a Fashion-MNIST
@@ -154,6 +163,8 @@ static void col2im(const os_layer *l, const float *col, size_t ld, float *dx)
 void os_conv_forward(const os_layer *l, const float *params, const float *x, float *y,
                      size_t batch, float *scratch)
 {
+    if (os_conv_dnnl_takes(l) && !os_conv_dnnl_forward(l, params, x, y, batch, scratch))
+        return;
     const float *w = params + l->param_offset;
     const float *bias = w + l->c_out * conv_ckk(l);
     const size_t ckk = conv_ckk(l), hw = conv_hw(l), chunk = os_conv_chunk(l, batch);
@@ -178,6 +189,9 @@ void os_conv_forward(const os_layer *l, const float *params, const float *x, flo
 void os_conv_backward(const os_layer *l, const float *params, const float *x, const float *dy,
                       float *dx, float *dparams, size_t batch, float *scratch)
 {
+    if (os_conv_dnnl_takes(l) &&
+        !os_conv_dnnl_backward(l, params, x, dy, dx, dparams, batch, scratch))
+        return;
     const float *w = params + l->param_offset;
     const size_t ckk = conv_ckk(l), hw = conv_hw(l), chunk = os_conv_chunk(l, batch);
     float *dw = dparams + l->param_offset, *db = dw + l->c_out * ckk;

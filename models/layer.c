@@ -23,10 +23,13 @@ static const char *const kind_names[] = {
 
 #define LEAKY_SLOPE 0.01f
 
-unsigned os_layer_numerics(os_layer_kind kind)
+unsigned os_layer_numerics(const os_layer *l)
 {
-    /* 2: convolutions lowered over several images at once (2026-12-06) */
-    return kind == OS_LAYER_CONV2D ? 2 : 1;
+    if (l->kind != OS_LAYER_CONV2D)
+        return 1;
+    /* 2: convolutions lowered over several images at once (2026-12-06);
+     * 3: the layers oneDNN takes (2026-12-06) */
+    return os_conv_dnnl_takes(l) ? 3 : 2;
 }
 
 const char *os_layer_kind_name(os_layer_kind kind)

@@ -51,11 +51,12 @@ int os_layer_keeps_scratch(const os_layer *l);
 /* Parameters a layer of this kind and shape needs. */
 size_t os_layer_param_count(os_layer_kind kind, size_t in, size_t out);
 
-/* The version of a kind's arithmetic: raised whenever a change makes its
- * results differ in the last bit (the order of a sum, a new lowering), so
- * that a journal of trials computed the old way is not resumed (the
- * study's fingerprint hashes the versions of its model's layers). */
-unsigned os_layer_numerics(os_layer_kind kind);
+/* The version of a layer's arithmetic: raised whenever a change makes its
+ * results differ in the last bit (the order of a sum, a new lowering, a
+ * build with oneDNN), so that a journal of trials computed the old way is
+ * not resumed (the study's fingerprint hashes the versions of its model's
+ * layers). */
+unsigned os_layer_numerics(const os_layer *l);
 
 /* Name of a kind ("dense", "relu", ...), and the kind for a name (-1 if none). */
 const char *os_layer_kind_name(os_layer_kind kind);

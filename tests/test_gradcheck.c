@@ -3,6 +3,7 @@
  * differences (kann's kad_check_grad, in small).  Losses are evaluated in
  * double from float activations; inputs keep away from relu's kink.
  */
+#include <config.h>
 #include <string.h>
 #include "tap.h"
 #include "conv.h"
@@ -246,6 +247,7 @@ static double worst_gap(const float *a, const float *b, size_t n)
 
 static void check_chunks(void)
 {
+    os_conv_dnnl_use(0); /* the lowering's chunks, whatever the build */
     const os_layer l = os_layer_conv2d(64, 16, 16, 2, 5, 2, 1);
     const size_t batch = 3, np = l.n_params, nx = batch * l.in, ny = batch * l.out;
     float *p = calloc(np, sizeof *p), *x = calloc(nx, sizeof *x), *r = calloc(ny, sizeof *r);
@@ -275,6 +277,57 @@ static void check_chunks(void)
        worst_gap(dp, acc, np));
     free(p), free(x), free(r), free(y), free(y1), free(dx), free(dx1), free(dp), free(dp1);
     free(acc), free(scratch);
+    os_conv_dnnl_use(1);
+}
+
+/* The largest difference between a and b against b's largest value. */
+static double scaled_gap(const float *a, const float *b, size_t n)
+{
+    double worst = 0, scale = 1e-30;
+    for (size_t i = 0; i < n; i++) {
+        worst = fmax(worst, fabs((double)a[i] - b[i]));
+        scale = fmax(scale, fabs((double)b[i]));
+    }
+    return worst / scale;
+}
+
+/* oneDNN, where the build has it, computes what the lowering computes on
+ * LeNet's second layer (16 -> 32 channels, 5x5, 14x14), the same bits twice. */
+static void check_dnnl(void)
+{
+    const os_layer l = os_layer_conv2d(16, 14, 14, 32, 5, 0, 1);
+#ifdef HAVE_DNNL
+    ok(os_conv_dnnl_takes(&l), "a build with oneDNN hands it LeNet's second layer");
+#else
+    ok(!os_conv_dnnl_takes(&l), "a build without oneDNN lowers every layer itself");
+#endif
+    const size_t batch = 5, np = l.n_params, nx = batch * l.in, ny = batch * l.out;
+    float *p = calloc(np, sizeof *p), *x = calloc(nx, sizeof *x), *r = calloc(ny, sizeof *r);
+    float *out[2][3], *scratch = calloc(os_layer_scratch(&l, batch), sizeof *scratch);
+    for (size_t i = 0; i < np; i++)
+        p[i] = 0.1f * away_from_zero();
+    for (size_t i = 0; i < nx; i++)
+        x[i] = away_from_zero();
+    for (size_t i = 0; i < ny; i++)
+        r[i] = away_from_zero();
+    for (int k = 0; k < 2; k++) { /* oneDNN (if built), then the lowering */
+        os_conv_dnnl_use(!k);
+        out[k][0] = calloc(ny, sizeof(float)), out[k][1] = calloc(nx, sizeof(float));
+        out[k][2] = calloc(np, sizeof(float));
+        os_layer_forward(&l, p, x, out[k][0], batch, scratch);
+        os_layer_backward(&l, p, x, out[k][0], r, out[k][1], out[k][2], batch, scratch);
+    }
+    os_conv_dnnl_use(1);
+    float *again = calloc(np, sizeof *again);
+    os_layer_backward(&l, p, x, out[0][0], r, out[1][1], again, batch, scratch);
+    double gy = scaled_gap(out[0][0], out[1][0], ny), gx = scaled_gap(out[0][1], out[1][1], nx);
+    double gw = scaled_gap(out[0][2], out[1][2], np);
+    ok(gy < 1e-5 && gx < 1e-5 && gw < 1e-5, "it computes Y, dX and dW as the lowering does "
+       "(largest gaps %.2g, %.2g, %.2g of the largest values)", gy, gx, gw);
+    ok(!memcmp(again, out[0][2], np * sizeof *again), "... and the same bits when run again");
+    for (int k = 0; k < 2; k++)
+        free(out[k][0]), free(out[k][1]), free(out[k][2]);
+    free(p), free(x), free(r), free(scratch), free(again);
 }
 
 int main(void)
@@ -303,5 +356,9 @@ int main(void)
     check_model(OS_LAYER_RELU, OS_LOSS_CROSS_ENTROPY, 0);
     check_model(OS_LAYER_GELU, OS_LOSS_CROSS_ENTROPY, 1);
     check_model(OS_LAYER_LEAKY_RELU, OS_LOSS_MSE, 1);
+    /* eight input channels and more go to oneDNN in a build that has it */
+    check_layer(os_layer_conv2d(8, 5, 4, 3, 3, 1, 1), "conv2d 8x5x4 -> 3@3x3 pad 1");
+    check_layer(os_layer_conv2d(9, 7, 6, 2, 3, 1, 2), "conv2d 9x7x6 -> 2@3x3 pad 1 stride 2");
+    check_dnnl();
     return done_testing();
 }

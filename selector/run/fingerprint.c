@@ -109,7 +109,7 @@ static uint64_t hash_plan(const os_study *s, uint64_t h)
 static uint64_t hash_numerics(const os_model *m, uint64_t h)
 {
     for (size_t i = 0; i < m->n_layers; i++) {
-        unsigned v = os_layer_numerics(m->layers[i].kind);
+        unsigned v = os_layer_numerics(&m->layers[i]);
         if (v > 1) {
             uint64_t kv[2] = { (uint64_t)m->layers[i].kind, v };
             h = os_fnv1a(h, kv, sizeof kv);
