@@ -162,7 +162,7 @@ static size_t bwd_floats(const plan *p)
            floats(want(p->bwd_w, dnnl_query_scratchpad_md));
 }
 
-/* Runs fn with OpenMP at one thread in this thread, then restores it. */
+/* Runs stmt with OpenMP at one thread in this thread, then restores it. */
 #define ONE_THREAD(stmt) do { int nthr_ = omp_get_max_threads(); omp_set_num_threads(1); \
     stmt; omp_set_num_threads(nthr_); } while (0)
 
@@ -244,20 +244,30 @@ static slot place(run *r, const dnnl_memory_desc_t *user_md, const float *buf,
     return s;
 }
 
-static int run_begin(run *r, float *scratch)
+/* The plan of a call (primitives for forward, 1, or backward, 2) and a
+ * stream to run it on, handing out the scratch from its start; 0 on
+ * success.  finish waits for the stream and frees both. */
+static int begin(plan *p, run *r, const os_layer *l, size_t batch, int which, float *scratch)
 {
     memset(r, 0, sizeof *r);
     r->next = scratch;
-    return dnnl_stream_create(&r->stream, engine, dnnl_stream_default_flags) == dnnl_success;
+    if (plan_make(p, l, batch, which))
+        return -1;
+    if (dnnl_stream_create(&r->stream, engine, dnnl_stream_default_flags) != dnnl_success) {
+        plan_free(p);
+        return -1;
+    }
+    return 0;
 }
 
-static int run_end(run *r)
+static int finish(plan *p, run *r)
 {
     if (!r->bad && dnnl_stream_wait(r->stream) != dnnl_success)
         r->bad = 1;
     for (int i = 0; i < r->n_made; i++)
         dnnl_memory_destroy(r->made[i]);
     dnnl_stream_destroy(r->stream);
+    plan_free(p);
     return r->bad ? -1 : 0;
 }
 
@@ -266,12 +276,8 @@ static int forward(const os_layer *l, const float *params, const float *x, float
 {
     plan p;
     run r;
-    if (plan_make(&p, l, batch, 1))
+    if (begin(&p, &r, l, batch, 1, scratch))
         return -1;
-    if (!run_begin(&r, scratch)) {
-        plan_free(&p);
-        return -1;
-    }
     const float *w = params + l->param_offset, *bias = w + l->c_out * l->c_in * l->kernel * l->kernel;
     slot src = place(&r, &p.src, x, p.fwd, dnnl_query_src_md, 1);
     slot wt = place(&r, &p.w, w, p.fwd, dnnl_query_weights_md, 1);
@@ -283,9 +289,7 @@ static int forward(const os_layer *l, const float *params, const float *x, float
                                { DNNL_ARG_SCRATCHPAD, pad } };
     exec(&r, p.p_fwd, 5, args);
     reorder(&r, dst.inner, dst.user);
-    int bad = run_end(&r);
-    plan_free(&p);
-    return bad;
+    return finish(&p, &r);
 }
 
 static int backward(const os_layer *l, const float *params, const float *x, const float *dy,
@@ -293,12 +297,8 @@ static int backward(const os_layer *l, const float *params, const float *x, cons
 {
     plan p;
     run r;
-    if (plan_make(&p, l, batch, 2))
+    if (begin(&p, &r, l, batch, 2, scratch))
         return -1;
-    if (!run_begin(&r, scratch)) {
-        plan_free(&p);
-        return -1;
-    }
     const size_t nw = l->c_out * l->c_in * l->kernel * l->kernel;
     const float *w = params + l->param_offset;
     float *dw = dparams + l->param_offset;
@@ -324,9 +324,7 @@ static int backward(const os_layer *l, const float *params, const float *x, cons
                                { DNNL_ARG_SCRATCHPAD, pad } };
     exec(&r, p.p_bwd_w, 5, args);
     reorder(&r, dwt.inner, dwt.user);
-    int bad = run_end(&r);
-    plan_free(&p);
-    return bad;
+    return finish(&p, &r);
 }
 
 int os_conv_dnnl_forward(const os_layer *l, const float *params, const float *x, float *y,

@@ -20,6 +20,13 @@ static float away_from_zero(void)
     return (float)((u < 0.5 ? -1 : 1) * (0.1 + os_rng_uniform(&rng)));
 }
 
+/* a[0..n) = scale × values away from zero, in the rng's order. */
+static void fill(float *a, size_t n, float scale)
+{
+    for (size_t i = 0; i < n; i++)
+        a[i] = scale * away_from_zero();
+}
+
 /* Scalar objective of a layer: sum(Y .* R) with fixed random R, so dY = R. */
 static double objective(const os_layer *l, const float *params, const float *x,
                         const float *r, float *y, float *scratch)
@@ -64,12 +71,9 @@ static void check_layer(os_layer l, const char *name)
     float *x = calloc(nx, sizeof *x), *dx = calloc(nx, sizeof *x);
     float *y = calloc(ny, sizeof *y), *r = calloc(ny, sizeof *r);
     float *scratch = calloc(os_layer_scratch(&l, batch) + 1, sizeof *scratch);
-    for (size_t i = 0; i < np; i++)
-        params[i] = 0.5f * away_from_zero();
-    for (size_t i = 0; i < nx; i++)
-        x[i] = away_from_zero();
-    for (size_t i = 0; i < ny; i++)
-        r[i] = away_from_zero();
+    fill(params, np, 0.5f);
+    fill(x, nx, 1.0f);
+    fill(r, ny, 1.0f);
 
     os_layer_forward(&l, params, x, y, batch, scratch);
     os_layer_backward(&l, params, x, y, r, dx, dparams, batch, scratch);
@@ -255,12 +259,9 @@ static void check_chunks(void)
     float *dx = calloc(nx, sizeof *dx), *dx1 = calloc(nx, sizeof *dx1);
     float *dp = calloc(np, sizeof *dp), *dp1 = calloc(np, sizeof *dp1), *acc = calloc(np, sizeof *acc);
     float *scratch = calloc(os_layer_scratch(&l, batch), sizeof *scratch);
-    for (size_t i = 0; i < np; i++)
-        p[i] = 0.1f * away_from_zero();
-    for (size_t i = 0; i < nx; i++)
-        x[i] = away_from_zero();
-    for (size_t i = 0; i < ny; i++)
-        r[i] = away_from_zero();
+    fill(p, np, 0.1f);
+    fill(x, nx, 1.0f);
+    fill(r, ny, 1.0f);
     os_layer_forward(&l, p, x, y, batch, scratch);
     os_layer_backward(&l, p, x, y, r, dx, dp, batch, scratch);
     for (size_t b = 0; b < batch; b++) {
@@ -304,12 +305,9 @@ static void check_dnnl(void)
     const size_t batch = 5, np = l.n_params, nx = batch * l.in, ny = batch * l.out;
     float *p = calloc(np, sizeof *p), *x = calloc(nx, sizeof *x), *r = calloc(ny, sizeof *r);
     float *out[2][3], *scratch = calloc(os_layer_scratch(&l, batch), sizeof *scratch);
-    for (size_t i = 0; i < np; i++)
-        p[i] = 0.1f * away_from_zero();
-    for (size_t i = 0; i < nx; i++)
-        x[i] = away_from_zero();
-    for (size_t i = 0; i < ny; i++)
-        r[i] = away_from_zero();
+    fill(p, np, 0.1f);
+    fill(x, nx, 1.0f);
+    fill(r, ny, 1.0f);
     for (int k = 0; k < 2; k++) { /* oneDNN (if built), then the lowering */
         os_conv_dnnl_use(!k);
         out[k][0] = calloc(ny, sizeof(float)), out[k][1] = calloc(nx, sizeof(float));
