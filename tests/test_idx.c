@@ -60,6 +60,10 @@ static void good_files(void)
        ds.channels == 1, "3 images of 2x2, 3 classes");
     ok(ds.x[1] == 1.0f && fabsf(ds.x[2] - 0.2f) < 1e-7f && ds.y[2] == 2.0f,
        "pixels are scaled by 1/255, labels are classes");
+    int same = 1; /* through the byte table: the bits of the double product */
+    for (size_t i = 0; i < 12; i++)
+        same &= ds.x[i] == (float)(pixels[i] * (1.0 / 255.0));
+    ok(same, "every pixel is the float of its byte times 1/255 in double");
     os_dataset_free(&ds);
 
     /* Big-endian types: int16 and float32 labels/images decode. */
