@@ -38,6 +38,13 @@ cmp -s "$TMP/cnnh1.json" "$TMP/cnnh2.json" && cmp -s "$TMP/cnnh1.json" "$TMP/cnn
 ok $? "a CNN with halving and split steps: byte-identical on 1, 2 and 3 threads"
 is "$(jq -r '[.ranking[] | select(.status == "ok")] | length > 6' "$TMP/cnn1.json")" true \
     "  and its trials train (most finish)"
+# In worker processes, each with its own OpenMP and (where the build has
+# it) its own oneDNN: the same report.
+"$OPTSELECT" --threads 2 --isolate $cnn --format json "$cfg" >"$TMP/cnni.json"
+jq -S 'del(.effective_config)' "$TMP/cnni.json" >"$TMP/a"
+jq -S 'del(.effective_config)' "$TMP/cnn1.json" >"$TMP/b"
+cmp -s "$TMP/a" "$TMP/b"
+ok $? "a CNN in worker processes (--isolate): the same report as in threads"
 
 # Data-parallel steps: with the batch split into chunks, a study of fewer
 # trials than threads hands the idle threads to the chunks; the numbers
