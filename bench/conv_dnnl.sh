@@ -6,7 +6,7 @@
 # chosen (models/conv_dnnl.c, docs/performance.md).  OPENBLAS_CORETYPE and
 # OPENBLAS_L2_SIZE are unset, as in the other benches.
 #
-#   bench/conv_dnnl.sh [ROUNDS]    (default 3: the best of each side is kept)
+#   bench/conv_dnnl.sh [ROUNDS]    (default 3; docs/performance.md keeps each column's best)
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 if ! [ -f /usr/include/dnnl.h ]; then

@@ -35,10 +35,10 @@ void os_pool_backward(const os_layer *l, const float *dy, float *dx, size_t batc
  * os_conv_backward hand a layer when the build has oneDNN and
  * os_conv_dnnl_takes says so; they return non-zero when oneDNN refused the
  * call, which the lowering then does (scratch: the larger of the two). */
-int os_conv_dnnl_ready(void);
-/* Tests only: whether oneDNN may take layers at all (default 1).  Set it
- * before sizing the scratch of the layers it is to cover. */
-void os_conv_dnnl_use(int on);
+/* Tests and benches only: which layers oneDNN takes: 0 none, 1 those with
+ * eight input channels or more (the default), 2 all.  Set it before sizing
+ * the scratch of the layers it is to cover. */
+void os_conv_dnnl_use(int mode);
 int os_conv_dnnl_takes(const os_layer *l);
 size_t os_conv_dnnl_scratch(const os_layer *l, size_t batch);
 int os_conv_dnnl_forward(const os_layer *l, const float *params, const float *x, float *y,
