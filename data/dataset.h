@@ -61,7 +61,8 @@ int os_libsvm_load(const char *path, size_t features, int regression, const os_d
                    os_dataset *out, os_error *err);
 
 /* Stream keys for os_rng_seed, so that no two uses of the study seed collide. */
-enum { OS_STREAM_SPLIT = 1, OS_STREAM_SUBSET = 2, OS_STREAM_DATA = 3, OS_STREAM_TRIAL = 1000 };
+enum { OS_STREAM_SPLIT = 1, OS_STREAM_SUBSET = 2, OS_STREAM_DATA = 3, OS_STREAM_VAL_SAMPLE = 4,
+       OS_STREAM_TRIAL = 1000 };
 
 typedef struct os_synthetic_spec {
     const char *generator;  /* spirals, moons, blobs or linear                */
@@ -83,6 +84,10 @@ typedef struct os_data_split {
     double    *mean;        /* per feature, from the training rows; NULL
                                when not standardised                        */
     float     *scale;
+    os_dataset val_sample;  /* a seeded, stratified sample of val's rows (a
+                               copy, in val's order) for the measurements
+                               before a trial's full budget; n = 0: none
+                               (os_data_split_val_sample)                  */
 } os_data_split;
 
 /* Applies a split's standardisation to another dataset (the test set). */
@@ -99,6 +104,10 @@ int os_data_split_make(os_dataset *all, double val_fraction, int standardize,
  * stratified draw as os_data_split_make; subset 0 or >= the training rows:
  * all of them).  0, or -1 out of memory (the subset is then every row). */
 int os_data_split_subset(os_data_split *s, size_t subset, uint64_t seed);
+/* Draws val_sample: n of the validation rows, each class its share (the
+ * stratified draw of the subset, on a stream of its own), kept in val's
+ * order.  n = 0 or n >= val.n: no sample.  0, or -1 out of memory. */
+int os_data_split_val_sample(os_data_split *s, size_t n, uint64_t seed);
 void os_data_split_free(os_data_split *s);
 
 /* A trial's view: batches drawn from a pool of rows in a seeded order that is

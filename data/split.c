@@ -71,10 +71,12 @@ void os_data_standardize_like(const os_data_split *s, os_dataset *ds)
             ds->x[i * ds->d + j] = (float)(ds->x[i * ds->d + j] - s->mean[j]) * s->scale[j];
 }
 
-/* Picks `want` training rows into out (sorted), each class contributing its
- * share of the rows (largest remainders round), each class's rows chosen by
- * a seeded shuffle.  For regression (n_classes 0), a plain seeded sample. */
-static int stratified_subset(const os_dataset *train, size_t want, uint64_t seed, uint32_t *out)
+/* Picks `want` rows of train into out (in shuffled order), each class
+ * contributing its share of the rows (largest remainders round), each
+ * class's rows chosen by a shuffle seeded on stream.  For regression
+ * (n_classes 0), a plain seeded sample. */
+static int stratified_subset(const os_dataset *train, size_t want, uint64_t seed, int stream,
+                             uint32_t *out)
 {
     const size_t n = train->n, k = train->n_classes ? train->n_classes : 1;
     uint32_t *order = malloc(n * sizeof *order);
@@ -87,7 +89,7 @@ static int stratified_subset(const os_dataset *train, size_t want, uint64_t seed
     for (size_t i = 0; i < n; i++)
         order[i] = (uint32_t)i;
     os_rng rng;
-    os_rng_seed(&rng, seed, OS_STREAM_SUBSET);
+    os_rng_seed(&rng, seed, stream);
     os_rng_shuffle(&rng, order, n);
     for (size_t i = 0; i < n; i++)
         count[train->n_classes ? (size_t)train->y[i] : 0]++;
@@ -151,7 +153,7 @@ int os_data_split_subset(os_data_split *s, size_t subset, uint64_t seed)
     for (size_t i = 0; i < n_train; i++)
         s->subset[i] = (uint32_t)i;
     if (s->n_subset < n_train) {
-        if (stratified_subset(&s->train, s->n_subset, seed, s->subset))
+        if (stratified_subset(&s->train, s->n_subset, seed, OS_STREAM_SUBSET, s->subset))
             return -1;
         qsort(s->subset, s->n_subset, sizeof *s->subset, cmp_u32);
     }
@@ -216,10 +218,31 @@ nomem:
     return os_error_set(err, OS_ERR_NOMEM, "out of memory splitting %zu rows", all->n);
 }
 
+int os_data_split_val_sample(os_data_split *s, size_t n, uint64_t seed)
+{
+    os_dataset_free(&s->val_sample);
+    s->val_sample = (os_dataset){ 0 };
+    if (!n || n >= s->val.n)
+        return 0;
+    uint32_t *rows = malloc(n * sizeof *rows);
+    if (!rows || stratified_subset(&s->val, n, seed, OS_STREAM_VAL_SAMPLE, rows) ||
+        alloc_like(&s->val_sample, n, s->val.d, s->val.n_classes)) {
+        free(rows);
+        os_dataset_free(&s->val_sample);
+        s->val_sample = (os_dataset){ 0 };
+        return -1;
+    }
+    qsort(rows, n, sizeof *rows, cmp_u32);
+    copy_rows(&s->val_sample, &s->val, rows);
+    free(rows);
+    return 0;
+}
+
 void os_data_split_free(os_data_split *s)
 {
     os_dataset_free(&s->train);
     os_dataset_free(&s->val);
+    os_dataset_free(&s->val_sample);
     free(s->subset);
     free(s->mean);
     free(s->scale);

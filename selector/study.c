@@ -61,6 +61,9 @@ static int load_data(os_study *s, const os_config *cfg, int regression, os_error
     if (!rc)
         rc = os_data_split_make(&s->all, cfg->validation, cfg->standardize,
                                 (size_t)cfg->subset, cfg->seed, &s->data, err);
+    if (!rc && os_data_split_val_sample(&s->data, (size_t)cfg->eval_sample, cfg->seed))
+        rc = os_error_set(err, OS_ERR_NOMEM, "out of memory for eval_sample = %llu rows",
+                          (unsigned long long)cfg->eval_sample);
     if (!rc && cfg->test_path)
         rc = load(cfg, cfg->test_path, cfg->test_labels_path, regression, &s->all, &s->test,
                   err);
@@ -248,6 +251,7 @@ static os_trial_env study_env(const os_study *s, const volatile sig_atomic_t *st
     const os_config *cfg = s->cfg;
     return (os_trial_env){
         .model = &s->model, .decays = s->decays, .data = &s->data,
+        .val_sample = s->data.val_sample.n ? &s->data.val_sample : NULL,
         .test = s->test.n ? &s->test : NULL,
         .fn = s->fn, .fn_layout = &s->fn_layout, .start = { cfg->start[0], cfg->start[1] },
         .steps = s->plan.steps, .batch_size = s->plan.batch_max, .eval_every = cfg->eval_every,

@@ -21,6 +21,14 @@ is $? 1 "another seed gives another report"
     OMP_NUM_THREADS=1 "$OPTSELECT" --format csv "$cfg" >"$TMP/c1.csv"
 cmp -s "$TMP/c1.csv" "$TMP/c2.csv"
 ok $? "CSV is byte-identical with 1 and 2 threads"
+# halving whose early rungs measure a sample of the validation rows
+for j in 1 2 3; do
+    "$OPTSELECT" --threads $j --set search.strategy=halving --set search.eval_sample=150 \
+        --format json "$cfg" >"$TMP/sample$j.json"
+done
+cmp -s "$TMP/sample1.json" "$TMP/sample2.json" && cmp -s "$TMP/sample1.json" "$TMP/sample3.json"
+ok $? "halving with eval_sample: JSON is byte-identical on 1, 2 and 3 threads"
+is "$(jq .data.validation_sample_rows "$TMP/sample1.json")" 150 "  and it measured the sample"
 
 # A CNN (convolutions lowered over many images at once or, the second with
 # eight input channels, in oneDNN where the build has it; pooling that
@@ -31,11 +39,15 @@ for j in 1 2 3; do
     "$OPTSELECT" --threads $j $cnn --format json "$cfg" >"$TMP/cnn$j.json"
     "$OPTSELECT" --threads $j $cnn --set search.strategy=halving --set search.batch_split=2 \
         --format json "$cfg" >"$TMP/cnnh$j.json"
+    "$OPTSELECT" --threads $j $cnn --set search.strategy=halving --set search.eval_sample=100 \
+        --format json "$cfg" >"$TMP/cnns$j.json"
 done
 cmp -s "$TMP/cnn1.json" "$TMP/cnn2.json" && cmp -s "$TMP/cnn1.json" "$TMP/cnn3.json"
 ok $? "a CNN: JSON is byte-identical on 1, 2 and 3 threads"
 cmp -s "$TMP/cnnh1.json" "$TMP/cnnh2.json" && cmp -s "$TMP/cnnh1.json" "$TMP/cnnh3.json"
 ok $? "a CNN with halving and split steps: byte-identical on 1, 2 and 3 threads"
+cmp -s "$TMP/cnns1.json" "$TMP/cnns2.json" && cmp -s "$TMP/cnns1.json" "$TMP/cnns3.json"
+ok $? "a CNN with halving on a validation sample: byte-identical on 1, 2 and 3 threads"
 is "$(jq -r '[.ranking[] | select(.status == "ok")] | length > 6' "$TMP/cnn1.json")" true \
     "  and its trials train (most finish)"
 # In worker processes, each with its own OpenMP and (where the build has

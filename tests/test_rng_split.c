@@ -1,4 +1,5 @@
-/* The generator, the split, standardisation, the subset and the batcher. */
+/* The generator, the split, standardisation, the subset, the validation
+ * sample and the batcher. */
 #include "tap.h"
 #include "dataset.h"
 
@@ -126,6 +127,47 @@ static void seed_checks(const os_data_split *s)
     os_dataset_free(&all);
 }
 
+/* eval_sample's rows: validation rows, each class its share, in val's
+ * order, the same for the same seed; none when it would be every row. */
+static void val_sample_checks(void)
+{
+    os_dataset skew = { .n = 100, .d = 1, .x = malloc(100 * sizeof(float)),
+                        .y = malloc(100 * sizeof(float)), .n_classes = 2 };
+    for (int i = 0; i < 100; i++) {
+        skew.x[i] = (float)i;
+        skew.y[i] = i % 5 == 0 ? 1.0f : 0.0f;
+    }
+    os_data_split t;
+    os_error err;
+    ok(os_data_split_make(&skew, 0.5, 0, 0, 3, &t, &err) == 0, "a 50-row validation set");
+    size_t val_ones = 0;
+    for (size_t i = 0; i < t.val.n; i++)
+        val_ones += t.val.y[i] == 1.0f;
+    ok(os_data_split_val_sample(&t, 20, 3) == 0 && t.val_sample.n == 20, "a sample of 20 rows");
+    size_t ones = 0, found = 0, ordered = 1;
+    for (size_t i = 0, at = 0; i < t.val_sample.n; i++) {
+        ones += t.val_sample.y[i] == 1.0f;
+        while (at < t.val.n && t.val.x[at] != t.val_sample.x[i])
+            at++; /* val's rows after the previous one's */
+        found += at < t.val.n && t.val.y[at] == t.val_sample.y[i];
+        ordered &= i == 0 || t.val_sample.x[i - 1] < t.val_sample.x[i];
+    }
+    ok(found == 20 && ordered, "  its rows are validation rows, in the validation set's order");
+    ok((long)ones == lround(20.0 * (double)val_ones / 50.0),
+       "  class 1 has its share of them: %zu of 20, as %zu of the 50 validation rows", ones,
+       val_ones);
+    float first[20];
+    memcpy(first, t.val_sample.x, sizeof first);
+    ok(os_data_split_val_sample(&t, 20, 3) == 0 && !memcmp(first, t.val_sample.x, sizeof first),
+       "  the same seed draws the same rows");
+    ok(os_data_split_val_sample(&t, 20, 4) == 0 && memcmp(first, t.val_sample.x, sizeof first),
+       "  another seed draws others");
+    ok(os_data_split_val_sample(&t, 50, 3) == 0 && t.val_sample.n == 0 && !t.val_sample.x,
+       "  a sample of every validation row is none: they all measure");
+    os_data_split_free(&t);
+    os_dataset_free(&skew);
+}
+
 /* The batcher visits each pool row once per epoch. */
 static void batcher_checks(const os_data_split *s)
 {
@@ -157,6 +199,7 @@ int main(void)
     split_checks(&s);
     stratified_checks();
     seed_checks(&s);
+    val_sample_checks();
     batcher_checks(&s);
     os_data_split_free(&s);
     return done_testing();

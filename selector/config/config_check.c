@@ -13,6 +13,12 @@
 int os_config_check_data(const os_config *cfg, os_error *err)
 {
     int synthetic = !strcmp(cfg->format, "synthetic"), idx = !strcmp(cfg->format, "idx");
+    if (cfg->eval_sample && (cfg->command || strcmp(cfg->function, "none")))
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [search] eval_sample samples the "
+                            "validation rows; %s has none of optselect's: remove the key",
+                            WHERE("search", "eval_sample"), cfg->command ?
+                            "a [trainer] command measures its own loss and" :
+                            "a test function");
     if (cfg->command)
         return 0; /* the trainer reads its own data (os_cfg_check_trainer) */
     if (strcmp(cfg->function, "none") && cfg->data_path)

@@ -110,6 +110,8 @@ typedef struct os_config {
     uint64_t batch_split;   /* chunks of a data-parallel step; 0: auto,
                                resolved by the study (os_study_prepare)   */
     uint64_t eval_every;
+    uint64_t eval_sample;   /* validation rows of the measurements before
+                               the full budget; 0: all                     */
     double   smoothing;
     double   diverge_factor;
     char     strategy[16];  /* grid, halving or hyperband (auto resolved by

@@ -159,9 +159,10 @@ static void write_json_inputs(FILE *out, const os_study *s)
     }
     fputs("  \"data\": {\"path\": ", out);
     os_json_str(out, s->fn ? "none" : os_report_data_source(cfg, source, sizeof source));
-    fprintf(out, ", \"train_rows\": %zu, \"validation_rows\": %zu, \"trial_rows\": %zu, "
-            "\"test_rows\": %zu, \"features\": %zu, \"classes\": %zu},\n", s->data.train.n,
-            s->data.val.n, s->data.n_subset, s->test.n, s->all.d, s->all.n_classes);
+    fprintf(out, ", \"train_rows\": %zu, \"validation_rows\": %zu, "
+            "\"validation_sample_rows\": %zu, \"trial_rows\": %zu, \"test_rows\": %zu, "
+            "\"features\": %zu, \"classes\": %zu},\n", s->data.train.n, s->data.val.n,
+            s->data.val_sample.n, s->data.n_subset, s->test.n, s->all.d, s->all.n_classes);
     fprintf(out, "  \"model\": {\"layers\": [");
     for (size_t i = 0; i < s->model.n_layers; i++)
         fprintf(out, "%s\"%s %zu-%zu\"", i ? ", " : "",

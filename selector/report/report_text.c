@@ -35,6 +35,9 @@ static void describe_inputs(FILE *out, const os_study *s)
     if (s->all.n_classes)
         fprintf(out, ", %zu classes", s->all.n_classes);
     fprintf(out, "; trials draw from %zu rows", s->data.n_subset);
+    if (s->data.val_sample.n)
+        fprintf(out, "; %zu validation rows measure them before step %llu",
+                s->data.val_sample.n, (unsigned long long)s->plan.steps);
     if (s->test.n)
         fprintf(out, "; %zu test rows held out", s->test.n);
     fputc('\n', out);

@@ -103,7 +103,7 @@ int os_validation_full_sets(const os_study *selection, char ***sets, size_t *n,
         { "search", "min_steps" }, { "search", "reduction_factor" }, { "search", "rerun_top" },
         { "search", "rerun_seeds" }, { "search", "epochs" }, { "search", "fraction" },
         { "full", "epochs" }, { "search", "seconds" }, { "search", "asha_window" },
-        { "search", "rungs" },
+        { "search", "rungs" }, { "search", "eval_sample" },
     };
     for (size_t i = 0; !rc && i < sizeof reset / sizeof *reset; i++)
         rc = add_set(sets, n, err, "%s.%s=%s", reset[i][0], reset[i][1],

@@ -409,8 +409,11 @@ static void advance_network(os_trial *tr, uint64_t until, double start)
             if (!pt)
                 continue;
             pt->train_loss = smooth;
-            if ((orc = evaluate(m, &tr->ws, &env->data->val, &tr->ep, &pt->val_loss,
-                                &pt->val_acc))) {
+            /* before the full budget a sample may do: a rung compares
+             * trials measured alike, and the ranking reads step `steps` */
+            const os_dataset *val = env->val_sample && t < env->steps ? env->val_sample
+                                                                       : &env->data->val;
+            if ((orc = evaluate(m, &tr->ws, val, &tr->ep, &pt->val_loss, &pt->val_acc))) {
                 halt_trial(tr, OS_TRIAL_FAILED, "%s eval_params failed at step %llu (%s): "
                            "%s", opt->label, (unsigned long long)t, os_plugin_error_name(orc),
                            tr->msg);
