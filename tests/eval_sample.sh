@@ -47,6 +47,13 @@ finished=$(jq -rn --slurpfile f "$TMP/all.json" --slurpfile h "$TMP/h.json" '
     | "\($done | length) \([$done[] | . as $t | select($f[0].trials[] | select(.id == $t.id)
       | .score == $t.score)] | length)"')
 is "$finished" "2 2" "  the 2 finishers score what the full grid's trials scored"
+# worker processes draw the same sample
+"$OPTSELECT" $A --set search.strategy=halving --set search.rungs=0.25,0.5,1 \
+    --set search.eval_sample=120 --threads 2 --isolate "$cfg" >"$TMP/hi.json"
+jq -S 'del(.effective_config)' "$TMP/h.json" >"$TMP/a"
+jq -S 'del(.effective_config)' "$TMP/hi.json" >"$TMP/b"
+cmp -s "$TMP/a" "$TMP/b"
+ok $? "  in worker processes (--isolate): the same report"
 
 "$OPTSELECT" --quiet --format text --set search.eval_sample=120 "$cfg" >"$TMP/s.txt"
 grep -q "; 120 validation rows measure them before step 300$" "$TMP/s.txt"

@@ -1,9 +1,10 @@
 #!/bin/sh
 # MPI ranks: `mpirun -np 3 optselect` gives the threads backend's report, byte
-# for byte, for the grid, halving, hyperband, asha, the reruns, the refinement,
-# validate, a seconds budget and a resumed study; a killed rank loses no
-# finished trial, and --resume finishes the study.  Without MPI in the
-# build, being started by mpirun (or --mpi) is refused in one line.
+# for byte, for the grid, halving (with eval_sample too), hyperband, asha, the
+# reruns, the refinement, validate, a seconds budget and a resumed study; a
+# killed rank loses no finished trial, and --resume finishes the study.
+# Without MPI in the build, being started by mpirun (or --mpi) is refused in
+# one line.
 . "${top_srcdir:-.}/tests/lib.sh"
 cfg="$top_srcdir/configs/quickstart.ini"
 
@@ -43,6 +44,7 @@ same() {
 }
 same quickstart "$cfg"
 same halving --set search.strategy=halving "$cfg"
+same halving-sample --set search.strategy=halving --set search.eval_sample=150 "$cfg"
 same hyperband --set search.strategy=hyperband "$cfg"
 same asha --set search.strategy=asha "$cfg"
 same reruns --set search.strategy=halving --set search.rerun_top=3 --set search.rerun_seeds=2 "$cfg"
