@@ -64,6 +64,19 @@ jq -S 'del(.effective_config)' "$TMP/every.json" >"$TMP/b"
 cmp -s "$TMP/a" "$TMP/b"
 ok $? "a sample of every validation row is no sample: the same report"
 
+# validate's full runs measure every row: a selection with a sample shares
+# them with one without (they come from the journal, not trained again)
+V="--quiet --set search.optimizers=adam,rmsprop --set search.lr_points=2 --set search.steps=100 \
+--set full.steps=300"
+"$OPTSELECT" validate $V --output "$TMP/v" "$cfg" >/dev/null
+ok $? "validate without a sample"
+mkdir "$TMP/w" && cp -R "$TMP/v/full" "$TMP/w/full"
+"$OPTSELECT" validate $V --set search.eval_sample=100 --output "$TMP/w" "$cfg" >/dev/null
+ok $? "validate with eval_sample = 100"
+is "$(wc -l <"$TMP/w/full/journal" | tr -d ' ') $(jq .data.validation_sample_rows \
+   "$TMP/w/selection/report.json")" "5 100" \
+   "  its selection sampled; its 4 full runs came from the other's journal"
+
 # one line each for what has no validation rows of optselect's
 one_line() { # STATUS NAME LINE
     is "$status $(wc -l <"$TMP/err" | tr -d ' ')" "$1 1" "$2: exit $1, one line"
