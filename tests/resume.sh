@@ -115,17 +115,20 @@ case "$(cat "$TMP/err")" in
 *) ok 1 "... replaying every trial from the journal: $(cat "$TMP/err")" ;;
 esac
 # The fingerprint hashes the plan: a key that decides no journaled trial
-# (refine, isolation, [full] seeds) resumes the journal; one that does
-# (eval_every), or a rate list that comes to other candidates, does not.
+# (refine, isolation, [full] seeds) resumes the journal, and so does a key
+# newer than the journal format at its default (eval_sample = 0: a journal
+# from before the key resumes); one that decides trials (eval_every, a
+# sample), or a rate list that comes to other candidates, does not.
 "$OPTSELECT" --quiet --output "$TMP/fp" --set search.steps=40 "$cfg" >/dev/null 2>&1
-for set in search.refine=off search.isolation=process full.seeds=3; do
+for set in search.refine=off search.isolation=process full.seeds=3 search.eval_sample=0; do
     run "$OPTSELECT" --output "$TMP/fp" --set search.steps=40 --set "$set" "$cfg"
     case "$status $(cat "$TMP/err")" in
     "0 "*"resuming: 28 of 28 trials already finished"*) ok 0 "$set: the same trials, resumed" ;;
     *) ok 1 "$set: the same trials, resumed: $status $(cat "$TMP/err")" ;;
     esac
 done
-for set in search.eval_every=20 search.lr_points=8 search.seed=2 data.validation=0.3; do
+for set in search.eval_every=20 search.lr_points=8 search.seed=2 data.validation=0.3 \
+    search.eval_sample=100; do
     run "$OPTSELECT" --output "$TMP/fp" --set search.steps=40 --set "$set" "$cfg"
     case "$status $(cat "$TMP/err")" in
     "3 "*"belongs to a different study"*) ok 0 "$set: other trials, refused" ;;

@@ -175,8 +175,9 @@ int os_config_each_trial_key(const os_config *cfg, os_key_fn fn, void *arg)
 {
     for (size_t i = 0; i < N_KEYS; i++) {
         const os_key *k = &keys[i];
-        const char *v = k->trials == OS_KEY_HASHED ? in_force(cfg, i) : NULL;
-        if (!v)
+        const char *v = k->trials == OS_KEY_HASHED || k->trials == OS_KEY_HASHED_SET
+                      ? in_force(cfg, i) : NULL;
+        if (!v || (k->trials == OS_KEY_HASHED_SET && !strcmp(v, k->def)))
             continue;
         char *abs = NULL; /* a path as the effective config writes it */
         if (k->parse == os_cfg_p_path) {

@@ -120,7 +120,7 @@ const os_key os_cfg_keys[] = {
       "that the measurements before a trial's full budget use: the early rungs' decisions and "
       "the curves' intermediate points; the measurement at the full budget, which the "
       "ranking reads, uses every validation row; 0 uses every row throughout",
-      os_cfg_p_u64, F(eval_sample), 0, 2147483647.0, OS_KEY_HASHED },
+      os_cfg_p_u64, F(eval_sample), 0, 2147483647.0, OS_KEY_HASHED_SET },
     { "search", "smoothing", "0.9", "decay of the exponential average of the training loss",
       os_cfg_p_f64, F(smoothing), 0, 0.999, OS_KEY_HASHED },
     { "search", "diverge_factor", "4", "a trial diverges when its loss exceeds this multiple "

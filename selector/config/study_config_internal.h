@@ -19,8 +19,11 @@ enum {
     OS_KEY_PLANNED,     /* decides them through the plan (the candidates, the
                            steps, the pool, the schedule), which the
                            fingerprint hashes as resolved                   */
-    OS_KEY_IDLE         /* decides no journaled trial: the ranking, the report,
+    OS_KEY_IDLE,        /* decides no journaled trial: the ranking, the report,
                            how trials are run, the full runs of validate   */
+    OS_KEY_HASHED_SET   /* as HASHED, but hashed only away from its default:
+                           a key added after journal format 2, so that a
+                           journal from before it resumes at its default */
 };
 
 typedef struct os_key {
