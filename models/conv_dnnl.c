@@ -84,7 +84,8 @@ static void plan_free(plan *p)
     dnnl_primitive_desc_destroy(p->bwd_w);
 }
 
-/* 0 on success.  Only the directions asked for get primitives. */
+/* 0 on success.  Only the directions asked for (1 forward, 2 backward, 0
+ * none: the descriptors alone, to size the scratch) get primitives. */
 static int plan_make(plan *p, const os_layer *l, size_t batch, int primitives)
 {
     memset(p, 0, sizeof *p);
@@ -107,13 +108,16 @@ static int plan_make(plan *p, const os_layer *l, size_t batch, int primitives)
                                                     dnnl_convolution_direct, &src, &w, &p->bias,
                                                     &dst, stride, pad, pad);
     bad = bad || dnnl_primitive_desc_create(&p->fwd, &cd, attr, engine, NULL);
-    bad = bad || dnnl_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, &src, &w,
-                                                          &dst, stride, pad, pad);
-    bad = bad || dnnl_primitive_desc_create(&p->bwd_data, &cd, attr, engine, p->fwd);
-    bad = bad || dnnl_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct, &src,
-                                                             &w, &p->bias, &dst, stride, pad,
-                                                             pad);
-    bad = bad || dnnl_primitive_desc_create(&p->bwd_w, &cd, attr, engine, p->fwd);
+    /* backward's descriptors (forward's is their hint) for backward and for
+     * sizing the scratch; a forward call has no use for them */
+    const int backward = primitives != 1;
+    bad = bad || (backward && dnnl_convolution_backward_data_desc_init(
+                                  &cd, dnnl_convolution_direct, &src, &w, &dst, stride, pad, pad));
+    bad = bad || (backward && dnnl_primitive_desc_create(&p->bwd_data, &cd, attr, engine, p->fwd));
+    bad = bad || (backward && dnnl_convolution_backward_weights_desc_init(
+                                  &cd, dnnl_convolution_direct, &src, &w, &p->bias, &dst, stride,
+                                  pad, pad));
+    bad = bad || (backward && dnnl_primitive_desc_create(&p->bwd_w, &cd, attr, engine, p->fwd));
     dnnl_primitive_attr_destroy(attr);
     if (!bad && (primitives & 1))
         bad = dnnl_primitive_create(&p->p_fwd, p->fwd);
