@@ -275,6 +275,12 @@ static int finish(plan *p, run *r)
     return r->bad ? -1 : 0;
 }
 
+/* The layer's weights come first in its parameters, its biases after. */
+static size_t n_weights(const os_layer *l)
+{
+    return l->c_out * l->c_in * l->kernel * l->kernel;
+}
+
 static int forward(const os_layer *l, const float *params, const float *x, float *y,
                    size_t batch, float *scratch)
 {
@@ -282,7 +288,7 @@ static int forward(const os_layer *l, const float *params, const float *x, float
     run r;
     if (begin(&p, &r, l, batch, 1, scratch))
         return -1;
-    const float *w = params + l->param_offset, *bias = w + l->c_out * l->c_in * l->kernel * l->kernel;
+    const float *w = params + l->param_offset, *bias = w + n_weights(l);
     slot src = place(&r, &p.src, x, p.fwd, dnnl_query_src_md, 1);
     slot wt = place(&r, &p.w, w, p.fwd, dnnl_query_weights_md, 1);
     slot dst = place(&r, &p.dst, y, p.fwd, dnnl_query_dst_md, 0);
@@ -303,7 +309,6 @@ static int backward(const os_layer *l, const float *params, const float *x, cons
     run r;
     if (begin(&p, &r, l, batch, 2, scratch))
         return -1;
-    const size_t nw = l->c_out * l->c_in * l->kernel * l->kernel;
     const float *w = params + l->param_offset;
     float *dw = dparams + l->param_offset;
     if (dx) {
@@ -312,7 +317,8 @@ static int backward(const os_layer *l, const float *params, const float *x, cons
         slot dsrc = place(&r, &p.src, dx, p.bwd_data, dnnl_query_diff_src_md, 0);
         dnnl_memory_t pad = mem(&r, want(p.bwd_data, dnnl_query_scratchpad_md), r.next);
         r.next += floats(want(p.bwd_data, dnnl_query_scratchpad_md));
-        dnnl_exec_arg_t args[] = { { DNNL_ARG_DIFF_DST, ddst.inner }, { DNNL_ARG_WEIGHTS, wt.inner },
+        dnnl_exec_arg_t args[] = { { DNNL_ARG_DIFF_DST, ddst.inner },
+                                   { DNNL_ARG_WEIGHTS, wt.inner },
                                    { DNNL_ARG_DIFF_SRC, dsrc.inner },
                                    { DNNL_ARG_SCRATCHPAD, pad } };
         exec(&r, p.p_bwd_data, 4, args);
@@ -321,7 +327,7 @@ static int backward(const os_layer *l, const float *params, const float *x, cons
     slot src = place(&r, &p.src, x, p.bwd_w, dnnl_query_src_md, 1);
     slot ddst = place(&r, &p.dst, dy, p.bwd_w, dnnl_query_diff_dst_md, 1);
     slot dwt = place(&r, &p.w, dw, p.bwd_w, dnnl_query_diff_weights_md, 0);
-    dnnl_memory_t db = mem(&r, &p.bias, dw + nw);
+    dnnl_memory_t db = mem(&r, &p.bias, dw + n_weights(l));
     dnnl_memory_t pad = mem(&r, want(p.bwd_w, dnnl_query_scratchpad_md), r.next);
     dnnl_exec_arg_t args[] = { { DNNL_ARG_SRC, src.inner }, { DNNL_ARG_DIFF_DST, ddst.inner },
                                { DNNL_ARG_DIFF_WEIGHTS, dwt.inner }, { DNNL_ARG_DIFF_BIAS, db },
