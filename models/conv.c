@@ -1,5 +1,5 @@
 /*
- * conv.c — convolution and max-pooling layers.
+ * conv.c — the convolution layer (max pooling is pool.c's).
  *
  * A convolution is lowered over many images at once: im2col writes the
  * windows of R images side by side, [c_in k k] rows × [R h_out w_out]
@@ -58,14 +58,12 @@ size_t os_conv_scratch(const os_layer *l, size_t batch)
  * their overhead costs more than the copy. */
 /* They are also compiled for AVX-512 and AVX2 beside the build's baseline,
  * the loader picking the widest the CPU has, as the plugins' update loops
- * are (a copy and a max give the same bits at any width). */
+ * are (a copy gives the same bits at any width). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define INLINE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns"), \
                                     target_clones("avx512f", "avx2", "default")))
-#define VECTORISED __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define INLINE_LOOPS
-#define VECTORISED
 #endif
 
 /* im2col of one image x into columns [0, hw) of col, whose rows are ld
@@ -222,115 +220,5 @@ void os_conv_backward(const os_layer *l, const float *params, const float *x, co
                     1.0f, w, (int)ckk, dout, (int)ld, 0.0f, col, (int)ld);
         for (size_t r = 0; r < r_n; r++)
             col2im(l, col + r * hw, ld, dx + (b0 + r) * l->in);
-    }
-}
-
-size_t os_pool_scratch(const os_layer *l, size_t batch)
-{
-    return (batch * l->out + sizeof(float) - 1) / sizeof(float);
-}
-
-/* Non-overlapping max over window × window.  The first maximum of a window
- * (in reading order) takes the gradient: forward records where it was, a
- * byte per output (a k + b for the window's row a and column b) in the
- * layer's scratch, and backward sends each output's gradient there. */
-/* Whether the layer's windows are 2 × 2 and tile its input: an output row
- * r of any plane then reads input rows 2r and 2r + 1, planes flattened. */
-static int tiles2(const os_layer *l)
-{
-    return l->kernel == 2 && l->h_in == 2 * l->h_out && l->w_in == 2 * l->w_out;
-}
-
-/* The 2 × 2 case, branch-free: a first maximum moves only on a strictly
- * greater value. */
-static void pool2_forward(const os_layer *l, const float *x, float *y, size_t batch,
-                          unsigned char *where)
-{
-    const size_t wi = l->w_in, wo = l->w_out, rows = batch * l->c_in * l->h_out;
-    for (size_t r = 0; r < rows; r++) {
-        const float *x0 = x + 2 * r * wi, *x1 = x0 + wi;
-        float *out = y + r * wo;
-        unsigned char *at = where + r * wo;
-        for (size_t oj = 0; oj < wo; oj++) {
-            float m = x0[2 * oj], v;
-            unsigned i = 0;
-            v = x0[2 * oj + 1];
-            i = v > m ? 1 : i;
-            m = v > m ? v : m;
-            v = x1[2 * oj];
-            i = v > m ? 2 : i;
-            m = v > m ? v : m;
-            v = x1[2 * oj + 1];
-            i = v > m ? 3 : i;
-            m = v > m ? v : m;
-            out[oj] = m;
-            at[oj] = (unsigned char)i;
-        }
-    }
-}
-
-VECTORISED
-void os_pool_forward(const os_layer *l, const float *x, float *y, size_t batch,
-                     float *scratch)
-{
-    const size_t k = l->kernel, wi = l->w_in, wo = l->w_out;
-    unsigned char *where = (unsigned char *)scratch;
-    if (tiles2(l)) {
-        pool2_forward(l, x, y, batch, where);
-        return;
-    }
-    for (size_t p = 0; p < batch * l->c_in; p++) { /* one image plane a time */
-        const float *xp = x + p * l->h_in * wi;
-        float *yp = y + p * l->h_out * wo;
-        unsigned char *wp = where + p * l->h_out * wo;
-        for (size_t oi = 0; oi < l->h_out; oi++) {
-            const float *row = xp + oi * k * wi;
-            float *out = yp + oi * wo;
-            unsigned char *at = wp + oi * wo;
-            for (size_t oj = 0; oj < wo; oj++) {
-                out[oj] = row[oj * k];
-                at[oj] = 0;
-            }
-            for (size_t a = 0; a < k; a++)
-                for (size_t b = a ? 0 : 1; b < k; b++)
-                    for (size_t oj = 0; oj < wo; oj++) {
-                        const float v = row[a * wi + oj * k + b];
-                        const int more = v > out[oj];
-                        out[oj] = more ? v : out[oj];
-                        at[oj] = more ? (unsigned char)(a * k + b) : at[oj];
-                    }
-        }
-    }
-}
-
-VECTORISED
-void os_pool_backward(const os_layer *l, const float *dy, float *dx, size_t batch,
-                      const float *scratch)
-{
-    const size_t k = l->kernel, wi = l->w_in, wo = l->w_out;
-    const unsigned char *where = (const unsigned char *)scratch;
-    if (tiles2(l)) { /* all four places written, no memset */
-        for (size_t r = 0; r < batch * l->c_in * l->h_out; r++) { /* output rows */
-            const float *g = dy + r * wo;
-            const unsigned char *at = where + r * wo;
-            float *d0 = dx + 2 * r * wi, *d1 = d0 + wi;
-            for (size_t oj = 0; oj < wo; oj++) {
-                d0[2 * oj] = at[oj] == 0 ? g[oj] : 0.0f;
-                d0[2 * oj + 1] = at[oj] == 1 ? g[oj] : 0.0f;
-                d1[2 * oj] = at[oj] == 2 ? g[oj] : 0.0f;
-                d1[2 * oj + 1] = at[oj] == 3 ? g[oj] : 0.0f;
-            }
-        }
-        return;
-    }
-    memset(dx, 0, batch * l->in * sizeof *dx);
-    for (size_t p = 0; p < batch * l->c_in; p++) {
-        float *dxp = dx + p * l->h_in * wi;
-        const size_t out_base = p * l->h_out * wo;
-        for (size_t oi = 0; oi < l->h_out; oi++)
-            for (size_t oj = 0; oj < wo; oj++) {
-                const size_t o = out_base + oi * wo + oj, a = where[o] / k, b = where[o] % k;
-                dxp[(oi * k + a) * wi + oj * k + b] = dy[o];
-            }
     }
 }

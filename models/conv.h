@@ -1,6 +1,6 @@
 /*
  * conv.h — the convolution and max-pooling layers of layer.c's dispatch
- * (conv.c).  Not for other modules: os_layer_forward and os_layer_backward
+ * (conv.c, conv_dnnl.c and pool.c).  Not for other modules: os_layer_forward and os_layer_backward
  * are the interface.
  */
 #ifndef OS_CONV_H
@@ -30,6 +30,10 @@ void os_pool_forward(const os_layer *l, const float *x, float *y, size_t batch,
 /* dx is overwritten, from the scratch its forward wrote. */
 void os_pool_backward(const os_layer *l, const float *dy, float *dx, size_t batch,
                       const float *scratch);
+/* Tests and benches only: 0 makes 2 × 2 pooling take its portable loops
+ * even where the CPU has AVX2; 1 (the default) lets it use its kernels.
+ * Returns whether this build and CPU have those kernels. */
+int os_pool_simd_use(int on);
 
 /* oneDNN's convolutions (conv_dnnl.c), which os_conv_forward and
  * os_conv_backward hand a layer when the build has oneDNN and

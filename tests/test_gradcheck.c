@@ -352,6 +352,10 @@ int main(void)
     check_layer(os_layer_maxpool2d(2, 4, 6, 2), "maxpool2d 2x4x6 window 2");
     check_layer(os_layer_maxpool2d(2, 5, 7, 2), "maxpool2d 2x5x7 window 2 (an edge left over)");
     check_layer(os_layer_maxpool2d(1, 6, 6, 3), "maxpool2d 1x6x6 window 3");
+    /* rows of 5, 8 and 9 outputs: pool.c's AVX2 kernels where the CPU has them */
+    check_layer(os_layer_maxpool2d(2, 4, 10, 2), "maxpool2d 2x4x10 window 2");
+    check_layer(os_layer_maxpool2d(1, 2, 16, 2), "maxpool2d 1x2x16 window 2");
+    check_layer(os_layer_maxpool2d(2, 4, 18, 2), "maxpool2d 2x4x18 window 2");
     check_chunks();
     check_loss(OS_LOSS_CROSS_ENTROPY);
     check_loss(OS_LOSS_MSE);
