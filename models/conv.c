@@ -183,6 +183,31 @@ void os_conv_forward(const os_layer *l, const float *params, const float *x, flo
     }
 }
 
+/* db[o] += the sum of one image's gradient dy over channel o's hw pixels,
+ * added in pixel order, which fixes the bits.  One such sum is a chain of
+ * additions, each waiting on the one before: eight channels are summed
+ * side by side, eight chains that overlap, each in the same order. */
+static void add_channel_sums(const float *dy, size_t c_out, size_t hw, float *db)
+{
+    size_t o = 0;
+    for (; o + 8 <= c_out; o += 8) {
+        const float *p = dy + o * hw;
+        float s[8] = { 0.0f };
+        for (size_t i = 0; i < hw; i++)
+            for (size_t j = 0; j < 8; j++)
+                s[j] += p[j * hw + i];
+        for (size_t j = 0; j < 8; j++)
+            db[o + j] += s[j];
+    }
+    for (; o < c_out; o++) {
+        const float *p = dy + o * hw;
+        float sum = 0.0f;
+        for (size_t i = 0; i < hw; i++)
+            sum += p[i];
+        db[o] += sum;
+    }
+}
+
 /* dW = Σ dY colᵀ, db = Σ dY, dX = col2im(Wᵀ dY), R images a product. */
 void os_conv_backward(const os_layer *l, const float *params, const float *x, const float *dy,
                       float *dx, float *dparams, size_t batch, float *scratch)
@@ -201,15 +226,10 @@ void os_conv_backward(const os_layer *l, const float *params, const float *x, co
         float *col = scratch, *dout = scratch + ckk * ld;
         for (size_t r = 0; r < r_n; r++) {
             im2col(l, x + (b0 + r) * l->in, col + r * hw, ld);
-            for (size_t o = 0; o < l->c_out; o++) {
-                const float *src = dy + (b0 + r) * l->out + o * hw;
-                float *dst = dout + o * ld + r * hw, sum = 0.0f;
-                for (size_t i = 0; i < hw; i++) {
-                    dst[i] = src[i];
-                    sum += src[i];
-                }
-                db[o] += sum;
-            }
+            for (size_t o = 0; o < l->c_out; o++)
+                memcpy(dout + o * ld + r * hw, dy + (b0 + r) * l->out + o * hw,
+                       hw * sizeof *dout);
+            add_channel_sums(dy + (b0 + r) * l->out, l->c_out, hw, db);
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)l->c_out, (int)ckk, (int)ld,
                     1.0f, dout, (int)ld, col, (int)ld, 1.0f, dw, (int)ckk);

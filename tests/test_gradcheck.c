@@ -38,6 +38,24 @@ static double objective(const os_layer *l, const float *params, const float *x,
     return s;
 }
 
+/* a[0..n) = values 3 EPS apart, centred on zero, in a random order.  A
+ * max-pool's inputs: two values of a window within EPS of each other make
+ * a switch inside the difference's span, which the kink test below
+ * catches only where the two are not nearly EPS apart (a window whose
+ * values differ by 0.9 EPS gives a central difference 5% off and no kink);
+ * with every gap over 2 EPS no window switches. */
+static void spread(float *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        a[i] = (float)(3 * EPS * ((double)i - 0.5 * (double)n));
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)os_rng_below(&rng, i);
+        float t = a[i - 1];
+        a[i - 1] = a[j];
+        a[j] = t;
+    }
+}
+
 /* Central difference of the objective in one coordinate v (an element of
  * params or x), or NaN at a kink: where one-sided differences disagree, a
  * relu or a max switched branches within ±EPS and no derivative exists. */
@@ -74,6 +92,8 @@ static void check_layer(os_layer l, const char *name)
     fill(params, np, 0.5f);
     fill(x, nx, 1.0f);
     fill(r, ny, 1.0f);
+    if (l.kind == OS_LAYER_MAXPOOL2D)
+        spread(x, nx);
 
     os_layer_forward(&l, params, x, y, batch, scratch);
     os_layer_backward(&l, params, x, y, r, dx, dparams, batch, scratch);
@@ -349,6 +369,8 @@ int main(void)
     check_layer(os_layer_conv2d(2, 7, 6, 2, 3, 1, 2), "conv2d 2x7x6 -> 2@3x3 pad 1 stride 2");
     check_layer(os_layer_conv2d(1, 6, 7, 2, 5, 2, 1), "conv2d 1x6x7 -> 2@5x5 pad 2 (LeNet's first)");
     check_layer(os_layer_conv2d(2, 4, 21, 2, 3, 1, 1), "conv2d 2x4x21 -> 2@3x3 pad 1 (rows of 21)");
+    check_layer(os_layer_conv2d(1, 5, 5, 11, 3, 1, 1),
+                "conv2d 1x5x5 -> 11@3x3 pad 1 (bias sums: a block of 8 channels and 3 more)");
     check_layer(os_layer_maxpool2d(2, 4, 6, 2), "maxpool2d 2x4x6 window 2");
     check_layer(os_layer_maxpool2d(2, 5, 7, 2), "maxpool2d 2x5x7 window 2 (an edge left over)");
     check_layer(os_layer_maxpool2d(1, 6, 6, 3), "maxpool2d 1x6x6 window 3");
