@@ -79,12 +79,22 @@ int os_model_build(os_model *m, const os_model_spec *spec, size_t in, size_t out
                 return -2;
             }
             add(m, conv, &offset);
-            add(m, plain(spec->activation, conv.out), &offset);
             c = conv.c_out, h = conv.h_out, w = conv.w_out;
+            /* relu commutes with max: pooled first, relu reads and writes a
+             * quarter of the values, forward and backward.  Both orders give
+             * the same outputs and gradients, ties included (a window whose
+             * maximum is at most 0 passes no gradient either way); only a
+             * NaN, which max skips and relu turns into 0, could tell them
+             * apart. */
+            int pool_first = spec->pool > 1 && spec->activation == OS_LAYER_RELU;
+            if (!pool_first)
+                add(m, plain(spec->activation, conv.out), &offset);
             if (spec->pool > 1) {
                 os_layer pool = os_layer_maxpool2d(c, h, w, spec->pool);
                 add(m, pool, &offset);
                 h = pool.h_out, w = pool.w_out;
+                if (pool_first)
+                    add(m, plain(spec->activation, pool.out), &offset);
             }
         }
         width = c * h * w; /* NCHW rows are already flat */
