@@ -223,17 +223,18 @@ void os_workspace_free(os_workspace *ws)
 double os_model_forward(const os_model *m, os_workspace *ws, const float *x,
                         const float *target, size_t batch, int train, size_t *correct)
 {
-    if (x != ws->act[0]) /* callers may gather the batch straight into act[0] */
-        memcpy(ws->act[0], x, batch * m->in * sizeof *x);
+    /* The first layer reads the rows where they are (a batch gathered into
+     * act[0], or the validation rows in place), forward and backward: no
+     * copy. */
     for (size_t i = 0; i < m->n_layers; i++)
-        os_layer_forward(&m->layers[i], ws->params, ws->act[i], ws->act[i + 1], batch,
+        os_layer_forward(&m->layers[i], ws->params, i ? ws->act[i] : x, ws->act[i + 1], batch,
                          ws->layer_scratch[i]);
     size_t L = m->n_layers;
     double loss = os_loss(m->loss, ws->act[L], target, batch, m->out,
                           train ? ws->dact[L] : NULL, correct);
     if (train)
         for (size_t i = L; i-- > 0;)
-            os_layer_backward(&m->layers[i], ws->params, ws->act[i], ws->act[i + 1],
+            os_layer_backward(&m->layers[i], ws->params, i ? ws->act[i] : x, ws->act[i + 1],
                               ws->dact[i + 1], i > 0 ? ws->dact[i] : NULL, ws->grads, batch,
                               ws->layer_scratch[i]);
     return loss;

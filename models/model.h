@@ -90,7 +90,9 @@ int os_workspace_init_sharing(os_workspace *ws, const os_model *m, size_t max_ba
 void os_workspace_free(os_workspace *ws);
 
 /* Forward over x [batch × in]; returns the mean loss.  With train set, also
- * runs backward and leaves the gradient in ws->grads.  *correct as os_loss. */
+ * runs backward and leaves the gradient in ws->grads.  *correct as os_loss.
+ * x is read where it is (ws->act[0] or any other rows, unchanged until the
+ * call returns), never copied. */
 double os_model_forward(const os_model *m, os_workspace *ws, const float *x,
                         const float *target, size_t batch, int train, size_t *correct);
 
