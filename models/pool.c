@@ -68,6 +68,15 @@ static int use_avx2(const os_layer *l)
     return simd_allowed && tiles2(l) && l->w_out >= 4 && __builtin_cpu_supports("avx2");
 }
 
+/* The blocks of `step` outputs that cover a row of wo >= step: at 0, step,
+ * 2 step and so on, the last at wo - step, overlapping the one before it
+ * (a block is written whole, and writing an output twice writes the same).
+ * Returns the block after the one at oj, or wo after the last. */
+static inline size_t next_block(size_t oj, size_t step, size_t wo)
+{
+    return oj + step == wo ? wo : oj + 2 * step > wo ? wo - step : oj + step;
+}
+
 /* The window's maximum and its place, as the portable loop finds them:
  * the places a (0), b (1), c (2), d (3) in reading order, each taking over
  * only when strictly greater.  `at` is the place as a float. */
@@ -134,15 +143,11 @@ pool2_forward_avx2(const os_layer *l, const float *x, float *y, size_t batch,
         const float *x0 = x + 2 * r * wi, *x1 = x0 + wi;
         float *out = y + r * wo;
         unsigned char *at = where + r * wo;
-        for (size_t oj = 0;; oj += step) {
-            if (oj + step > wo) /* the last block, overlapping the one before */
-                oj = wo - step;
+        for (size_t oj = 0; oj < wo; oj = next_block(oj, step, wo)) {
             if (step == 8)
                 pool2_block8(x0 + 2 * oj, x1 + 2 * oj, out + oj, at + oj);
             else
                 pool2_block4(x0 + 2 * oj, x1 + 2 * oj, out + oj, at + oj);
-            if (oj + step == wo)
-                break;
         }
     }
 }
@@ -194,15 +199,11 @@ pool2_backward_avx2(const os_layer *l, const float *dy, float *dx, size_t batch,
         const float *g = dy + r * wo;
         const unsigned char *at = where + r * wo;
         float *d0 = dx + 2 * r * wi, *d1 = d0 + wi;
-        for (size_t oj = 0;; oj += step) {
-            if (oj + step > wo)
-                oj = wo - step;
+        for (size_t oj = 0; oj < wo; oj = next_block(oj, step, wo)) {
             if (step == 8)
                 unpool2_block8(g + oj, at + oj, d0 + 2 * oj, d1 + 2 * oj);
             else
                 unpool2_block4(g + oj, at + oj, d0 + 2 * oj, d1 + 2 * oj);
-            if (oj + step == wo)
-                break;
         }
     }
 }
