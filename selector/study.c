@@ -251,7 +251,6 @@ static os_trial_env study_env(const os_study *s, const volatile sig_atomic_t *st
     const os_config *cfg = s->cfg;
     return (os_trial_env){
         .model = &s->model, .decays = s->decays, .data = &s->data,
-        .val_sample = s->data.val_sample.n ? &s->data.val_sample : NULL,
         .test = s->test.n ? &s->test : NULL,
         .fn = s->fn, .fn_layout = &s->fn_layout, .start = { cfg->start[0], cfg->start[1] },
         .steps = s->plan.steps, .batch_size = s->plan.batch_max, .eval_every = cfg->eval_every,

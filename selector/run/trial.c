@@ -411,8 +411,8 @@ static void advance_network(os_trial *tr, uint64_t until, double start)
             pt->train_loss = smooth;
             /* before the full budget a sample may do: a rung compares
              * trials measured alike, and the ranking reads step `steps` */
-            const os_dataset *val = env->val_sample && t < env->steps ? env->val_sample
-                                                                       : &env->data->val;
+            const os_dataset *val = env->data->val_sample.n && t < env->steps
+                                  ? &env->data->val_sample : &env->data->val;
             if ((orc = evaluate(m, &tr->ws, val, &tr->ep, &pt->val_loss, &pt->val_acc))) {
                 halt_trial(tr, OS_TRIAL_FAILED, "%s eval_params failed at step %llu (%s): "
                            "%s", opt->label, (unsigned long long)t, os_plugin_error_name(orc),

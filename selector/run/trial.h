@@ -61,8 +61,6 @@ typedef struct os_trial_env {
     const unsigned char *decays; /* per model tensor, whether it takes weight
                                     decay (os_env.decays); NULL: every one  */
     const os_data_split *data;
-    const os_dataset    *val_sample; /* the validation rows that measurements
-                                        before step `steps` use; NULL: all */
     const os_dataset    *test;  /* held-out test set, or NULL                   */
     const os_testfn     *fn;    /* a test function instead of model and data  */
     const os_layout     *fn_layout; /* its two parameters                       */
