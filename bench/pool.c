@@ -23,17 +23,6 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* The layer as os_layer_maxpool2d (models/layer.c) makes it, without
- * linking the rest of the layers. */
-static os_layer maxpool2(size_t c, size_t side)
-{
-    os_layer l = { .kind = OS_LAYER_MAXPOOL2D, .c_in = c, .h_in = side, .w_in = side, .c_out = c,
-                   .kernel = 2, .h_out = side / 2, .w_out = side / 2 };
-    l.in = c * side * side;
-    l.out = c * l.h_out * l.w_out;
-    return l;
-}
-
 typedef struct timing {
     double fwd, bwd;
 } timing;
@@ -70,7 +59,7 @@ int main(void)
            "bwd AVX2", "bits");
     srand(1);
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
-        os_layer l = maxpool2(shapes[s][0], shapes[s][1]);
+        os_layer l = os_layer_maxpool2d(shapes[s][0], shapes[s][1], shapes[s][1], 2);
         size_t nx = BATCH * l.in, ny = BATCH * l.out, nw = os_pool_scratch(&l, BATCH);
         float *x = malloc(nx * sizeof *x), *dy = malloc(ny * sizeof *dy);
         float *y[2], *dx[2], *where[2];

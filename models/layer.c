@@ -63,15 +63,6 @@ os_layer os_layer_conv2d(size_t c, size_t h, size_t w, size_t c_out, size_t kern
     return l;
 }
 
-os_layer os_layer_maxpool2d(size_t c, size_t h, size_t w, size_t window)
-{
-    os_layer l = { .kind = OS_LAYER_MAXPOOL2D, .c_in = c, .h_in = h, .w_in = w, .c_out = c,
-                   .kernel = window, .h_out = h / window, .w_out = w / window };
-    l.in = c * h * w;
-    l.out = c * l.h_out * l.w_out;
-    return l;
-}
-
 size_t os_layer_scratch(const os_layer *l, size_t batch)
 {
     return l->kind == OS_LAYER_CONV2D      ? os_conv_scratch(l, batch)

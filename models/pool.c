@@ -47,6 +47,15 @@ int os_pool_simd_use(int on)
 #endif
 }
 
+os_layer os_layer_maxpool2d(size_t c, size_t h, size_t w, size_t window)
+{
+    os_layer l = { .kind = OS_LAYER_MAXPOOL2D, .c_in = c, .h_in = h, .w_in = w, .c_out = c,
+                   .kernel = window, .h_out = h / window, .w_out = w / window };
+    l.in = c * h * w;
+    l.out = c * l.h_out * l.w_out;
+    return l;
+}
+
 size_t os_pool_scratch(const os_layer *l, size_t batch)
 {
     return (batch * l->out + sizeof(float) - 1) / sizeof(float);
