@@ -42,6 +42,9 @@ size_t os_conv_scratch(const os_layer *l, size_t batch)
     /* the column matrix (its gradient reuses it), and the output or its
      * gradient as one [c_out × R hw] matrix */
     size_t own = os_conv_chunk(l, batch) * conv_hw(l) * (conv_ckk(l) + l->c_out);
+    /* the direct kernels' (conv_direct.c), whether or not they run */
+    size_t direct = os_conv_direct_scratch(l);
+    own = direct > own ? direct : own;
     if (!os_conv_dnnl_takes(l))
         return own;
     /* oneDNN's layouts and scratchpads grow with the batch but for a
@@ -163,6 +166,10 @@ void os_conv_forward(const os_layer *l, const float *params, const float *x, flo
 {
     if (os_conv_dnnl_takes(l) && !os_conv_dnnl_forward(l, params, x, y, batch, scratch))
         return;
+    if (os_conv_direct_takes(l)) {
+        os_conv_direct_forward(l, params, x, y, batch, scratch);
+        return;
+    }
     const float *w = params + l->param_offset;
     const float *bias = w + l->c_out * conv_ckk(l);
     const size_t ckk = conv_ckk(l), hw = conv_hw(l), chunk = os_conv_chunk(l, batch);
@@ -219,6 +226,13 @@ void os_conv_backward(const os_layer *l, const float *params, const float *x, co
     const size_t ckk = conv_ckk(l), hw = conv_hw(l), chunk = os_conv_chunk(l, batch);
     float *dw = dparams + l->param_offset, *db = dw + l->c_out * ckk;
     memset(dw, 0, (l->c_out * ckk + l->c_out) * sizeof *dw);
+    if (!dx && os_conv_direct_takes(l)) {
+        /* a first layer: the weights' gradient directly (conv_direct.c) */
+        os_conv_direct_weights(l, x, dy, dw, batch, scratch);
+        for (size_t n = 0; n < batch; n++)
+            add_channel_sums(dy + n * l->out, l->c_out, hw, db);
+        return;
+    }
     if (dx)
         memset(dx, 0, batch * l->in * sizeof *dx);
     for (size_t b0 = 0; b0 < batch; b0 += chunk) {

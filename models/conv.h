@@ -35,6 +35,23 @@ void os_pool_backward(const os_layer *l, const float *dy, float *dx, size_t batc
  * Returns whether this build and CPU have those kernels. */
 int os_pool_simd_use(int on);
 
+/* Direct convolutions (conv_direct.c) for a layer of one input channel,
+ * stride 1 and rows of 8 outputs or more, on a CPU with AVX2 and FMA:
+ * forward, and the weights' gradient of a first layer (no dX).  takes says
+ * whether they run for l; scratch is the floats they need (0 for a layer
+ * they do not fit); weights overwrites the weights' part of dparams' slice
+ * (dw, c_out k k floats), not the bias. */
+int os_conv_direct_takes(const os_layer *l);
+size_t os_conv_direct_scratch(const os_layer *l);
+void os_conv_direct_forward(const os_layer *l, const float *params, const float *x, float *y,
+                            size_t batch, float *scratch);
+void os_conv_direct_weights(const os_layer *l, const float *x, const float *dy, float *dw,
+                            size_t batch, float *scratch);
+/* Tests and benches only: 0 lowers such layers too, 1 (the default) lets
+ * the direct kernels take them.  Returns whether this build and CPU have
+ * them. */
+int os_conv_direct_use(int on);
+
 /* oneDNN's convolutions (conv_dnnl.c), which os_conv_forward and
  * os_conv_backward hand a layer when the build has oneDNN and
  * os_conv_dnnl_takes says so; they return non-zero when oneDNN refused the

@@ -28,8 +28,9 @@ unsigned os_layer_numerics(const os_layer *l)
     if (l->kind != OS_LAYER_CONV2D)
         return 1;
     /* 2: convolutions lowered over several images at once (2026-12-06);
-     * 3: the layers oneDNN takes (2026-12-06) */
-    return os_conv_dnnl_takes(l) ? 3 : 2;
+     * 3: the layers oneDNN takes (2026-12-06);
+     * 4: one input channel, direct with FMA (conv_direct.c, 2026-12-06) */
+    return os_conv_dnnl_takes(l) ? 3 : os_conv_direct_takes(l) ? 4 : 2;
 }
 
 const char *os_layer_kind_name(os_layer_kind kind)
