@@ -1,14 +1,18 @@
 /*
  * conv_dnnl.c — the CNN step's two convolutions (configs/fashion-mnist-cnn.ini:
  * 1 -> 16 channels, 5x5, pad 2 on 28x28; 16 -> 32, 5x5 on 14x14), forward and
- * backward at batch 128 on one thread, three ways, all through the layer
- * functions on optselect's NCHW buffers (os_conv_dnnl_use picks the way):
+ * backward at batch 128 on one thread, four ways, all through the layer
+ * functions on optselect's NCHW buffers (os_conv_dnnl_use and
+ * os_conv_direct_use pick the way):
  *   lowering  — models/conv.c's im2col and sgemm for every layer;
  *   oneDNN    — models/conv_dnnl.c for every layer: oneDNN's direct
  *               kernels in its blocked layouts, the reorders from and to
  *               NCHW counted in;
+ *   direct    — models/conv_direct.c for the layers it covers (one input
+ *               channel), the lowering for the others;
  *   optselect — the rule a build with oneDNN follows: oneDNN for eight
- *               input channels or more, the lowering below.
+ *               input channels or more, the direct kernels for one, the
+ *               lowering for the rest.
  * Prints milliseconds per step, the best of rounds.  bench/conv_dnnl.sh
  * builds and runs it; docs/performance.md holds its results.
  */
@@ -48,10 +52,12 @@ static float *randoms(size_t n)
 }
 
 /* Best milliseconds of one forward and backward of the layer, over rounds
- * of REPS, with oneDNN taking layers as `mode` says. */
-static double time_layer(const shape *s, int mode)
+ * of REPS, with oneDNN taking layers as `dnnl` says (os_conv_dnnl_use) and
+ * the direct kernels as `direct` does. */
+static double time_layer(const shape *s, int dnnl, int direct)
 {
-    os_conv_dnnl_use(mode); /* before the scratch is sized */
+    os_conv_dnnl_use(dnnl); /* before the scratch is sized */
+    os_conv_direct_use(direct);
     os_layer l = os_layer_conv2d(s->c, s->h, s->w, s->c_out, s->k, s->pad, 1);
     l.param_offset = 0;
     float *params = randoms(l.n_params), *dparams = randoms(l.n_params);
@@ -76,15 +82,15 @@ static double time_layer(const shape *s, int mode)
 int main(void)
 {
     printf("batch %d, one thread, ms per step (best of %d rounds of %d)\n", BATCH, ROUNDS, REPS);
-    printf("%-6s %9s %9s %9s\n", "layer", "lowering", "oneDNN", "optselect");
-    double tot[3] = { 0 };
+    printf("%-6s %9s %9s %9s %9s\n", "layer", "lowering", "oneDNN", "direct", "optselect");
+    double tot[4] = { 0 };
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
-        double t[3] = { time_layer(&shapes[i], 0), time_layer(&shapes[i], 2),
-                        time_layer(&shapes[i], 1) };
-        printf("conv%-2zu %9.2f %9.2f %9.2f\n", i + 1, t[0], t[1], t[2]);
-        for (int k = 0; k < 3; k++)
+        double t[4] = { time_layer(&shapes[i], 0, 0), time_layer(&shapes[i], 2, 0),
+                        time_layer(&shapes[i], 0, 1), time_layer(&shapes[i], 1, 1) };
+        printf("conv%-2zu %9.2f %9.2f %9.2f %9.2f\n", i + 1, t[0], t[1], t[2], t[3]);
+        for (int k = 0; k < 4; k++)
             tot[k] += t[k];
     }
-    printf("%-6s %9.2f %9.2f %9.2f\n", "both", tot[0], tot[1], tot[2]);
+    printf("%-6s %9.2f %9.2f %9.2f %9.2f\n", "both", tot[0], tot[1], tot[2], tot[3]);
     return 0;
 }

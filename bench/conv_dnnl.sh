@@ -1,9 +1,9 @@
 #!/bin/sh
 # bench/conv_dnnl.sh — the CNN step's convolutions, optselect's lowering
-# (models/conv.c) against oneDNN's on the same NCHW buffers, batch 128, one
-# thread (bench/conv_dnnl.c says what is measured).  Needs libdnnl-dev.
-# This bench is how the layers that oneDNN takes in a build with it were
-# chosen (models/conv_dnnl.c, docs/performance.md).  OPENBLAS_CORETYPE and
+# (models/conv.c) against oneDNN's and against its direct kernels
+# (models/conv_direct.c) on the same NCHW buffers, batch 128, one thread
+# (bench/conv_dnnl.c says what is measured).  Needs libdnnl-dev.  This bench
+# is how each layer's way was chosen (docs/performance.md).  OPENBLAS_CORETYPE and
 # OPENBLAS_L2_SIZE are unset, as in the other benches.
 #
 #   bench/conv_dnnl.sh [ROUNDS]    (default 3; docs/performance.md keeps each column's best)
@@ -22,7 +22,8 @@ trap 'rm -rf "$tmp"' EXIT
 echo '#define HAVE_DNNL 1' >"$tmp/config.h"
 cc -O2 -fopenmp -fno-math-errno -fno-trapping-math -fvect-cost-model=dynamic -funswitch-loops \
     -ffp-contract=off -I"$tmp" -I"$here/models" "$here/bench/conv_dnnl.c" \
-    "$here/models/conv.c" "$here/models/conv_dnnl.c" "$here/models/pool.c" "$here/models/layer.c" \
+    "$here/models/conv.c" "$here/models/conv_direct.c" "$here/models/conv_dnnl.c" \
+    "$here/models/pool.c" "$here/models/layer.c" \
     $(pkg-config --cflags --libs openblas) -ldnnl -lm -o "$tmp/conv"
 for r in $(seq "${1:-3}"); do
     echo "round $r"
