@@ -222,17 +222,16 @@ void os_conv_backward(const os_layer *l, const float *params, const float *x, co
     if (os_conv_dnnl_takes(l) &&
         !os_conv_dnnl_backward(l, params, x, dy, dx, dparams, batch, scratch))
         return;
-    const float *w = params + l->param_offset;
-    const size_t ckk = conv_ckk(l), hw = conv_hw(l), chunk = os_conv_chunk(l, batch);
-    float *dw = dparams + l->param_offset, *db = dw + l->c_out * ckk;
-    memset(dw, 0, (l->c_out * ckk + l->c_out) * sizeof *dw);
+    float *dw = dparams + l->param_offset;
     if (!dx && os_conv_direct_takes(l)) {
-        /* a first layer: the weights' gradient directly (conv_direct.c) */
+        /* a first layer: weights and bias directly (conv_direct.c) */
         os_conv_direct_weights(l, x, dy, dw, batch, scratch);
-        for (size_t n = 0; n < batch; n++)
-            add_channel_sums(dy + n * l->out, l->c_out, hw, db);
         return;
     }
+    const float *w = params + l->param_offset;
+    const size_t ckk = conv_ckk(l), hw = conv_hw(l), chunk = os_conv_chunk(l, batch);
+    float *db = dw + l->c_out * ckk;
+    memset(dw, 0, (l->c_out * ckk + l->c_out) * sizeof *dw);
     if (dx)
         memset(dx, 0, batch * l->in * sizeof *dx);
     for (size_t b0 = 0; b0 < batch; b0 += chunk) {

@@ -39,8 +39,8 @@ int os_pool_simd_use(int on);
  * stride 1 and rows of 8 outputs or more, on a CPU with AVX2 and FMA:
  * forward, and the weights' gradient of a first layer (no dX).  takes says
  * whether they run for l; scratch is the floats they need (0 for a layer
- * they do not fit); weights overwrites the weights' part of dparams' slice
- * (dw, c_out k k floats), not the bias. */
+ * they do not fit); weights overwrites the layer's slice of the gradient,
+ * dw (c_out k k floats, then the bias's c_out). */
 int os_conv_direct_takes(const os_layer *l);
 size_t os_conv_direct_scratch(const os_layer *l);
 void os_conv_direct_forward(const os_layer *l, const float *params, const float *x, float *y,

@@ -13,7 +13,8 @@
  * The numbers: every output is its bias plus the taps' products in (ky,
  * kx) order, each a fused multiply-add, whichever tile computes it; every
  * weight's gradient is eight lanes, each a chain of fused multiply-adds
- * over the batch's pixels in order, added in a fixed tree at the end.  So
+ * over the batch's pixels in order (lane = output column mod 8), added in
+ * a fixed tree at the end; the bias's, the same with additions.  So
  * the bits do not depend on the batch's chunks or the thread count.  They
  * differ from the lowering's in the last places (os_layer_numerics).  A
  * CPU without AVX2 and FMA lowers the layer (conv.c).
@@ -74,8 +75,8 @@ size_t os_conv_direct_scratch(const os_layer *l)
 {
     if (!direct_fits(l))
         return 0;
-    /* the plane, then the weights' gradient as eight lanes a weight */
-    return plane_floats(l) + 8 * l->c_out * l->kernel * l->kernel;
+    /* the plane, then the gradient (weights and bias) as eight lanes a value */
+    return plane_floats(l) + 8 * (l->c_out * l->kernel * l->kernel + l->c_out);
 }
 
 /* Image x into the plane's interior; its border stays as zeroed. */
@@ -159,56 +160,50 @@ static void forward_avx2(const os_layer *l, const float *w, const float *bias, c
 /* Adds one image's share to the lanes of channels c0 .. c0 + NC - 1, kernel
  * row ky: lanes[(c k + ky) k + kx] += dy[c] × the plane under tap (ky, kx),
  * pixel by pixel in order, a vector of 8 at a time (the row's last, short
- * vector masked to zero on both sides). */
+ * vector masked to zero on both sides).  With BIAS (one kernel row of the
+ * image's), also the bias's lanes: lanes[c_out k k + c] += dy[c]. */
 INLINE_AVX2 void weights_row(const os_layer *l, const float *dy, const float *plane,
-                             float *lanes, size_t c0, size_t ky, const int NC, const int K)
+                             float *lanes, size_t c0, size_t ky, const int NC, const int K,
+                             const int BIAS)
 {
     const size_t wo = l->w_out, wp = plane_width(l), hw = l->h_out * wo, full = wo / 8 * 8;
     const int tail = (int)(wo - full);
     const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(tail),
                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    __m256 a[2][K_MAX];
-    _Pragma("GCC unroll 8")
-    for (int c = 0; c < NC; c++)
-        _Pragma("GCC unroll 8")
-        for (int kx = 0; kx < K; kx++)
-            a[c][kx] = _mm256_loadu_ps(lanes + (((c0 + (size_t)c) * (size_t)K + ky) * (size_t)K +
-                                                (size_t)kx) * 8);
+    float *at[2], *bias_at[2];
+    __m256 a[2][K_MAX], b[2], dv[2];
+    _Pragma("GCC unroll 8") for (int c = 0; c < NC; c++) {
+        at[c] = lanes + ((c0 + (size_t)c) * (size_t)K + ky) * (size_t)K * 8;
+        bias_at[c] = lanes + (l->c_out * (size_t)K * (size_t)K + c0 + (size_t)c) * 8;
+        _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
+            a[c][kx] = _mm256_loadu_ps(at[c] + 8 * kx);
+        b[c] = BIAS ? _mm256_loadu_ps(bias_at[c]) : _mm256_setzero_ps();
+    }
     for (size_t oy = 0; oy < l->h_out; oy++) {
         const float *row = plane + (oy + ky) * wp, *d = dy + c0 * hw + oy * wo;
-        for (size_t ox = 0; ox < full; ox += 8) {
-            __m256 dv[2];
-            _Pragma("GCC unroll 8")
-            for (int c = 0; c < NC; c++)
-                dv[c] = _mm256_loadu_ps(d + (size_t)c * hw + ox);
-            _Pragma("GCC unroll 8")
-            for (int kx = 0; kx < K; kx++) {
-                const __m256 xv = _mm256_loadu_ps(row + ox + (size_t)kx);
-                _Pragma("GCC unroll 8")
-                for (int c = 0; c < NC; c++)
-                    a[c][kx] = _mm256_fmadd_ps(dv[c], xv, a[c][kx]);
+        for (size_t ox = 0; ox <= full; ox += 8) {
+            if (ox == full && !tail)
+                break;
+            _Pragma("GCC unroll 8") for (int c = 0; c < NC; c++) {
+                dv[c] = ox < full ? _mm256_loadu_ps(d + (size_t)c * hw + ox)
+                                  : _mm256_maskload_ps(d + (size_t)c * hw + ox, mask);
+                if (BIAS)
+                    b[c] = _mm256_add_ps(b[c], dv[c]);
             }
-        }
-        if (tail) {
-            __m256 dv[2];
-            _Pragma("GCC unroll 8")
-            for (int c = 0; c < NC; c++)
-                dv[c] = _mm256_maskload_ps(d + (size_t)c * hw + full, mask);
-            _Pragma("GCC unroll 8")
-            for (int kx = 0; kx < K; kx++) {
-                const __m256 xv = _mm256_maskload_ps(row + full + (size_t)kx, mask);
-                _Pragma("GCC unroll 8")
-                for (int c = 0; c < NC; c++)
+            _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++) {
+                const __m256 xv = ox < full ? _mm256_loadu_ps(row + ox + (size_t)kx)
+                                            : _mm256_maskload_ps(row + ox + (size_t)kx, mask);
+                _Pragma("GCC unroll 8") for (int c = 0; c < NC; c++)
                     a[c][kx] = _mm256_fmadd_ps(dv[c], xv, a[c][kx]);
             }
         }
     }
-    _Pragma("GCC unroll 8")
-    for (int c = 0; c < NC; c++)
-        _Pragma("GCC unroll 8")
-        for (int kx = 0; kx < K; kx++)
-            _mm256_storeu_ps(lanes + (((c0 + (size_t)c) * (size_t)K + ky) * (size_t)K +
-                                      (size_t)kx) * 8, a[c][kx]);
+    _Pragma("GCC unroll 8") for (int c = 0; c < NC; c++) {
+        _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
+            _mm256_storeu_ps(at[c] + 8 * kx, a[c][kx]);
+        if (BIAS)
+            _mm256_storeu_ps(bias_at[c], b[c]);
+    }
 }
 
 /* One image into the lanes, for kernels of K taps a side: two channels at a
@@ -218,19 +213,24 @@ INLINE_AVX2 void weights_image(const os_layer *l, const float *dy, const float *
 {
     const size_t step = K <= 5 ? 2 : 1;
     size_t c = 0;
-    for (; c + step <= l->c_out; c += step)
-        for (size_t ky = 0; ky < (size_t)K; ky++)
-            weights_row(l, dy, plane, lanes, c, ky, (int)step, K);
-    for (; c < l->c_out; c++)
-        for (size_t ky = 0; ky < (size_t)K; ky++)
-            weights_row(l, dy, plane, lanes, c, ky, 1, K);
+    for (; c + step <= l->c_out; c += step) {
+        weights_row(l, dy, plane, lanes, c, 0, (int)step, K, 1);
+        for (size_t ky = 1; ky < (size_t)K; ky++)
+            weights_row(l, dy, plane, lanes, c, ky, (int)step, K, 0);
+    }
+    for (; c < l->c_out; c++) {
+        weights_row(l, dy, plane, lanes, c, 0, 1, K, 1);
+        for (size_t ky = 1; ky < (size_t)K; ky++)
+            weights_row(l, dy, plane, lanes, c, ky, 1, K, 0);
+    }
 }
 
 AVX2_FMA
 static void weights_avx2(const os_layer *l, const float *x, const float *dy, float *dw,
                          size_t batch, float *plane)
 {
-    const size_t taps = l->c_out * l->kernel * l->kernel;
+    /* the weights' lanes, then the bias's: dw's layout */
+    const size_t taps = l->c_out * l->kernel * l->kernel + l->c_out;
     float *lanes = plane + plane_floats(l);
     memset(plane, 0, plane_floats(l) * sizeof *plane);
     memset(lanes, 0, 8 * taps * sizeof *lanes);

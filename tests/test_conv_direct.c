@@ -4,7 +4,7 @@
  * tap's fused multiply-add in (ky, kx) order; every weight's gradient is
  * eight lanes (lane = output column mod 8), each a chain of fused
  * multiply-adds over the batch's pixels in order, then added in the tree
- * ((0+1)+(2+3))+((4+5)+(6+7)).  Written here with fmaf, one value at a
+ * ((0+1)+(2+3))+((4+5)+(6+7)); the bias's the same with additions.  Written here with fmaf, one value at a
  * time, for rows of 8 to 29 outputs, kernels of 1 to 7, channel counts
  * that leave every remainder of the kernels' blocks.  Also: the layer
  * dispatch routes such layers there, and the lowering agrees with them to
@@ -69,16 +69,27 @@ static void weights_ref(const os_layer *l, const float *x, const float *dy, floa
                 }
             dw[c * k * k + t] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
         }
+    for (size_t c = 0; c < l->c_out; c++) { /* the bias: the same lanes, with additions */
+        float s[8] = { 0 };
+        for (size_t n = 0; n < batch; n++)
+            for (size_t oy = 0; oy < l->h_out; oy++) {
+                for (size_t ox = 0; ox < wo; ox++)
+                    s[ox % 8] += dy[(n * l->c_out + c) * hw + oy * wo + ox];
+                for (size_t j = tail; tail && j < 8; j++)
+                    s[j] += 0.0f;
+            }
+        dw[l->c_out * k * k + c] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    }
 }
 
 /* Checks one geometry; returns the number of mismatches (0 passes). */
 static size_t check(size_t h, size_t w, size_t c_out, size_t k, size_t pad, size_t batch)
 {
     const os_layer l = os_layer_conv2d(1, h, w, c_out, k, pad, 1);
-    const size_t np = l.n_params, nx = batch * l.in, ny = batch * l.out, nw = c_out * k * k;
+    const size_t np = l.n_params, nx = batch * l.in, ny = batch * l.out;
     float *p = malloc(np * sizeof *p), *x = malloc(nx * sizeof *x), *dy = malloc(ny * sizeof *dy);
     float *y = malloc(ny * sizeof *y), *yr = malloc(ny * sizeof *yr);
-    float *g = malloc(np * sizeof *g), *gr = malloc(nw * sizeof *gr);
+    float *g = malloc(np * sizeof *g), *gr = malloc(np * sizeof *gr);
     float *scratch = malloc(os_layer_scratch(&l, batch) * sizeof *scratch);
     fill(p, np), fill(x, nx), fill(dy, ny);
     if (nx > 3)
@@ -91,7 +102,7 @@ static size_t check(size_t h, size_t w, size_t c_out, size_t k, size_t pad, size
     bad += memcmp(y, yr, ny * sizeof *y) != 0;
     os_layer_backward(&l, p, x, y, dy, NULL, g, batch, scratch);
     weights_ref(&l, x, dy, gr, batch);
-    bad += memcmp(g, gr, nw * sizeof *g) != 0;
+    bad += memcmp(g, gr, np * sizeof *g) != 0;
     free(p), free(x), free(dy), free(y), free(yr), free(g), free(gr), free(scratch);
     return bad;
 }
@@ -141,7 +152,7 @@ int main(void)
                                               .w_out = 7, .kernel = 5 }),
        "two input channels, a stride or rows under 8 outputs are lowered");
     ok(check(28, 28, 16, 5, 2, 3) == 0, "LeNet's first layer (1x28x28 -> 16@5x5 pad 2): "
-       "the contract's bits, forward and dW");
+       "the contract's bits, forward, dW and db");
     size_t bad = 0, cases = 0;
     for (size_t w = 8; w <= 29; w++, cases++) /* every row remainder, channel blocks of 4 and 2 */
         bad += check(3 + w % 4, w, 1 + w % 7, 3, 1, 2);
