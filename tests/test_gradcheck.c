@@ -371,6 +371,8 @@ int main(void)
     check_layer(os_layer_conv2d(2, 4, 21, 2, 3, 1, 1), "conv2d 2x4x21 -> 2@3x3 pad 1 (rows of 21)");
     check_layer(os_layer_conv2d(1, 5, 5, 11, 3, 1, 1),
                 "conv2d 1x5x5 -> 11@3x3 pad 1 (bias sums: a block of 8 channels and 3 more)");
+    /* one channel, rows of 8 or more: conv_direct.c's forward where the CPU has AVX2 */
+    check_layer(os_layer_conv2d(1, 4, 9, 5, 3, 1, 1), "conv2d 1x4x9 -> 5@3x3 pad 1 (rows of 9)");
     check_layer(os_layer_maxpool2d(2, 4, 6, 2), "maxpool2d 2x4x6 window 2");
     check_layer(os_layer_maxpool2d(2, 5, 7, 2), "maxpool2d 2x5x7 window 2 (an edge left over)");
     check_layer(os_layer_maxpool2d(1, 6, 6, 3), "maxpool2d 1x6x6 window 3");
