@@ -42,9 +42,11 @@ size_t os_conv_scratch(const os_layer *l, size_t batch)
     /* the column matrix (its gradient reuses it), and the output or its
      * gradient as one [c_out × R hw] matrix */
     size_t own = os_conv_chunk(l, batch) * conv_hw(l) * (conv_ckk(l) + l->c_out);
-    /* the direct kernels' (conv_direct.c), whether or not they run */
-    size_t direct = os_conv_direct_scratch(l);
+    /* the direct kernels' (conv_direct.c, conv_weights.c), whether or not
+     * they run */
+    size_t direct = os_conv_direct_scratch(l), weights = os_conv_weights_scratch(l);
     own = direct > own ? direct : own;
+    own = weights > own ? weights : own;
     if (!os_conv_dnnl_takes(l))
         return own;
     /* oneDNN's layouts and scratchpads grow with the batch but for a
@@ -215,37 +217,33 @@ static void add_channel_sums(const float *dy, size_t c_out, size_t hw, float *db
     }
 }
 
-/* dW = Σ dY colᵀ, db = Σ dY, dX = col2im(Wᵀ dY), R images a product. */
-void os_conv_backward(const os_layer *l, const float *params, const float *x, const float *dy,
-                      float *dx, float *dparams, size_t batch, float *scratch)
+/* dW = Σ dY colᵀ, db = Σ dY, dX = col2im(Wᵀ dY), R images a product; dw
+ * NULL: dX alone. */
+static void lowered_backward(const os_layer *l, const float *params, const float *x,
+                             const float *dy, float *dx, float *dw, size_t batch, float *scratch)
 {
-    if (os_conv_dnnl_takes(l) &&
-        !os_conv_dnnl_backward(l, params, x, dy, dx, dparams, batch, scratch))
-        return;
-    float *dw = dparams + l->param_offset;
-    if (!dx && os_conv_direct_takes(l)) {
-        /* a first layer: weights and bias directly (conv_direct.c) */
-        os_conv_direct_weights(l, x, dy, dw, batch, scratch);
-        return;
-    }
     const float *w = params + l->param_offset;
     const size_t ckk = conv_ckk(l), hw = conv_hw(l), chunk = os_conv_chunk(l, batch);
-    float *db = dw + l->c_out * ckk;
-    memset(dw, 0, (l->c_out * ckk + l->c_out) * sizeof *dw);
+    float *db = dw ? dw + l->c_out * ckk : NULL;
+    if (dw)
+        memset(dw, 0, (l->c_out * ckk + l->c_out) * sizeof *dw);
     if (dx)
         memset(dx, 0, batch * l->in * sizeof *dx);
     for (size_t b0 = 0; b0 < batch; b0 += chunk) {
         const size_t r_n = batch - b0 < chunk ? batch - b0 : chunk, ld = r_n * hw;
         float *col = scratch, *dout = scratch + ckk * ld;
         for (size_t r = 0; r < r_n; r++) {
-            im2col(l, x + (b0 + r) * l->in, col + r * hw, ld);
+            if (dw)
+                im2col(l, x + (b0 + r) * l->in, col + r * hw, ld);
             for (size_t o = 0; o < l->c_out; o++)
                 memcpy(dout + o * ld + r * hw, dy + (b0 + r) * l->out + o * hw,
                        hw * sizeof *dout);
-            add_channel_sums(dy + (b0 + r) * l->out, l->c_out, hw, db);
+            if (dw)
+                add_channel_sums(dy + (b0 + r) * l->out, l->c_out, hw, db);
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)l->c_out, (int)ckk, (int)ld,
-                    1.0f, dout, (int)ld, col, (int)ld, 1.0f, dw, (int)ckk);
+        if (dw)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)l->c_out, (int)ckk,
+                        (int)ld, 1.0f, dout, (int)ld, col, (int)ld, 1.0f, dw, (int)ckk);
         if (!dx)
             continue;
         /* dcol = Wᵀ dY, over the column matrix (no longer needed) */
@@ -254,4 +252,29 @@ void os_conv_backward(const os_layer *l, const float *params, const float *x, co
         for (size_t r = 0; r < r_n; r++)
             col2im(l, col + r * hw, ld, dx + (b0 + r) * l->in);
     }
+}
+
+/* Each part of the gradient the fastest way that covers the layer: a first
+ * layer of one channel direct (conv_direct.c); the weights of a layer of
+ * several channels direct (conv_weights.c) and its dX in oneDNN; else
+ * oneDNN for both; else the lowering.  Each falls back to the lowering. */
+void os_conv_backward(const os_layer *l, const float *params, const float *x, const float *dy,
+                      float *dx, float *dparams, size_t batch, float *scratch)
+{
+    float *dw = dparams + l->param_offset;
+    if (!dx && os_conv_direct_takes(l)) {
+        os_conv_direct_weights(l, x, dy, dw, batch, scratch);
+        return;
+    }
+    if (os_conv_weights_takes(l)) {
+        os_conv_weights(l, x, dy, dw, batch, scratch);
+        if (dx && (!os_conv_dnnl_takes(l) ||
+                   os_conv_dnnl_backward(l, params, x, dy, dx, NULL, batch, scratch)))
+            lowered_backward(l, params, x, dy, dx, NULL, batch, scratch);
+        return;
+    }
+    if (os_conv_dnnl_takes(l) &&
+        !os_conv_dnnl_backward(l, params, x, dy, dx, dparams, batch, scratch))
+        return;
+    lowered_backward(l, params, x, dy, dx, dw, batch, scratch);
 }

@@ -52,10 +52,22 @@ void os_conv_direct_weights(const os_layer *l, const float *x, const float *dy, 
  * them. */
 int os_conv_direct_use(int on);
 
+/* The weights' and bias's gradient of a layer of two input channels or
+ * more whose output channels are a multiple of 8, on a CPU with AVX2 and
+ * FMA (conv_weights.c): overwrites the layer's slice of the gradient, dw
+ * (weights, then bias), as os_conv_direct_weights does.  takes, scratch and
+ * use as for the direct kernels above. */
+int os_conv_weights_takes(const os_layer *l);
+size_t os_conv_weights_scratch(const os_layer *l);
+void os_conv_weights(const os_layer *l, const float *x, const float *dy, float *dw,
+                     size_t batch, float *scratch);
+int os_conv_weights_use(int on);
+
 /* oneDNN's convolutions (conv_dnnl.c), which os_conv_forward and
  * os_conv_backward hand a layer when the build has oneDNN and
  * os_conv_dnnl_takes says so; they return non-zero when oneDNN refused the
- * call, which the lowering then does (scratch: the larger of the two). */
+ * call, which the lowering then does (scratch: the larger of the two).
+ * backward's dparams may be NULL: dX alone. */
 /* Tests and benches only: which layers oneDNN takes: 0 none, 1 those with
  * eight input channels or more (the default), 2 all.  Set it before sizing
  * the scratch of the layers it is to cover. */

@@ -310,7 +310,6 @@ static int backward(const os_layer *l, const float *params, const float *x, cons
     if (begin(&p, &r, l, batch, 2, scratch))
         return -1;
     const float *w = params + l->param_offset;
-    float *dw = dparams + l->param_offset;
     if (dx) {
         slot ddst = place(&r, &p.dst, dy, p.bwd_data, dnnl_query_diff_dst_md, 1);
         slot wt = place(&r, &p.w, w, p.bwd_data, dnnl_query_weights_md, 1);
@@ -324,6 +323,9 @@ static int backward(const os_layer *l, const float *params, const float *x, cons
         exec(&r, p.p_bwd_data, 4, args);
         reorder(&r, dsrc.inner, dsrc.user);
     }
+    if (!dparams) /* dX alone: the weights' gradient is conv_weights.c's */
+        return finish(&p, &r);
+    float *dw = dparams + l->param_offset;
     slot src = place(&r, &p.src, x, p.bwd_w, dnnl_query_src_md, 1);
     slot ddst = place(&r, &p.dst, dy, p.bwd_w, dnnl_query_diff_dst_md, 1);
     slot dwt = place(&r, &p.w, dw, p.bwd_w, dnnl_query_diff_weights_md, 0);

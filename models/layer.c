@@ -29,7 +29,11 @@ unsigned os_layer_numerics(const os_layer *l)
         return 1;
     /* 2: convolutions lowered over several images at once (2026-12-06);
      * 3: the layers oneDNN takes (2026-12-06);
-     * 4: one input channel, direct with FMA (conv_direct.c, 2026-12-06) */
+     * 4: one input channel, direct with FMA (conv_direct.c, 2026-12-06);
+     * 5 and 6: the weights' gradient direct (conv_weights.c, 2026-12-06),
+     * the rest in oneDNN or lowered */
+    if (os_conv_weights_takes(l))
+        return os_conv_dnnl_takes(l) ? 5 : 6;
     return os_conv_dnnl_takes(l) ? 3 : os_conv_direct_takes(l) ? 4 : 2;
 }
 

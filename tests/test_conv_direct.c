@@ -1,6 +1,8 @@
 /*
- * The direct convolutions of a one-channel layer (conv_direct.c) against
- * their contract, bit for bit: every output is its bias and then each
+ * The direct kernels of the convolutions against their contracts, bit for
+ * bit: those of a one-channel layer (conv_direct.c) and the weights'
+ * gradient of a layer of several channels (conv_weights.c, at the end).
+ * conv_direct.c's: every output is its bias and then each
  * tap's fused multiply-add in (ky, kx) order; every weight's gradient is
  * eight lanes (lane = output column mod 8), each a chain of fused
  * multiply-adds over the batch's pixels in order, then added in the tree
@@ -107,6 +109,74 @@ static size_t check(size_t h, size_t w, size_t c_out, size_t k, size_t pad, size
     return bad;
 }
 
+/* conv_weights.c's contract: each weight's gradient one chain of fused
+ * multiply-adds over the images and their output pixels in order, the
+ * bias's one chain of additions. */
+static void channels_ref(const os_layer *l, const float *x, const float *dy, float *dw,
+                         size_t batch)
+{
+    const size_t k = l->kernel, hw = l->h_out * l->w_out, nt = l->c_in * k * k;
+    for (size_t o = 0; o < l->c_out; o++) {
+        for (size_t t = 0; t < nt; t++) {
+            const size_t c = t / (k * k), ky = t / k % k, kx = t % k;
+            float s = 0.0f;
+            for (size_t n = 0; n < batch; n++)
+                for (size_t oy = 0; oy < l->h_out; oy++)
+                    for (size_t ox = 0; ox < l->w_out; ox++) {
+                        long i = (long)(oy * l->stride + ky) - (long)l->pad;
+                        long j = (long)(ox * l->stride + kx) - (long)l->pad;
+                        float v = i < 0 || j < 0 || i >= (long)l->h_in || j >= (long)l->w_in
+                                      ? 0.0f
+                                      : x[n * l->in + (c * l->h_in + (size_t)i) * l->w_in + (size_t)j];
+                        s = fmaf(dy[(n * l->c_out + o) * hw + oy * l->w_out + ox], v, s);
+                    }
+            dw[o * nt + t] = s;
+        }
+        float s = 0.0f;
+        for (size_t n = 0; n < batch; n++)
+            for (size_t p = 0; p < hw; p++)
+                s += dy[(n * l->c_out + o) * hw + p];
+        dw[l->c_out * nt + o] = s;
+    }
+}
+
+/* One geometry through os_layer_backward (with dX): the contract's bits;
+ * returns 1 when they differ or the kernels did not take the layer. */
+static int check_channels(size_t c, size_t h, size_t w, size_t c_out, size_t k, size_t pad,
+                          size_t stride, size_t batch)
+{
+    const os_layer l = os_layer_conv2d(c, h, w, c_out, k, pad, stride);
+    const size_t np = l.n_params, nx = batch * l.in, ny = batch * l.out;
+    float *p = malloc(np * sizeof *p), *x = malloc(nx * sizeof *x), *dy = malloc(ny * sizeof *dy);
+    float *y = malloc(ny * sizeof *y), *dx = malloc(nx * sizeof *dx);
+    float *g = malloc(np * sizeof *g), *gr = malloc(np * sizeof *gr);
+    float *scratch = malloc(os_layer_scratch(&l, batch) * sizeof *scratch);
+    fill(p, np), fill(x, nx), fill(dy, ny);
+    os_layer_backward(&l, p, x, y, dy, dx, g, batch, scratch);
+    channels_ref(&l, x, dy, gr, batch);
+    int bad = !os_conv_weights_takes(&l) || memcmp(g, gr, np * sizeof *g) != 0;
+    free(p), free(x), free(dy), free(y), free(dx), free(g), free(gr), free(scratch);
+    return bad;
+}
+
+static void check_channel_weights(void)
+{
+    ok(!os_conv_weights_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 16, .c_out = 12,
+                                           .stride = 1, .kernel = 5 }) &&
+           !os_conv_weights_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 1, .c_out = 16,
+                                               .stride = 1, .kernel = 5 }),
+       "output channels not a multiple of 8, or one input channel: not conv_weights.c's");
+    ok(check_channels(16, 14, 14, 32, 5, 0, 1, 3) == 0,
+       "LeNet's second layer (16x14x14 -> 32@5x5): the contract's dW and db bits");
+    size_t bad = 0, cases = 0;
+    for (size_t k = 1; k <= 7; k++, cases++) /* two vectors of channels, then one */
+        bad += (size_t)check_channels(2 + k % 3, 5 + k, 6 + k, k % 2 ? 24 : 16, k, k / 2, 1, 2);
+    ok(bad == 0, "kernels of 1 to 7, 16 and 24 output channels: the contract's bits (%zu of %zu "
+       "differ)", bad, cases);
+    ok(check_channels(3, 9, 8, 8, 3, 1, 2, 2) == 0 && check_channels(2, 11, 10, 40, 5, 2, 3, 1) == 0,
+       "strides 2 and 3 with padding: the contract's bits");
+}
+
 /* The lowering computes the same layer to rounding. */
 static void check_lowering(void)
 {
@@ -165,5 +235,6 @@ int main(void)
        cases);
     ok(check(10, 14, 3, 3, 0, 1) == 0, "no padding, a batch of one");
     check_lowering();
+    check_channel_weights();
     return done_testing();
 }
