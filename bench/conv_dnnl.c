@@ -8,11 +8,12 @@
  *   oneDNN    — models/conv_dnnl.c for every layer: oneDNN's direct
  *               kernels in its blocked layouts, the reorders from and to
  *               NCHW counted in;
- *   direct    — models/conv_direct.c for the layers it covers (one input
- *               channel), the lowering for the others;
- *   optselect — the rule a build with oneDNN follows: oneDNN for eight
- *               input channels or more, the direct kernels for one, the
- *               lowering for the rest.
+ *   direct    — optselect's direct kernels, models/conv_direct.c (one
+ *               input channel) and models/conv_channels.c (channels in
+ *               eights), the lowering for what they do not cover;
+ *   optselect — the rule a build with oneDNN follows: the direct kernels
+ *               where they fit, then oneDNN for eight input channels or
+ *               more, the lowering for the rest.
  * Prints milliseconds per step, the best of rounds.  bench/conv_dnnl.sh
  * builds and runs it; docs/performance.md holds its results.
  */
@@ -58,6 +59,7 @@ static double time_layer(const shape *s, int dnnl, int direct)
 {
     os_conv_dnnl_use(dnnl); /* before the scratch is sized */
     os_conv_direct_use(direct);
+    os_conv_channels_use(direct);
     os_layer l = os_layer_conv2d(s->c, s->h, s->w, s->c_out, s->k, s->pad, 1);
     l.param_offset = 0;
     float *params = randoms(l.n_params), *dparams = randoms(l.n_params);

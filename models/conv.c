@@ -42,11 +42,11 @@ size_t os_conv_scratch(const os_layer *l, size_t batch)
     /* the column matrix (its gradient reuses it), and the output or its
      * gradient as one [c_out × R hw] matrix */
     size_t own = os_conv_chunk(l, batch) * conv_hw(l) * (conv_ckk(l) + l->c_out);
-    /* the direct kernels' (conv_direct.c, conv_weights.c), whether or not
+    /* the direct kernels' (conv_direct.c, conv_channels.c), whether or not
      * they run */
-    size_t direct = os_conv_direct_scratch(l), weights = os_conv_weights_scratch(l);
+    size_t direct = os_conv_direct_scratch(l), channels = os_conv_channels_scratch(l);
     own = direct > own ? direct : own;
-    own = weights > own ? weights : own;
+    own = channels > own ? channels : own;
     if (!os_conv_dnnl_takes(l))
         return own;
     /* oneDNN's layouts and scratchpads grow with the batch but for a
@@ -166,10 +166,14 @@ static void col2im(const os_layer *l, const float *col, size_t ld, float *dx)
 void os_conv_forward(const os_layer *l, const float *params, const float *x, float *y,
                      size_t batch, float *scratch)
 {
-    if (os_conv_dnnl_takes(l) && !os_conv_dnnl_forward(l, params, x, y, batch, scratch))
-        return;
     if (os_conv_direct_takes(l)) {
         os_conv_direct_forward(l, params, x, y, batch, scratch);
+        return;
+    }
+    if (os_conv_dnnl_takes(l) && !os_conv_dnnl_forward(l, params, x, y, batch, scratch))
+        return;
+    if (os_conv_channels_takes(l) & OS_CONV_FORWARD) {
+        os_conv_channels_forward(l, params, x, y, batch, scratch);
         return;
     }
     const float *w = params + l->param_offset;
@@ -255,9 +259,9 @@ static void lowered_backward(const os_layer *l, const float *params, const float
 }
 
 /* Each part of the gradient the fastest way that covers the layer: a first
- * layer of one channel direct (conv_direct.c); the weights of a layer of
- * several channels direct (conv_weights.c) and its dX in oneDNN; else
- * oneDNN for both; else the lowering.  Each falls back to the lowering. */
+ * layer of one channel direct (conv_direct.c); a layer of several channels
+ * direct over its channels where they come in eights (conv_channels.c);
+ * what is left in oneDNN, else lowered (also where oneDNN refuses). */
 void os_conv_backward(const os_layer *l, const float *params, const float *x, const float *dy,
                       float *dx, float *dparams, size_t batch, float *scratch)
 {
@@ -266,15 +270,16 @@ void os_conv_backward(const os_layer *l, const float *params, const float *x, co
         os_conv_direct_weights(l, x, dy, dw, batch, scratch);
         return;
     }
-    if (os_conv_weights_takes(l)) {
-        os_conv_weights(l, x, dy, dw, batch, scratch);
-        if (dx && (!os_conv_dnnl_takes(l) ||
-                   os_conv_dnnl_backward(l, params, x, dy, dx, NULL, batch, scratch)))
-            lowered_backward(l, params, x, dy, dx, NULL, batch, scratch);
+    const unsigned ch = os_conv_channels_takes(l);
+    if (ch & OS_CONV_DW)
+        os_conv_channels_dw(l, x, dy, dw, batch, scratch);
+    if (dx && (ch & OS_CONV_DX))
+        os_conv_channels_dx(l, params, dy, dx, batch, scratch);
+    float *left_dx = ch & OS_CONV_DX ? NULL : dx, *left_dparams = ch & OS_CONV_DW ? NULL : dparams;
+    if (!left_dx && !left_dparams)
         return;
-    }
     if (os_conv_dnnl_takes(l) &&
-        !os_conv_dnnl_backward(l, params, x, dy, dx, dparams, batch, scratch))
+        !os_conv_dnnl_backward(l, params, x, dy, left_dx, left_dparams, batch, scratch))
         return;
-    lowered_backward(l, params, x, dy, dx, dw, batch, scratch);
+    lowered_backward(l, params, x, dy, left_dx, left_dparams ? dw : NULL, batch, scratch);
 }

@@ -52,16 +52,23 @@ void os_conv_direct_weights(const os_layer *l, const float *x, const float *dy, 
  * them. */
 int os_conv_direct_use(int on);
 
-/* The weights' and bias's gradient of a layer of two input channels or
- * more whose output channels are a multiple of 8, on a CPU with AVX2 and
- * FMA (conv_weights.c): overwrites the layer's slice of the gradient, dw
- * (weights, then bias), as os_conv_direct_weights does.  takes, scratch and
- * use as for the direct kernels above. */
-int os_conv_weights_takes(const os_layer *l);
-size_t os_conv_weights_scratch(const os_layer *l);
-void os_conv_weights(const os_layer *l, const float *x, const float *dy, float *dw,
-                     size_t batch, float *scratch);
-int os_conv_weights_use(int on);
+/* Direct kernels vectorised over channels (conv_channels.c) for layers of
+ * two input channels or more, on a CPU with AVX2 and FMA: takes says which
+ * directions they cover for l (forward and dW when the output channels
+ * come in eights, dX when the input channels do, but forward where oneDNN
+ * takes the layer; 0 for none).  dw as for
+ * os_conv_direct_weights (weights, then bias, overwritten); dx overwritten.
+ * scratch and use as for the direct kernels above. */
+enum { OS_CONV_FORWARD = 1, OS_CONV_DX = 2, OS_CONV_DW = 4 };
+unsigned os_conv_channels_takes(const os_layer *l);
+size_t os_conv_channels_scratch(const os_layer *l);
+void os_conv_channels_forward(const os_layer *l, const float *params, const float *x, float *y,
+                              size_t batch, float *scratch);
+void os_conv_channels_dx(const os_layer *l, const float *params, const float *dy, float *dx,
+                         size_t batch, float *scratch);
+void os_conv_channels_dw(const os_layer *l, const float *x, const float *dy, float *dw,
+                         size_t batch, float *scratch);
+int os_conv_channels_use(int on);
 
 /* oneDNN's convolutions (conv_dnnl.c), which os_conv_forward and
  * os_conv_backward hand a layer when the build has oneDNN and

@@ -323,7 +323,7 @@ static int backward(const os_layer *l, const float *params, const float *x, cons
         exec(&r, p.p_bwd_data, 4, args);
         reorder(&r, dsrc.inner, dsrc.user);
     }
-    if (!dparams) /* dX alone: the weights' gradient is conv_weights.c's */
+    if (!dparams) /* dX alone: the weights' gradient is conv_channels.c's */
         return finish(&p, &r);
     float *dw = dparams + l->param_offset;
     slot src = place(&r, &p.src, x, p.bwd_w, dnnl_query_src_md, 1);

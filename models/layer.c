@@ -30,10 +30,11 @@ unsigned os_layer_numerics(const os_layer *l)
     /* 2: convolutions lowered over several images at once (2026-12-06);
      * 3: the layers oneDNN takes (2026-12-06);
      * 4: one input channel, direct with FMA (conv_direct.c, 2026-12-06);
-     * 5 and 6: the weights' gradient direct (conv_weights.c, 2026-12-06),
-     * the rest in oneDNN or lowered */
-    if (os_conv_weights_takes(l))
-        return os_conv_dnnl_takes(l) ? 5 : 6;
+     * 8 + the directions conv_channels.c computes (2026-12-06), and 8 more
+     * where oneDNN takes what is left */
+    const unsigned ch = os_conv_channels_takes(l);
+    if (ch)
+        return 8 + ch + (os_conv_dnnl_takes(l) ? 8 : 0);
     return os_conv_dnnl_takes(l) ? 3 : os_conv_direct_takes(l) ? 4 : 2;
 }
 

@@ -1,7 +1,7 @@
 /*
  * The direct kernels of the convolutions against their contracts, bit for
- * bit: those of a one-channel layer (conv_direct.c) and the weights'
- * gradient of a layer of several channels (conv_weights.c, at the end).
+ * bit: those of a one-channel layer (conv_direct.c) and those of layers
+ * of several channels (conv_channels.c, at the end).
  * conv_direct.c's: every output is its bias and then each
  * tap's fused multiply-add in (ky, kx) order; every weight's gradient is
  * eight lanes (lane = output column mod 8), each a chain of fused
@@ -109,72 +109,143 @@ static size_t check(size_t h, size_t w, size_t c_out, size_t k, size_t pad, size
     return bad;
 }
 
-/* conv_weights.c's contract: each weight's gradient one chain of fused
- * multiply-adds over the images and their output pixels in order, the
- * bias's one chain of additions. */
-static void channels_ref(const os_layer *l, const float *x, const float *dy, float *dw,
-                         size_t batch)
+/* conv_channels.c's contracts.  Forward: bias, then a fused multiply-add
+ * for each tap in (c, ky, kx) order.  dX: for each kernel row, kernel
+ * column and output pixel in that order, the input pixel under the tap
+ * gains the chain over output channels (from zero).  dW: one chain
+ * of fused multiply-adds over the images and their output pixels in
+ * order, the bias's a chain of additions. */
+static float padded_x(const os_layer *l, const float *xn, size_t c, size_t i0, size_t j0)
 {
-    const size_t k = l->kernel, hw = l->h_out * l->w_out, nt = l->c_in * k * k;
+    long i = (long)i0 - (long)l->pad, j = (long)j0 - (long)l->pad;
+    if (i < 0 || j < 0 || i >= (long)l->h_in || j >= (long)l->w_in)
+        return 0.0f;
+    return xn[(c * l->h_in + (size_t)i) * l->w_in + (size_t)j];
+}
+
+static void channels_ref(const os_layer *l, const float *p, const float *x, const float *dy,
+                         float *y, float *dx, float *dw, size_t batch)
+{
+    const size_t k = l->kernel, hw = l->h_out * l->w_out, nt = l->c_in * k * k, s = l->stride;
+    const size_t hp = l->h_in + 2 * l->pad, wp = l->w_in + 2 * l->pad;
+    const float *b = p + l->c_out * nt;
+    float *dxt = calloc(l->c_in * hp * wp, sizeof *dxt);
+    for (size_t n = 0; n < batch; n++) {
+        const float *xn = x + n * l->in, *dn = dy + n * l->out;
+        for (size_t o = 0; o < l->c_out; o++)
+            for (size_t oy = 0; oy < l->h_out; oy++)
+                for (size_t ox = 0; ox < l->w_out; ox++) {
+                    float v = b[o];
+                    for (size_t t = 0; t < nt; t++)
+                        v = fmaf(p[o * nt + t],
+                                 padded_x(l, xn, t / (k * k), oy * s + t / k % k, ox * s + t % k), v);
+                    y[n * l->out + o * hw + oy * l->w_out + ox] = v;
+                }
+        memset(dxt, 0, l->c_in * hp * wp * sizeof *dxt);
+        for (size_t ky = 0; ky < k; ky++)
+            for (size_t kx = 0; kx < k; kx++)
+                for (size_t oy = 0; oy < l->h_out; oy++)
+                    for (size_t ox = 0; ox < l->w_out; ox++)
+                        for (size_t c = 0; c < l->c_in; c++) {
+                            float v = 0.0f;
+                            for (size_t o = 0; o < l->c_out; o++)
+                                v = fmaf(p[o * nt + (c * k + ky) * k + kx],
+                                         dn[o * hw + oy * l->w_out + ox], v);
+                            dxt[(c * hp + oy * s + ky) * wp + ox * s + kx] += v;
+                        }
+        for (size_t c = 0; c < l->c_in; c++)
+            for (size_t i = 0; i < l->h_in; i++)
+                for (size_t j = 0; j < l->w_in; j++)
+                    dx[n * l->in + (c * l->h_in + i) * l->w_in + j] =
+                        dxt[(c * hp + l->pad + i) * wp + l->pad + j];
+    }
+    free(dxt);
     for (size_t o = 0; o < l->c_out; o++) {
         for (size_t t = 0; t < nt; t++) {
-            const size_t c = t / (k * k), ky = t / k % k, kx = t % k;
-            float s = 0.0f;
+            float v = 0.0f;
             for (size_t n = 0; n < batch; n++)
                 for (size_t oy = 0; oy < l->h_out; oy++)
-                    for (size_t ox = 0; ox < l->w_out; ox++) {
-                        long i = (long)(oy * l->stride + ky) - (long)l->pad;
-                        long j = (long)(ox * l->stride + kx) - (long)l->pad;
-                        float v = i < 0 || j < 0 || i >= (long)l->h_in || j >= (long)l->w_in
-                                      ? 0.0f
-                                      : x[n * l->in + (c * l->h_in + (size_t)i) * l->w_in + (size_t)j];
-                        s = fmaf(dy[(n * l->c_out + o) * hw + oy * l->w_out + ox], v, s);
-                    }
-            dw[o * nt + t] = s;
+                    for (size_t ox = 0; ox < l->w_out; ox++)
+                        v = fmaf(dy[n * l->out + o * hw + oy * l->w_out + ox],
+                                 padded_x(l, x + n * l->in, t / (k * k), oy * s + t / k % k,
+                                          ox * s + t % k),
+                                 v);
+            dw[o * nt + t] = v;
         }
-        float s = 0.0f;
+        float v = 0.0f;
         for (size_t n = 0; n < batch; n++)
-            for (size_t p = 0; p < hw; p++)
-                s += dy[(n * l->c_out + o) * hw + p];
-        dw[l->c_out * nt + o] = s;
+            for (size_t q = 0; q < hw; q++)
+                v += dy[n * l->out + o * hw + q];
+        dw[l->c_out * nt + o] = v;
     }
 }
 
-/* One geometry through os_layer_backward (with dX): the contract's bits;
- * returns 1 when they differ or the kernels did not take the layer. */
+/* One geometry through the layer dispatch: 0 when every direction that
+ * conv_channels.c takes gives the contract's bits (and it takes `want`). */
 static int check_channels(size_t c, size_t h, size_t w, size_t c_out, size_t k, size_t pad,
-                          size_t stride, size_t batch)
+                          size_t stride, size_t batch, unsigned want)
 {
     const os_layer l = os_layer_conv2d(c, h, w, c_out, k, pad, stride);
     const size_t np = l.n_params, nx = batch * l.in, ny = batch * l.out;
     float *p = malloc(np * sizeof *p), *x = malloc(nx * sizeof *x), *dy = malloc(ny * sizeof *dy);
-    float *y = malloc(ny * sizeof *y), *dx = malloc(nx * sizeof *dx);
-    float *g = malloc(np * sizeof *g), *gr = malloc(np * sizeof *gr);
+    float *y = malloc(ny * sizeof *y), *dx = malloc(nx * sizeof *dx), *g = malloc(np * sizeof *g);
+    float *yr = malloc(ny * sizeof *yr), *dxr = malloc(nx * sizeof *dxr);
+    float *gr = malloc(np * sizeof *gr);
     float *scratch = malloc(os_layer_scratch(&l, batch) * sizeof *scratch);
     fill(p, np), fill(x, nx), fill(dy, ny);
+    os_layer_forward(&l, p, x, y, batch, scratch);
     os_layer_backward(&l, p, x, y, dy, dx, g, batch, scratch);
-    channels_ref(&l, x, dy, gr, batch);
-    int bad = !os_conv_weights_takes(&l) || memcmp(g, gr, np * sizeof *g) != 0;
-    free(p), free(x), free(dy), free(y), free(dx), free(g), free(gr), free(scratch);
+    channels_ref(&l, p, x, dy, yr, dxr, gr, batch);
+    const unsigned took = os_conv_channels_takes(&l);
+    int bad = took != want;
+    if (took & OS_CONV_FORWARD)
+        bad |= memcmp(y, yr, ny * sizeof *y) != 0;
+    if (took & OS_CONV_DX)
+        bad |= memcmp(dx, dxr, nx * sizeof *dx) != 0;
+    if (took & OS_CONV_DW)
+        bad |= memcmp(g, gr, np * sizeof *g) != 0;
+    free(p), free(x), free(dy), free(y), free(dx), free(g), free(yr), free(dxr), free(gr);
+    free(scratch);
     return bad;
 }
 
-static void check_channel_weights(void)
+static void check_channel_kernels(void)
 {
-    ok(!os_conv_weights_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 16, .c_out = 12,
-                                           .stride = 1, .kernel = 5 }) &&
-           !os_conv_weights_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 1, .c_out = 16,
-                                               .stride = 1, .kernel = 5 }),
-       "output channels not a multiple of 8, or one input channel: not conv_weights.c's");
-    ok(check_channels(16, 14, 14, 32, 5, 0, 1, 3) == 0,
-       "LeNet's second layer (16x14x14 -> 32@5x5): the contract's dW and db bits");
+    const unsigned all = OS_CONV_FORWARD | OS_CONV_DX | OS_CONV_DW;
+    const os_layer lenet2 = os_layer_conv2d(16, 14, 14, 32, 5, 0, 1);
+#ifdef HAVE_DNNL
+    ok(os_conv_channels_takes(&lenet2) == (OS_CONV_DX | OS_CONV_DW),
+       "with oneDNN, LeNet's second layer keeps oneDNN's forward, the gradients here");
+#else
+    ok(os_conv_channels_takes(&lenet2) == all, "without oneDNN, all of LeNet's second layer here");
+#endif
+    os_conv_dnnl_use(0); /* every direction that fits, whatever the build */
+    ok(!os_conv_channels_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 1, .c_out = 16,
+                                            .stride = 1, .kernel = 5 }) &&
+           os_conv_channels_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 16, .c_out = 12,
+                                               .stride = 1, .kernel = 5 }) == OS_CONV_DX &&
+           os_conv_channels_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 6, .c_out = 8,
+                                               .stride = 1, .kernel = 5 }) ==
+               (OS_CONV_FORWARD | OS_CONV_DW),
+       "conv_channels.c takes forward and dW for output channels in eights, dX for input "
+       "channels in eights, nothing for one input channel");
+    ok(check_channels(16, 14, 14, 32, 5, 0, 1, 3, all) == 0,
+       "LeNet's second layer (16x14x14 -> 32@5x5): the contract's bits, forward, dX and dW");
     size_t bad = 0, cases = 0;
     for (size_t k = 1; k <= 7; k++, cases++) /* two vectors of channels, then one */
-        bad += (size_t)check_channels(2 + k % 3, 5 + k, 6 + k, k % 2 ? 24 : 16, k, k / 2, 1, 2);
-    ok(bad == 0, "kernels of 1 to 7, 16 and 24 output channels: the contract's bits (%zu of %zu "
-       "differ)", bad, cases);
-    ok(check_channels(3, 9, 8, 8, 3, 1, 2, 2) == 0 && check_channels(2, 11, 10, 40, 5, 2, 3, 1) == 0,
-       "strides 2 and 3 with padding: the contract's bits");
+        bad += (size_t)check_channels(k % 2 ? 24 : 16, 4 + k, 5 + k, k % 2 ? 16 : 24, k, k / 2, 1,
+                                      2, all);
+    ok(bad == 0, "kernels of 1 to 7, 16 and 24 channels: the contract's bits (%zu of %zu differ)",
+       bad, cases);
+    bad = cases = 0;
+    for (size_t w = 1; w <= 9; w++, cases++) /* rows of every remainder of four pixels */
+        bad += (size_t)check_channels(8, 3, w, 8, 3, 1, 1, 2, all);
+    ok(bad == 0, "rows of 1 to 9 pixels: the contract's bits (%zu of %zu differ)", bad, cases);
+    ok(check_channels(3, 9, 8, 8, 3, 1, 2, 2, OS_CONV_FORWARD | OS_CONV_DW) == 0 &&
+           check_channels(8, 11, 10, 40, 5, 2, 3, 1, all) == 0 &&
+           check_channels(16, 7, 9, 12, 3, 0, 2, 2, OS_CONV_DX) == 0,
+       "strides 2 and 3 with padding, and a layer of 12 outputs (dX alone): the contract's bits");
+    os_conv_dnnl_use(1);
 }
 
 /* The lowering computes the same layer to rounding. */
@@ -210,8 +281,10 @@ int main(void)
     os_rng_seed(&rng, 42, 11);
     if (!os_conv_direct_use(1)) {
         ok(!os_conv_direct_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 1, .stride = 1,
-                                              .w_out = 28, .kernel = 5 }),
-           "without AVX2 and FMA every layer is lowered");
+                                              .w_out = 28, .kernel = 5 }) &&
+               !os_conv_channels_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 16,
+                                                    .c_out = 32, .stride = 1, .kernel = 5 }),
+           "without AVX2 and FMA no direct kernel takes a layer");
         return done_testing();
     }
     ok(!os_conv_direct_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 2, .stride = 1,
@@ -235,6 +308,6 @@ int main(void)
        cases);
     ok(check(10, 14, 3, 3, 0, 1) == 0, "no padding, a batch of one");
     check_lowering();
-    check_channel_weights();
+    check_channel_kernels();
     return done_testing();
 }

@@ -328,7 +328,7 @@ static void check_dnnl(void)
     fill(p, np, 0.1f);
     fill(x, nx, 1.0f);
     fill(r, ny, 1.0f);
-    os_conv_weights_use(0); /* oneDNN's own weights' gradient and the lowering's */
+    os_conv_channels_use(0); /* oneDNN's own directions and the lowering's */
     for (int k = 0; k < 2; k++) { /* oneDNN (if built), then the lowering */
         os_conv_dnnl_use(!k);
         out[k][0] = calloc(ny, sizeof(float)), out[k][1] = calloc(nx, sizeof(float));
@@ -351,7 +351,7 @@ static void check_dnnl(void)
     ok(rc == 0 && !memcmp(again, out[0][2], np * sizeof *again),
        "... which oneDNN computed itself");
 #endif
-    os_conv_weights_use(1);
+    os_conv_channels_use(1);
     for (int k = 0; k < 2; k++)
         free(out[k][0]), free(out[k][1]), free(out[k][2]);
     free(p), free(x), free(r), free(scratch), free(again), free(dx);
@@ -394,7 +394,7 @@ int main(void)
     /* eight input channels and more go to oneDNN in a build that has it */
     check_layer(os_layer_conv2d(8, 5, 4, 3, 3, 1, 1), "conv2d 8x5x4 -> 3@3x3 pad 1");
     check_layer(os_layer_conv2d(9, 7, 6, 2, 3, 1, 2), "conv2d 9x7x6 -> 2@3x3 pad 1 stride 2");
-    /* eight output channels: conv_weights.c's dW beside the lowering's or oneDNN's dX */
+    /* channels in eights: conv_channels.c's kernels beside the lowering's or oneDNN's */
     check_layer(os_layer_conv2d(2, 5, 6, 8, 3, 1, 1), "conv2d 2x5x6 -> 8@3x3 pad 1");
     check_layer(os_layer_conv2d(8, 5, 4, 16, 3, 1, 2), "conv2d 8x5x4 -> 16@3x3 pad 1 stride 2");
     check_dnnl();

@@ -1,0 +1,419 @@
+/*
+ * conv_channels.c — direct convolutions for layers of several channels,
+ * vectorised over channels, with AVX2 and fused multiply-adds: forward and
+ * the weights' gradient over output channels, the input's gradient over
+ * input channels.
+ *
+ * Why: LeNet's second layer (16 -> 32 channels, 5 × 5 on 14 × 14) ran in
+ * oneDNN at 55-75 GFLOP/s a direction on one core, its reorders to and
+ * from its blocked layouts counted, the weights' gradient slowest; the
+ * lowering's products of 32 rows are slower still.  Its weights' gradient
+ * runs a quarter faster here and its input's a little; its forward, no
+ * faster than oneDNN's, runs here in a build without oneDNN.  Here every direction keeps a tile of sums in registers:
+ * a pixel's channels are vectors (the tensors a direction writes or reads
+ * pixel by pixel are turned to pixel-major order per image, a few KiB that
+ * stay in the L1 cache), and each scalar they meet is broadcast to them.
+ * bench/conv_dnnl.sh measures each way.
+ *
+ * The numbers (tests/test_conv_direct.c checks them bit for bit):
+ *  - forward: an output is its bias, then a fused multiply-add for each
+ *    tap in (input channel, ky, kx) order;
+ *  - dX: for each kernel row, kernel column and output pixel in that
+ *    order, the input pixel under the tap gains a sum over output channels
+ *    in order (a chain of fused multiply-adds from zero), added once;
+ *  - dW: one chain of fused multiply-adds over the batch's images and their
+ *    output pixels in order; the bias's, a chain of additions.
+ * Nothing depends on the batch's chunks or the thread count.  A direction
+ * the layer's channels do not fit (forward and dW: output channels in
+ * eights; dX: input channels in eights), or a CPU without AVX2 and FMA,
+ * keeps the other ways (conv.c).
+ */
+#include <string.h>
+#include "conv.h"
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define CHANNELS_AVX2 1
+#else
+#define CHANNELS_AVX2 0
+#endif
+
+#define K_MAX 7 /* kernels the loops are specialised for */
+
+static int channels_allowed = 1; /* os_conv_channels_use */
+
+static int cpu_has(void)
+{
+#if CHANNELS_AVX2
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
+int os_conv_channels_use(int on)
+{
+    channels_allowed = on;
+    return cpu_has();
+}
+
+/* The directions the geometry fits, whatever the CPU. */
+static unsigned channels_fit(const os_layer *l)
+{
+    if (l->kind != OS_LAYER_CONV2D || l->c_in < 2 || l->kernel < 1 || l->kernel > K_MAX ||
+        l->stride < 1)
+        return 0;
+    unsigned d = 0;
+    if (l->c_out % 8 == 0)
+        d |= OS_CONV_FORWARD | OS_CONV_DW;
+    if (l->c_in % 8 == 0)
+        d |= OS_CONV_DX;
+    return d;
+}
+
+unsigned os_conv_channels_takes(const os_layer *l)
+{
+    if (!CHANNELS_AVX2 || !channels_allowed || !cpu_has())
+        return 0;
+    /* oneDNN's forward, where it takes the layer, is as fast as this one
+     * (bench/conv_dnnl.sh) */
+    return channels_fit(l) & (os_conv_dnnl_takes(l) ? ~(unsigned)OS_CONV_FORWARD : ~0u);
+}
+
+static size_t padded_h(const os_layer *l) { return l->h_in + 2 * l->pad; }
+static size_t padded_w(const os_layer *l) { return l->w_in + 2 * l->pad; }
+static size_t taps(const os_layer *l) { return l->c_in * l->kernel * l->kernel; }
+static size_t padded(const os_layer *l) { return l->c_in * padded_h(l) * padded_w(l); }
+
+size_t os_conv_channels_scratch(const os_layer *l)
+{
+    if (!channels_fit(l))
+        return 0;
+    const size_t hw = l->h_out * l->w_out, nw = taps(l) * l->c_out;
+    /* forward: the weights [tap][o], the padded image, Y pixel-major;
+     * dX: the weights [ky][kx][o][c], dX pixel-major and padded;
+     * dW: dY pixel-major, the padded image, the sums [tap][o] and the bias's */
+    size_t f = nw + padded(l) + hw * l->c_out, x = nw + padded(l),
+           w = hw * l->c_out + padded(l) + nw + l->c_out;
+    f = f > x ? f : x;
+    return f > w ? f : w;
+}
+
+/* Image x (c_in planes) into the padded planes xp, whose border stays as
+ * zeroed. */
+static void pad_image(const os_layer *l, const float *x, float *xp)
+{
+    const size_t hp = padded_h(l), wp = padded_w(l);
+    for (size_t c = 0; c < l->c_in; c++)
+        for (size_t i = 0; i < l->h_in; i++)
+            memcpy(xp + (c * hp + l->pad + i) * wp + l->pad, x + (c * l->h_in + i) * l->w_in,
+                   l->w_in * sizeof *xp);
+}
+
+#if CHANNELS_AVX2
+#define AVX2_FMA __attribute__((target("avx2,fma")))
+#define INLINE_AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
+
+/* ---- forward ----------------------------------------------------------- */
+
+/* The tiles of a row of n pixels: at most TILE_MAX each (the registers
+ * hold TILE_MAX × 2 vectors of sums), as even as possible, so that no
+ * short tile is left whose few chains of sums wait on each other. */
+#define TILE_MAX 6
+static inline size_t tile_next(size_t left)
+{
+    const size_t tiles = (left + TILE_MAX - 1) / TILE_MAX;
+    return (left + tiles - 1) / tiles;
+}
+
+/* A constant NP in each call, for the registers. */
+#define TILE_SWITCH(np, call)                                                              \
+    switch (np) {                                                                          \
+    case 1: call(1); break;                                                                \
+    case 2: call(2); break;                                                                \
+    case 3: call(3); break;                                                                \
+    case 4: call(4); break;                                                                \
+    case 5: call(5); break;                                                                \
+    default: call(6); break;                                                               \
+    }
+
+/* NP output pixels from (oy, ox) on, output channels o0 .. o0 + 8 NV - 1,
+ * in yt (pixel-major): input channel c's taps added to the sums there, or
+ * to the bias for the first channel. */
+INLINE_AVX2 void forward_tile(const os_layer *l, const float *wt, const float *bias,
+                              const float *xp, float *yt, size_t c, size_t oy, size_t ox,
+                              size_t o0, const int NP, const int NV)
+{
+    const size_t co = l->c_out, s = l->stride, k = l->kernel, wp = padded_w(l);
+    float *out = yt + (oy * l->w_out + ox) * co + o0;
+    __m256 a[TILE_MAX][2];
+    _Pragma("GCC unroll 8") for (int j = 0; j < NP; j++)
+        _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
+            a[j][v] = _mm256_loadu_ps(c ? out + (size_t)j * co + 8 * (size_t)v
+                                        : bias + o0 + 8 * (size_t)v);
+    const float *w = wt + c * k * k * co + o0;
+    for (size_t ky = 0; ky < k; ky++) {
+        const float *row = xp + (c * padded_h(l) + oy * s + ky) * wp + ox * s;
+        for (size_t kx = 0; kx < k; kx++, w += co) {
+            __m256 wv[2];
+            _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
+                wv[v] = _mm256_loadu_ps(w + 8 * (size_t)v);
+            _Pragma("GCC unroll 8") for (int j = 0; j < NP; j++) {
+                const __m256 xb = _mm256_broadcast_ss(row + (size_t)j * s + kx);
+                _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
+                    a[j][v] = _mm256_fmadd_ps(wv[v], xb, a[j][v]);
+            }
+        }
+    }
+    _Pragma("GCC unroll 8") for (int j = 0; j < NP; j++)
+        _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
+            _mm256_storeu_ps(out + (size_t)j * co + 8 * (size_t)v, a[j][v]);
+}
+
+/* A row of output pixels in tiles, for one block of output channels. */
+INLINE_AVX2 void forward_row(const os_layer *l, const float *wt, const float *bias,
+                             const float *xp, float *yt, size_t c, size_t oy, size_t o0,
+                             const int NV)
+{
+    for (size_t ox = 0, np; ox < l->w_out; ox += np) {
+        np = tile_next(l->w_out - ox);
+#define FORWARD_TILE(n) forward_tile(l, wt, bias, xp, yt, c, oy, ox, o0, n, NV)
+        TILE_SWITCH(np, FORWARD_TILE)
+#undef FORWARD_TILE
+    }
+}
+
+AVX2_FMA
+static void forward_avx2(const os_layer *l, const float *params, const float *x, float *y,
+                         size_t batch, float *scratch)
+{
+    const size_t co = l->c_out, nt = taps(l), hw = l->h_out * l->w_out;
+    const float *w = params + l->param_offset, *bias = w + co * nt;
+    float *wt = scratch, *xp = wt + nt * co, *yt = xp + padded(l);
+    for (size_t o = 0; o < co; o++) /* the weights [tap][o] */
+        for (size_t t = 0; t < nt; t++)
+            wt[t * co + o] = w[o * nt + t];
+    memset(xp, 0, padded(l) * sizeof *xp);
+    for (size_t n = 0; n < batch; n++) {
+        pad_image(l, x + n * l->in, xp);
+        /* one input channel at a time, its weights (k k c_out floats) and
+         * plane in the L1 cache; the sums wait in yt */
+        for (size_t c = 0; c < l->c_in; c++)
+            for (size_t oy = 0; oy < l->h_out; oy++) {
+                size_t o = 0;
+                for (; o + 16 <= co; o += 16)
+                    forward_row(l, wt, bias, xp, yt, c, oy, o, 2);
+                for (; o < co; o += 8)
+                    forward_row(l, wt, bias, xp, yt, c, oy, o, 1);
+            }
+        float *yn = y + n * l->out; /* pixel-major to NCHW */
+        for (size_t o = 0; o < co; o++)
+            for (size_t p = 0; p < hw; p++)
+                yn[o * hw + p] = yt[p * co + o];
+    }
+}
+
+/* ---- dX ------------------------------------------------------------------ */
+
+/* NP output pixels from (oy, ox) on, tap (ky, kx), input channels c0 ..
+ * c0 + 8 NV - 1: each pixel's sum over output channels of W × dY, added to
+ * the input pixel under the tap in dxt (pixel-major, padded). */
+INLINE_AVX2 void input_tile(const os_layer *l, const float *wt, const float *dy, float *dxt,
+                            size_t oy, size_t ox, size_t ky, size_t kx, size_t c0,
+                            const int NP, const int NV)
+{
+    const size_t ci = l->c_in, co = l->c_out, s = l->stride, hw = l->h_out * l->w_out;
+    __m256 a[TILE_MAX][2];
+    _Pragma("GCC unroll 8") for (int j = 0; j < NP; j++)
+        _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
+            a[j][v] = _mm256_setzero_ps();
+    const float *w = wt + ((ky * l->kernel + kx) * co) * ci + c0, *d = dy + oy * l->w_out + ox;
+    for (size_t o = 0; o < co; o++, w += ci, d += hw) {
+        __m256 wv[2];
+        _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
+            wv[v] = _mm256_loadu_ps(w + 8 * (size_t)v);
+        _Pragma("GCC unroll 8") for (int j = 0; j < NP; j++) {
+            const __m256 db = _mm256_broadcast_ss(d + j);
+            _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
+                a[j][v] = _mm256_fmadd_ps(wv[v], db, a[j][v]);
+        }
+    }
+    float *to = dxt + ((oy * s + ky) * padded_w(l) + ox * s + kx) * ci + c0;
+    _Pragma("GCC unroll 8") for (int j = 0; j < NP; j++)
+        _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++) {
+            float *at = to + (size_t)j * s * ci + 8 * (size_t)v;
+            _mm256_storeu_ps(at, _mm256_add_ps(_mm256_loadu_ps(at), a[j][v]));
+        }
+}
+
+INLINE_AVX2 void input_row(const os_layer *l, const float *wt, const float *dy, float *dxt,
+                           size_t oy, size_t ky, size_t kx, size_t c0, const int NV)
+{
+    for (size_t ox = 0, np; ox < l->w_out; ox += np) {
+        np = tile_next(l->w_out - ox);
+#define INPUT_TILE(n) input_tile(l, wt, dy, dxt, oy, ox, ky, kx, c0, n, NV)
+        TILE_SWITCH(np, INPUT_TILE)
+#undef INPUT_TILE
+    }
+}
+
+AVX2_FMA
+static void input_avx2(const os_layer *l, const float *params, const float *dy, float *dx,
+                       size_t batch, float *scratch)
+{
+    const size_t ci = l->c_in, co = l->c_out, k = l->kernel, wp = padded_w(l);
+    const float *w = params + l->param_offset;
+    float *wt = scratch, *dxt = wt + taps(l) * co;
+    for (size_t o = 0; o < co; o++) /* the weights [ky][kx][o][c] */
+        for (size_t c = 0; c < ci; c++)
+            for (size_t t = 0; t < k * k; t++)
+                wt[(t * co + o) * ci + c] = w[(o * ci + c) * k * k + t];
+    for (size_t n = 0; n < batch; n++) {
+        memset(dxt, 0, padded(l) * sizeof *dxt);
+        const float *dn = dy + n * l->out;
+        /* one tap at a time, its weights (c_out c_in floats) in the L1 cache */
+        for (size_t ky = 0; ky < k; ky++)
+            for (size_t kx = 0; kx < k; kx++)
+                for (size_t oy = 0; oy < l->h_out; oy++) {
+                    size_t c = 0;
+                    for (; c + 16 <= ci; c += 16)
+                        input_row(l, wt, dn, dxt, oy, ky, kx, c, 2);
+                    for (; c < ci; c += 8)
+                        input_row(l, wt, dn, dxt, oy, ky, kx, c, 1);
+                }
+        float *xn = dx + n * l->in; /* the interior, pixel-major to NCHW */
+        for (size_t c = 0; c < ci; c++)
+            for (size_t i = 0; i < l->h_in; i++)
+                for (size_t j = 0; j < l->w_in; j++)
+                    xn[(c * l->h_in + i) * l->w_in + j] =
+                        dxt[((l->pad + i) * wp + l->pad + j) * ci + c];
+    }
+}
+
+/* ---- dW ------------------------------------------------------------------ */
+
+/* One kernel row (input channel c, row ky) of one image for output
+ * channels o0 .. o0 + 8 NV - 1: sums[(c k + ky) k + kx][o] += dY[pixel][o] ×
+ * X[c][pixel's window at (ky, kx)], pixel by pixel; with BIAS the bias's
+ * sums too. */
+INLINE_AVX2 void kernel_row(const os_layer *l, const float *dyt, const float *xp, float *sums,
+                            size_t o0, size_t c, size_t ky, const int NV, const int K,
+                            const int BIAS)
+{
+    const size_t co = l->c_out, s = l->stride, wp = padded_w(l);
+    float *at = sums + ((c * (size_t)K + ky) * (size_t)K) * co + o0;
+    float *bias_at = sums + taps(l) * co + o0;
+    __m256 a[K_MAX][2], b[2], d[2];
+    _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
+        _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
+            a[kx][v] = _mm256_loadu_ps(at + (size_t)kx * co + 8 * (size_t)v);
+    _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
+        b[v] = BIAS ? _mm256_loadu_ps(bias_at + 8 * (size_t)v) : _mm256_setzero_ps();
+    const float *plane = xp + (c * padded_h(l) + ky) * wp, *dp = dyt + o0;
+    for (size_t oy = 0; oy < l->h_out; oy++) {
+        const float *row = plane + oy * s * wp;
+        for (size_t ox = 0; ox < l->w_out; ox++, dp += co) {
+            _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++) {
+                d[v] = _mm256_loadu_ps(dp + 8 * (size_t)v);
+                if (BIAS)
+                    b[v] = _mm256_add_ps(b[v], d[v]);
+            }
+            const float *xv = row + ox * s;
+            _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++) {
+                const __m256 xb = _mm256_broadcast_ss(xv + kx);
+                _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
+                    a[kx][v] = _mm256_fmadd_ps(d[v], xb, a[kx][v]);
+            }
+        }
+    }
+    _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
+        _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
+            _mm256_storeu_ps(at + (size_t)kx * co + 8 * (size_t)v, a[kx][v]);
+    if (BIAS)
+        _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
+            _mm256_storeu_ps(bias_at + 8 * (size_t)v, b[v]);
+}
+
+/* One image into the sums of output channels o .. o + 8 NV - 1, every
+ * kernel row; the first also takes the bias's sums. */
+INLINE_AVX2 void channel_block(const os_layer *l, const float *dyt, const float *xp,
+                               float *sums, size_t o, const int NV, const int K)
+{
+    kernel_row(l, dyt, xp, sums, o, 0, 0, NV, K, 1);
+    for (size_t r = 1; r < l->c_in * (size_t)K; r++)
+        kernel_row(l, dyt, xp, sums, o, r / (size_t)K, r % (size_t)K, NV, K, 0);
+}
+
+/* One image into the sums: two vectors of output channels at a time while
+ * their 2 K sums fit the registers (K <= 5), then one. */
+INLINE_AVX2 void image_sums(const os_layer *l, const float *dyt, const float *xp, float *sums,
+                            const int K)
+{
+    size_t o = 0;
+    if (K <= 5)
+        for (; o + 16 <= l->c_out; o += 16)
+            channel_block(l, dyt, xp, sums, o, 2, K);
+    for (; o < l->c_out; o += 8)
+        channel_block(l, dyt, xp, sums, o, 1, K);
+}
+
+AVX2_FMA
+static void weights_avx2(const os_layer *l, const float *x, const float *dy, float *dw,
+                         size_t batch, float *scratch)
+{
+    const size_t hw = l->h_out * l->w_out, co = l->c_out, nt = taps(l);
+    float *dyt = scratch, *xp = dyt + hw * co, *sums = xp + padded(l);
+    memset(xp, 0, padded(l) * sizeof *xp); /* the padding stays zero */
+    memset(sums, 0, (nt + 1) * co * sizeof *sums);
+    for (size_t n = 0; n < batch; n++) {
+        const float *dn = dy + n * l->out;
+        for (size_t o = 0; o < co; o++) /* dY pixel-major */
+            for (size_t p = 0; p < hw; p++)
+                dyt[p * co + o] = dn[o * hw + p];
+        pad_image(l, x + n * l->in, xp);
+        switch (l->kernel) { /* K a constant in each, for the registers */
+        case 1: image_sums(l, dyt, xp, sums, 1); break;
+        case 2: image_sums(l, dyt, xp, sums, 2); break;
+        case 3: image_sums(l, dyt, xp, sums, 3); break;
+        case 4: image_sums(l, dyt, xp, sums, 4); break;
+        case 5: image_sums(l, dyt, xp, sums, 5); break;
+        case 6: image_sums(l, dyt, xp, sums, 6); break;
+        default: image_sums(l, dyt, xp, sums, 7); break;
+        }
+    }
+    for (size_t t = 0; t < nt; t++) /* [tap][o] to the weights' [o][tap] */
+        for (size_t o = 0; o < co; o++)
+            dw[o * nt + t] = sums[t * co + o];
+    memcpy(dw + co * nt, sums + nt * co, co * sizeof *dw);
+}
+#endif
+
+void os_conv_channels_forward(const os_layer *l, const float *params, const float *x, float *y,
+                              size_t batch, float *scratch)
+{
+#if CHANNELS_AVX2
+    forward_avx2(l, params, x, y, batch, scratch);
+#else
+    (void)l, (void)params, (void)x, (void)y, (void)batch, (void)scratch;
+#endif
+}
+
+void os_conv_channels_dx(const os_layer *l, const float *params, const float *dy, float *dx,
+                         size_t batch, float *scratch)
+{
+#if CHANNELS_AVX2
+    input_avx2(l, params, dy, dx, batch, scratch);
+#else
+    (void)l, (void)params, (void)dy, (void)dx, (void)batch, (void)scratch;
+#endif
+}
+
+void os_conv_channels_dw(const os_layer *l, const float *x, const float *dy, float *dw,
+                         size_t batch, float *scratch)
+{
+#if CHANNELS_AVX2
+    weights_avx2(l, x, dy, dw, batch, scratch);
+#else
+    (void)l, (void)x, (void)dy, (void)dw, (void)batch, (void)scratch;
+#endif
+}
