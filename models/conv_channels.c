@@ -99,15 +99,18 @@ size_t os_conv_channels_scratch(const os_layer *l)
     return f > w ? f : w;
 }
 
-/* Image x (c_in planes) into the padded planes xp, whose border stays as
- * zeroed. */
-static void pad_image(const os_layer *l, const float *x, float *xp)
+/* Image x (c_in planes) as padded planes: copied into xp, whose border
+ * stays as zeroed; x itself when there is no padding. */
+static const float *pad_image(const os_layer *l, const float *x, float *xp)
 {
     const size_t hp = padded_h(l), wp = padded_w(l);
+    if (!l->pad)
+        return x;
     for (size_t c = 0; c < l->c_in; c++)
         for (size_t i = 0; i < l->h_in; i++)
             memcpy(xp + (c * hp + l->pad + i) * wp + l->pad, x + (c * l->h_in + i) * l->w_in,
                    l->w_in * sizeof *xp);
+    return xp;
 }
 
 #if CHANNELS_AVX2
@@ -195,16 +198,16 @@ static void forward_avx2(const os_layer *l, const float *params, const float *x,
             wt[t * co + o] = w[o * nt + t];
     memset(xp, 0, padded(l) * sizeof *xp);
     for (size_t n = 0; n < batch; n++) {
-        pad_image(l, x + n * l->in, xp);
+        const float *xn = pad_image(l, x + n * l->in, xp);
         /* one input channel at a time, its weights (k k c_out floats) and
          * plane in the L1 cache; the sums wait in yt */
         for (size_t c = 0; c < l->c_in; c++)
             for (size_t oy = 0; oy < l->h_out; oy++) {
                 size_t o = 0;
                 for (; o + 16 <= co; o += 16)
-                    forward_row(l, wt, bias, xp, yt, c, oy, o, 2);
+                    forward_row(l, wt, bias, xn, yt, c, oy, o, 2);
                 for (; o < co; o += 8)
-                    forward_row(l, wt, bias, xp, yt, c, oy, o, 1);
+                    forward_row(l, wt, bias, xn, yt, c, oy, o, 1);
             }
         float *yn = y + n * l->out; /* pixel-major to NCHW */
         for (size_t o = 0; o < co; o++)
@@ -370,15 +373,15 @@ static void weights_avx2(const os_layer *l, const float *x, const float *dy, flo
         for (size_t o = 0; o < co; o++) /* dY pixel-major */
             for (size_t p = 0; p < hw; p++)
                 dyt[p * co + o] = dn[o * hw + p];
-        pad_image(l, x + n * l->in, xp);
+        const float *xn = pad_image(l, x + n * l->in, xp);
         switch (l->kernel) { /* K a constant in each, for the registers */
-        case 1: image_sums(l, dyt, xp, sums, 1); break;
-        case 2: image_sums(l, dyt, xp, sums, 2); break;
-        case 3: image_sums(l, dyt, xp, sums, 3); break;
-        case 4: image_sums(l, dyt, xp, sums, 4); break;
-        case 5: image_sums(l, dyt, xp, sums, 5); break;
-        case 6: image_sums(l, dyt, xp, sums, 6); break;
-        default: image_sums(l, dyt, xp, sums, 7); break;
+        case 1: image_sums(l, dyt, xn, sums, 1); break;
+        case 2: image_sums(l, dyt, xn, sums, 2); break;
+        case 3: image_sums(l, dyt, xn, sums, 3); break;
+        case 4: image_sums(l, dyt, xn, sums, 4); break;
+        case 5: image_sums(l, dyt, xn, sums, 5); break;
+        case 6: image_sums(l, dyt, xn, sums, 6); break;
+        default: image_sums(l, dyt, xn, sums, 7); break;
         }
     }
     for (size_t t = 0; t < nt; t++) /* [tap][o] to the weights' [o][tap] */
