@@ -170,12 +170,12 @@ void os_conv_forward(const os_layer *l, const float *params, const float *x, flo
         os_conv_direct_forward(l, params, x, y, batch, scratch);
         return;
     }
-    if (os_conv_dnnl_takes(l) && !os_conv_dnnl_forward(l, params, x, y, batch, scratch))
-        return;
     if (os_conv_channels_takes(l) & OS_CONV_FORWARD) {
         os_conv_channels_forward(l, params, x, y, batch, scratch);
         return;
     }
+    if (os_conv_dnnl_takes(l) && !os_conv_dnnl_forward(l, params, x, y, batch, scratch))
+        return;
     const float *w = params + l->param_offset;
     const float *bias = w + l->c_out * conv_ckk(l);
     const size_t ckk = conv_ckk(l), hw = conv_hw(l), chunk = os_conv_chunk(l, batch);

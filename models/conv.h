@@ -55,8 +55,7 @@ int os_conv_direct_use(int on);
 /* Direct kernels vectorised over channels (conv_channels.c) for layers of
  * two input channels or more, on a CPU with AVX2 and FMA: takes says which
  * directions they cover for l (forward and dW when the output channels
- * come in eights, dX when the input channels do, but forward where oneDNN
- * takes the layer; 0 for none).  dw as for
+ * come in eights, dX when the input channels do; 0 for none).  dw as for
  * os_conv_direct_weights (weights, then bias, overwritten); dx overwritten.
  * scratch and use as for the direct kernels above. */
 enum { OS_CONV_FORWARD = 1, OS_CONV_DX = 2, OS_CONV_DW = 4 };

@@ -7,9 +7,9 @@
  * Why: LeNet's second layer (16 -> 32 channels, 5 × 5 on 14 × 14) ran in
  * oneDNN at 55-75 GFLOP/s a direction on one core, its reorders to and
  * from its blocked layouts counted, the weights' gradient slowest; the
- * lowering's products of 32 rows are slower still.  Its weights' gradient
- * runs a quarter faster here and its input's a little; its forward, no
- * faster than oneDNN's, runs here in a build without oneDNN.  Here every direction keeps a tile of sums in registers:
+ * lowering's products of 32 rows are slower still.  Here its weights'
+ * gradient takes a third less time than in oneDNN, its input's a tenth
+ * less, its forward a few hundredths less.  Here every direction keeps a tile of sums in registers:
  * a pixel's channels are vectors (the tensors a direction writes or reads
  * pixel by pixel are turned to pixel-major order per image, a few KiB that
  * stay in the L1 cache), and each scalar they meet is broadcast to them.
@@ -17,7 +17,7 @@
  *
  * The numbers (tests/test_conv_direct.c checks them bit for bit):
  *  - forward: an output is its bias, then a fused multiply-add for each
- *    tap in (input channel, ky, kx) order;
+ *    tap in (ky, kx, input channel) order;
  *  - dX: for each kernel row, kernel column and output pixel in that
  *    order, the input pixel under the tap gains a sum over output channels
  *    in order (a chain of fused multiply-adds from zero), added once;
@@ -73,11 +73,7 @@ static unsigned channels_fit(const os_layer *l)
 
 unsigned os_conv_channels_takes(const os_layer *l)
 {
-    if (!CHANNELS_AVX2 || !channels_allowed || !cpu_has())
-        return 0;
-    /* oneDNN's forward, where it takes the layer, is as fast as this one
-     * (bench/conv_dnnl.sh) */
-    return channels_fit(l) & (os_conv_dnnl_takes(l) ? ~(unsigned)OS_CONV_FORWARD : ~0u);
+    return CHANNELS_AVX2 && channels_allowed && cpu_has() ? channels_fit(l) : 0;
 }
 
 static size_t padded_h(const os_layer *l) { return l->h_in + 2 * l->pad; }
@@ -141,28 +137,30 @@ static inline size_t tile_next(size_t left)
     }
 
 /* NP output pixels from (oy, ox) on, output channels o0 .. o0 + 8 NV - 1,
- * in yt (pixel-major): input channel c's taps added to the sums there, or
- * to the bias for the first channel. */
+ * in yt (pixel-major): kernel row ky's taps, each of every input channel
+ * in order, added to the sums there (to the bias for the first row). */
 INLINE_AVX2 void forward_tile(const os_layer *l, const float *wt, const float *bias,
-                              const float *xp, float *yt, size_t c, size_t oy, size_t ox,
+                              const float *xp, float *yt, size_t ky, size_t oy, size_t ox,
                               size_t o0, const int NP, const int NV)
 {
-    const size_t co = l->c_out, s = l->stride, k = l->kernel, wp = padded_w(l);
+    const size_t co = l->c_out, ci = l->c_in, s = l->stride, k = l->kernel;
+    const size_t plane = padded_h(l) * padded_w(l);
     float *out = yt + (oy * l->w_out + ox) * co + o0;
     __m256 a[TILE_MAX][2];
     _Pragma("GCC unroll 8") for (int j = 0; j < NP; j++)
         _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
-            a[j][v] = _mm256_loadu_ps(c ? out + (size_t)j * co + 8 * (size_t)v
-                                        : bias + o0 + 8 * (size_t)v);
-    const float *w = wt + c * k * k * co + o0;
-    for (size_t ky = 0; ky < k; ky++) {
-        const float *row = xp + (c * padded_h(l) + oy * s + ky) * wp + ox * s;
-        for (size_t kx = 0; kx < k; kx++, w += co) {
+            a[j][v] = _mm256_loadu_ps(ky ? out + (size_t)j * co + 8 * (size_t)v
+                                         : bias + o0 + 8 * (size_t)v);
+    const float *w = wt + ky * k * ci * co + o0;
+    const float *row = xp + (oy * s + ky) * padded_w(l) + ox * s;
+    for (size_t kx = 0; kx < k; kx++) {
+        const float *xv = row + kx;
+        for (size_t c = 0; c < ci; c++, w += co, xv += plane) {
             __m256 wv[2];
             _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
                 wv[v] = _mm256_loadu_ps(w + 8 * (size_t)v);
             _Pragma("GCC unroll 8") for (int j = 0; j < NP; j++) {
-                const __m256 xb = _mm256_broadcast_ss(row + (size_t)j * s + kx);
+                const __m256 xb = _mm256_broadcast_ss(xv + (size_t)j * s);
                 _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
                     a[j][v] = _mm256_fmadd_ps(wv[v], xb, a[j][v]);
             }
@@ -173,14 +171,15 @@ INLINE_AVX2 void forward_tile(const os_layer *l, const float *wt, const float *b
             _mm256_storeu_ps(out + (size_t)j * co + 8 * (size_t)v, a[j][v]);
 }
 
-/* A row of output pixels in tiles, for one block of output channels. */
+/* A row of output pixels in tiles, for one kernel row and one block of
+ * output channels. */
 INLINE_AVX2 void forward_row(const os_layer *l, const float *wt, const float *bias,
-                             const float *xp, float *yt, size_t c, size_t oy, size_t o0,
+                             const float *xp, float *yt, size_t ky, size_t oy, size_t o0,
                              const int NV)
 {
     for (size_t ox = 0, np; ox < l->w_out; ox += np) {
         np = tile_next(l->w_out - ox);
-#define FORWARD_TILE(n) forward_tile(l, wt, bias, xp, yt, c, oy, ox, o0, n, NV)
+#define FORWARD_TILE(n) forward_tile(l, wt, bias, xp, yt, ky, oy, ox, o0, n, NV)
         TILE_SWITCH(np, FORWARD_TILE)
 #undef FORWARD_TILE
     }
@@ -190,24 +189,26 @@ AVX2_FMA
 static void forward_avx2(const os_layer *l, const float *params, const float *x, float *y,
                          size_t batch, float *scratch)
 {
-    const size_t co = l->c_out, nt = taps(l), hw = l->h_out * l->w_out;
+    const size_t co = l->c_out, ci = l->c_in, k = l->kernel, nt = taps(l),
+                 hw = l->h_out * l->w_out;
     const float *w = params + l->param_offset, *bias = w + co * nt;
     float *wt = scratch, *xp = wt + nt * co, *yt = xp + padded(l);
-    for (size_t o = 0; o < co; o++) /* the weights [tap][o] */
-        for (size_t t = 0; t < nt; t++)
-            wt[t * co + o] = w[o * nt + t];
+    for (size_t o = 0; o < co; o++) /* the weights [ky][kx][c][o] */
+        for (size_t c = 0; c < ci; c++)
+            for (size_t t = 0; t < k * k; t++)
+                wt[(t * ci + c) * co + o] = w[(o * ci + c) * k * k + t];
     memset(xp, 0, padded(l) * sizeof *xp);
     for (size_t n = 0; n < batch; n++) {
         const float *xn = pad_image(l, x + n * l->in, xp);
-        /* one input channel at a time, its weights (k k c_out floats) and
-         * plane in the L1 cache; the sums wait in yt */
-        for (size_t c = 0; c < l->c_in; c++)
+        /* one kernel row at a time, its weights (k c_in c_out floats) in
+         * the L1 cache; the sums wait in yt */
+        for (size_t ky = 0; ky < k; ky++)
             for (size_t oy = 0; oy < l->h_out; oy++) {
                 size_t o = 0;
                 for (; o + 16 <= co; o += 16)
-                    forward_row(l, wt, bias, xn, yt, c, oy, o, 2);
+                    forward_row(l, wt, bias, xn, yt, ky, oy, o, 2);
                 for (; o < co; o += 8)
-                    forward_row(l, wt, bias, xn, yt, c, oy, o, 1);
+                    forward_row(l, wt, bias, xn, yt, ky, oy, o, 1);
             }
         float *yn = y + n * l->out; /* pixel-major to NCHW */
         for (size_t o = 0; o < co; o++)
