@@ -3,7 +3,9 @@
  * layers where its direct convolutions beat the batch-lowered products of
  * conv.c: those with several input channels (bench/conv_dnnl.sh: LeNet's
  * second layer, 16 -> 32 channels, 1.4x faster forward and backward; its
- * first, one input channel, 1.7x slower).
+ * first, one input channel, 1.7x slower).  It computes only what
+ * conv_channels.c's kernels, faster still, do not cover: the directions
+ * of a layer whose channels do not come in eights.
  *
  * The layer stays a pure function over the caller's buffers: each call
  * describes the convolution, gets its primitives (oneDNN's primitive cache
