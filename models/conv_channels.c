@@ -9,11 +9,11 @@
  * from its blocked layouts counted, the weights' gradient slowest; the
  * lowering's products of 32 rows are slower still.  Here its weights'
  * gradient takes a third less time than in oneDNN, its input's a tenth
- * less, its forward a few hundredths less.  Here every direction keeps a tile of sums in registers:
- * a pixel's channels are vectors (the tensors a direction writes or reads
- * pixel by pixel are turned to pixel-major order per image, a few KiB that
- * stay in the L1 cache), and each scalar they meet is broadcast to them.
- * bench/conv_dnnl.sh measures each way.
+ * less, its forward a few hundredths less (bench/conv_dnnl.sh measures the
+ * ways).  Every direction keeps a tile of sums in registers: a pixel's
+ * channels are vectors (the tensors a direction writes or reads pixel by
+ * pixel are turned to pixel-major order per image, a few KiB that stay in
+ * the L1 cache), and each scalar they meet is broadcast to them.
  *
  * The numbers (tests/test_conv_direct.c checks them bit for bit):
  *  - forward: an output is its bias, then a fused multiply-add for each
@@ -86,7 +86,7 @@ size_t os_conv_channels_scratch(const os_layer *l)
     if (!channels_fit(l))
         return 0;
     const size_t hw = l->h_out * l->w_out, nw = taps(l) * l->c_out;
-    /* forward: the weights [tap][o], the padded image, Y pixel-major;
+    /* forward: the weights [ky][kx][c][o], the padded image, Y pixel-major;
      * dX: the weights [ky][kx][o][c], dX pixel-major and padded;
      * dW: dY pixel-major, the padded image, the sums [tap][o] and the bias's */
     size_t f = nw + padded(l) + hw * l->c_out, x = nw + padded(l),
