@@ -83,12 +83,16 @@ static void im2col(const os_layer *l, const float *x, float *col, size_t ld)
         for (size_t ki = 0; ki < k; ki++) {
             /* output rows whose input row oi s + ki - pad is inside */
             size_t r_lo = ki >= l->pad ? 0 : (l->pad - ki + s - 1) / s, r_hi = ho;
+            /* a tap that stays over the padding for every output row (the
+             * padding wider than the output) covers none of them */
+            r_lo = r_lo < ho ? r_lo : ho;
             while (r_hi > r_lo && (r_hi - 1) * s + ki >= l->pad + l->h_in)
                 r_hi--;
             for (size_t kj = 0; kj < k; kj++) {
                 float *dst = col + ((c * k + ki) * k + kj) * ld;
                 /* output columns whose input column oj s + kj - pad is inside */
                 size_t lo = kj >= l->pad ? 0 : (l->pad - kj + s - 1) / s, hi = wo;
+                lo = lo < wo ? lo : wo; /* as r_lo above */
                 while (hi > lo && (hi - 1) * s + kj >= l->pad + l->w_in)
                     hi--;
                 const size_t n = hi - lo, n16 = (n + 15) / 16 * 16, rows = r_hi - r_lo;
@@ -142,6 +146,7 @@ static void col2im(const os_layer *l, const float *col, size_t ld, float *dx)
             for (size_t kj = 0; kj < k; kj++) {
                 const float *src = col + ((c * k + ki) * k + kj) * ld;
                 size_t lo = kj >= l->pad ? 0 : (l->pad - kj + s - 1) / s, hi = wo;
+                lo = lo < wo ? lo : wo; /* as in im2col */
                 while (hi > lo && (hi - 1) * s + kj >= l->pad + l->w_in)
                     hi--;
                 for (size_t oi = 0; oi < l->h_out; oi++, src += wo) {

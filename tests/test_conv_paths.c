@@ -1,0 +1,148 @@
+/*
+ * Every way a convolution can be computed gives the convolution: random
+ * geometries (channels 1 to 17, kernels 1 to 7, padding, strides 1 to 3,
+ * batches 1 to 5) through the layer dispatch, each under four settings —
+ * the default (direct kernels, then oneDNN, then the lowering), no direct
+ * kernels, oneDNN for every layer it can take, and the lowering alone —
+ * against a reference computed in double from the definition.  So the
+ * hand-overs between the ways (a direction computed by one, the rest by
+ * another, the scratch they share) are checked on shapes no other test
+ * names, and each setting's result is its own, not the default's.
+ */
+#include <config.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tap.h"
+#include "conv.h"
+#include "rng.h"
+
+static os_rng rng;
+
+static size_t pick(size_t lo, size_t hi)
+{
+    return lo + (size_t)os_rng_below(&rng, hi - lo + 1);
+}
+
+static float value(void)
+{
+    return (float)(os_rng_uniform(&rng) * 2.0 - 1.0);
+}
+
+/* The input under tap (c, ky, kx) of output pixel (oy, ox), 0 over padding. */
+static double in_at(const os_layer *l, const float *xn, size_t c, size_t oy, size_t ox,
+                    size_t ky, size_t kx)
+{
+    long i = (long)(oy * l->stride + ky) - (long)l->pad;
+    long j = (long)(ox * l->stride + kx) - (long)l->pad;
+    if (i < 0 || j < 0 || i >= (long)l->h_in || j >= (long)l->w_in)
+        return 0.0;
+    return xn[(c * l->h_in + (size_t)i) * l->w_in + (size_t)j];
+}
+
+/* Y, dX and dW (weights, then bias) from the definition, in double. */
+static void reference(const os_layer *l, const float *p, const float *x, const float *dy,
+                      size_t batch, double *y, double *dx, double *dw)
+{
+    const size_t k = l->kernel, nt = l->c_in * k * k, hw = l->h_out * l->w_out;
+    memset(dx, 0, batch * l->in * sizeof *dx);
+    memset(dw, 0, l->n_params * sizeof *dw);
+    for (size_t n = 0; n < batch; n++)
+        for (size_t o = 0; o < l->c_out; o++)
+            for (size_t oy = 0; oy < l->h_out; oy++)
+                for (size_t ox = 0; ox < l->w_out; ox++) {
+                    const size_t at = n * l->out + o * hw + oy * l->w_out + ox;
+                    double s = p[l->c_out * nt + o];
+                    for (size_t c = 0; c < l->c_in; c++)
+                        for (size_t ky = 0; ky < k; ky++)
+                            for (size_t kx = 0; kx < k; kx++) {
+                                const size_t t = (c * k + ky) * k + kx;
+                                const double v = in_at(l, x + n * l->in, c, oy, ox, ky, kx);
+                                s += p[o * nt + t] * v;
+                                dw[o * nt + t] += dy[at] * v;
+                                long i = (long)(oy * l->stride + ky) - (long)l->pad;
+                                long j = (long)(ox * l->stride + kx) - (long)l->pad;
+                                if (i >= 0 && j >= 0 && i < (long)l->h_in && j < (long)l->w_in)
+                                    dx[n * l->in + (c * l->h_in + (size_t)i) * l->w_in +
+                                       (size_t)j] += p[o * nt + t] * dy[at];
+                            }
+                    y[at] = s;
+                    dw[l->c_out * nt + o] += dy[at];
+                }
+}
+
+/* The largest gap between a and the reference b, over b's largest value. */
+static double gap(const float *a, const double *b, size_t n)
+{
+    double worst = 0, scale = 1e-30;
+    for (size_t i = 0; i < n; i++) {
+        worst = fmax(worst, fabs(a[i] - b[i]));
+        scale = fmax(scale, fabs(b[i]));
+    }
+    return worst / scale;
+}
+
+/* Settings: 0 the default, 1 no direct kernels, 2 oneDNN wherever it can
+ * take a layer, 3 the lowering alone. */
+static void set(int s)
+{
+    os_conv_direct_use(s == 0);
+    os_conv_channels_use(s == 0);
+    os_conv_dnnl_use(s == 0 || s == 1 ? 1 : s == 2 ? 2 : 0);
+}
+
+int main(void)
+{
+    os_rng_seed(&rng, 42, 13);
+    static const char *names[] = { "the default", "no direct kernels", "oneDNN everywhere",
+                                   "the lowering alone" };
+    const int layers = 48;
+    double worst[4] = { 0 };
+    int first_layer_worst[4] = { 0 };
+    for (int i = 0; i < layers; i++) {
+        /* channels from the shapes the kernels take (1, eights) and others */
+        static const size_t channels[] = { 1, 2, 3, 8, 16, 12, 5, 17, 24 };
+        const size_t c = channels[pick(0, 8)], c_out = channels[pick(0, 8)];
+        const size_t k = pick(1, 7), pad = pick(0, k - 1 < 3 ? k - 1 : 3), stride = pick(1, 3);
+        const size_t h = pick(k > 2 * pad ? k - 2 * pad : 1, 15);
+        const size_t w = pick(k > 2 * pad ? k - 2 * pad : 1, 30), batch = pick(1, 5);
+        const os_layer l = os_layer_conv2d(c, h, w, c_out, k, pad, stride);
+        const size_t np = l.n_params, nx = batch * l.in, ny = batch * l.out;
+        float *p = malloc(np * sizeof *p), *x = malloc(nx * sizeof *x);
+        float *dy = malloc(ny * sizeof *dy), *y = malloc(ny * sizeof *y);
+        float *dx = malloc(nx * sizeof *dx), *g = malloc(np * sizeof *g);
+        double *ry = malloc(ny * sizeof *ry), *rdx = malloc(nx * sizeof *rdx);
+        double *rdw = malloc(np * sizeof *rdw);
+        for (size_t j = 0; j < np; j++)
+            p[j] = value();
+        for (size_t j = 0; j < nx; j++)
+            x[j] = value();
+        for (size_t j = 0; j < ny; j++)
+            dy[j] = value();
+        reference(&l, p, x, dy, batch, ry, rdx, rdw);
+        for (int s = 0; s < 4; s++) {
+            set(s); /* before the scratch is sized */
+            float *scratch = malloc((os_layer_scratch(&l, batch) + 1) * sizeof *scratch);
+            os_layer_forward(&l, p, x, y, batch, scratch);
+            os_layer_backward(&l, p, x, y, dy, dx, g, batch, scratch);
+            double e = fmax(gap(y, ry, ny), fmax(gap(dx, rdx, nx), gap(g, rdw, np)));
+            /* and as a first layer, without dX (conv_direct.c's weights) */
+            os_layer_backward(&l, p, x, y, dy, NULL, g, batch, scratch);
+            double e1 = gap(g, rdw, np);
+            if (e > worst[s])
+                worst[s] = e;
+            if (e1 > worst[s]) {
+                worst[s] = e1;
+                first_layer_worst[s] = 1;
+            }
+            free(scratch);
+        }
+        set(0);
+        free(p), free(x), free(dy), free(y), free(dx), free(g), free(ry), free(rdx), free(rdw);
+    }
+    for (int s = 0; s < 4; s++)
+        ok(worst[s] < 1e-5, "%d random convolutions, %s: Y, dX and dW as the definition gives "
+           "them (largest gap %.2g of the largest value%s)", layers, names[s], worst[s],
+           first_layer_worst[s] ? ", in a first layer's dW" : "");
+    return done_testing();
+}
