@@ -198,4 +198,14 @@ is "$status" 3 "a variant may not take a loaded optimizer's label (exit 3)"
 "$OPTSELECT" --set search.steps=50 "$top_srcdir/configs/quickstart.ini" >"$TMP/why.txt"
 grep -Eq '^ +[0-9]+  rmsprop +1 +- +- +diverged  defaults  \(training loss .* exceeded 4 × its initial .* at step [0-9]+\)$' "$TMP/why.txt"
 ok $? "a diverged row of the text table carries its reason"
+
+# A convolution whose padding is wider than its output (the digits as 4
+# planes of 16 x 1, a 5 x 5 kernel padded by 2: one output column), in the
+# lowering (3 output channels, 4 input channels: no direct kernel takes
+# it): im2col's column range once underflowed and the study crashed.
+"$OPTSELECT" --format json --set model.image=4x16x1 --set model.conv=3:5:2 --set model.pool=1 \
+    --set search.optimizers=adam --set search.lr_points=1 --set search.steps=20 \
+    "$top_srcdir/configs/quickstart.ini" >"$TMP/thin.json"
+ok $? "a convolution padded wider than its output trains"
+is "$(jq -r '.ranking[0].status' "$TMP/thin.json")" ok "  and its trial finishes"
 done_testing
