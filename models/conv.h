@@ -35,6 +35,17 @@ void os_pool_backward(const os_layer *l, const float *dy, float *dx, size_t batc
  * Returns whether this build and CPU have those kernels. */
 int os_pool_simd_use(int on);
 
+/* Whether this build and CPU have AVX2 and FMA, which the direct kernels
+ * below (conv_direct.c, conv_channels.c) need. */
+static inline int os_conv_cpu_fma(void)
+{
+#if defined(__GNUC__) && defined(__x86_64__)
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
 /* Direct convolutions (conv_direct.c) for a layer of one input channel,
  * stride 1 and rows of 8 outputs or more, on a CPU with AVX2 and FMA:
  * forward, and the weights' gradient of a first layer (no dX).  takes says

@@ -42,19 +42,10 @@
 
 static int channels_allowed = 1; /* os_conv_channels_use */
 
-static int cpu_has(void)
-{
-#if CHANNELS_AVX2
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
-}
-
 int os_conv_channels_use(int on)
 {
     channels_allowed = on;
-    return cpu_has();
+    return os_conv_cpu_fma();
 }
 
 /* The directions the geometry fits, whatever the CPU. */
@@ -73,7 +64,7 @@ static unsigned channels_fit(const os_layer *l)
 
 unsigned os_conv_channels_takes(const os_layer *l)
 {
-    return CHANNELS_AVX2 && channels_allowed && cpu_has() ? channels_fit(l) : 0;
+    return CHANNELS_AVX2 && channels_allowed && os_conv_cpu_fma() ? channels_fit(l) : 0;
 }
 
 static size_t padded_h(const os_layer *l) { return l->h_in + 2 * l->pad; }
@@ -186,8 +177,8 @@ INLINE_AVX2 void forward_row(const os_layer *l, const float *wt, const float *bi
 }
 
 AVX2_FMA
-static void forward_avx2(const os_layer *l, const float *params, const float *x, float *y,
-                         size_t batch, float *scratch)
+void os_conv_channels_forward(const os_layer *l, const float *params, const float *x, float *y,
+                              size_t batch, float *scratch)
 {
     const size_t co = l->c_out, ci = l->c_in, k = l->kernel, nt = taps(l),
                  hw = l->h_out * l->w_out;
@@ -197,7 +188,8 @@ static void forward_avx2(const os_layer *l, const float *params, const float *x,
         for (size_t c = 0; c < ci; c++)
             for (size_t t = 0; t < k * k; t++)
                 wt[(t * ci + c) * co + o] = w[(o * ci + c) * k * k + t];
-    memset(xp, 0, padded(l) * sizeof *xp);
+    if (l->pad) /* the border stays zero; an unpadded input is read in place */
+        memset(xp, 0, padded(l) * sizeof *xp);
     for (size_t n = 0; n < batch; n++) {
         const float *xn = pad_image(l, x + n * l->in, xp);
         /* one kernel row at a time, its weights (k c_in c_out floats) in
@@ -262,8 +254,8 @@ INLINE_AVX2 void input_row(const os_layer *l, const float *wt, const float *dy, 
 }
 
 AVX2_FMA
-static void input_avx2(const os_layer *l, const float *params, const float *dy, float *dx,
-                       size_t batch, float *scratch)
+void os_conv_channels_dx(const os_layer *l, const float *params, const float *dy, float *dx,
+                         size_t batch, float *scratch)
 {
     const size_t ci = l->c_in, co = l->c_out, k = l->kernel, wp = padded_w(l);
     const float *w = params + l->param_offset;
@@ -362,12 +354,13 @@ INLINE_AVX2 void image_sums(const os_layer *l, const float *dyt, const float *xp
 }
 
 AVX2_FMA
-static void weights_avx2(const os_layer *l, const float *x, const float *dy, float *dw,
+void os_conv_channels_dw(const os_layer *l, const float *x, const float *dy, float *dw,
                          size_t batch, float *scratch)
 {
     const size_t hw = l->h_out * l->w_out, co = l->c_out, nt = taps(l);
     float *dyt = scratch, *xp = dyt + hw * co, *sums = xp + padded(l);
-    memset(xp, 0, padded(l) * sizeof *xp); /* the padding stays zero */
+    if (l->pad) /* the border stays zero; an unpadded input is read in place */
+        memset(xp, 0, padded(l) * sizeof *xp);
     memset(sums, 0, (nt + 1) * co * sizeof *sums);
     for (size_t n = 0; n < batch; n++) {
         const float *dn = dy + n * l->out;
@@ -390,34 +383,22 @@ static void weights_avx2(const os_layer *l, const float *x, const float *dy, flo
             dw[o * nt + t] = sums[t * co + o];
     memcpy(dw + co * nt, sums + nt * co, co * sizeof *dw);
 }
-#endif
-
+#else /* never called: os_conv_channels_takes is 0 without AVX2 */
 void os_conv_channels_forward(const os_layer *l, const float *params, const float *x, float *y,
                               size_t batch, float *scratch)
 {
-#if CHANNELS_AVX2
-    forward_avx2(l, params, x, y, batch, scratch);
-#else
     (void)l, (void)params, (void)x, (void)y, (void)batch, (void)scratch;
-#endif
 }
 
 void os_conv_channels_dx(const os_layer *l, const float *params, const float *dy, float *dx,
                          size_t batch, float *scratch)
 {
-#if CHANNELS_AVX2
-    input_avx2(l, params, dy, dx, batch, scratch);
-#else
     (void)l, (void)params, (void)dy, (void)dx, (void)batch, (void)scratch;
-#endif
 }
 
 void os_conv_channels_dw(const os_layer *l, const float *x, const float *dy, float *dw,
                          size_t batch, float *scratch)
 {
-#if CHANNELS_AVX2
-    weights_avx2(l, x, dy, dw, batch, scratch);
-#else
     (void)l, (void)x, (void)dy, (void)dw, (void)batch, (void)scratch;
-#endif
 }
+#endif

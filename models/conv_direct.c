@@ -35,19 +35,10 @@
 
 static int direct_allowed = 1; /* os_conv_direct_use */
 
-static int cpu_has(void)
-{
-#if DIRECT_AVX2
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
-}
-
 int os_conv_direct_use(int on)
 {
     direct_allowed = on;
-    return cpu_has();
+    return os_conv_cpu_fma();
 }
 
 /* The geometry the kernels cover: one input channel, stride 1, rows of at
@@ -60,7 +51,7 @@ static int direct_fits(const os_layer *l)
 
 int os_conv_direct_takes(const os_layer *l)
 {
-    return DIRECT_AVX2 && direct_allowed && direct_fits(l) && cpu_has();
+    return DIRECT_AVX2 && direct_allowed && direct_fits(l) && os_conv_cpu_fma();
 }
 
 /* The padded plane: (h_out + k - 1) × (w_out + k - 1) floats and a vector's
@@ -138,9 +129,10 @@ INLINE_AVX2 void forward_rows(const os_layer *l, const float *w, const float *bi
 }
 
 AVX2_FMA
-static void forward_avx2(const os_layer *l, const float *w, const float *bias, const float *x,
-                         float *y, size_t batch, float *plane)
+void os_conv_direct_forward(const os_layer *l, const float *params, const float *x, float *y,
+                            size_t batch, float *plane)
 {
+    const float *w = params + l->param_offset, *bias = w + l->c_out * l->kernel * l->kernel;
     memset(plane, 0, plane_floats(l) * sizeof *plane);
     for (size_t n = 0; n < batch; n++) {
         fill_plane(l, x + n * l->in, plane);
@@ -226,8 +218,8 @@ INLINE_AVX2 void weights_image(const os_layer *l, const float *dy, const float *
 }
 
 AVX2_FMA
-static void weights_avx2(const os_layer *l, const float *x, const float *dy, float *dw,
-                         size_t batch, float *plane)
+void os_conv_direct_weights(const os_layer *l, const float *x, const float *dy, float *dw,
+                            size_t batch, float *plane)
 {
     /* the weights' lanes, then the bias's: dw's layout */
     const size_t taps = l->c_out * l->kernel * l->kernel + l->c_out;
@@ -252,25 +244,16 @@ static void weights_avx2(const os_layer *l, const float *x, const float *dy, flo
         dw[t] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
     }
 }
-#endif
-
+#else /* never called: os_conv_direct_takes is 0 without AVX2 */
 void os_conv_direct_forward(const os_layer *l, const float *params, const float *x, float *y,
                             size_t batch, float *scratch)
 {
-#if DIRECT_AVX2
-    const float *w = params + l->param_offset;
-    forward_avx2(l, w, w + l->c_out * l->kernel * l->kernel, x, y, batch, scratch);
-#else
     (void)l, (void)params, (void)x, (void)y, (void)batch, (void)scratch;
-#endif
 }
 
 void os_conv_direct_weights(const os_layer *l, const float *x, const float *dy, float *dw,
                             size_t batch, float *scratch)
 {
-#if DIRECT_AVX2
-    weights_avx2(l, x, dy, dw, batch, scratch);
-#else
     (void)l, (void)x, (void)dy, (void)dw, (void)batch, (void)scratch;
-#endif
 }
+#endif

@@ -1,16 +1,15 @@
 /*
  * The direct kernels of the convolutions against their contracts, bit for
- * bit: those of a one-channel layer (conv_direct.c) and those of layers
- * of several channels (conv_channels.c, at the end).
- * conv_direct.c's: every output is its bias and then each
- * tap's fused multiply-add in (ky, kx) order; every weight's gradient is
- * eight lanes (lane = output column mod 8), each a chain of fused
- * multiply-adds over the batch's pixels in order, then added in the tree
- * ((0+1)+(2+3))+((4+5)+(6+7)); the bias's the same with additions.  Written here with fmaf, one value at a
- * time, for rows of 8 to 29 outputs, kernels of 1 to 7, channel counts
- * that leave every remainder of the kernels' blocks.  Also: the layer
- * dispatch routes such layers there, and the lowering agrees with them to
- * rounding.
+ * bit: those of a one-channel layer (conv_direct.c) and those of layers of
+ * several channels (conv_channels.c, at the end).  conv_direct.c's: every
+ * output is its bias and then each tap's fused multiply-add in (ky, kx)
+ * order; every weight's gradient is eight lanes (lane = output column mod
+ * 8), each a chain of fused multiply-adds over the batch's pixels in
+ * order, then added in the tree ((0+1)+(2+3))+((4+5)+(6+7)); the bias's
+ * the same with additions.  Written here with fmaf, one value at a time,
+ * for rows of 8 to 29 outputs, kernels of 1 to 7, channel counts that
+ * leave every remainder of the kernels' blocks.  Also: the layer dispatch
+ * routes such layers there, and the lowering agrees with them to rounding.
  */
 #include <config.h>
 #include <math.h>
@@ -28,29 +27,34 @@ static void fill(float *a, size_t n)
         a[i] = (float)(os_rng_uniform(&rng) * 2.0 - 1.0);
 }
 
-/* The input under tap (ky, kx) at output (oy, ox), zero over the padding. */
-static float tap(const os_layer *l, const float *x, size_t oy, size_t ox, size_t ky, size_t kx)
+/* Input plane c of image xn at row i0, column j0 of its padded plane:
+ * zero over the padding. */
+static float padded_x(const os_layer *l, const float *xn, size_t c, size_t i0, size_t j0)
 {
-    long i = (long)(oy + ky) - (long)l->pad, j = (long)(ox + kx) - (long)l->pad;
+    long i = (long)i0 - (long)l->pad, j = (long)j0 - (long)l->pad;
     if (i < 0 || j < 0 || i >= (long)l->h_in || j >= (long)l->w_in)
         return 0.0f;
-    return x[(size_t)i * l->w_in + (size_t)j];
+    return xn[(c * l->h_in + (size_t)i) * l->w_in + (size_t)j];
 }
 
+/* Forward, both files' contract: the bias, then a fused multiply-add for
+ * each tap in (ky, kx, input channel) order. */
 static void forward_ref(const os_layer *l, const float *p, const float *x, float *y, size_t batch)
 {
-    const size_t k = l->kernel;
-    const float *b = p + l->c_out * k * k;
+    const size_t k = l->kernel, nt = l->c_in * k * k, s = l->stride, hw = l->h_out * l->w_out;
+    const float *b = p + l->c_out * nt;
     for (size_t n = 0; n < batch; n++)
-        for (size_t c = 0; c < l->c_out; c++)
+        for (size_t o = 0; o < l->c_out; o++)
             for (size_t oy = 0; oy < l->h_out; oy++)
                 for (size_t ox = 0; ox < l->w_out; ox++) {
-                    float s = b[c];
+                    float v = b[o];
                     for (size_t ky = 0; ky < k; ky++)
                         for (size_t kx = 0; kx < k; kx++)
-                            s = fmaf(p[(c * k + ky) * k + kx], tap(l, x + n * l->in, oy, ox, ky, kx),
-                                     s);
-                    y[((n * l->c_out + c) * l->h_out + oy) * l->w_out + ox] = s;
+                            for (size_t c = 0; c < l->c_in; c++)
+                                v = fmaf(p[o * nt + (c * k + ky) * k + kx],
+                                         padded_x(l, x + n * l->in, c, oy * s + ky, ox * s + kx),
+                                         v);
+                    y[n * l->out + o * hw + oy * l->w_out + ox] = v;
                 }
 }
 
@@ -65,7 +69,8 @@ static void weights_ref(const os_layer *l, const float *x, const float *dy, floa
                 for (size_t oy = 0; oy < l->h_out; oy++) {
                     for (size_t ox = 0; ox < wo; ox++)
                         s[ox % 8] = fmaf(dy[(n * l->c_out + c) * hw + oy * wo + ox],
-                                         tap(l, x + n * l->in, oy, ox, t / k, t % k), s[ox % 8]);
+                                         padded_x(l, x + n * l->in, 0, oy + t / k, ox + t % k),
+                                         s[ox % 8]);
                     for (size_t j = tail; tail && j < 8; j++) /* the masked lanes */
                         s[j] = fmaf(0.0f, 0.0f, s[j]);
                 }
@@ -80,7 +85,8 @@ static void weights_ref(const os_layer *l, const float *x, const float *dy, floa
                 for (size_t j = tail; tail && j < 8; j++)
                     s[j] += 0.0f;
             }
-        dw[l->c_out * k * k + c] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+        dw[l->c_out * k * k + c] =
+            ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
     }
 }
 
@@ -115,34 +121,15 @@ static size_t check(size_t h, size_t w, size_t c_out, size_t k, size_t pad, size
  * gains the chain over output channels (from zero).  dW: one chain
  * of fused multiply-adds over the images and their output pixels in
  * order, the bias's a chain of additions. */
-static float padded_x(const os_layer *l, const float *xn, size_t c, size_t i0, size_t j0)
-{
-    long i = (long)i0 - (long)l->pad, j = (long)j0 - (long)l->pad;
-    if (i < 0 || j < 0 || i >= (long)l->h_in || j >= (long)l->w_in)
-        return 0.0f;
-    return xn[(c * l->h_in + (size_t)i) * l->w_in + (size_t)j];
-}
-
 static void channels_ref(const os_layer *l, const float *p, const float *x, const float *dy,
                          float *y, float *dx, float *dw, size_t batch)
 {
     const size_t k = l->kernel, hw = l->h_out * l->w_out, nt = l->c_in * k * k, s = l->stride;
     const size_t hp = l->h_in + 2 * l->pad, wp = l->w_in + 2 * l->pad;
-    const float *b = p + l->c_out * nt;
     float *dxt = calloc(l->c_in * hp * wp, sizeof *dxt);
+    forward_ref(l, p, x, y, batch);
     for (size_t n = 0; n < batch; n++) {
-        const float *xn = x + n * l->in, *dn = dy + n * l->out;
-        for (size_t o = 0; o < l->c_out; o++)
-            for (size_t oy = 0; oy < l->h_out; oy++)
-                for (size_t ox = 0; ox < l->w_out; ox++) {
-                    float v = b[o];
-                    for (size_t ky = 0; ky < k; ky++)
-                        for (size_t kx = 0; kx < k; kx++)
-                            for (size_t c = 0; c < l->c_in; c++)
-                                v = fmaf(p[o * nt + (c * k + ky) * k + kx],
-                                         padded_x(l, xn, c, oy * s + ky, ox * s + kx), v);
-                    y[n * l->out + o * hw + oy * l->w_out + ox] = v;
-                }
+        const float *dn = dy + n * l->out;
         memset(dxt, 0, l->c_in * hp * wp * sizeof *dxt);
         for (size_t ky = 0; ky < k; ky++)
             for (size_t kx = 0; kx < k; kx++)
