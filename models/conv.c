@@ -44,9 +44,11 @@ size_t os_conv_scratch(const os_layer *l, size_t batch)
     size_t own = os_conv_chunk(l, batch) * conv_hw(l) * (conv_ckk(l) + l->c_out);
     /* the direct kernels' (conv_direct.c, conv_channels.c), whether or not
      * they run */
-    size_t direct = os_conv_direct_scratch(l), channels = os_conv_channels_scratch(l);
+    size_t direct = os_conv_direct_scratch(l), channels = os_conv_channels_scratch(l),
+           sparse = os_conv_sparse_scratch(l);
     own = direct > own ? direct : own;
     own = channels > own ? channels : own;
+    own = sparse > own ? sparse : own;
     if (!os_conv_dnnl_takes(l))
         return own;
     /* oneDNN's layouts and scratchpads grow with the batch but for a
@@ -264,9 +266,10 @@ static void lowered_backward(const os_layer *l, const float *params, const float
 }
 
 /* Each part of the gradient the fastest way that covers the layer: a first
- * layer of one channel direct (conv_direct.c); a layer of several channels
- * direct over its channels where they come in eights (conv_channels.c);
- * what is left in oneDNN, else lowered (also where oneDNN refuses). */
+ * layer of one channel direct (conv_direct.c); a layer whose input
+ * channels come in eights from dY's nonzeros (conv_sparse.c); one whose
+ * output channels do, direct over them (conv_channels.c); what is left in
+ * oneDNN, else lowered (also where oneDNN refuses). */
 void os_conv_backward(const os_layer *l, const float *params, const float *x, const float *dy,
                       float *dx, float *dparams, size_t batch, float *scratch)
 {
@@ -275,12 +278,16 @@ void os_conv_backward(const os_layer *l, const float *params, const float *x, co
         os_conv_direct_weights(l, x, dy, dw, batch, scratch);
         return;
     }
-    const unsigned ch = os_conv_channels_takes(l);
+    const unsigned sp = os_conv_sparse_takes(l), ch = os_conv_channels_takes(l) & ~sp;
+    if (sp)
+        os_conv_sparse_backward(l, params, x, dy, dx, dw, batch, scratch);
     if (ch & OS_CONV_DW)
         os_conv_channels_dw(l, x, dy, dw, batch, scratch);
     if (dx && (ch & OS_CONV_DX))
         os_conv_channels_dx(l, params, dy, dx, batch, scratch);
-    float *left_dx = ch & OS_CONV_DX ? NULL : dx, *left_dparams = ch & OS_CONV_DW ? NULL : dparams;
+    const unsigned done = sp | ch;
+    float *left_dx = done & OS_CONV_DX ? NULL : dx,
+          *left_dparams = done & OS_CONV_DW ? NULL : dparams;
     if (!left_dx && !left_dparams)
         return;
     if (os_conv_dnnl_takes(l) &&

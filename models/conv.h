@@ -80,6 +80,18 @@ void os_conv_channels_dw(const os_layer *l, const float *x, const float *dy, flo
                          size_t batch, float *scratch);
 int os_conv_channels_use(int on);
 
+/* A convolution's gradients from dY's nonzero values alone (conv_sparse.c),
+ * for layers that max pooling follows (l->pooled_by > 1) whose input
+ * channels come in eights (c_in >= 8), on a CPU with AVX2 and FMA: takes is OS_CONV_DX | OS_CONV_DW where they run, else 0.
+ * backward gives conv_channels.c's bits; dx or dw may be NULL (not wanted),
+ * dw as for os_conv_direct_weights, both overwritten.  scratch and use as
+ * for the direct kernels above. */
+unsigned os_conv_sparse_takes(const os_layer *l);
+size_t os_conv_sparse_scratch(const os_layer *l);
+void os_conv_sparse_backward(const os_layer *l, const float *params, const float *x,
+                             const float *dy, float *dx, float *dw, size_t batch, float *scratch);
+int os_conv_sparse_use(int on);
+
 /* oneDNN's convolutions (conv_dnnl.c), which os_conv_forward and
  * os_conv_backward hand a layer when the build has oneDNN and
  * os_conv_dnnl_takes says so; they return non-zero when oneDNN refused the

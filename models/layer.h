@@ -31,6 +31,10 @@ typedef struct os_layer {
     size_t n_params;      /* dense: out*in + out; conv: c_out*c_in*k*k + c_out */
     /* conv2d and maxpool2d only: input and output geometry */
     size_t c_in, h_in, w_in, c_out, h_out, w_out, kernel, pad, stride;
+    /* conv2d only: the window of the max pooling after it (0 or 1: none),
+     * which leaves its dY zero but at one pixel of each window; the model
+     * sets it, and the gradients then read dY's nonzeros alone */
+    size_t pooled_by;
 } os_layer;
 
 /* A convolution or pooling layer over c × h × w inputs; fills the geometry,

@@ -78,6 +78,7 @@ int os_model_build(os_model *m, const os_model_spec *spec, size_t in, size_t out
                 os_model_free(m);
                 return -2;
             }
+            conv.pooled_by = spec->pool; /* whatever activation is between */
             add(m, conv, &offset);
             c = conv.c_out, h = conv.h_out, w = conv.w_out;
             /* relu commutes with max: pooled first, relu reads and writes a

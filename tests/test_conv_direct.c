@@ -169,12 +169,15 @@ static void channels_ref(const os_layer *l, const float *p, const float *x, cons
     }
 }
 
-/* One geometry through the layer dispatch: 0 when every direction that
- * conv_channels.c takes gives the contract's bits (and it takes `want`). */
-static int check_channels(size_t c, size_t h, size_t w, size_t c_out, size_t k, size_t pad,
-                          size_t stride, size_t batch, unsigned want)
+/* One geometry through the layer dispatch, marked as followed by 2 × 2
+ * pooling when `nonzero` < 1, that fraction of dY not zero: 0 when every
+ * direction that conv_channels.c and conv_sparse.c take gives the
+ * contract's bits (and they take `want` together). */
+static int check_sparse(size_t c, size_t h, size_t w, size_t c_out, size_t k, size_t pad,
+                        size_t stride, size_t batch, unsigned want, double nonzero)
 {
-    const os_layer l = os_layer_conv2d(c, h, w, c_out, k, pad, stride);
+    os_layer l = os_layer_conv2d(c, h, w, c_out, k, pad, stride);
+    l.pooled_by = nonzero < 1.0 ? 2 : 0;
     const size_t np = l.n_params, nx = batch * l.in, ny = batch * l.out;
     float *p = malloc(np * sizeof *p), *x = malloc(nx * sizeof *x), *dy = malloc(ny * sizeof *dy);
     float *y = malloc(ny * sizeof *y), *dx = malloc(nx * sizeof *dx), *g = malloc(np * sizeof *g);
@@ -182,10 +185,13 @@ static int check_channels(size_t c, size_t h, size_t w, size_t c_out, size_t k, 
     float *gr = malloc(np * sizeof *gr);
     float *scratch = malloc(os_layer_scratch(&l, batch) * sizeof *scratch);
     fill(p, np), fill(x, nx), fill(dy, ny);
+    for (size_t i = 0; i < ny; i++)
+        if (os_rng_uniform(&rng) >= nonzero)
+            dy[i] = 0.0f;
     os_layer_forward(&l, p, x, y, batch, scratch);
     os_layer_backward(&l, p, x, y, dy, dx, g, batch, scratch);
     channels_ref(&l, p, x, dy, yr, dxr, gr, batch);
-    const unsigned took = os_conv_channels_takes(&l);
+    const unsigned took = os_conv_channels_takes(&l) | os_conv_sparse_takes(&l);
     int bad = took != want;
     if (took & OS_CONV_FORWARD)
         bad |= memcmp(y, yr, ny * sizeof *y) != 0;
@@ -196,6 +202,12 @@ static int check_channels(size_t c, size_t h, size_t w, size_t c_out, size_t k, 
     free(p), free(x), free(dy), free(y), free(dx), free(g), free(yr), free(dxr), free(gr);
     free(scratch);
     return bad;
+}
+
+static int check_channels(size_t c, size_t h, size_t w, size_t c_out, size_t k, size_t pad,
+                          size_t stride, size_t batch, unsigned want)
+{
+    return check_sparse(c, h, w, c_out, k, pad, stride, batch, want, 1.0);
 }
 
 static void check_channel_kernels(void)
@@ -231,6 +243,40 @@ static void check_channel_kernels(void)
 }
 
 /* The lowering computes the same layer to rounding. */
+/* conv_sparse.c: the same contract from dY's nonzeros alone. */
+static void check_sparse_kernels(void)
+{
+    const unsigned both = OS_CONV_DX | OS_CONV_DW, all = both | OS_CONV_FORWARD;
+    os_layer lenet2 = os_layer_conv2d(16, 14, 14, 32, 5, 0, 1);
+    ok(!os_conv_sparse_takes(&lenet2), "without pooling after it, the sparse gradients leave "
+       "LeNet's second layer to the dense kernels");
+    lenet2.pooled_by = 2;
+    ok(os_conv_sparse_takes(&lenet2) == both &&
+           !os_conv_sparse_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 12, .c_out = 32,
+                                              .stride = 1, .kernel = 5, .pooled_by = 2 }) &&
+           os_conv_sparse_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 8, .c_out = 3,
+                                             .stride = 1, .kernel = 5, .pooled_by = 2 }) == both,
+       "with pooling after it they take dX and dW of input channels in eights, whatever the "
+       "output channels");
+    ok(check_sparse(16, 14, 14, 32, 5, 0, 1, 3, all, 0.15) == 0,
+       "LeNet's second layer, 15%% of dY nonzero: the contract's bits, dX and dW");
+    size_t bad = 0, cases = 0;
+    for (size_t k = 1; k <= 7; k++) /* two vectors of channels, then one */
+        for (int z = 0; z < 3; z++, cases++) /* dY a fifth nonzero, all nonzero, all zero */
+            bad += (size_t)check_sparse(k % 2 ? 24 : 16, 4 + k, 5 + k, k % 2 ? 16 : 24, k, k / 2,
+                                        1, 2, all, z == 0 ? 0.2 : z == 1 ? 0.999999 : 0.0);
+    ok(bad == 0, "kernels of 1 to 7, dY a fifth nonzero, dense or all zero: the contract's bits "
+       "(%zu of %zu differ)", bad, cases);
+    bad = cases = 0;
+    for (size_t w = 1; w <= 17; w++, cases++) /* every remainder of the eight-pixel packing */
+        bad += (size_t)check_sparse(8, 3, w, 8, 3, 1, 1, 2, all, 0.3);
+    ok(bad == 0, "rows of 1 to 17 pixels: the contract's bits (%zu of %zu differ)", bad, cases);
+    ok(check_sparse(8, 11, 10, 40, 5, 2, 3, 1, all, 0.2) == 0 &&
+           check_sparse(16, 7, 9, 12, 3, 0, 2, 2, both, 0.2) == 0 &&
+           check_sparse(8, 13, 17, 3, 4, 3, 2, 3, both, 0.2) == 0,
+       "strides 2 and 3 with padding, and layers of 12 and 3 outputs: the contract's bits");
+}
+
 static void check_lowering(void)
 {
     const os_layer l = os_layer_conv2d(1, 28, 28, 16, 5, 2, 1); /* LeNet's first */
@@ -291,5 +337,6 @@ int main(void)
     ok(check(10, 14, 3, 3, 0, 1) == 0, "no padding, a batch of one");
     check_lowering();
     check_channel_kernels();
+    check_sparse_kernels();
     return done_testing();
 }

@@ -272,6 +272,8 @@ static double worst_gap(const float *a, const float *b, size_t n)
 static void check_chunks(void)
 {
     os_conv_dnnl_use(0); /* the lowering's chunks, whatever the build */
+    os_conv_sparse_use(0);
+    os_conv_channels_use(0);
     const os_layer l = os_layer_conv2d(64, 16, 16, 2, 5, 2, 1);
     const size_t batch = 3, np = l.n_params, nx = batch * l.in, ny = batch * l.out;
     float *p = calloc(np, sizeof *p), *x = calloc(nx, sizeof *x), *r = calloc(ny, sizeof *r);
@@ -299,6 +301,8 @@ static void check_chunks(void)
     free(p), free(x), free(r), free(y), free(y1), free(dx), free(dx1), free(dp), free(dp1);
     free(acc), free(scratch);
     os_conv_dnnl_use(1);
+    os_conv_sparse_use(1);
+    os_conv_channels_use(1);
 }
 
 /* The largest difference between a and b against b's largest value. */
@@ -329,6 +333,7 @@ static void check_dnnl(void)
     fill(x, nx, 1.0f);
     fill(r, ny, 1.0f);
     os_conv_channels_use(0); /* oneDNN's own directions and the lowering's */
+    os_conv_sparse_use(0);
     for (int k = 0; k < 2; k++) { /* oneDNN (if built), then the lowering */
         os_conv_dnnl_use(!k);
         out[k][0] = calloc(ny, sizeof(float)), out[k][1] = calloc(nx, sizeof(float));
@@ -352,6 +357,7 @@ static void check_dnnl(void)
        "... which oneDNN computed itself");
 #endif
     os_conv_channels_use(1);
+    os_conv_sparse_use(1);
     for (int k = 0; k < 2; k++)
         free(out[k][0]), free(out[k][1]), free(out[k][2]);
     free(p), free(x), free(r), free(scratch), free(again), free(dx);

@@ -1,0 +1,409 @@
+/*
+ * conv_sparse.c — a convolution's gradients (dX and dW) read from the
+ * nonzero values of dY alone, vectorised over input channels, with AVX2 and
+ * fused multiply-adds.
+ *
+ * Why: a convolution followed by max pooling gets a gradient that is zero
+ * wherever its output was not the maximum of its window (three pixels in
+ * four under 2 × 2 pooling), and zero again where a relu after the pooling
+ * was off.  LeNet's second layer sees about one value in six nonzero.  The
+ * dense kernels (conv_channels.c) multiply every one of them; here each
+ * image's nonzero values are first listed, per output channel for dW and
+ * per output pixel for dX, and only those are multiplied.
+ *
+ * The numbers are conv_channels.c's contract (tests/test_conv_direct.c),
+ * because a zero of dY adds nothing there either: a fused multiply-add of
+ * zero and a finite number leaves its sum as it was, but for the sign of a
+ * zero sum, which no later step can see.  (An infinite weight turns those
+ * products into NaN in the dense kernels and not here; its loss is not
+ * finite either way.)
+ *  - dW: one chain of fused multiply-adds per weight over the images and
+ *    their output pixels in order; the bias's a chain of additions.
+ *  - dX: for each tap in (ky, kx) order and each output pixel, the input
+ *    pixel under the tap gains the chain over output channels (from zero).
+ *    Here the output pixels are visited backwards, each adding all its
+ *    taps: an input pixel q meets pixel p through tap q - p s, so visiting
+ *    p from the last to the first hands q its taps in increasing order.
+ * Nothing depends on the batch's chunks or the thread count.
+ */
+#include <stdint.h>
+#include <string.h>
+#include "conv.h"
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define SPARSE_AVX2 1
+#else
+#define SPARSE_AVX2 0
+#endif
+
+#define K_MAX 7 /* kernels the loops are specialised for */
+
+static int sparse_allowed = 1; /* os_conv_sparse_use */
+
+int os_conv_sparse_use(int on)
+{
+    sparse_allowed = on;
+    return os_conv_cpu_fma();
+}
+
+/* Both gradients of a layer that max pooling follows (its dY mostly zero),
+ * input channels in eights, whatever the CPU.  Where dY is dense, as
+ * without pooling, the dense kernels are faster: about 2.4 times the
+ * time here for LeNet's second layer's dW, against a third of it with
+ * pooling (bench/conv_dnnl.sh's "dense" and "direct" columns). */
+static int sparse_fits(const os_layer *l)
+{
+    return l->kind == OS_LAYER_CONV2D && l->pooled_by > 1 && l->c_in >= 8 && l->c_in % 8 == 0 &&
+           l->kernel >= 1 && l->kernel <= K_MAX && l->stride >= 1;
+}
+
+unsigned os_conv_sparse_takes(const os_layer *l)
+{
+    return SPARSE_AVX2 && sparse_allowed && os_conv_cpu_fma() && sparse_fits(l)
+               ? OS_CONV_DX | OS_CONV_DW
+               : 0;
+}
+
+static size_t padded_w(const os_layer *l) { return l->w_in + 2 * l->pad; }
+static size_t padded(const os_layer *l)
+{
+    return l->c_in * (l->h_in + 2 * l->pad) * padded_w(l);
+}
+static size_t taps(const os_layer *l) { return l->c_in * l->kernel * l->kernel; }
+
+/* The scratch, in this order (floats; the lists' indices are uint32_t):
+ *   weights   taps × c_out   dX's weights, [o][ky][kx][c]
+ *   sums      (taps + 1) × c_out   dW's sums, [o][ky][kx][c], then the bias's
+ *   image     padded input, pixel-major (dW); dX's sums, the same shape
+ *   at        h_out w_out    offset of each output pixel's window there
+ *   by_o      value and pixel of each nonzero of an image, channel by channel
+ *             (four slots of slack each, which the packing writes past the end)
+ *   o_start   c_out + 1      where each channel's run starts
+ *   by_p      value and weights' offset of each, pixel by pixel (dX)
+ *   p_start   h_out w_out + 1
+ *   next      h_out w_out    each pixel's next slot while by_p is filled */
+struct lists {
+    float *weights, *sums, *image, *val_o, *val_p;
+    uint32_t *at, *pix_o, *o_start, *w_p, *p_start, *next;
+};
+
+size_t os_conv_sparse_scratch(const os_layer *l)
+{
+    if (!sparse_fits(l))
+        return 0;
+    const size_t hw = l->h_out * l->w_out, nz = hw * l->c_out;
+    return 16 + taps(l) * l->c_out + (taps(l) + 1) * l->c_out + padded(l) + hw + 4 * nz + 8 +
+           l->c_out + 1 + hw + 1 + hw;
+}
+
+static struct lists carve(const os_layer *l, float *scratch)
+{
+    const size_t hw = l->h_out * l->w_out, nz = hw * l->c_out, nt = taps(l);
+    struct lists s;
+    /* the image on a cache line's boundary (pixels of 16 channels are
+     * whole lines), and after it, the weights */
+    s.image = scratch + (16 - (uintptr_t)scratch / sizeof *scratch % 16) % 16;
+    s.weights = s.image + padded(l);
+    s.sums = s.weights + nt * l->c_out;
+    s.val_o = s.sums + (nt + 1) * l->c_out;
+    s.val_p = s.val_o + nz + 4;
+    /* the rest holds indices only, never floats */
+    s.at = (uint32_t *)(s.val_p + nz);
+    s.pix_o = s.at + hw;
+    s.w_p = s.pix_o + nz + 4;
+    s.o_start = s.w_p + nz;
+    s.p_start = s.o_start + l->c_out + 1;
+    s.next = s.p_start + hw + 1;
+    return s;
+}
+
+/* The same values pixel by pixel, each pixel's in channel order, with the
+ * offset of their channel's weights (a counting sort of the list above). */
+static void list_by_pixel(const os_layer *l, struct lists *s)
+{
+    const size_t hw = l->h_out * l->w_out, nt = taps(l);
+    memset(s->p_start, 0, (hw + 1) * sizeof *s->p_start);
+    for (uint32_t e = 0; e < s->o_start[l->c_out]; e++)
+        s->p_start[s->pix_o[e] + 1]++;
+    for (size_t p = 0; p < hw; p++)
+        s->p_start[p + 1] += s->p_start[p];
+    memcpy(s->next, s->p_start, hw * sizeof *s->next);
+    for (size_t o = 0; o < l->c_out; o++)
+        for (uint32_t e = s->o_start[o]; e < s->o_start[o + 1]; e++) {
+            const uint32_t slot = s->next[s->pix_o[e]]++;
+            s->val_p[slot] = s->val_o[e];
+            s->w_p[slot] = (uint32_t)(o * nt);
+        }
+}
+
+/* Each output pixel's window in the pixel-major padded image (and in dX's
+ * sums, which have its shape): the offset of its first tap. */
+static void window_offsets(const os_layer *l, uint32_t *at)
+{
+    const size_t wp = padded_w(l), ci = l->c_in, s = l->stride;
+    for (size_t oy = 0; oy < l->h_out; oy++)
+        for (size_t ox = 0; ox < l->w_out; ox++)
+            at[oy * l->w_out + ox] = (uint32_t)((oy * s * wp + ox * s) * ci);
+}
+
+#if SPARSE_AVX2
+#define AVX2_FMA __attribute__((target("avx2,fma")))
+#define INLINE_AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
+
+/* ---- the lists ------------------------------------------------------------- */
+
+/* For each mask of four lanes, the lanes it keeps, first to last; and
+ * how many. */
+static const int32_t keep[16][4] = {
+    { 0, 0, 0, 0 }, { 0, 0, 0, 0 }, { 1, 0, 0, 0 }, { 0, 1, 0, 0 },
+    { 2, 0, 0, 0 }, { 0, 2, 0, 0 }, { 1, 2, 0, 0 }, { 0, 1, 2, 0 },
+    { 3, 0, 0, 0 }, { 0, 3, 0, 0 }, { 1, 3, 0, 0 }, { 0, 1, 3, 0 },
+    { 2, 3, 0, 0 }, { 0, 2, 3, 0 }, { 1, 2, 3, 0 }, { 0, 1, 2, 3 },
+};
+static const uint32_t kept[16] = { 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4 };
+
+/* The nonzeros of four values v at pixels p .. p + 3 appended at e (four
+ * slots written whatever their number); returns the new end. */
+INLINE_AVX2 uint32_t append4(__m128 v, int mask, uint32_t p, float *val, uint32_t *pix,
+                             uint32_t e)
+{
+    const __m128i lanes = _mm_loadu_si128((const __m128i *)keep[mask]);
+    _mm_storeu_ps(val + e, _mm_permutevar_ps(v, lanes));
+    _mm_storeu_si128((__m128i *)(pix + e), _mm_add_epi32(lanes, _mm_set1_epi32((int)p)));
+    return e + kept[mask];
+}
+
+/* One image's nonzero gradient values, channel by channel, each channel's
+ * in pixel order (a NaN counts as nonzero): eight values compared at once,
+ * the nonzeros packed by a table, without a branch to mispredict. */
+INLINE_AVX2 void list_by_channel(const os_layer *l, const float *dn, struct lists *s)
+{
+    const size_t hw = l->h_out * l->w_out;
+    uint32_t e = 0;
+    for (size_t o = 0; o < l->c_out; o++) {
+        s->o_start[o] = e;
+        const float *d = dn + o * hw;
+        size_t p = 0;
+        for (; p + 8 <= hw; p += 8) {
+            const __m256 v = _mm256_loadu_ps(d + p);
+            const int m = _mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NEQ_UQ));
+            e = append4(_mm256_castps256_ps128(v), m & 15, (uint32_t)p, s->val_o, s->pix_o, e);
+            e = append4(_mm256_extractf128_ps(v, 1), m >> 4, (uint32_t)p + 4, s->val_o, s->pix_o,
+                        e);
+        }
+        for (; p < hw; p++) {
+            s->val_o[e] = d[p];
+            s->pix_o[e] = (uint32_t)p;
+            e += d[p] != 0.0f;
+        }
+    }
+    s->o_start[l->c_out] = e;
+}
+
+/* Eight vectors r[0..7] turned to their transpose in place. */
+INLINE_AVX2 void transpose8(__m256 r[8])
+{
+    __m256 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+}
+
+/* Between an image's planes (NCHW) and the interior of the pixel-major
+ * padded image, its border left alone: TO_PIXELS copies planes `from` into
+ * image `to`, else image `from` back to planes `to`.  Eight channels ×
+ * eight pixels at a time. */
+INLINE_AVX2 void between_layouts(const os_layer *l, const float *from, float *to,
+                                 const int TO_PIXELS)
+{
+    const size_t ci = l->c_in, wp = padded_w(l), hw = l->h_in * l->w_in;
+    for (size_t c = 0; c < ci; c += 8)
+        for (size_t i = 0; i < l->h_in; i++) {
+            /* the row's first pixel in each layout, and how far apart a
+             * pixel's (p) and a channel's (q) values are there */
+            const size_t plane = c * hw + i * l->w_in, pix = ((l->pad + i) * wp + l->pad) * ci + c;
+            const size_t src = TO_PIXELS ? plane : pix, dst = TO_PIXELS ? pix : plane;
+            const size_t src_p = TO_PIXELS ? 1 : ci, src_q = TO_PIXELS ? hw : 1;
+            const size_t dst_p = TO_PIXELS ? ci : 1, dst_q = TO_PIXELS ? 1 : hw;
+            size_t j = 0;
+            for (; j + 8 <= l->w_in; j += 8) {
+                __m256 r[8]; /* r[q]: eight values along src's contiguous axis */
+                for (size_t q = 0; q < 8; q++)
+                    r[q] = _mm256_loadu_ps(from + src + j * src_p + q * (TO_PIXELS ? hw : ci));
+                transpose8(r);
+                for (size_t q = 0; q < 8; q++)
+                    _mm256_storeu_ps(to + dst + j * dst_p + q * (TO_PIXELS ? ci : hw), r[q]);
+            }
+            for (; j < l->w_in; j++)
+                for (size_t q = 0; q < 8; q++)
+                    to[dst + j * dst_p + q * dst_q] = from[src + j * src_p + q * src_q];
+        }
+}
+
+/* ---- dW -------------------------------------------------------------------- */
+
+/* Kernel row ky of output channel o, input channels c0 .. c0 + 8 NV - 1:
+ * its K NV sums gain dY × the image under each tap, nonzero by nonzero. */
+INLINE_AVX2 void weights_row(const os_layer *l, const struct lists *s, size_t o, size_t ky,
+                             size_t c0, const int NV, const int K)
+{
+    const size_t ci = l->c_in, row = ky * padded_w(l) * ci + c0;
+    float *at = s->sums + (o * (size_t)K + ky) * (size_t)K * ci + c0;
+    __m256 a[K_MAX][2];
+    _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
+        _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
+            a[kx][v] = _mm256_loadu_ps(at + (size_t)kx * ci + 8 * (size_t)v);
+    for (uint32_t e = s->o_start[o]; e < s->o_start[o + 1]; e++) {
+        const __m256 d = _mm256_broadcast_ss(s->val_o + e);
+        const float *x = s->image + s->at[s->pix_o[e]] + row;
+        _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
+            _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
+                a[kx][v] = _mm256_fmadd_ps(
+                    d, _mm256_loadu_ps(x + (size_t)kx * ci + 8 * (size_t)v), a[kx][v]);
+    }
+    _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
+        _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
+            _mm256_storeu_ps(at + (size_t)kx * ci + 8 * (size_t)v, a[kx][v]);
+}
+
+/* One image into every sum: two vectors of input channels at a time while
+ * their 2 K sums fit the registers (K <= 5), then one. */
+INLINE_AVX2 void weights_image(const os_layer *l, const struct lists *s, const int K)
+{
+    for (size_t o = 0; o < l->c_out; o++) {
+        if (s->o_start[o] == s->o_start[o + 1])
+            continue;
+        for (size_t ky = 0; ky < (size_t)K; ky++) {
+            size_t c = 0;
+            if (K <= 5)
+                for (; c + 16 <= l->c_in; c += 16)
+                    weights_row(l, s, o, ky, c, 2, K);
+            for (; c < l->c_in; c += 8)
+                weights_row(l, s, o, ky, c, 1, K);
+        }
+    }
+}
+
+/* ---- dX -------------------------------------------------------------------- */
+
+/* Output pixel p's nonzeros, kernel row ky, input channels c0 .. c0 + 8 NV
+ * - 1: each tap's chain over them (from zero), added to the input pixel
+ * under the tap in s->image (dX's sums, pixel-major and padded). */
+INLINE_AVX2 void input_row(const os_layer *l, const struct lists *s, size_t p, size_t ky,
+                           size_t c0, const int NV, const int K)
+{
+    const size_t ci = l->c_in;
+    __m256 a[K_MAX][2];
+    _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
+        _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
+            a[kx][v] = _mm256_setzero_ps();
+    const size_t row = ky * (size_t)K * ci + c0;
+    for (uint32_t e = s->p_start[p]; e < s->p_start[p + 1]; e++) {
+        const __m256 d = _mm256_broadcast_ss(s->val_p + e);
+        const float *w = s->weights + s->w_p[e] + row;
+        _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
+            _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
+                a[kx][v] = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(w + (size_t)kx * ci + 8 * (size_t)v), d, a[kx][v]);
+    }
+    float *to = s->image + s->at[p] + ky * padded_w(l) * ci + c0;
+    _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
+        _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++) {
+            float *t = to + (size_t)kx * ci + 8 * (size_t)v;
+            _mm256_storeu_ps(t, _mm256_add_ps(_mm256_loadu_ps(t), a[kx][v]));
+        }
+}
+
+/* One image's dX sums, output pixels from the last to the first. */
+INLINE_AVX2 void input_image(const os_layer *l, const struct lists *s, const int K)
+{
+    for (size_t p = l->h_out * l->w_out; p-- > 0;) {
+        if (s->p_start[p] == s->p_start[p + 1])
+            continue;
+        for (size_t ky = 0; ky < (size_t)K; ky++) {
+            size_t c = 0;
+            if (K <= 5)
+                for (; c + 16 <= l->c_in; c += 16)
+                    input_row(l, s, p, ky, c, 2, K);
+            for (; c < l->c_in; c += 8)
+                input_row(l, s, p, ky, c, 1, K);
+        }
+    }
+}
+
+/* K a constant in each call, for the registers. */
+#define K_SWITCH(k, call)                                                                  \
+    switch (k) {                                                                           \
+    case 1: call(1); break;                                                                \
+    case 2: call(2); break;                                                                \
+    case 3: call(3); break;                                                                \
+    case 4: call(4); break;                                                                \
+    case 5: call(5); break;                                                                \
+    case 6: call(6); break;                                                                \
+    default: call(7); break;                                                               \
+    }
+
+AVX2_FMA
+void os_conv_sparse_backward(const os_layer *l, const float *params, const float *x,
+                             const float *dy, float *dx, float *dw, size_t batch, float *scratch)
+{
+    const size_t ci = l->c_in, co = l->c_out, k = l->kernel, kk = k * k, nt = taps(l);
+    struct lists s = carve(l, scratch);
+    if (dx) /* the weights [o][ky][kx][c] */
+        for (size_t o = 0; o < co; o++)
+            for (size_t c = 0; c < ci; c++)
+                for (size_t t = 0; t < kk; t++)
+                    s.weights[(o * kk + t) * ci + c] = params[l->param_offset + o * nt + c * kk + t];
+    if (dw)
+        memset(s.sums, 0, (nt + 1) * co * sizeof *s.sums);
+    float *bias = s.sums + nt * co;
+    window_offsets(l, s.at);
+    for (size_t n = 0; n < batch; n++) {
+        list_by_channel(l, dy + n * l->out, &s);
+        if (dw) {
+            if (l->pad) /* the interior is overwritten */
+                memset(s.image, 0, padded(l) * sizeof *s.image);
+            between_layouts(l, x + n * l->in, s.image, 1);
+#define WEIGHTS(K) weights_image(l, &s, K)
+            K_SWITCH(k, WEIGHTS)
+#undef WEIGHTS
+            for (size_t o = 0; o < co; o++)
+                for (uint32_t e = s.o_start[o]; e < s.o_start[o + 1]; e++)
+                    bias[o] += s.val_o[e];
+        }
+        if (!dx)
+            continue;
+        list_by_pixel(l, &s);
+        memset(s.image, 0, padded(l) * sizeof *s.image);
+#define INPUT(K) input_image(l, &s, K)
+        K_SWITCH(k, INPUT)
+#undef INPUT
+        between_layouts(l, s.image, dx + n * l->in, 0); /* the interior */
+    }
+    if (!dw)
+        return;
+    for (size_t o = 0; o < co; o++) /* [o][ky][kx][c] to the weights' [o][c][ky][kx] */
+        for (size_t t = 0; t < kk; t++)
+            for (size_t c = 0; c < ci; c++)
+                dw[o * nt + c * kk + t] = s.sums[(o * kk + t) * ci + c];
+    memcpy(dw + co * nt, bias, co * sizeof *dw);
+}
+#else /* never called: os_conv_sparse_takes is 0 without AVX2 */
+void os_conv_sparse_backward(const os_layer *l, const float *params, const float *x,
+                             const float *dy, float *dx, float *dw, size_t batch, float *scratch)
+{
+    (void)l, (void)params, (void)x, (void)dy, (void)dx, (void)dw, (void)batch, (void)scratch;
+}
+#endif
