@@ -237,8 +237,10 @@ INLINE_AVX2 void between_layouts(const os_layer *l, const float *from, float *to
             const size_t src = TO_PIXELS ? plane : pix, dst = TO_PIXELS ? pix : plane;
             const size_t src_p = TO_PIXELS ? 1 : ci, src_q = TO_PIXELS ? hw : 1;
             const size_t dst_p = TO_PIXELS ? ci : 1, dst_q = TO_PIXELS ? 1 : hw;
-            size_t j = 0;
-            for (; j + 8 <= l->w_in; j += 8) {
+            /* blocks of eight pixels, the last one overlapping the one
+             * before where the row is no multiple of eight (a copy twice) */
+            for (size_t b = 0; l->w_in >= 8 && b < l->w_in; b += 8) {
+                const size_t j = b + 8 <= l->w_in ? b : l->w_in - 8;
                 __m256 r[8]; /* r[q]: eight values along src's contiguous axis */
                 for (size_t q = 0; q < 8; q++)
                     r[q] = _mm256_loadu_ps(from + src + j * src_p + q * (TO_PIXELS ? hw : ci));
@@ -246,7 +248,7 @@ INLINE_AVX2 void between_layouts(const os_layer *l, const float *from, float *to
                 for (size_t q = 0; q < 8; q++)
                     _mm256_storeu_ps(to + dst + j * dst_p + q * (TO_PIXELS ? ci : hw), r[q]);
             }
-            for (; j < l->w_in; j++)
+            for (size_t j = 0; l->w_in < 8 && j < l->w_in; j++)
                 for (size_t q = 0; q < 8; q++)
                     to[dst + j * dst_p + q * dst_q] = from[src + j * src_p + q * src_q];
         }
@@ -260,14 +262,16 @@ INLINE_AVX2 void weights_row(const os_layer *l, const struct lists *s, size_t o,
                              size_t c0, const int NV, const int K)
 {
     const size_t ci = l->c_in, row = ky * padded_w(l) * ci + c0;
-    float *at = s->sums + (o * (size_t)K + ky) * (size_t)K * ci + c0;
+    float *sum = s->sums + (o * (size_t)K + ky) * (size_t)K * ci + c0;
     __m256 a[K_MAX][2];
     _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
         _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
-            a[kx][v] = _mm256_loadu_ps(at + (size_t)kx * ci + 8 * (size_t)v);
-    for (uint32_t e = s->o_start[o]; e < s->o_start[o + 1]; e++) {
-        const __m256 d = _mm256_broadcast_ss(s->val_o + e);
-        const float *x = s->image + s->at[s->pix_o[e]] + row;
+            a[kx][v] = _mm256_loadu_ps(sum + (size_t)kx * ci + 8 * (size_t)v);
+    const float *image = s->image + row, *val = s->val_o;
+    const uint32_t *pix = s->pix_o, *at = s->at, end = s->o_start[o + 1];
+    for (uint32_t e = s->o_start[o]; e < end; e++) {
+        const __m256 d = _mm256_broadcast_ss(val + e);
+        const float *x = image + at[pix[e]];
         _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
             _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
                 a[kx][v] = _mm256_fmadd_ps(
@@ -275,7 +279,7 @@ INLINE_AVX2 void weights_row(const os_layer *l, const struct lists *s, size_t o,
     }
     _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
         _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
-            _mm256_storeu_ps(at + (size_t)kx * ci + 8 * (size_t)v, a[kx][v]);
+            _mm256_storeu_ps(sum + (size_t)kx * ci + 8 * (size_t)v, a[kx][v]);
 }
 
 /* One image into every sum: two vectors of input channels at a time while
@@ -309,10 +313,11 @@ INLINE_AVX2 void input_row(const os_layer *l, const struct lists *s, size_t p, s
     _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
         _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
             a[kx][v] = _mm256_setzero_ps();
-    const size_t row = ky * (size_t)K * ci + c0;
-    for (uint32_t e = s->p_start[p]; e < s->p_start[p + 1]; e++) {
-        const __m256 d = _mm256_broadcast_ss(s->val_p + e);
-        const float *w = s->weights + s->w_p[e] + row;
+    const float *weights = s->weights + ky * (size_t)K * ci + c0, *val = s->val_p;
+    const uint32_t *wat = s->w_p, end = s->p_start[p + 1];
+    for (uint32_t e = s->p_start[p]; e < end; e++) {
+        const __m256 d = _mm256_broadcast_ss(val + e);
+        const float *w = weights + wat[e];
         _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
             _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
                 a[kx][v] = _mm256_fmadd_ps(
