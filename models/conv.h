@@ -46,6 +46,14 @@ static inline int os_conv_cpu_fma(void)
 #endif
 }
 
+/* Eight channels of n pixels between an image's two layouts
+ * (conv_layout.c): planes, channel q's pixel j at planes[q plane_stride +
+ * j], and pixels, at pixels[j pixel_stride + q]. */
+void os_conv_planes_to_pixels(const float *planes, size_t plane_stride, float *pixels,
+                              size_t pixel_stride, size_t n);
+void os_conv_pixels_to_planes(const float *pixels, size_t pixel_stride, float *planes,
+                              size_t plane_stride, size_t n);
+
 /* Direct convolutions (conv_direct.c) for a layer of one input channel,
  * stride 1 and rows of 8 outputs or more, on a CPU with AVX2 and FMA:
  * forward, and the weights' gradient of a first layer (no dX).  takes says
@@ -82,10 +90,11 @@ int os_conv_channels_use(int on);
 
 /* A convolution's gradients from dY's nonzero values alone (conv_sparse.c),
  * for layers that max pooling follows (l->pooled_by > 1) whose input
- * channels come in eights (c_in >= 8), on a CPU with AVX2 and FMA: takes is OS_CONV_DX | OS_CONV_DW where they run, else 0.
- * backward gives conv_channels.c's bits; dx or dw may be NULL (not wanted),
- * dw as for os_conv_direct_weights, both overwritten.  scratch and use as
- * for the direct kernels above. */
+ * channels come in eights (c_in >= 8), on a CPU with AVX2 and FMA: takes is
+ * OS_CONV_DX | OS_CONV_DW where they run, else 0.  backward gives
+ * conv_channels.c's bits; dx or dw may be NULL (not wanted), dw as for
+ * os_conv_direct_weights, both overwritten.  scratch and use as for the
+ * direct kernels above. */
 unsigned os_conv_sparse_takes(const os_layer *l);
 size_t os_conv_sparse_scratch(const os_layer *l);
 void os_conv_sparse_backward(const os_layer *l, const float *params, const float *x,

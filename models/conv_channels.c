@@ -202,10 +202,8 @@ void os_conv_channels_forward(const os_layer *l, const float *params, const floa
                 for (; o < co; o += 8)
                     forward_row(l, wt, bias, xn, yt, ky, oy, o, 1);
             }
-        float *yn = y + n * l->out; /* pixel-major to NCHW */
-        for (size_t o = 0; o < co; o++)
-            for (size_t p = 0; p < hw; p++)
-                yn[o * hw + p] = yt[p * co + o];
+        for (size_t o = 0; o < co; o += 8) /* pixel-major to NCHW */
+            os_conv_pixels_to_planes(yt + o, co, y + n * l->out + o * hw, hw, hw);
     }
 }
 
@@ -278,11 +276,11 @@ void os_conv_channels_dx(const os_layer *l, const float *params, const float *dy
                         input_row(l, wt, dn, dxt, oy, ky, kx, c, 1);
                 }
         float *xn = dx + n * l->in; /* the interior, pixel-major to NCHW */
-        for (size_t c = 0; c < ci; c++)
+        for (size_t c = 0; c < ci; c += 8)
             for (size_t i = 0; i < l->h_in; i++)
-                for (size_t j = 0; j < l->w_in; j++)
-                    xn[(c * l->h_in + i) * l->w_in + j] =
-                        dxt[((l->pad + i) * wp + l->pad + j) * ci + c];
+                os_conv_pixels_to_planes(dxt + ((l->pad + i) * wp + l->pad) * ci + c, ci,
+                                         xn + (c * l->h_in + i) * l->w_in, l->h_in * l->w_in,
+                                         l->w_in);
     }
 }
 
@@ -364,9 +362,8 @@ void os_conv_channels_dw(const os_layer *l, const float *x, const float *dy, flo
     memset(sums, 0, (nt + 1) * co * sizeof *sums);
     for (size_t n = 0; n < batch; n++) {
         const float *dn = dy + n * l->out;
-        for (size_t o = 0; o < co; o++) /* dY pixel-major */
-            for (size_t p = 0; p < hw; p++)
-                dyt[p * co + o] = dn[o * hw + p];
+        for (size_t o = 0; o < co; o += 8) /* dY pixel-major */
+            os_conv_planes_to_pixels(dn + o * hw, hw, dyt + o, co, hw);
         const float *xn = pad_image(l, x + n * l->in, xp);
         switch (l->kernel) { /* K a constant in each, for the registers */
         case 1: image_sums(l, dyt, xn, sums, 1); break;

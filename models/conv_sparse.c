@@ -6,10 +6,13 @@
  * Why: a convolution followed by max pooling gets a gradient that is zero
  * wherever its output was not the maximum of its window (three pixels in
  * four under 2 × 2 pooling), and zero again where a relu after the pooling
- * was off.  LeNet's second layer sees about one value in six nonzero.  The
- * dense kernels (conv_channels.c) multiply every one of them; here each
- * image's nonzero values are first listed, per output channel for dW and
- * per output pixel for dX, and only those are multiplied.
+ * was off: LeNet's second layer sees 10-16% of its dY nonzero in a study
+ * of configs/fashion-mnist-cnn.ini.  The dense kernels (conv_channels.c)
+ * multiply every value; here each image's nonzeros are first listed, per
+ * output channel for dW and per output pixel for dX, and only those are
+ * multiplied.  (The same for the forward over a relu's output, 45-63%
+ * nonzero there, was slower than the dense kernel: the lists' short runs
+ * of uneven length cost more than the skipped half.)
  *
  * The numbers are conv_channels.c's contract (tests/test_conv_direct.c),
  * because a zero of dY adds nothing there either: a fused multiply-add of
@@ -50,8 +53,8 @@ int os_conv_sparse_use(int on)
 /* Both gradients of a layer that max pooling follows (its dY mostly zero),
  * input channels in eights, whatever the CPU.  Where dY is dense, as
  * without pooling, the dense kernels are faster: about 2.4 times the
- * time here for LeNet's second layer's dW, against a third of it with
- * pooling (bench/conv_dnnl.sh's "dense" and "direct" columns). */
+ * time here for LeNet's second layer's dW on a dense dY, against a third
+ * of it on a pooled one. */
 static int sparse_fits(const os_layer *l)
 {
     return l->kind == OS_LAYER_CONV2D && l->pooled_by > 1 && l->c_in >= 8 && l->c_in % 8 == 0 &&
@@ -92,9 +95,15 @@ size_t os_conv_sparse_scratch(const os_layer *l)
 {
     if (!sparse_fits(l))
         return 0;
-    const size_t hw = l->h_out * l->w_out, nz = hw * l->c_out;
-    return 16 + taps(l) * l->c_out + (taps(l) + 1) * l->c_out + padded(l) + hw + 4 * nz + 8 +
-           l->c_out + 1 + hw + 1 + hw;
+    const size_t hw = l->h_out * l->w_out, nz = hw * l->c_out, nt = taps(l);
+    return 16 + padded(l) + nt * l->c_out + (nt + 1) * l->c_out + hw + 4 * nz + 8 + l->c_out +
+           1 + hw + 1 + hw;
+}
+
+/* A float pointer from p on a cache line's boundary (16 floats of slack). */
+static float *aligned(float *p)
+{
+    return p + (16 - (uintptr_t)p / sizeof *p % 16) % 16;
 }
 
 static struct lists carve(const os_layer *l, float *scratch)
@@ -103,7 +112,7 @@ static struct lists carve(const os_layer *l, float *scratch)
     struct lists s;
     /* the image on a cache line's boundary (pixels of 16 channels are
      * whole lines), and after it, the weights */
-    s.image = scratch + (16 - (uintptr_t)scratch / sizeof *scratch % 16) % 16;
+    s.image = aligned(scratch);
     s.weights = s.image + padded(l);
     s.sums = s.weights + nt * l->c_out;
     s.val_o = s.sums + (nt + 1) * l->c_out;
@@ -151,6 +160,18 @@ static void window_offsets(const os_layer *l, uint32_t *at)
 #define AVX2_FMA __attribute__((target("avx2,fma")))
 #define INLINE_AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
 
+/* K a constant in each call, for the registers. */
+#define K_SWITCH(k, call)                                                                  \
+    switch (k) {                                                                           \
+    case 1: call(1); break;                                                                \
+    case 2: call(2); break;                                                                \
+    case 3: call(3); break;                                                                \
+    case 4: call(4); break;                                                                \
+    case 5: call(5); break;                                                                \
+    case 6: call(6); break;                                                                \
+    default: call(7); break;                                                               \
+    }
+
 /* ---- the lists ------------------------------------------------------------- */
 
 /* For each mask of four lanes, the lanes it keeps, first to last; and
@@ -163,15 +184,27 @@ static const int32_t keep[16][4] = {
 };
 static const uint32_t kept[16] = { 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4 };
 
-/* The nonzeros of four values v at pixels p .. p + 3 appended at e (four
- * slots written whatever their number); returns the new end. */
-INLINE_AVX2 uint32_t append4(__m128 v, int mask, uint32_t p, float *val, uint32_t *pix,
-                             uint32_t e)
+/* The nonzeros of four values v, the ith at index (first + i) × scale,
+ * appended at e to val and index (four slots written whatever their
+ * number); returns the new end. */
+INLINE_AVX2 uint32_t append4(__m128 v, int mask, uint32_t first, uint32_t scale, float *val,
+                             uint32_t *index, uint32_t e)
 {
     const __m128i lanes = _mm_loadu_si128((const __m128i *)keep[mask]);
     _mm_storeu_ps(val + e, _mm_permutevar_ps(v, lanes));
-    _mm_storeu_si128((__m128i *)(pix + e), _mm_add_epi32(lanes, _mm_set1_epi32((int)p)));
+    _mm_storeu_si128((__m128i *)(index + e),
+                     _mm_mullo_epi32(_mm_add_epi32(lanes, _mm_set1_epi32((int)first)),
+                                     _mm_set1_epi32((int)scale)));
     return e + kept[mask];
+}
+
+/* The nonzeros of eight values (a NaN counts as one), as append4. */
+INLINE_AVX2 uint32_t append8(__m256 v, uint32_t first, uint32_t scale, float *val,
+                             uint32_t *index, uint32_t e)
+{
+    const int m = _mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NEQ_UQ));
+    e = append4(_mm256_castps256_ps128(v), m & 15, first, scale, val, index, e);
+    return append4(_mm256_extractf128_ps(v, 1), m >> 4, first + 4, scale, val, index, e);
 }
 
 /* One image's nonzero gradient values, channel by channel, each channel's
@@ -185,13 +218,8 @@ INLINE_AVX2 void list_by_channel(const os_layer *l, const float *dn, struct list
         s->o_start[o] = e;
         const float *d = dn + o * hw;
         size_t p = 0;
-        for (; p + 8 <= hw; p += 8) {
-            const __m256 v = _mm256_loadu_ps(d + p);
-            const int m = _mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NEQ_UQ));
-            e = append4(_mm256_castps256_ps128(v), m & 15, (uint32_t)p, s->val_o, s->pix_o, e);
-            e = append4(_mm256_extractf128_ps(v, 1), m >> 4, (uint32_t)p + 4, s->val_o, s->pix_o,
-                        e);
-        }
+        for (; p + 8 <= hw; p += 8)
+            e = append8(_mm256_loadu_ps(d + p), (uint32_t)p, 1, s->val_o, s->pix_o, e);
         for (; p < hw; p++) {
             s->val_o[e] = d[p];
             s->pix_o[e] = (uint32_t)p;
@@ -201,56 +229,19 @@ INLINE_AVX2 void list_by_channel(const os_layer *l, const float *dn, struct list
     s->o_start[l->c_out] = e;
 }
 
-/* Eight vectors r[0..7] turned to their transpose in place. */
-INLINE_AVX2 void transpose8(__m256 r[8])
-{
-    __m256 t[8], u[8];
-    for (int i = 0; i < 8; i += 2) {
-        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 8; i += 4) {
-        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
-        r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
-    }
-}
-
-/* Between an image's planes (NCHW) and the interior of the pixel-major
- * padded image, its border left alone: TO_PIXELS copies planes `from` into
- * image `to`, else image `from` back to planes `to`.  Eight channels ×
- * eight pixels at a time. */
-INLINE_AVX2 void between_layouts(const os_layer *l, const float *from, float *to,
-                                 const int TO_PIXELS)
+/* Between an image's planes (NCHW) and the interior of its pixel-major
+ * padded form, the border left alone: TO_PIXELS copies planes `from` into
+ * image `to`, else image `from` back to planes `to`. */
+static void between_layouts(const os_layer *l, const float *from, float *to, const int TO_PIXELS)
 {
     const size_t ci = l->c_in, wp = padded_w(l), hw = l->h_in * l->w_in;
     for (size_t c = 0; c < ci; c += 8)
         for (size_t i = 0; i < l->h_in; i++) {
-            /* the row's first pixel in each layout, and how far apart a
-             * pixel's (p) and a channel's (q) values are there */
             const size_t plane = c * hw + i * l->w_in, pix = ((l->pad + i) * wp + l->pad) * ci + c;
-            const size_t src = TO_PIXELS ? plane : pix, dst = TO_PIXELS ? pix : plane;
-            const size_t src_p = TO_PIXELS ? 1 : ci, src_q = TO_PIXELS ? hw : 1;
-            const size_t dst_p = TO_PIXELS ? ci : 1, dst_q = TO_PIXELS ? 1 : hw;
-            /* blocks of eight pixels, the last one overlapping the one
-             * before where the row is no multiple of eight (a copy twice) */
-            for (size_t b = 0; l->w_in >= 8 && b < l->w_in; b += 8) {
-                const size_t j = b + 8 <= l->w_in ? b : l->w_in - 8;
-                __m256 r[8]; /* r[q]: eight values along src's contiguous axis */
-                for (size_t q = 0; q < 8; q++)
-                    r[q] = _mm256_loadu_ps(from + src + j * src_p + q * (TO_PIXELS ? hw : ci));
-                transpose8(r);
-                for (size_t q = 0; q < 8; q++)
-                    _mm256_storeu_ps(to + dst + j * dst_p + q * (TO_PIXELS ? ci : hw), r[q]);
-            }
-            for (size_t j = 0; l->w_in < 8 && j < l->w_in; j++)
-                for (size_t q = 0; q < 8; q++)
-                    to[dst + j * dst_p + q * dst_q] = from[src + j * src_p + q * src_q];
+            if (TO_PIXELS)
+                os_conv_planes_to_pixels(from + plane, hw, to + pix, ci, l->w_in);
+            else
+                os_conv_pixels_to_planes(from + pix, ci, to + plane, hw, l->w_in);
         }
 }
 
@@ -348,17 +339,6 @@ INLINE_AVX2 void input_image(const os_layer *l, const struct lists *s, const int
     }
 }
 
-/* K a constant in each call, for the registers. */
-#define K_SWITCH(k, call)                                                                  \
-    switch (k) {                                                                           \
-    case 1: call(1); break;                                                                \
-    case 2: call(2); break;                                                                \
-    case 3: call(3); break;                                                                \
-    case 4: call(4); break;                                                                \
-    case 5: call(5); break;                                                                \
-    case 6: call(6); break;                                                                \
-    default: call(7); break;                                                               \
-    }
 
 AVX2_FMA
 void os_conv_sparse_backward(const os_layer *l, const float *params, const float *x,
