@@ -265,22 +265,25 @@ static void lowered_backward(const os_layer *l, const float *params, const float
     }
 }
 
-/* Each part of the gradient the fastest way that covers the layer: a first
- * layer of one channel direct (conv_direct.c); a layer whose input
- * channels come in eights from dY's nonzeros (conv_sparse.c); one whose
- * output channels do, direct over them (conv_channels.c); what is left in
- * oneDNN, else lowered (also where oneDNN refuses). */
+/* Each part of the gradient the fastest way that covers the layer: under
+ * max pooling, from dY's nonzeros (conv_sparse.c: dW of one input channel,
+ * dX and dW of input channels in eights); a first layer of one channel
+ * direct (conv_direct.c); channels in eights, direct over them
+ * (conv_channels.c); what is left in oneDNN, else lowered (also where
+ * oneDNN refuses). */
 void os_conv_backward(const os_layer *l, const float *params, const float *x, const float *dy,
                       float *dx, float *dparams, size_t batch, float *scratch)
 {
     float *dw = dparams + l->param_offset;
-    if (!dx && os_conv_direct_takes(l)) {
+    const unsigned sp = os_conv_sparse_takes(l);
+    if (sp)
+        os_conv_sparse_backward(l, params, x, dy, sp & OS_CONV_DX ? dx : NULL, dw, batch,
+                                scratch);
+    if (!dx && !sp && os_conv_direct_takes(l)) {
         os_conv_direct_weights(l, x, dy, dw, batch, scratch);
         return;
     }
-    const unsigned sp = os_conv_sparse_takes(l), ch = os_conv_channels_takes(l) & ~sp;
-    if (sp)
-        os_conv_sparse_backward(l, params, x, dy, dx, dw, batch, scratch);
+    const unsigned ch = os_conv_channels_takes(l) & ~sp;
     if (ch & OS_CONV_DW)
         os_conv_channels_dw(l, x, dy, dw, batch, scratch);
     if (dx && (ch & OS_CONV_DX))

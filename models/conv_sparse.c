@@ -50,22 +50,24 @@ int os_conv_sparse_use(int on)
     return os_conv_cpu_fma();
 }
 
-/* Both gradients of a layer that max pooling follows (its dY mostly zero),
- * input channels in eights, whatever the CPU.  Where dY is dense, as
+/* The gradients of a layer that max pooling follows (its dY mostly zero),
+ * whatever the CPU: dX and dW for input channels in eights, dW for one.  Where dY is dense, as
  * without pooling, the dense kernels are faster: about 2.4 times the
  * time here for LeNet's second layer's dW on a dense dY, against a third
  * of it on a pooled one. */
-static int sparse_fits(const os_layer *l)
+static unsigned sparse_fits(const os_layer *l)
 {
-    return l->kind == OS_LAYER_CONV2D && l->pooled_by > 1 && l->c_in >= 8 && l->c_in % 8 == 0 &&
-           l->kernel >= 1 && l->kernel <= K_MAX && l->stride >= 1;
+    if (l->kind != OS_LAYER_CONV2D || l->pooled_by < 2 || l->kernel < 1 || l->kernel > K_MAX ||
+        l->stride < 1)
+        return 0;
+    if (l->c_in == 1) /* a first layer: dW alone, each kernel row a vector */
+        return OS_CONV_DW;
+    return l->c_in % 8 == 0 ? OS_CONV_DX | OS_CONV_DW : 0;
 }
 
 unsigned os_conv_sparse_takes(const os_layer *l)
 {
-    return SPARSE_AVX2 && sparse_allowed && os_conv_cpu_fma() && sparse_fits(l)
-               ? OS_CONV_DX | OS_CONV_DW
-               : 0;
+    return SPARSE_AVX2 && sparse_allowed && os_conv_cpu_fma() ? sparse_fits(l) : 0;
 }
 
 static size_t padded_w(const os_layer *l) { return l->w_in + 2 * l->pad; }
@@ -77,8 +79,9 @@ static size_t taps(const os_layer *l) { return l->c_in * l->kernel * l->kernel; 
 
 /* The scratch, in this order (floats; the lists' indices are uint32_t):
  *   weights   taps × c_out   dX's weights, [o][ky][kx][c]
- *   sums      (taps + 1) × c_out   dW's sums, [o][ky][kx][c], then the bias's
- *   image     padded input, pixel-major (dW); dX's sums, the same shape
+ *   sums      dW's sums (sums_floats), then the bias's
+ *   image     padded input, pixel-major (dW), 16 floats of slack after it;
+ *             dX's sums, the same shape
  *   at        h_out w_out    offset of each output pixel's window there
  *   by_o      value and pixel of each nonzero of an image, channel by channel
  *             (four slots of slack each, which the packing writes past the end)
@@ -91,13 +94,20 @@ struct lists {
     uint32_t *at, *pix_o, *o_start, *w_p, *p_start, *next;
 };
 
+/* dW's sums but the bias's: [o][ky][kx][c], or with one input channel
+ * [o][ky][8], a vector of kx. */
+static size_t sums_floats(const os_layer *l)
+{
+    return l->c_in == 1 ? l->c_out * l->kernel * 8 : taps(l) * l->c_out;
+}
+
 size_t os_conv_sparse_scratch(const os_layer *l)
 {
     if (!sparse_fits(l))
         return 0;
-    const size_t hw = l->h_out * l->w_out, nz = hw * l->c_out, nt = taps(l);
-    return 16 + padded(l) + nt * l->c_out + (nt + 1) * l->c_out + hw + 4 * nz + 8 + l->c_out +
-           1 + hw + 1 + hw;
+    const size_t hw = l->h_out * l->w_out, nz = hw * l->c_out;
+    return 16 + padded(l) + 16 + taps(l) * l->c_out + sums_floats(l) + l->c_out + hw + 4 * nz +
+           8 + l->c_out + 1 + hw + 1 + hw;
 }
 
 /* A float pointer from p on a cache line's boundary (16 floats of slack). */
@@ -113,9 +123,9 @@ static struct lists carve(const os_layer *l, float *scratch)
     /* the image on a cache line's boundary (pixels of 16 channels are
      * whole lines), and after it, the weights */
     s.image = aligned(scratch);
-    s.weights = s.image + padded(l);
+    s.weights = s.image + padded(l) + 16; /* a vector's reach past its end */
     s.sums = s.weights + nt * l->c_out;
-    s.val_o = s.sums + (nt + 1) * l->c_out;
+    s.val_o = s.sums + sums_floats(l) + l->c_out;
     s.val_p = s.val_o + nz + 4;
     /* the rest holds indices only, never floats */
     s.at = (uint32_t *)(s.val_p + nz);
@@ -273,6 +283,28 @@ INLINE_AVX2 void weights_row(const os_layer *l, const struct lists *s, size_t o,
             _mm256_storeu_ps(sum + (size_t)kx * ci + 8 * (size_t)v, a[kx][v]);
 }
 
+/* A layer of one input channel: output channel o's K sums, a vector each
+ * (kernel row ky, lanes kx < K meaningful), gain dY × the plane's eight
+ * values from each nonzero's window on, nonzero by nonzero. */
+INLINE_AVX2 void plane_weights(const os_layer *l, const struct lists *s, size_t o, const int K)
+{
+    const size_t wp = padded_w(l);
+    float *sum = s->sums + o * (size_t)K * 8;
+    __m256 a[K_MAX];
+    _Pragma("GCC unroll 8") for (int ky = 0; ky < K; ky++)
+        a[ky] = _mm256_loadu_ps(sum + 8 * (size_t)ky);
+    const float *image = s->image, *val = s->val_o;
+    const uint32_t *pix = s->pix_o, *at = s->at, end = s->o_start[o + 1];
+    for (uint32_t e = s->o_start[o]; e < end; e++) {
+        const __m256 d = _mm256_broadcast_ss(val + e);
+        const float *x = image + at[pix[e]];
+        _Pragma("GCC unroll 8") for (int ky = 0; ky < K; ky++)
+            a[ky] = _mm256_fmadd_ps(d, _mm256_loadu_ps(x + (size_t)ky * wp), a[ky]);
+    }
+    _Pragma("GCC unroll 8") for (int ky = 0; ky < K; ky++)
+        _mm256_storeu_ps(sum + 8 * (size_t)ky, a[ky]);
+}
+
 /* One image into every sum: two vectors of input channels at a time while
  * their 2 K sums fit the registers (K <= 5), then one. */
 INLINE_AVX2 void weights_image(const os_layer *l, const struct lists *s, const int K)
@@ -280,6 +312,10 @@ INLINE_AVX2 void weights_image(const os_layer *l, const struct lists *s, const i
     for (size_t o = 0; o < l->c_out; o++) {
         if (s->o_start[o] == s->o_start[o + 1])
             continue;
+        if (l->c_in == 1) {
+            plane_weights(l, s, o, K);
+            continue;
+        }
         for (size_t ky = 0; ky < (size_t)K; ky++) {
             size_t c = 0;
             if (K <= 5)
@@ -351,16 +387,23 @@ void os_conv_sparse_backward(const os_layer *l, const float *params, const float
             for (size_t c = 0; c < ci; c++)
                 for (size_t t = 0; t < kk; t++)
                     s.weights[(o * kk + t) * ci + c] = params[l->param_offset + o * nt + c * kk + t];
-    if (dw)
-        memset(s.sums, 0, (nt + 1) * co * sizeof *s.sums);
-    float *bias = s.sums + nt * co;
+    if (dw) {
+        memset(s.sums, 0, (sums_floats(l) + co) * sizeof *s.sums);
+        memset(s.image + padded(l), 0, 16 * sizeof *s.image); /* what vectors reach past */
+    }
+    float *bias = s.sums + sums_floats(l);
     window_offsets(l, s.at);
     for (size_t n = 0; n < batch; n++) {
         list_by_channel(l, dy + n * l->out, &s);
         if (dw) {
             if (l->pad) /* the interior is overwritten */
                 memset(s.image, 0, padded(l) * sizeof *s.image);
-            between_layouts(l, x + n * l->in, s.image, 1);
+            if (ci == 1)
+                for (size_t i = 0; i < l->h_in; i++)
+                    memcpy(s.image + (l->pad + i) * padded_w(l) + l->pad,
+                           x + n * l->in + i * l->w_in, l->w_in * sizeof *s.image);
+            else
+                between_layouts(l, x + n * l->in, s.image, 1);
 #define WEIGHTS(K) weights_image(l, &s, K)
             K_SWITCH(k, WEIGHTS)
 #undef WEIGHTS
@@ -382,7 +425,8 @@ void os_conv_sparse_backward(const os_layer *l, const float *params, const float
     for (size_t o = 0; o < co; o++) /* [o][ky][kx][c] to the weights' [o][c][ky][kx] */
         for (size_t t = 0; t < kk; t++)
             for (size_t c = 0; c < ci; c++)
-                dw[o * nt + c * kk + t] = s.sums[(o * kk + t) * ci + c];
+                dw[o * nt + c * kk + t] =
+                    s.sums[ci == 1 ? (o * k + t / k) * 8 + t % k : (o * kk + t) * ci + c];
     memcpy(dw + co * nt, bias, co * sizeof *dw);
 }
 #else /* never called: os_conv_sparse_takes is 0 without AVX2 */

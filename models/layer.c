@@ -30,12 +30,20 @@ unsigned os_layer_numerics(const os_layer *l)
     /* 2: convolutions lowered over several images at once (2026-12-06);
      * 3: the layers oneDNN takes (2026-12-06);
      * 4: one input channel, direct with FMA (conv_direct.c, 2026-12-06);
+     * 5: the same, its dW from dY's nonzeros under pooling (conv_sparse.c,
+     *    one chain a weight instead of eight lanes, 2026-12-06); 6: that
+     *    dW with a lowered forward;
      * 8 + the directions conv_channels.c computes (2026-12-06), and 8 more
-     * where oneDNN takes what is left */
+     * where oneDNN takes what is left (conv_sparse.c's gradients of channels
+     * in eights keep conv_channels.c's bits) */
     const unsigned ch = os_conv_channels_takes(l);
     if (ch)
         return 8 + ch + (os_conv_dnnl_takes(l) ? 8 : 0);
-    return os_conv_dnnl_takes(l) ? 3 : os_conv_direct_takes(l) ? 4 : 2;
+    if (os_conv_dnnl_takes(l))
+        return 3;
+    if (l->c_in == 1 && os_conv_sparse_takes(l))
+        return os_conv_direct_takes(l) ? 5 : 6;
+    return os_conv_direct_takes(l) ? 4 : 2;
 }
 
 const char *os_layer_kind_name(os_layer_kind kind)

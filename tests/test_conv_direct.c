@@ -271,6 +271,18 @@ static void check_sparse_kernels(void)
     for (size_t w = 1; w <= 17; w++, cases++) /* every remainder of the eight-pixel packing */
         bad += (size_t)check_sparse(8, 3, w, 8, 3, 1, 1, 2, all, 0.3);
     ok(bad == 0, "rows of 1 to 17 pixels: the contract's bits (%zu of %zu differ)", bad, cases);
+    ok(os_conv_sparse_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 1, .c_out = 16,
+                                         .stride = 1, .kernel = 5, .pooled_by = 2 }) ==
+               OS_CONV_DW &&
+           check_sparse(1, 28, 28, 16, 5, 2, 1, 3, OS_CONV_DW, 0.15) == 0,
+       "LeNet's first layer under pooling: dW alone, the contract's bits (one chain a weight)");
+    bad = cases = 0;
+    for (size_t k = 1; k <= 7; k++) /* every kernel, strides 1 to 3, rows short and long */
+        for (size_t st = 1; st <= 3; st++, cases++)
+            bad += (size_t)check_sparse(1, 6 + k + st, 3 + 4 * k, 8, k, k / 2, st, 2, OS_CONV_DW,
+                                        0.2);
+    ok(bad == 0, "one input channel, kernels of 1 to 7, strides 1 to 3: the contract's bits "
+       "(%zu of %zu differ)", bad, cases);
     ok(check_sparse(8, 11, 10, 40, 5, 2, 3, 1, all, 0.2) == 0 &&
            check_sparse(16, 7, 9, 12, 3, 0, 2, 2, both, 0.2) == 0 &&
            check_sparse(8, 13, 17, 3, 4, 3, 2, 3, both, 0.2) == 0,
