@@ -84,14 +84,15 @@ static size_t taps(const os_layer *l) { return l->c_in * l->kernel * l->kernel; 
  *             dX's sums, the same shape
  *   at        h_out w_out    offset of each output pixel's window there
  *   by_o      value and pixel of each nonzero of an image, channel by channel
- *             (four slots of slack each, which the packing writes past the end)
+ *             (eight slots of slack each, which the packing writes past the end)
  *   o_start   c_out + 1      where each channel's run starts
  *   by_p      value and weights' offset of each, pixel by pixel (dX)
  *   p_start   h_out w_out + 1
- *   next      h_out w_out    each pixel's next slot while by_p is filled */
+ *   next      h_out w_out    each pixel's next slot while by_p is filled
+ *   pack      256 × 8 + 256  the packing's table (pack_table) */
 struct lists {
     float *weights, *sums, *image, *val_o, *val_p;
-    uint32_t *at, *pix_o, *o_start, *w_p, *p_start, *next;
+    uint32_t *at, *pix_o, *o_start, *w_p, *p_start, *next, *pack, *packed;
 };
 
 /* dW's sums but the bias's: [o][ky][kx][c], or with one input channel
@@ -107,7 +108,7 @@ size_t os_conv_sparse_scratch(const os_layer *l)
         return 0;
     const size_t hw = l->h_out * l->w_out, nz = hw * l->c_out;
     return 16 + padded(l) + 16 + taps(l) * l->c_out + sums_floats(l) + l->c_out + hw + 4 * nz +
-           8 + l->c_out + 1 + hw + 1 + hw;
+           16 + l->c_out + 1 + hw + 1 + hw + 9 * 256;
 }
 
 /* A float pointer from p on a cache line's boundary (16 floats of slack). */
@@ -126,14 +127,16 @@ static struct lists carve(const os_layer *l, float *scratch)
     s.weights = s.image + padded(l) + 16; /* a vector's reach past its end */
     s.sums = s.weights + nt * l->c_out;
     s.val_o = s.sums + sums_floats(l) + l->c_out;
-    s.val_p = s.val_o + nz + 4;
+    s.val_p = s.val_o + nz + 8;
     /* the rest holds indices only, never floats */
     s.at = (uint32_t *)(s.val_p + nz);
     s.pix_o = s.at + hw;
-    s.w_p = s.pix_o + nz + 4;
+    s.w_p = s.pix_o + nz + 8;
     s.o_start = s.w_p + nz;
     s.p_start = s.o_start + l->c_out + 1;
     s.next = s.p_start + hw + 1;
+    s.pack = s.next + hw;
+    s.packed = s.pack + 8 * 256;
     return s;
 }
 
@@ -184,37 +187,33 @@ static void window_offsets(const os_layer *l, uint32_t *at)
 
 /* ---- the lists ------------------------------------------------------------- */
 
-/* For each mask of four lanes, the lanes it keeps, first to last; and
- * how many. */
-static const int32_t keep[16][4] = {
-    { 0, 0, 0, 0 }, { 0, 0, 0, 0 }, { 1, 0, 0, 0 }, { 0, 1, 0, 0 },
-    { 2, 0, 0, 0 }, { 0, 2, 0, 0 }, { 1, 2, 0, 0 }, { 0, 1, 2, 0 },
-    { 3, 0, 0, 0 }, { 0, 3, 0, 0 }, { 1, 3, 0, 0 }, { 0, 1, 3, 0 },
-    { 2, 3, 0, 0 }, { 0, 2, 3, 0 }, { 1, 2, 3, 0 }, { 0, 1, 2, 3 },
-};
-static const uint32_t kept[16] = { 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4 };
-
-/* The nonzeros of four values v, the ith at index (first + i) × scale,
- * appended at e to val and index (four slots written whatever their
- * number); returns the new end. */
-INLINE_AVX2 uint32_t append4(__m128 v, int mask, uint32_t first, uint32_t scale, float *val,
-                             uint32_t *index, uint32_t e)
+/* For each mask of eight lanes, the lanes it keeps, first to last, then
+ * zeros; and how many (struct lists' pack and packed). */
+static void pack_table(struct lists *s)
 {
-    const __m128i lanes = _mm_loadu_si128((const __m128i *)keep[mask]);
-    _mm_storeu_ps(val + e, _mm_permutevar_ps(v, lanes));
-    _mm_storeu_si128((__m128i *)(index + e),
-                     _mm_mullo_epi32(_mm_add_epi32(lanes, _mm_set1_epi32((int)first)),
-                                     _mm_set1_epi32((int)scale)));
-    return e + kept[mask];
+    for (uint32_t m = 0; m < 256; m++) {
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < 8; i++)
+            if (m >> i & 1)
+                s->pack[8 * m + k++] = i;
+        s->packed[m] = k;
+        while (k < 8)
+            s->pack[8 * m + k++] = 0;
+    }
 }
 
-/* The nonzeros of eight values (a NaN counts as one), as append4. */
-INLINE_AVX2 uint32_t append8(__m256 v, uint32_t first, uint32_t scale, float *val,
+/* The nonzeros of eight values v (a NaN counts as one), the ith at index
+ * first + i, appended at e to val and index (eight slots written whatever
+ * their number); returns the new end. */
+INLINE_AVX2 uint32_t append8(const struct lists *s, __m256 v, uint32_t first, float *val,
                              uint32_t *index, uint32_t e)
 {
     const int m = _mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NEQ_UQ));
-    e = append4(_mm256_castps256_ps128(v), m & 15, first, scale, val, index, e);
-    return append4(_mm256_extractf128_ps(v, 1), m >> 4, first + 4, scale, val, index, e);
+    const __m256i lanes = _mm256_loadu_si256((const __m256i *)(s->pack + 8 * m));
+    _mm256_storeu_ps(val + e, _mm256_permutevar8x32_ps(v, lanes));
+    _mm256_storeu_si256((__m256i *)(index + e),
+                        _mm256_add_epi32(lanes, _mm256_set1_epi32((int)first)));
+    return e + s->packed[m];
 }
 
 /* One image's nonzero gradient values, channel by channel, each channel's
@@ -229,7 +228,7 @@ INLINE_AVX2 void list_by_channel(const os_layer *l, const float *dn, struct list
         const float *d = dn + o * hw;
         size_t p = 0;
         for (; p + 8 <= hw; p += 8)
-            e = append8(_mm256_loadu_ps(d + p), (uint32_t)p, 1, s->val_o, s->pix_o, e);
+            e = append8(s, _mm256_loadu_ps(d + p), (uint32_t)p, s->val_o, s->pix_o, e);
         for (; p < hw; p++) {
             s->val_o[e] = d[p];
             s->pix_o[e] = (uint32_t)p;
@@ -258,13 +257,15 @@ static void between_layouts(const os_layer *l, const float *from, float *to, con
 /* ---- dW -------------------------------------------------------------------- */
 
 /* Kernel row ky of output channel o, input channels c0 .. c0 + 8 NV - 1:
- * its K NV sums gain dY × the image under each tap, nonzero by nonzero. */
+ * its K NV sums gain dY × the image under each tap, nonzero by nonzero;
+ * with BIAS (once an image) the bias's sum gains dY too. */
 INLINE_AVX2 void weights_row(const os_layer *l, const struct lists *s, size_t o, size_t ky,
-                             size_t c0, const int NV, const int K)
+                             size_t c0, const int NV, const int K, const int BIAS)
 {
     const size_t ci = l->c_in, row = ky * padded_w(l) * ci + c0;
     float *sum = s->sums + (o * (size_t)K + ky) * (size_t)K * ci + c0;
-    __m256 a[K_MAX][2];
+    float *bias = s->sums + sums_floats(l) + o;
+    __m256 a[K_MAX][2], b = _mm256_set1_ps(BIAS ? *bias : 0.0f);
     _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
         _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
             a[kx][v] = _mm256_loadu_ps(sum + (size_t)kx * ci + 8 * (size_t)v);
@@ -273,6 +274,8 @@ INLINE_AVX2 void weights_row(const os_layer *l, const struct lists *s, size_t o,
     for (uint32_t e = s->o_start[o]; e < end; e++) {
         const __m256 d = _mm256_broadcast_ss(val + e);
         const float *x = image + at[pix[e]];
+        if (BIAS) /* beside the products' chains, not after them */
+            b = _mm256_add_ps(b, d);
         _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
             _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
                 a[kx][v] = _mm256_fmadd_ps(
@@ -281,16 +284,19 @@ INLINE_AVX2 void weights_row(const os_layer *l, const struct lists *s, size_t o,
     _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
         _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
             _mm256_storeu_ps(sum + (size_t)kx * ci + 8 * (size_t)v, a[kx][v]);
+    if (BIAS)
+        *bias = _mm256_cvtss_f32(b);
 }
 
 /* A layer of one input channel: output channel o's K sums, a vector each
  * (kernel row ky, lanes kx < K meaningful), gain dY × the plane's eight
- * values from each nonzero's window on, nonzero by nonzero. */
+ * values from each nonzero's window on, nonzero by nonzero; the bias's sum
+ * gains dY. */
 INLINE_AVX2 void plane_weights(const os_layer *l, const struct lists *s, size_t o, const int K)
 {
     const size_t wp = padded_w(l);
-    float *sum = s->sums + o * (size_t)K * 8;
-    __m256 a[K_MAX];
+    float *sum = s->sums + o * (size_t)K * 8, *bias = s->sums + sums_floats(l) + o;
+    __m256 a[K_MAX], b = _mm256_set1_ps(*bias);
     _Pragma("GCC unroll 8") for (int ky = 0; ky < K; ky++)
         a[ky] = _mm256_loadu_ps(sum + 8 * (size_t)ky);
     const float *image = s->image, *val = s->val_o;
@@ -298,11 +304,13 @@ INLINE_AVX2 void plane_weights(const os_layer *l, const struct lists *s, size_t 
     for (uint32_t e = s->o_start[o]; e < end; e++) {
         const __m256 d = _mm256_broadcast_ss(val + e);
         const float *x = image + at[pix[e]];
+        b = _mm256_add_ps(b, d); /* the bias's, beside the products' chains */
         _Pragma("GCC unroll 8") for (int ky = 0; ky < K; ky++)
             a[ky] = _mm256_fmadd_ps(d, _mm256_loadu_ps(x + (size_t)ky * wp), a[ky]);
     }
     _Pragma("GCC unroll 8") for (int ky = 0; ky < K; ky++)
         _mm256_storeu_ps(sum + 8 * (size_t)ky, a[ky]);
+    *bias = _mm256_cvtss_f32(b);
 }
 
 /* One image into every sum: two vectors of input channels at a time while
@@ -318,11 +326,16 @@ INLINE_AVX2 void weights_image(const os_layer *l, const struct lists *s, const i
         }
         for (size_t ky = 0; ky < (size_t)K; ky++) {
             size_t c = 0;
-            if (K <= 5)
+            if (K <= 5) {
+                if (ky == 0 && c + 16 <= l->c_in) /* the bias's sum with the first */
+                    weights_row(l, s, o, ky, c, 2, K, 1), c += 16;
                 for (; c + 16 <= l->c_in; c += 16)
-                    weights_row(l, s, o, ky, c, 2, K);
+                    weights_row(l, s, o, ky, c, 2, K, 0);
+            }
+            if (ky == 0 && c == 0)
+                weights_row(l, s, o, ky, c, 1, K, 1), c += 8;
             for (; c < l->c_in; c += 8)
-                weights_row(l, s, o, ky, c, 1, K);
+                weights_row(l, s, o, ky, c, 1, K, 0);
         }
     }
 }
@@ -382,6 +395,7 @@ void os_conv_sparse_backward(const os_layer *l, const float *params, const float
 {
     const size_t ci = l->c_in, co = l->c_out, k = l->kernel, kk = k * k, nt = taps(l);
     struct lists s = carve(l, scratch);
+    pack_table(&s);
     if (dx) /* the weights [o][ky][kx][c] */
         for (size_t o = 0; o < co; o++)
             for (size_t c = 0; c < ci; c++)
@@ -407,9 +421,6 @@ void os_conv_sparse_backward(const os_layer *l, const float *params, const float
 #define WEIGHTS(K) weights_image(l, &s, K)
             K_SWITCH(k, WEIGHTS)
 #undef WEIGHTS
-            for (size_t o = 0; o < co; o++)
-                for (uint32_t e = s.o_start[o]; e < s.o_start[o + 1]; e++)
-                    bias[o] += s.val_o[e];
         }
         if (!dx)
             continue;
