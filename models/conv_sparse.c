@@ -51,10 +51,10 @@ int os_conv_sparse_use(int on)
 }
 
 /* The gradients of a layer that max pooling follows (its dY mostly zero),
- * whatever the CPU: dX and dW for input channels in eights, dW for one.  Where dY is dense, as
- * without pooling, the dense kernels are faster: about 2.4 times the
- * time here for LeNet's second layer's dW on a dense dY, against a third
- * of it on a pooled one. */
+ * whatever the CPU: dX and dW for input channels in eights, dW for one.
+ * Where dY is dense, as without pooling, the dense kernels are faster:
+ * about 2.4 times the time here for LeNet's second layer's dW on a dense
+ * dY, against a third of it on a pooled one. */
 static unsigned sparse_fits(const os_layer *l)
 {
     if (l->kind != OS_LAYER_CONV2D || l->pooled_by < 2 || l->kernel < 1 || l->kernel > K_MAX ||
@@ -394,13 +394,14 @@ void os_conv_sparse_backward(const os_layer *l, const float *params, const float
                              const float *dy, float *dx, float *dw, size_t batch, float *scratch)
 {
     const size_t ci = l->c_in, co = l->c_out, k = l->kernel, kk = k * k, nt = taps(l);
+    const float *w = params + l->param_offset;
     struct lists s = carve(l, scratch);
     pack_table(&s);
     if (dx) /* the weights [o][ky][kx][c] */
         for (size_t o = 0; o < co; o++)
             for (size_t c = 0; c < ci; c++)
                 for (size_t t = 0; t < kk; t++)
-                    s.weights[(o * kk + t) * ci + c] = params[l->param_offset + o * nt + c * kk + t];
+                    s.weights[(o * kk + t) * ci + c] = w[o * nt + c * kk + t];
     if (dw) {
         memset(s.sums, 0, (sums_floats(l) + co) * sizeof *s.sums);
         memset(s.image + padded(l), 0, 16 * sizeof *s.image); /* what vectors reach past */

@@ -171,7 +171,8 @@ unpool2_block8(const float *g, const unsigned char *where, float *d0, float *d1)
     memcpy(&bytes, where, 8);
     __m256i at = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)bytes));
     __m256 gv = _mm256_loadu_ps(g);
-#define PLACE(k) _mm256_and_ps(gv, _mm256_castsi256_ps(_mm256_cmpeq_epi32(at, _mm256_set1_epi32(k))))
+#define PLACE(k)                                                                           \
+    _mm256_and_ps(gv, _mm256_castsi256_ps(_mm256_cmpeq_epi32(at, _mm256_set1_epi32(k))))
     __m256 a = PLACE(0), b = PLACE(1), c = PLACE(2), d = PLACE(3);
 #undef PLACE
     __m256 ab_lo = _mm256_unpacklo_ps(a, b), ab_hi = _mm256_unpackhi_ps(a, b);
