@@ -33,15 +33,16 @@ unsigned os_layer_numerics(const os_layer *l)
      * 5: the same, its dW from dY's nonzeros under pooling (conv_sparse.c,
      *    one chain a weight instead of eight lanes, 2026-12-06); 6: that
      *    dW with a lowered forward;
-     * 8 + the directions conv_channels.c computes (2026-12-06), and 8 more
-     * where oneDNN takes what is left (conv_sparse.c's gradients of channels
-     * in eights keep conv_channels.c's bits) */
-    const unsigned ch = os_conv_channels_takes(l);
+     * 8 + the directions conv_channels.c's contract computes (2026-12-06:
+     * its own kernels, or conv_sparse.c's gradients of channels in eights,
+     * which keep its bits), and 8 more where oneDNN takes what is left */
+    const unsigned sp = os_conv_sparse_takes(l);
+    const unsigned ch = os_conv_channels_takes(l) | (l->c_in > 1 ? sp : 0);
     if (ch)
         return 8 + ch + (os_conv_dnnl_takes(l) ? 8 : 0);
     if (os_conv_dnnl_takes(l))
         return 3;
-    if (l->c_in == 1 && os_conv_sparse_takes(l))
+    if (sp) /* one input channel */
         return os_conv_direct_takes(l) ? 5 : 6;
     return os_conv_direct_takes(l) ? 4 : 2;
 }

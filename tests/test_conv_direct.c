@@ -283,6 +283,18 @@ static void check_sparse_kernels(void)
                                         0.2);
     ok(bad == 0, "one input channel, kernels of 1 to 7, strides 1 to 3: the contract's bits "
        "(%zu of %zu differ)", bad, cases);
+    /* a journal of other bits is not resumed: the numerics' version moves
+     * where the sums' order does, and only there */
+    const os_layer plain2 = os_layer_conv2d(16, 14, 14, 32, 5, 0, 1);
+    const os_layer lenet1 = os_layer_conv2d(1, 28, 28, 16, 5, 2, 1);
+    const os_layer twelve = os_layer_conv2d(16, 14, 14, 12, 5, 0, 1);
+    os_layer pooled1 = lenet1, pooled12 = twelve;
+    pooled1.pooled_by = pooled12.pooled_by = 2;
+    ok(os_layer_numerics(&plain2) == os_layer_numerics(&lenet2) &&
+           os_layer_numerics(&lenet1) != os_layer_numerics(&pooled1) &&
+           os_layer_numerics(&twelve) != os_layer_numerics(&pooled12),
+       "the numerics' version: the same for LeNet's second layer pooled or not (the same "
+       "bits), another for a first layer's dW and for a dW oneDNN or the lowering took");
     ok(check_sparse(8, 11, 10, 40, 5, 2, 3, 1, all, 0.2) == 0 &&
            check_sparse(16, 7, 9, 12, 3, 0, 2, 2, both, 0.2) == 0 &&
            check_sparse(8, 13, 17, 3, 4, 3, 2, 3, both, 0.2) == 0,
