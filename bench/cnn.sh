@@ -5,8 +5,9 @@
 # against PyTorch 1.13 (bench/torch_steps.py cnn) in the same run, and
 # against the step's matrix products alone (bench/gemm_shapes.c, each
 # convolution lowered over the whole batch: issue 18's yardstick, the
-# ceiling of a step that lowers every convolution; optselect runs the first
-# layer direct instead, models/conv_direct.c, and goes past it).
+# ceiling of a step that lowers every convolution; optselect runs both
+# layers in direct kernels instead, their gradients under pooling from dY's
+# nonzeros alone, models/conv_*.c, and goes past it).
 #
 #   bench/cnn.sh [OPTSELECT]
 #
