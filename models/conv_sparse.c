@@ -78,12 +78,13 @@ static size_t padded(const os_layer *l)
 static size_t taps(const os_layer *l) { return l->c_in * l->kernel * l->kernel; }
 
 /* The scratch, in this order (floats; the lists' indices are uint32_t):
+ *   image     padded input, pixel-major (dW), on a cache line's boundary,
+ *             16 floats of slack after it; dX's sums, the same shape
  *   weights   taps × c_out   dX's weights, [o][ky][kx][c]
  *   sums      dW's sums (sums_floats), then the bias's
- *   image     padded input, pixel-major (dW), 16 floats of slack after it;
- *             dX's sums, the same shape
  *   at        h_out w_out    offset of each output pixel's window there
- *   by_o      value and pixel of each nonzero of an image, channel by channel
+ *   by_o      value, pixel and the pixel's window in the image (at) of each
+ *             nonzero of an image, channel by channel
  *             (eight slots of slack each, which the packing writes past the end)
  *   o_start   c_out + 1      where each channel's run starts
  *   by_p      value and weights' offset of each, pixel by pixel (dX)
@@ -92,7 +93,7 @@ static size_t taps(const os_layer *l) { return l->c_in * l->kernel * l->kernel; 
  *   pack      256 × 8 + 256  the packing's table (pack_table) */
 struct lists {
     float *weights, *sums, *image, *val_o, *val_p;
-    uint32_t *at, *pix_o, *o_start, *w_p, *p_start, *next, *pack, *packed;
+    uint32_t *at, *pix_o, *off_o, *o_start, *w_p, *p_start, *next, *pack, *packed;
 };
 
 /* dW's sums but the bias's: [o][ky][kx][c], or with one input channel
@@ -108,7 +109,7 @@ size_t os_conv_sparse_scratch(const os_layer *l)
         return 0;
     const size_t hw = l->h_out * l->w_out, nz = hw * l->c_out;
     return 16 + padded(l) + 16 + taps(l) * l->c_out + sums_floats(l) + l->c_out + hw + 4 * nz +
-           16 + l->c_out + 1 + hw + 1 + hw + 9 * 256;
+           16 + nz + 8 + l->c_out + 1 + hw + 1 + hw + 9 * 256;
 }
 
 /* A float pointer from p on a cache line's boundary (16 floats of slack). */
@@ -131,7 +132,8 @@ static struct lists carve(const os_layer *l, float *scratch)
     /* the rest holds indices only, never floats */
     s.at = (uint32_t *)(s.val_p + nz);
     s.pix_o = s.at + hw;
-    s.w_p = s.pix_o + nz + 8;
+    s.off_o = s.pix_o + nz + 8;
+    s.w_p = s.off_o + nz + 8;
     s.o_start = s.w_p + nz;
     s.p_start = s.o_start + l->c_out + 1;
     s.next = s.p_start + hw + 1;
@@ -213,6 +215,9 @@ INLINE_AVX2 uint32_t append8(const struct lists *s, __m256 v, uint32_t first, fl
     _mm256_storeu_ps(val + e, _mm256_permutevar8x32_ps(v, lanes));
     _mm256_storeu_si256((__m256i *)(index + e),
                         _mm256_add_epi32(lanes, _mm256_set1_epi32((int)first)));
+    /* and each one's window in the image, for dW */
+    const __m256i at = _mm256_loadu_si256((const __m256i *)(s->at + first));
+    _mm256_storeu_si256((__m256i *)(s->off_o + e), _mm256_permutevar8x32_epi32(at, lanes));
     return e + s->packed[m];
 }
 
@@ -232,6 +237,7 @@ INLINE_AVX2 void list_by_channel(const os_layer *l, const float *dn, struct list
         for (; p < hw; p++) {
             s->val_o[e] = d[p];
             s->pix_o[e] = (uint32_t)p;
+            s->off_o[e] = s->at[p];
             e += d[p] != 0.0f;
         }
     }
@@ -270,10 +276,10 @@ INLINE_AVX2 void weights_row(const os_layer *l, const struct lists *s, size_t o,
         _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
             a[kx][v] = _mm256_loadu_ps(sum + (size_t)kx * ci + 8 * (size_t)v);
     const float *image = s->image + row, *val = s->val_o;
-    const uint32_t *pix = s->pix_o, *at = s->at, end = s->o_start[o + 1];
+    const uint32_t *off = s->off_o, end = s->o_start[o + 1];
     for (uint32_t e = s->o_start[o]; e < end; e++) {
         const __m256 d = _mm256_broadcast_ss(val + e);
-        const float *x = image + at[pix[e]];
+        const float *x = image + off[e];
         if (BIAS) /* beside the products' chains, not after them */
             b = _mm256_add_ps(b, d);
         _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
@@ -300,10 +306,10 @@ INLINE_AVX2 void plane_weights(const os_layer *l, const struct lists *s, size_t 
     _Pragma("GCC unroll 8") for (int ky = 0; ky < K; ky++)
         a[ky] = _mm256_loadu_ps(sum + 8 * (size_t)ky);
     const float *image = s->image, *val = s->val_o;
-    const uint32_t *pix = s->pix_o, *at = s->at, end = s->o_start[o + 1];
+    const uint32_t *off = s->off_o, end = s->o_start[o + 1];
     for (uint32_t e = s->o_start[o]; e < end; e++) {
         const __m256 d = _mm256_broadcast_ss(val + e);
-        const float *x = image + at[pix[e]];
+        const float *x = image + off[e];
         b = _mm256_add_ps(b, d); /* the bias's, beside the products' chains */
         _Pragma("GCC unroll 8") for (int ky = 0; ky < K; ky++)
             a[ky] = _mm256_fmadd_ps(d, _mm256_loadu_ps(x + (size_t)ky * wp), a[ky]);
