@@ -35,11 +35,35 @@ void os_pool_backward(const os_layer *l, const float *dy, float *dx, size_t batc
  * Returns whether this build and CPU have those kernels. */
 int os_pool_simd_use(int on);
 
-/* Whether this build and CPU have AVX2 and FMA, which the direct kernels
- * below (conv_direct.c, conv_channels.c) need. */
+/* The direct kernels below (conv_direct.c, conv_channels.c, conv_sparse.c,
+ * conv_layout.c) are built where GCC targets x86-64 (OS_CONV_AVX2), their
+ * functions compiled for AVX2 and FMA beside the build's baseline
+ * (OS_AVX2_FMA; OS_INLINE_AVX2 for the inner ones), and run where the CPU
+ * has both (os_conv_cpu_fma).  Their loops are specialised for kernels up
+ * to OS_CONV_K_MAX, OS_CONV_K_SWITCH making K a constant in each call, for
+ * the registers. */
+#if defined(__GNUC__) && defined(__x86_64__)
+#define OS_CONV_AVX2 1
+#define OS_AVX2_FMA __attribute__((target("avx2,fma")))
+#define OS_INLINE_AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
+#else
+#define OS_CONV_AVX2 0
+#endif
+#define OS_CONV_K_MAX 7
+#define OS_CONV_K_SWITCH(k, call)                                                          \
+    switch (k) {                                                                           \
+    case 1: call(1); break;                                                                \
+    case 2: call(2); break;                                                                \
+    case 3: call(3); break;                                                                \
+    case 4: call(4); break;                                                                \
+    case 5: call(5); break;                                                                \
+    case 6: call(6); break;                                                                \
+    default: call(7); break;                                                               \
+    }
+
 static inline int os_conv_cpu_fma(void)
 {
-#if defined(__GNUC__) && defined(__x86_64__)
+#if OS_CONV_AVX2
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #else
     return 0;
@@ -53,6 +77,11 @@ void os_conv_planes_to_pixels(const float *planes, size_t plane_stride, float *p
                               size_t pixel_stride, size_t n);
 void os_conv_pixels_to_planes(const float *pixels, size_t pixel_stride, float *planes,
                               size_t plane_stride, size_t n);
+/* The same for a layer's whole input image: its planes and the interior of
+ * its pixel-major padded form (c_in channels in eights, padded by l->pad,
+ * a pixel's channels side by side), whose border is left alone. */
+void os_conv_planes_to_image(const os_layer *l, const float *planes, float *image);
+void os_conv_image_to_planes(const os_layer *l, const float *image, float *planes);
 
 /* Direct convolutions (conv_direct.c) for a layer of one input channel,
  * stride 1 and rows of 8 outputs or more, on a CPU with AVX2 and FMA:

@@ -31,14 +31,9 @@
 #include <string.h>
 #include "conv.h"
 
-#if defined(__GNUC__) && defined(__x86_64__)
+#if OS_CONV_AVX2
 #include <immintrin.h>
-#define CHANNELS_AVX2 1
-#else
-#define CHANNELS_AVX2 0
 #endif
-
-#define K_MAX 7 /* kernels the loops are specialised for */
 
 static int channels_allowed = 1; /* os_conv_channels_use */
 
@@ -51,7 +46,7 @@ int os_conv_channels_use(int on)
 /* The directions the geometry fits, whatever the CPU. */
 static unsigned channels_fit(const os_layer *l)
 {
-    if (l->kind != OS_LAYER_CONV2D || l->c_in < 2 || l->kernel < 1 || l->kernel > K_MAX ||
+    if (l->kind != OS_LAYER_CONV2D || l->c_in < 2 || l->kernel < 1 || l->kernel > OS_CONV_K_MAX ||
         l->stride < 1)
         return 0;
     unsigned d = 0;
@@ -64,7 +59,7 @@ static unsigned channels_fit(const os_layer *l)
 
 unsigned os_conv_channels_takes(const os_layer *l)
 {
-    return CHANNELS_AVX2 && channels_allowed && os_conv_cpu_fma() ? channels_fit(l) : 0;
+    return OS_CONV_AVX2 && channels_allowed && os_conv_cpu_fma() ? channels_fit(l) : 0;
 }
 
 static size_t padded_h(const os_layer *l) { return l->h_in + 2 * l->pad; }
@@ -100,9 +95,7 @@ static const float *pad_image(const os_layer *l, const float *x, float *xp)
     return xp;
 }
 
-#if CHANNELS_AVX2
-#define AVX2_FMA __attribute__((target("avx2,fma")))
-#define INLINE_AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
+#if OS_CONV_AVX2
 
 /* ---- forward ----------------------------------------------------------- */
 
@@ -116,23 +109,27 @@ static inline size_t tile_next(size_t left)
     return (left + tiles - 1) / tiles;
 }
 
-/* A constant NP in each call, for the registers. */
-#define TILE_SWITCH(np, call)                                                              \
-    switch (np) {                                                                          \
-    case 1: call(1); break;                                                                \
-    case 2: call(2); break;                                                                \
-    case 3: call(3); break;                                                                \
-    case 4: call(4); break;                                                                \
-    case 5: call(5); break;                                                                \
-    default: call(6); break;                                                               \
+/* The tiles of a row of n output pixels: call(NP) for each, ox its first
+ * pixel and NP a constant, for the registers. */
+#define TILES(n, call)                                                                     \
+    for (size_t ox = 0, np; ox < (n); ox += np) {                                          \
+        np = tile_next((n) - ox);                                                          \
+        switch (np) {                                                                      \
+        case 1: call(1); break;                                                            \
+        case 2: call(2); break;                                                            \
+        case 3: call(3); break;                                                            \
+        case 4: call(4); break;                                                            \
+        case 5: call(5); break;                                                            \
+        default: call(6); break;                                                           \
+        }                                                                                  \
     }
 
 /* NP output pixels from (oy, ox) on, output channels o0 .. o0 + 8 NV - 1,
  * in yt (pixel-major): kernel row ky's taps, each of every input channel
  * in order, added to the sums there (to the bias for the first row). */
-INLINE_AVX2 void forward_tile(const os_layer *l, const float *wt, const float *bias,
-                              const float *xp, float *yt, size_t ky, size_t oy, size_t ox,
-                              size_t o0, const int NP, const int NV)
+OS_INLINE_AVX2 void forward_tile(const os_layer *l, const float *wt, const float *bias,
+                                 const float *xp, float *yt, size_t ky, size_t oy, size_t ox,
+                                 size_t o0, const int NP, const int NV)
 {
     const size_t co = l->c_out, ci = l->c_in, s = l->stride, k = l->kernel;
     const size_t plane = padded_h(l) * padded_w(l);
@@ -164,19 +161,16 @@ INLINE_AVX2 void forward_tile(const os_layer *l, const float *wt, const float *b
 
 /* A row of output pixels in tiles, for one kernel row and one block of
  * output channels. */
-INLINE_AVX2 void forward_row(const os_layer *l, const float *wt, const float *bias,
-                             const float *xp, float *yt, size_t ky, size_t oy, size_t o0,
-                             const int NV)
+OS_INLINE_AVX2 void forward_row(const os_layer *l, const float *wt, const float *bias,
+                                const float *xp, float *yt, size_t ky, size_t oy, size_t o0,
+                                const int NV)
 {
-    for (size_t ox = 0, np; ox < l->w_out; ox += np) {
-        np = tile_next(l->w_out - ox);
 #define FORWARD_TILE(n) forward_tile(l, wt, bias, xp, yt, ky, oy, ox, o0, n, NV)
-        TILE_SWITCH(np, FORWARD_TILE)
+    TILES(l->w_out, FORWARD_TILE)
 #undef FORWARD_TILE
-    }
 }
 
-AVX2_FMA
+OS_AVX2_FMA
 void os_conv_channels_forward(const os_layer *l, const float *params, const float *x, float *y,
                               size_t batch, float *scratch)
 {
@@ -212,9 +206,9 @@ void os_conv_channels_forward(const os_layer *l, const float *params, const floa
 /* NP output pixels from (oy, ox) on, tap (ky, kx), input channels c0 ..
  * c0 + 8 NV - 1: each pixel's sum over output channels of W × dY, added to
  * the input pixel under the tap in dxt (pixel-major, padded). */
-INLINE_AVX2 void input_tile(const os_layer *l, const float *wt, const float *dy, float *dxt,
-                            size_t oy, size_t ox, size_t ky, size_t kx, size_t c0,
-                            const int NP, const int NV)
+OS_INLINE_AVX2 void input_tile(const os_layer *l, const float *wt, const float *dy, float *dxt,
+                               size_t oy, size_t ox, size_t ky, size_t kx, size_t c0,
+                               const int NP, const int NV)
 {
     const size_t ci = l->c_in, co = l->c_out, s = l->stride, hw = l->h_out * l->w_out;
     __m256 a[TILE_MAX][2];
@@ -240,22 +234,19 @@ INLINE_AVX2 void input_tile(const os_layer *l, const float *wt, const float *dy,
         }
 }
 
-INLINE_AVX2 void input_row(const os_layer *l, const float *wt, const float *dy, float *dxt,
-                           size_t oy, size_t ky, size_t kx, size_t c0, const int NV)
+OS_INLINE_AVX2 void input_row(const os_layer *l, const float *wt, const float *dy, float *dxt,
+                              size_t oy, size_t ky, size_t kx, size_t c0, const int NV)
 {
-    for (size_t ox = 0, np; ox < l->w_out; ox += np) {
-        np = tile_next(l->w_out - ox);
 #define INPUT_TILE(n) input_tile(l, wt, dy, dxt, oy, ox, ky, kx, c0, n, NV)
-        TILE_SWITCH(np, INPUT_TILE)
+    TILES(l->w_out, INPUT_TILE)
 #undef INPUT_TILE
-    }
 }
 
-AVX2_FMA
+OS_AVX2_FMA
 void os_conv_channels_dx(const os_layer *l, const float *params, const float *dy, float *dx,
                          size_t batch, float *scratch)
 {
-    const size_t ci = l->c_in, co = l->c_out, k = l->kernel, wp = padded_w(l);
+    const size_t ci = l->c_in, co = l->c_out, k = l->kernel;
     const float *w = params + l->param_offset;
     float *wt = scratch, *dxt = wt + taps(l) * co;
     for (size_t o = 0; o < co; o++) /* the weights [ky][kx][o][c] */
@@ -275,12 +266,7 @@ void os_conv_channels_dx(const os_layer *l, const float *params, const float *dy
                     for (; c < ci; c += 8)
                         input_row(l, wt, dn, dxt, oy, ky, kx, c, 1);
                 }
-        float *xn = dx + n * l->in; /* the interior, pixel-major to NCHW */
-        for (size_t c = 0; c < ci; c += 8)
-            for (size_t i = 0; i < l->h_in; i++)
-                os_conv_pixels_to_planes(dxt + ((l->pad + i) * wp + l->pad) * ci + c, ci,
-                                         xn + (c * l->h_in + i) * l->w_in, l->h_in * l->w_in,
-                                         l->w_in);
+        os_conv_image_to_planes(l, dxt, dx + n * l->in); /* the interior */
     }
 }
 
@@ -290,14 +276,14 @@ void os_conv_channels_dx(const os_layer *l, const float *params, const float *dy
  * channels o0 .. o0 + 8 NV - 1: sums[(c k + ky) k + kx][o] += dY[pixel][o] ×
  * X[c][pixel's window at (ky, kx)], pixel by pixel; with BIAS the bias's
  * sums too. */
-INLINE_AVX2 void kernel_row(const os_layer *l, const float *dyt, const float *xp, float *sums,
-                            size_t o0, size_t c, size_t ky, const int NV, const int K,
-                            const int BIAS)
+OS_INLINE_AVX2 void kernel_row(const os_layer *l, const float *dyt, const float *xp, float *sums,
+                               size_t o0, size_t c, size_t ky, const int NV, const int K,
+                               const int BIAS)
 {
     const size_t co = l->c_out, s = l->stride, wp = padded_w(l);
     float *at = sums + ((c * (size_t)K + ky) * (size_t)K) * co + o0;
     float *bias_at = sums + taps(l) * co + o0;
-    __m256 a[K_MAX][2], b[2], d[2];
+    __m256 a[OS_CONV_K_MAX][2], b[2], d[2];
     _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
         _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
             a[kx][v] = _mm256_loadu_ps(at + (size_t)kx * co + 8 * (size_t)v);
@@ -330,8 +316,8 @@ INLINE_AVX2 void kernel_row(const os_layer *l, const float *dyt, const float *xp
 
 /* One image into the sums of output channels o .. o + 8 NV - 1, every
  * kernel row; the first also takes the bias's sums. */
-INLINE_AVX2 void channel_block(const os_layer *l, const float *dyt, const float *xp,
-                               float *sums, size_t o, const int NV, const int K)
+OS_INLINE_AVX2 void channel_block(const os_layer *l, const float *dyt, const float *xp,
+                                  float *sums, size_t o, const int NV, const int K)
 {
     kernel_row(l, dyt, xp, sums, o, 0, 0, NV, K, 1);
     for (size_t r = 1; r < l->c_in * (size_t)K; r++)
@@ -340,8 +326,8 @@ INLINE_AVX2 void channel_block(const os_layer *l, const float *dyt, const float 
 
 /* One image into the sums: two vectors of output channels at a time while
  * their 2 K sums fit the registers (K <= 5), then one. */
-INLINE_AVX2 void image_sums(const os_layer *l, const float *dyt, const float *xp, float *sums,
-                            const int K)
+OS_INLINE_AVX2 void image_sums(const os_layer *l, const float *dyt, const float *xp, float *sums,
+                               const int K)
 {
     size_t o = 0;
     if (K <= 5)
@@ -351,7 +337,7 @@ INLINE_AVX2 void image_sums(const os_layer *l, const float *dyt, const float *xp
         channel_block(l, dyt, xp, sums, o, 1, K);
 }
 
-AVX2_FMA
+OS_AVX2_FMA
 void os_conv_channels_dw(const os_layer *l, const float *x, const float *dy, float *dw,
                          size_t batch, float *scratch)
 {
@@ -365,15 +351,9 @@ void os_conv_channels_dw(const os_layer *l, const float *x, const float *dy, flo
         for (size_t o = 0; o < co; o += 8) /* dY pixel-major */
             os_conv_planes_to_pixels(dn + o * hw, hw, dyt + o, co, hw);
         const float *xn = pad_image(l, x + n * l->in, xp);
-        switch (l->kernel) { /* K a constant in each, for the registers */
-        case 1: image_sums(l, dyt, xn, sums, 1); break;
-        case 2: image_sums(l, dyt, xn, sums, 2); break;
-        case 3: image_sums(l, dyt, xn, sums, 3); break;
-        case 4: image_sums(l, dyt, xn, sums, 4); break;
-        case 5: image_sums(l, dyt, xn, sums, 5); break;
-        case 6: image_sums(l, dyt, xn, sums, 6); break;
-        default: image_sums(l, dyt, xn, sums, 7); break;
-        }
+#define IMAGE_SUMS(K) image_sums(l, dyt, xn, sums, K)
+        OS_CONV_K_SWITCH(l->kernel, IMAGE_SUMS)
+#undef IMAGE_SUMS
     }
     for (size_t t = 0; t < nt; t++) /* [tap][o] to the weights' [o][tap] */
         for (size_t o = 0; o < co; o++)

@@ -22,16 +22,9 @@
 #include <string.h>
 #include "conv.h"
 
-#if defined(__GNUC__) && defined(__x86_64__)
+#if OS_CONV_AVX2
 #include <immintrin.h>
-#define DIRECT_AVX2 1
-#else
-#define DIRECT_AVX2 0
 #endif
-
-/* The kernel sizes the weights' gradient is specialised for (its sums are
- * held in registers, one per tap of a kernel row). */
-#define K_MAX 7
 
 static int direct_allowed = 1; /* os_conv_direct_use */
 
@@ -42,16 +35,16 @@ int os_conv_direct_use(int on)
 }
 
 /* The geometry the kernels cover: one input channel, stride 1, rows of at
- * least one vector of outputs, kernels up to K_MAX. */
+ * least one vector of outputs, kernels up to OS_CONV_K_MAX. */
 static int direct_fits(const os_layer *l)
 {
     return l->kind == OS_LAYER_CONV2D && l->c_in == 1 && l->stride == 1 && l->w_out >= 8 &&
-           l->kernel >= 1 && l->kernel <= K_MAX;
+           l->kernel >= 1 && l->kernel <= OS_CONV_K_MAX;
 }
 
 int os_conv_direct_takes(const os_layer *l)
 {
-    return DIRECT_AVX2 && direct_allowed && direct_fits(l) && os_conv_cpu_fma();
+    return OS_CONV_AVX2 && direct_allowed && direct_fits(l) && os_conv_cpu_fma();
 }
 
 /* The padded plane: (h_out + k - 1) × (w_out + k - 1) floats and a vector's
@@ -78,15 +71,13 @@ static void fill_plane(const os_layer *l, const float *x, float *plane)
         memcpy(plane + (l->pad + i) * wp + l->pad, x + i * l->w_in, l->w_in * sizeof *x);
 }
 
-#if DIRECT_AVX2
-#define AVX2_FMA __attribute__((target("avx2,fma")))
-#define INLINE_AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
+#if OS_CONV_AVX2
 
 /* Outputs [ox0, ox0 + 8) and [ox1, ox1 + 8) of row oy for channels
  * c0 .. c0 + NC - 1: bias, then every tap in (ky, kx) order. */
-INLINE_AVX2 void forward_tile(const os_layer *l, const float *w, const float *bias,
-                              const float *plane, float *y, size_t c0, size_t oy, size_t ox0,
-                              size_t ox1, const int NC)
+OS_INLINE_AVX2 void forward_tile(const os_layer *l, const float *w, const float *bias,
+                                 const float *plane, float *y, size_t c0, size_t oy, size_t ox0,
+                                 size_t ox1, const int NC)
 {
     const size_t k = l->kernel, wp = plane_width(l), hw = l->h_out * l->w_out;
     __m256 a0[4], a1[4];
@@ -115,8 +106,8 @@ INLINE_AVX2 void forward_tile(const os_layer *l, const float *w, const float *bi
 
 /* A row's vectors: at 0, 8, 16 and so on, the last at w_out - 8 (it may
  * overlap the one before; both write the same values).  Two at a time. */
-INLINE_AVX2 void forward_rows(const os_layer *l, const float *w, const float *bias,
-                              const float *plane, float *y, size_t c0, const int NC)
+OS_INLINE_AVX2 void forward_rows(const os_layer *l, const float *w, const float *bias,
+                                 const float *plane, float *y, size_t c0, const int NC)
 {
     const size_t wo = l->w_out, last = wo - 8;
     for (size_t oy = 0; oy < l->h_out; oy++)
@@ -128,7 +119,7 @@ INLINE_AVX2 void forward_rows(const os_layer *l, const float *w, const float *bi
         }
 }
 
-AVX2_FMA
+OS_AVX2_FMA
 void os_conv_direct_forward(const os_layer *l, const float *params, const float *x, float *y,
                             size_t batch, float *plane)
 {
@@ -154,16 +145,16 @@ void os_conv_direct_forward(const os_layer *l, const float *params, const float 
  * pixel by pixel in order, a vector of 8 at a time (the row's last, short
  * vector masked to zero on both sides).  With BIAS (one kernel row of the
  * image's), also the bias's lanes: lanes[c_out k k + c] += dy[c]. */
-INLINE_AVX2 void weights_row(const os_layer *l, const float *dy, const float *plane,
-                             float *lanes, size_t c0, size_t ky, const int NC, const int K,
-                             const int BIAS)
+OS_INLINE_AVX2 void weights_row(const os_layer *l, const float *dy, const float *plane,
+                                float *lanes, size_t c0, size_t ky, const int NC, const int K,
+                                const int BIAS)
 {
     const size_t wo = l->w_out, wp = plane_width(l), hw = l->h_out * wo, full = wo / 8 * 8;
     const int tail = (int)(wo - full);
     const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(tail),
                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     float *at[2], *bias_at[2];
-    __m256 a[2][K_MAX], b[2], dv[2];
+    __m256 a[2][OS_CONV_K_MAX], b[2], dv[2];
     _Pragma("GCC unroll 8") for (int c = 0; c < NC; c++) {
         at[c] = lanes + ((c0 + (size_t)c) * (size_t)K + ky) * (size_t)K * 8;
         bias_at[c] = lanes + (l->c_out * (size_t)K * (size_t)K + c0 + (size_t)c) * 8;
@@ -200,8 +191,8 @@ INLINE_AVX2 void weights_row(const os_layer *l, const float *dy, const float *pl
 
 /* One image into the lanes, for kernels of K taps a side: two channels at a
  * time (2 K sums in registers) while they fit, one when K > 5. */
-INLINE_AVX2 void weights_image(const os_layer *l, const float *dy, const float *plane,
-                               float *lanes, const int K)
+OS_INLINE_AVX2 void weights_image(const os_layer *l, const float *dy, const float *plane,
+                                  float *lanes, const int K)
 {
     const size_t step = K <= 5 ? 2 : 1;
     size_t c = 0;
@@ -217,7 +208,7 @@ INLINE_AVX2 void weights_image(const os_layer *l, const float *dy, const float *
     }
 }
 
-AVX2_FMA
+OS_AVX2_FMA
 void os_conv_direct_weights(const os_layer *l, const float *x, const float *dy, float *dw,
                             size_t batch, float *plane)
 {
@@ -229,15 +220,9 @@ void os_conv_direct_weights(const os_layer *l, const float *x, const float *dy, 
     for (size_t n = 0; n < batch; n++) {
         fill_plane(l, x + n * l->in, plane);
         const float *d = dy + n * l->out;
-        switch (l->kernel) { /* K a constant in each, for the registers */
-        case 1: weights_image(l, d, plane, lanes, 1); break;
-        case 2: weights_image(l, d, plane, lanes, 2); break;
-        case 3: weights_image(l, d, plane, lanes, 3); break;
-        case 4: weights_image(l, d, plane, lanes, 4); break;
-        case 5: weights_image(l, d, plane, lanes, 5); break;
-        case 6: weights_image(l, d, plane, lanes, 6); break;
-        default: weights_image(l, d, plane, lanes, 7); break;
-        }
+#define WEIGHTS_IMAGE(K) weights_image(l, d, plane, lanes, K)
+        OS_CONV_K_SWITCH(l->kernel, WEIGHTS_IMAGE)
+#undef WEIGHTS_IMAGE
     }
     for (size_t t = 0; t < taps; t++) { /* a fixed tree over the lanes */
         const float *s = lanes + 8 * t;

@@ -10,14 +10,11 @@
  */
 #include "conv.h"
 
-#if defined(__GNUC__) && defined(__x86_64__)
+#if OS_CONV_AVX2
 #include <immintrin.h>
 
-#define AVX2 __attribute__((target("avx2")))
-#define INLINE_AVX2 __attribute__((target("avx2"), always_inline)) static inline
-
 /* Eight vectors r[0..7] turned to their transpose in place. */
-INLINE_AVX2 void transpose8(__m256 r[8])
+OS_INLINE_AVX2 void transpose8(__m256 r[8])
 {
     __m256 t[8], u[8];
     for (int i = 0; i < 8; i += 2) {
@@ -40,8 +37,8 @@ INLINE_AVX2 void transpose8(__m256 r[8])
  * at from[q fs + j]) and writes pixels (to[j ts + q]), else the reverse.
  * Blocks of eight pixels, the last one overlapping the one before where n
  * is no multiple of eight (some values copied twice). */
-INLINE_AVX2 void turn(const float *from, size_t fs, float *to, size_t ts, size_t n,
-                      const int TO_PIXELS)
+OS_INLINE_AVX2 void turn(const float *from, size_t fs, float *to, size_t ts, size_t n,
+                         const int TO_PIXELS)
 {
     for (size_t b = 0; n >= 8 && b < n; b += 8) {
         const size_t j = b + 8 <= n ? b : n - 8;
@@ -61,14 +58,14 @@ INLINE_AVX2 void turn(const float *from, size_t fs, float *to, size_t ts, size_t
         }
 }
 
-AVX2 void os_conv_planes_to_pixels(const float *planes, size_t plane_stride, float *pixels,
-                                   size_t pixel_stride, size_t n)
+OS_AVX2_FMA void os_conv_planes_to_pixels(const float *planes, size_t plane_stride, float *pixels,
+                                          size_t pixel_stride, size_t n)
 {
     turn(planes, plane_stride, pixels, pixel_stride, n, 1);
 }
 
-AVX2 void os_conv_pixels_to_planes(const float *pixels, size_t pixel_stride, float *planes,
-                                   size_t plane_stride, size_t n)
+OS_AVX2_FMA void os_conv_pixels_to_planes(const float *pixels, size_t pixel_stride, float *planes,
+                                          size_t plane_stride, size_t n)
 {
     turn(pixels, pixel_stride, planes, plane_stride, n, 0);
 }
@@ -89,3 +86,24 @@ void os_conv_pixels_to_planes(const float *pixels, size_t pixel_stride, float *p
             planes[q * plane_stride + j] = pixels[j * pixel_stride + q];
 }
 #endif
+
+/* Between an image's planes and the interior of its pixel-major padded
+ * form (l's c_in channels, in eights, padded by l->pad), its border left
+ * alone. */
+void os_conv_planes_to_image(const os_layer *l, const float *planes, float *image)
+{
+    const size_t ci = l->c_in, wp = l->w_in + 2 * l->pad, hw = l->h_in * l->w_in;
+    for (size_t c = 0; c < ci; c += 8)
+        for (size_t i = 0; i < l->h_in; i++)
+            os_conv_planes_to_pixels(planes + c * hw + i * l->w_in, hw,
+                                     image + ((l->pad + i) * wp + l->pad) * ci + c, ci, l->w_in);
+}
+
+void os_conv_image_to_planes(const os_layer *l, const float *image, float *planes)
+{
+    const size_t ci = l->c_in, wp = l->w_in + 2 * l->pad, hw = l->h_in * l->w_in;
+    for (size_t c = 0; c < ci; c += 8)
+        for (size_t i = 0; i < l->h_in; i++)
+            os_conv_pixels_to_planes(image + ((l->pad + i) * wp + l->pad) * ci + c, ci,
+                                     planes + c * hw + i * l->w_in, hw, l->w_in);
+}

@@ -33,14 +33,9 @@
 #include <string.h>
 #include "conv.h"
 
-#if defined(__GNUC__) && defined(__x86_64__)
+#if OS_CONV_AVX2
 #include <immintrin.h>
-#define SPARSE_AVX2 1
-#else
-#define SPARSE_AVX2 0
 #endif
-
-#define K_MAX 7 /* kernels the loops are specialised for */
 
 static int sparse_allowed = 1; /* os_conv_sparse_use */
 
@@ -57,8 +52,8 @@ int os_conv_sparse_use(int on)
  * dY, against a third of it on a pooled one. */
 static unsigned sparse_fits(const os_layer *l)
 {
-    if (l->kind != OS_LAYER_CONV2D || l->pooled_by < 2 || l->kernel < 1 || l->kernel > K_MAX ||
-        l->stride < 1)
+    if (l->kind != OS_LAYER_CONV2D || l->pooled_by < 2 || l->kernel < 1 ||
+        l->kernel > OS_CONV_K_MAX || l->stride < 1)
         return 0;
     if (l->c_in == 1) /* a first layer: dW alone, each kernel row a vector */
         return OS_CONV_DW;
@@ -67,7 +62,7 @@ static unsigned sparse_fits(const os_layer *l)
 
 unsigned os_conv_sparse_takes(const os_layer *l)
 {
-    return SPARSE_AVX2 && sparse_allowed && os_conv_cpu_fma() ? sparse_fits(l) : 0;
+    return OS_CONV_AVX2 && sparse_allowed && os_conv_cpu_fma() ? sparse_fits(l) : 0;
 }
 
 static size_t padded_w(const os_layer *l) { return l->w_in + 2 * l->pad; }
@@ -171,21 +166,7 @@ static void window_offsets(const os_layer *l, uint32_t *at)
             at[oy * l->w_out + ox] = (uint32_t)((oy * s * wp + ox * s) * ci);
 }
 
-#if SPARSE_AVX2
-#define AVX2_FMA __attribute__((target("avx2,fma")))
-#define INLINE_AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
-
-/* K a constant in each call, for the registers. */
-#define K_SWITCH(k, call)                                                                  \
-    switch (k) {                                                                           \
-    case 1: call(1); break;                                                                \
-    case 2: call(2); break;                                                                \
-    case 3: call(3); break;                                                                \
-    case 4: call(4); break;                                                                \
-    case 5: call(5); break;                                                                \
-    case 6: call(6); break;                                                                \
-    default: call(7); break;                                                               \
-    }
+#if OS_CONV_AVX2
 
 /* ---- the lists ------------------------------------------------------------- */
 
@@ -207,8 +188,8 @@ static void pack_table(struct lists *s)
 /* The nonzeros of eight values v (a NaN counts as one), the ith at index
  * first + i, appended at e to val and index (eight slots written whatever
  * their number); returns the new end. */
-INLINE_AVX2 uint32_t append8(const struct lists *s, __m256 v, uint32_t first, float *val,
-                             uint32_t *index, uint32_t e)
+OS_INLINE_AVX2 uint32_t append8(const struct lists *s, __m256 v, uint32_t first, float *val,
+                                uint32_t *index, uint32_t e)
 {
     const int m = _mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NEQ_UQ));
     const __m256i lanes = _mm256_loadu_si256((const __m256i *)(s->pack + 8 * m));
@@ -224,7 +205,7 @@ INLINE_AVX2 uint32_t append8(const struct lists *s, __m256 v, uint32_t first, fl
 /* One image's nonzero gradient values, channel by channel, each channel's
  * in pixel order (a NaN counts as nonzero): eight values compared at once,
  * the nonzeros packed by a table, without a branch to mispredict. */
-INLINE_AVX2 void list_by_channel(const os_layer *l, const float *dn, struct lists *s)
+OS_INLINE_AVX2 void list_by_channel(const os_layer *l, const float *dn, struct lists *s)
 {
     const size_t hw = l->h_out * l->w_out;
     uint32_t e = 0;
@@ -244,34 +225,18 @@ INLINE_AVX2 void list_by_channel(const os_layer *l, const float *dn, struct list
     s->o_start[l->c_out] = e;
 }
 
-/* Between an image's planes (NCHW) and the interior of its pixel-major
- * padded form, the border left alone: TO_PIXELS copies planes `from` into
- * image `to`, else image `from` back to planes `to`. */
-static void between_layouts(const os_layer *l, const float *from, float *to, const int TO_PIXELS)
-{
-    const size_t ci = l->c_in, wp = padded_w(l), hw = l->h_in * l->w_in;
-    for (size_t c = 0; c < ci; c += 8)
-        for (size_t i = 0; i < l->h_in; i++) {
-            const size_t plane = c * hw + i * l->w_in, pix = ((l->pad + i) * wp + l->pad) * ci + c;
-            if (TO_PIXELS)
-                os_conv_planes_to_pixels(from + plane, hw, to + pix, ci, l->w_in);
-            else
-                os_conv_pixels_to_planes(from + pix, ci, to + plane, hw, l->w_in);
-        }
-}
-
 /* ---- dW -------------------------------------------------------------------- */
 
 /* Kernel row ky of output channel o, input channels c0 .. c0 + 8 NV - 1:
  * its K NV sums gain dY × the image under each tap, nonzero by nonzero;
  * with BIAS (once an image) the bias's sum gains dY too. */
-INLINE_AVX2 void weights_row(const os_layer *l, const struct lists *s, size_t o, size_t ky,
-                             size_t c0, const int NV, const int K, const int BIAS)
+OS_INLINE_AVX2 void weights_row(const os_layer *l, const struct lists *s, size_t o, size_t ky,
+                                size_t c0, const int NV, const int K, const int BIAS)
 {
     const size_t ci = l->c_in, row = ky * padded_w(l) * ci + c0;
     float *sum = s->sums + (o * (size_t)K + ky) * (size_t)K * ci + c0;
     float *bias = s->sums + sums_floats(l) + o;
-    __m256 a[K_MAX][2], b = _mm256_set1_ps(BIAS ? *bias : 0.0f);
+    __m256 a[OS_CONV_K_MAX][2], b = _mm256_set1_ps(BIAS ? *bias : 0.0f);
     _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
         _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
             a[kx][v] = _mm256_loadu_ps(sum + (size_t)kx * ci + 8 * (size_t)v);
@@ -298,11 +263,11 @@ INLINE_AVX2 void weights_row(const os_layer *l, const struct lists *s, size_t o,
  * (kernel row ky, lanes kx < K meaningful), gain dY × the plane's eight
  * values from each nonzero's window on, nonzero by nonzero; the bias's sum
  * gains dY. */
-INLINE_AVX2 void plane_weights(const os_layer *l, const struct lists *s, size_t o, const int K)
+OS_INLINE_AVX2 void plane_weights(const os_layer *l, const struct lists *s, size_t o, const int K)
 {
     const size_t wp = padded_w(l);
     float *sum = s->sums + o * (size_t)K * 8, *bias = s->sums + sums_floats(l) + o;
-    __m256 a[K_MAX], b = _mm256_set1_ps(*bias);
+    __m256 a[OS_CONV_K_MAX], b = _mm256_set1_ps(*bias);
     _Pragma("GCC unroll 8") for (int ky = 0; ky < K; ky++)
         a[ky] = _mm256_loadu_ps(sum + 8 * (size_t)ky);
     const float *image = s->image, *val = s->val_o;
@@ -321,7 +286,7 @@ INLINE_AVX2 void plane_weights(const os_layer *l, const struct lists *s, size_t 
 
 /* One image into every sum: two vectors of input channels at a time while
  * their 2 K sums fit the registers (K <= 5), then one. */
-INLINE_AVX2 void weights_image(const os_layer *l, const struct lists *s, const int K)
+OS_INLINE_AVX2 void weights_image(const os_layer *l, const struct lists *s, const int K)
 {
     for (size_t o = 0; o < l->c_out; o++) {
         if (s->o_start[o] == s->o_start[o + 1])
@@ -330,19 +295,22 @@ INLINE_AVX2 void weights_image(const os_layer *l, const struct lists *s, const i
             plane_weights(l, s, o, K);
             continue;
         }
+        /* the bias's sum with the first kernel row's first channels */
+#define ROW(NV)                                                                            \
+    if (ky == 0 && c == 0)                                                                 \
+        weights_row(l, s, o, ky, c, NV, K, 1);                                             \
+    else                                                                                   \
+        weights_row(l, s, o, ky, c, NV, K, 0)
         for (size_t ky = 0; ky < (size_t)K; ky++) {
             size_t c = 0;
-            if (K <= 5) {
-                if (ky == 0 && c + 16 <= l->c_in) /* the bias's sum with the first */
-                    weights_row(l, s, o, ky, c, 2, K, 1), c += 16;
-                for (; c + 16 <= l->c_in; c += 16)
-                    weights_row(l, s, o, ky, c, 2, K, 0);
+            for (; K <= 5 && c + 16 <= l->c_in; c += 16) {
+                ROW(2);
             }
-            if (ky == 0 && c == 0)
-                weights_row(l, s, o, ky, c, 1, K, 1), c += 8;
-            for (; c < l->c_in; c += 8)
-                weights_row(l, s, o, ky, c, 1, K, 0);
+            for (; c < l->c_in; c += 8) {
+                ROW(1);
+            }
         }
+#undef ROW
     }
 }
 
@@ -351,11 +319,11 @@ INLINE_AVX2 void weights_image(const os_layer *l, const struct lists *s, const i
 /* Output pixel p's nonzeros, kernel row ky, input channels c0 .. c0 + 8 NV
  * - 1: each tap's chain over them (from zero), added to the input pixel
  * under the tap in s->image (dX's sums, pixel-major and padded). */
-INLINE_AVX2 void input_row(const os_layer *l, const struct lists *s, size_t p, size_t ky,
-                           size_t c0, const int NV, const int K)
+OS_INLINE_AVX2 void input_row(const os_layer *l, const struct lists *s, size_t p, size_t ky,
+                              size_t c0, const int NV, const int K)
 {
     const size_t ci = l->c_in;
-    __m256 a[K_MAX][2];
+    __m256 a[OS_CONV_K_MAX][2];
     _Pragma("GCC unroll 8") for (int kx = 0; kx < K; kx++)
         _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
             a[kx][v] = _mm256_setzero_ps();
@@ -378,7 +346,7 @@ INLINE_AVX2 void input_row(const os_layer *l, const struct lists *s, size_t p, s
 }
 
 /* One image's dX sums, output pixels from the last to the first. */
-INLINE_AVX2 void input_image(const os_layer *l, const struct lists *s, const int K)
+OS_INLINE_AVX2 void input_image(const os_layer *l, const struct lists *s, const int K)
 {
     for (size_t p = l->h_out * l->w_out; p-- > 0;) {
         if (s->p_start[p] == s->p_start[p + 1])
@@ -395,7 +363,7 @@ INLINE_AVX2 void input_image(const os_layer *l, const struct lists *s, const int
 }
 
 
-AVX2_FMA
+OS_AVX2_FMA
 void os_conv_sparse_backward(const os_layer *l, const float *params, const float *x,
                              const float *dy, float *dx, float *dw, size_t batch, float *scratch)
 {
@@ -424,9 +392,9 @@ void os_conv_sparse_backward(const os_layer *l, const float *params, const float
                     memcpy(s.image + (l->pad + i) * padded_w(l) + l->pad,
                            x + n * l->in + i * l->w_in, l->w_in * sizeof *s.image);
             else
-                between_layouts(l, x + n * l->in, s.image, 1);
+                os_conv_planes_to_image(l, x + n * l->in, s.image);
 #define WEIGHTS(K) weights_image(l, &s, K)
-            K_SWITCH(k, WEIGHTS)
+            OS_CONV_K_SWITCH(k, WEIGHTS)
 #undef WEIGHTS
         }
         if (!dx)
@@ -434,9 +402,9 @@ void os_conv_sparse_backward(const os_layer *l, const float *params, const float
         list_by_pixel(l, &s);
         memset(s.image, 0, padded(l) * sizeof *s.image);
 #define INPUT(K) input_image(l, &s, K)
-        K_SWITCH(k, INPUT)
+        OS_CONV_K_SWITCH(k, INPUT)
 #undef INPUT
-        between_layouts(l, s.image, dx + n * l->in, 0); /* the interior */
+        os_conv_image_to_planes(l, s.image, dx + n * l->in); /* the interior */
     }
     if (!dw)
         return;
