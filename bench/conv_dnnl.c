@@ -14,14 +14,17 @@
  *   direct    — the same, with the gradients of layers whose input
  *               channels come in eights from dY's nonzeros alone
  *               (models/conv_sparse.c);
- *   optselect — the rule a build with oneDNN follows: the direct kernels
- *               where they fit, then oneDNN for eight input channels or
- *               more, the lowering for the rest.
+ *   optselect — the rule a build with oneDNN follows: the forward in
+ *               Winograd's form where it fits (models/conv_winograd.c:
+ *               conv2), the direct kernels where they fit, then oneDNN
+ *               for eight input channels or more, the lowering for the
+ *               rest.
  * dY is what 2 × 2 max pooling and a relu after it hand a convolution in
  * training: in each window of each channel one pixel holds a value, in
  * three windows of five (the CNN's second layer sees 10-16% of its dY
  * nonzero in a study of configs/fashion-mnist-cnn.ini; this is 15%).
- * Prints milliseconds per step, the best of rounds.  bench/conv_dnnl.sh
+ * Prints milliseconds per step, the best of rounds; then the forward alone,
+ * direct (conv_direct.c, conv_channels.c) and as optselect runs it.  bench/conv_dnnl.sh
  * builds and runs it; docs/performance.md holds its results.
  */
 #include <stdio.h>
@@ -79,12 +82,14 @@ static float *pooled_gradient(size_t planes, size_t h, size_t w)
 /* Best milliseconds of one forward and backward of the layer, over rounds
  * of REPS, with oneDNN taking layers as `dnnl` says (os_conv_dnnl_use) and
  * the direct kernels as `direct` does. */
-static double time_layer(const shape *s, int dnnl, int direct, int sparse)
+static double time_layer(const shape *s, int dnnl, int direct, int sparse, int winograd,
+                         int backward)
 {
     os_conv_dnnl_use(dnnl); /* before the scratch is sized */
     os_conv_direct_use(direct);
     os_conv_channels_use(direct);
     os_conv_sparse_use(sparse);
+    os_conv_winograd_use(winograd);
     os_layer l = os_layer_conv2d(s->c, s->h, s->w, s->c_out, s->k, s->pad, 1);
     l.param_offset = 0;
     l.pooled_by = 2;
@@ -97,7 +102,9 @@ static double time_layer(const shape *s, int dnnl, int direct, int sparse)
         double t0 = now();
         for (int i = 0; i < REPS; i++) {
             os_conv_forward(&l, params, x, y, BATCH, scratch);
-            os_conv_backward(&l, params, x, dy, s->need_dx ? dx : NULL, dparams, BATCH, scratch);
+            if (backward)
+                os_conv_backward(&l, params, x, dy, s->need_dx ? dx : NULL, dparams, BATCH,
+                                 scratch);
         }
         double ms = (now() - t0) * 1e3 / REPS;
         if (r && ms < best)
@@ -114,14 +121,20 @@ int main(void)
            "optselect");
     double tot[5] = { 0 };
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
-        double t[5] = { time_layer(&shapes[i], 0, 0, 0), time_layer(&shapes[i], 2, 0, 0),
-                        time_layer(&shapes[i], 0, 1, 0), time_layer(&shapes[i], 0, 1, 1),
-                        time_layer(&shapes[i], 1, 1, 1) };
+        double t[5] = { time_layer(&shapes[i], 0, 0, 0, 0, 1),
+                        time_layer(&shapes[i], 2, 0, 0, 0, 1),
+                        time_layer(&shapes[i], 0, 1, 0, 0, 1),
+                        time_layer(&shapes[i], 0, 1, 1, 0, 1),
+                        time_layer(&shapes[i], 1, 1, 1, 1, 1) };
         printf("conv%-2zu %9.2f %9.2f %9.2f %9.2f %9.2f\n", i + 1, t[0], t[1], t[2], t[3], t[4]);
         for (int k = 0; k < 5; k++)
             tot[k] += t[k];
     }
     printf("%-6s %9.2f %9.2f %9.2f %9.2f %9.2f\n", "both", tot[0], tot[1], tot[2], tot[3],
            tot[4]);
+    printf("forward alone, ms\n%-6s %9s %9s\n", "layer", "direct", "optselect");
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
+        printf("conv%-2zu %9.2f %9.2f\n", i + 1, time_layer(&shapes[i], 0, 1, 1, 0, 0),
+               time_layer(&shapes[i], 1, 1, 1, 1, 0));
     return 0;
 }

@@ -23,7 +23,7 @@ echo '#define HAVE_DNNL 1' >"$tmp/config.h"
 cc -O2 -fopenmp -fno-math-errno -fno-trapping-math -fvect-cost-model=dynamic -funswitch-loops \
     -ffp-contract=off -I"$tmp" -I"$here/models" "$here/bench/conv_dnnl.c" \
     "$here/models/conv.c" "$here/models/conv_direct.c" "$here/models/conv_channels.c" "$here/models/conv_sparse.c" \
-    "$here/models/conv_layout.c" \
+    "$here/models/conv_layout.c" "$here/models/conv_winograd.c" \
     "$here/models/conv_dnnl.c" \
     "$here/models/pool.c" "$here/models/layer.c" \
     $(pkg-config --cflags --libs openblas) -ldnnl -lm -o "$tmp/conv"

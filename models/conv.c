@@ -45,8 +45,9 @@ size_t os_conv_scratch(const os_layer *l, size_t batch)
     /* the direct kernels' (conv_direct.c, conv_channels.c), whether or not
      * they run */
     size_t direct = os_conv_direct_scratch(l), channels = os_conv_channels_scratch(l),
-           sparse = os_conv_sparse_scratch(l);
+           sparse = os_conv_sparse_scratch(l), winograd = os_conv_winograd_scratch(l);
     own = direct > own ? direct : own;
+    own = winograd > own ? winograd : own;
     own = channels > own ? channels : own;
     own = sparse > own ? sparse : own;
     if (!os_conv_dnnl_takes(l))
@@ -175,6 +176,10 @@ void os_conv_forward(const os_layer *l, const float *params, const float *x, flo
 {
     if (os_conv_direct_takes(l)) {
         os_conv_direct_forward(l, params, x, y, batch, scratch);
+        return;
+    }
+    if (os_conv_winograd_takes(l)) {
+        os_conv_winograd_forward(l, params, x, y, batch, scratch);
         return;
     }
     if (os_conv_channels_takes(l) & OS_CONV_FORWARD) {

@@ -61,6 +61,31 @@ int os_pool_simd_use(int on);
     default: call(7); break;                                                               \
     }
 
+/* The tiles of a row of n pixels for the kernels that keep a tile of sums
+ * in registers: at most OS_CONV_TILE_MAX each (the registers hold
+ * OS_CONV_TILE_MAX × 2 vectors of sums), as even as possible, so that no
+ * short tile is left whose few chains of sums wait on each other.
+ * OS_CONV_TILES calls call(NP) for each, ox its first pixel and NP a
+ * constant, for the registers. */
+#define OS_CONV_TILE_MAX 6
+static inline size_t os_conv_tile_next(size_t left)
+{
+    const size_t tiles = (left + OS_CONV_TILE_MAX - 1) / OS_CONV_TILE_MAX;
+    return (left + tiles - 1) / tiles;
+}
+#define OS_CONV_TILES(n, call)                                                             \
+    for (size_t ox = 0, np; ox < (n); ox += np) {                                          \
+        np = os_conv_tile_next((n) - ox);                                                  \
+        switch (np) {                                                                      \
+        case 1: call(1); break;                                                            \
+        case 2: call(2); break;                                                            \
+        case 3: call(3); break;                                                            \
+        case 4: call(4); break;                                                            \
+        case 5: call(5); break;                                                            \
+        default: call(6); break;                                                           \
+        }                                                                                  \
+    }
+
 static inline int os_conv_cpu_fma(void)
 {
 #if OS_CONV_AVX2
@@ -129,6 +154,18 @@ size_t os_conv_sparse_scratch(const os_layer *l);
 void os_conv_sparse_backward(const os_layer *l, const float *params, const float *x,
                              const float *dy, float *dx, float *dw, size_t batch, float *scratch);
 int os_conv_sparse_use(int on);
+
+/* The forward in Winograd's form (conv_winograd.c) for layers of stride 1,
+ * a 3 × 3 or 5 × 5 kernel and channels in eights both sides, on a CPU
+ * with AVX2 and FMA, where the outputs fill its tiles well enough: takes
+ * says whether it runs for l.  Its numbers are not the direct sum's bits
+ * (within a few 1e-7 of the largest output).  scratch and use as for the
+ * direct kernels above. */
+int os_conv_winograd_takes(const os_layer *l);
+size_t os_conv_winograd_scratch(const os_layer *l);
+void os_conv_winograd_forward(const os_layer *l, const float *params, const float *x, float *y,
+                              size_t batch, float *scratch);
+int os_conv_winograd_use(int on);
 
 /* oneDNN's convolutions (conv_dnnl.c), which os_conv_forward and
  * os_conv_backward hand a layer when the build has oneDNN and

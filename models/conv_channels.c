@@ -99,31 +99,6 @@ static const float *pad_image(const os_layer *l, const float *x, float *xp)
 
 /* ---- forward ----------------------------------------------------------- */
 
-/* The tiles of a row of n pixels: at most TILE_MAX each (the registers
- * hold TILE_MAX × 2 vectors of sums), as even as possible, so that no
- * short tile is left whose few chains of sums wait on each other. */
-#define TILE_MAX 6
-static inline size_t tile_next(size_t left)
-{
-    const size_t tiles = (left + TILE_MAX - 1) / TILE_MAX;
-    return (left + tiles - 1) / tiles;
-}
-
-/* The tiles of a row of n output pixels: call(NP) for each, ox its first
- * pixel and NP a constant, for the registers. */
-#define TILES(n, call)                                                                     \
-    for (size_t ox = 0, np; ox < (n); ox += np) {                                          \
-        np = tile_next((n) - ox);                                                          \
-        switch (np) {                                                                      \
-        case 1: call(1); break;                                                            \
-        case 2: call(2); break;                                                            \
-        case 3: call(3); break;                                                            \
-        case 4: call(4); break;                                                            \
-        case 5: call(5); break;                                                            \
-        default: call(6); break;                                                           \
-        }                                                                                  \
-    }
-
 /* NP output pixels from (oy, ox) on, output channels o0 .. o0 + 8 NV - 1,
  * in yt (pixel-major): kernel row ky's taps, each of every input channel
  * in order, added to the sums there (to the bias for the first row). */
@@ -134,7 +109,7 @@ OS_INLINE_AVX2 void forward_tile(const os_layer *l, const float *wt, const float
     const size_t co = l->c_out, ci = l->c_in, s = l->stride, k = l->kernel;
     const size_t plane = padded_h(l) * padded_w(l);
     float *out = yt + (oy * l->w_out + ox) * co + o0;
-    __m256 a[TILE_MAX][2];
+    __m256 a[OS_CONV_TILE_MAX][2];
     _Pragma("GCC unroll 8") for (int j = 0; j < NP; j++)
         _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
             a[j][v] = _mm256_loadu_ps(ky ? out + (size_t)j * co + 8 * (size_t)v
@@ -166,7 +141,7 @@ OS_INLINE_AVX2 void forward_row(const os_layer *l, const float *wt, const float 
                                 const int NV)
 {
 #define FORWARD_TILE(n) forward_tile(l, wt, bias, xp, yt, ky, oy, ox, o0, n, NV)
-    TILES(l->w_out, FORWARD_TILE)
+    OS_CONV_TILES(l->w_out, FORWARD_TILE)
 #undef FORWARD_TILE
 }
 
@@ -211,7 +186,7 @@ OS_INLINE_AVX2 void input_tile(const os_layer *l, const float *wt, const float *
                                const int NP, const int NV)
 {
     const size_t ci = l->c_in, co = l->c_out, s = l->stride, hw = l->h_out * l->w_out;
-    __m256 a[TILE_MAX][2];
+    __m256 a[OS_CONV_TILE_MAX][2];
     _Pragma("GCC unroll 8") for (int j = 0; j < NP; j++)
         _Pragma("GCC unroll 2") for (int v = 0; v < NV; v++)
             a[j][v] = _mm256_setzero_ps();
@@ -238,7 +213,7 @@ OS_INLINE_AVX2 void input_row(const os_layer *l, const float *wt, const float *d
                               size_t oy, size_t ky, size_t kx, size_t c0, const int NV)
 {
 #define INPUT_TILE(n) input_tile(l, wt, dy, dxt, oy, ox, ky, kx, c0, n, NV)
-    TILES(l->w_out, INPUT_TILE)
+    OS_CONV_TILES(l->w_out, INPUT_TILE)
 #undef INPUT_TILE
 }
 

@@ -35,13 +35,16 @@ unsigned os_layer_numerics(const os_layer *l)
      *    dW with a lowered forward;
      * 8 + the directions conv_channels.c's contract computes (2026-12-06:
      * its own kernels, or conv_sparse.c's gradients of channels in eights,
-     * which keep its bits), and 8 more where oneDNN takes what is left */
+     * which keep its bits), and 8 more where oneDNN takes what is left;
+     * 32 more where the forward is in Winograd's form (conv_winograd.c,
+     * 2026-12-06), whatever computes the gradients */
+    const unsigned wino = os_conv_winograd_takes(l) ? 32 : 0;
     const unsigned sp = os_conv_sparse_takes(l);
     const unsigned ch = os_conv_channels_takes(l) | (l->c_in > 1 ? sp : 0);
     if (ch)
-        return 8 + ch + (os_conv_dnnl_takes(l) ? 8 : 0);
+        return wino + 8 + ch + (os_conv_dnnl_takes(l) ? 8 : 0);
     if (os_conv_dnnl_takes(l))
-        return 3;
+        return wino + 3;
     if (sp) /* one input channel */
         return os_conv_direct_takes(l) ? 5 : 6;
     return os_conv_direct_takes(l) ? 4 : 2;

@@ -93,6 +93,7 @@ static void set(int s)
 {
     os_conv_direct_use(s <= 1);
     os_conv_channels_use(s <= 1);
+    os_conv_winograd_use(s <= 1);
     os_conv_sparse_use(s == 0);
     os_conv_dnnl_use(s <= 2 ? 1 : s == 3 ? 2 : 0);
 }

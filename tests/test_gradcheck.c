@@ -56,6 +56,10 @@ static void spread(float *a, size_t n)
     }
 }
 
+/* The finite differences' step: EPS, but for layers that are linear in each
+ * coordinate, whose differences are exact at any step (check_linear). */
+static double step = EPS;
+
 /* Central difference of the objective in one coordinate v (an element of
  * params or x), or NaN at a kink: where one-sided differences disagree, a
  * relu or a max switched branches within ±EPS and no derivative exists. */
@@ -64,15 +68,15 @@ static double numeric(const os_layer *l, const float *params, const float *x, co
 {
     float keep = *v;
     double center = objective(l, params, x, r, y, scratch);
-    *v = keep + (float)EPS;
+    *v = keep + (float)step;
     double up = objective(l, params, x, r, y, scratch);
-    *v = keep - (float)EPS;
+    *v = keep - (float)step;
     double down = objective(l, params, x, r, y, scratch);
     *v = keep;
-    double right = (up - center) / EPS, left = (center - down) / EPS;
+    double right = (up - center) / step, left = (center - down) / step;
     if (fabs(right - left) > 0.2 * fmax(1e-2, fmax(fabs(right), fabs(left))))
         return NAN;
-    return (up - down) / (2 * EPS);
+    return (up - down) / (2 * step);
 }
 
 static double rel_err(double a, double b)
@@ -119,6 +123,18 @@ static void check_layer(os_layer l, const char *name)
     if (np)
         ok(worst_p < TOL, "%s: dW and db match finite differences (worst %.1e)", name, worst_p);
     free(params), free(dparams), free(x), free(dx), free(y), free(r), free(scratch);
+}
+
+/* The same for a convolution whose forward rounds more than the others'
+ * (Winograd's form: a few 1e-6 of its largest output, where the direct sum
+ * rounds to about 1e-7): a convolution is linear in each coordinate, so a
+ * step of 0.25 has no truncation error and divides the rounding's share of
+ * the difference by 25. */
+static void check_linear(os_layer l, const char *name)
+{
+    step = 0.25;
+    check_layer(l, name);
+    step = EPS;
 }
 
 static os_layer simple(os_layer_kind kind, size_t in, size_t out)
@@ -334,6 +350,7 @@ static void check_dnnl(void)
     fill(r, ny, 1.0f);
     os_conv_channels_use(0); /* oneDNN's own directions and the lowering's */
     os_conv_sparse_use(0);
+    os_conv_winograd_use(0);
     for (int k = 0; k < 2; k++) { /* oneDNN (if built), then the lowering */
         os_conv_dnnl_use(!k);
         out[k][0] = calloc(ny, sizeof(float)), out[k][1] = calloc(nx, sizeof(float));
@@ -358,6 +375,7 @@ static void check_dnnl(void)
 #endif
     os_conv_channels_use(1);
     os_conv_sparse_use(1);
+    os_conv_winograd_use(1);
     for (int k = 0; k < 2; k++)
         free(out[k][0]), free(out[k][1]), free(out[k][2]);
     free(p), free(x), free(r), free(scratch), free(again), free(dx);
@@ -403,6 +421,10 @@ int main(void)
     /* channels in eights: conv_channels.c's kernels beside the lowering's or oneDNN's */
     check_layer(os_layer_conv2d(2, 5, 6, 8, 3, 1, 1), "conv2d 2x5x6 -> 8@3x3 pad 1");
     check_layer(os_layer_conv2d(8, 5, 4, 16, 3, 1, 2), "conv2d 8x5x4 -> 16@3x3 pad 1 stride 2");
+    /* channels in eights, stride 1: the forward in Winograd's form (F(4x4, 3x3) and
+     * F(2x2, 5x5), a row and a column of tiles cut short) */
+    check_linear(os_layer_conv2d(8, 6, 7, 8, 3, 1, 1), "conv2d 8x6x7 -> 8@3x3 pad 1 (Winograd)");
+    check_linear(os_layer_conv2d(8, 7, 6, 8, 5, 2, 1), "conv2d 8x7x6 -> 8@5x5 pad 2 (Winograd)");
     check_dnnl();
     return done_testing();
 }

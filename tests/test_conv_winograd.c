@@ -1,0 +1,195 @@
+/*
+ * The forward in Winograd's form (models/conv_winograd.c): which layers it
+ * takes; its outputs against the definition computed in double, for both
+ * kernels, every remainder of a row or column of tiles, padding, and 8 to
+ * 24 channels either side; bits that depend on the image and the weights
+ * alone (a batch gives what its images give one at a time, whatever the
+ * scratch held before); the layer dispatch routing such layers there and
+ * the numerics' version saying so.
+ */
+#include <config.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tap.h"
+#include "conv.h"
+#include "rng.h"
+
+static os_rng rng;
+
+static void fill(float *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        a[i] = (float)(os_rng_uniform(&rng) * 2.0 - 1.0);
+}
+
+static os_layer conv(size_t c, size_t h, size_t w, size_t c_out, size_t k, size_t pad,
+                     size_t stride)
+{
+    os_layer l = os_layer_conv2d(c, h, w, c_out, k, pad, stride);
+    l.param_offset = 0;
+    return l;
+}
+
+/* Y from the definition, in double. */
+static void reference(const os_layer *l, const float *p, const float *x, double *y,
+                      size_t batch)
+{
+    const size_t k = l->kernel, nt = l->c_in * k * k, hw = l->h_out * l->w_out;
+    for (size_t n = 0; n < batch; n++)
+        for (size_t o = 0; o < l->c_out; o++)
+            for (size_t oy = 0; oy < l->h_out; oy++)
+                for (size_t ox = 0; ox < l->w_out; ox++) {
+                    double s = p[l->c_out * nt + o];
+                    for (size_t c = 0; c < l->c_in; c++)
+                        for (size_t ky = 0; ky < k; ky++)
+                            for (size_t kx = 0; kx < k; kx++) {
+                                long i = (long)(oy + ky) - (long)l->pad;
+                                long j = (long)(ox + kx) - (long)l->pad;
+                                if (i < 0 || j < 0 || i >= (long)l->h_in || j >= (long)l->w_in)
+                                    continue;
+                                s += (double)p[o * nt + (c * k + ky) * k + kx] *
+                                     x[n * l->in + (c * l->h_in + (size_t)i) * l->w_in +
+                                       (size_t)j];
+                            }
+                    y[n * l->out + o * hw + oy * l->w_out + ox] = s;
+                }
+}
+
+/* The forward of l through the dispatch, against the reference: the largest
+ * gap over the largest output; *same says whether a batch gave the bits of
+ * its images one at a time, each call on a scratch full of NaNs. */
+static double forward_gap(const os_layer *l, size_t batch, int *same)
+{
+    const size_t np = l->n_params, nx = batch * l->in, ny = batch * l->out;
+    const size_t ns = os_layer_scratch(l, batch);
+    float *p = malloc(np * sizeof *p), *x = malloc(nx * sizeof *x);
+    float *y = malloc(ny * sizeof *y), *y1 = malloc(ny * sizeof *y1);
+    float *scratch = malloc(ns * sizeof *scratch);
+    double *r = malloc(ny * sizeof *r);
+    fill(p, np), fill(x, nx);
+    for (size_t i = 0; i < ns; i++)
+        scratch[i] = NAN;
+    os_layer_forward(l, p, x, y, batch, scratch);
+    for (size_t n = 0; n < batch; n++) {
+        for (size_t i = 0; i < ns; i++)
+            scratch[i] = NAN;
+        os_layer_forward(l, p, x + n * l->in, y1 + n * l->out, 1, scratch);
+    }
+    *same = !memcmp(y, y1, ny * sizeof *y);
+    reference(l, p, x, r, batch);
+    double worst = 0, scale = 1e-30;
+    for (size_t i = 0; i < ny; i++) {
+        worst = fmax(worst, fabs(y[i] - r[i]));
+        scale = fmax(scale, fabs(r[i]));
+    }
+    free(p), free(x), free(y), free(y1), free(scratch), free(r);
+    return worst / scale;
+}
+
+/* Bits of l's forward with Winograd's form allowed or not. */
+static float *forward_bits(const os_layer *l, const float *p, const float *x, size_t batch,
+                           int winograd)
+{
+    os_conv_winograd_use(winograd);
+    float *y = malloc(batch * l->out * sizeof *y);
+    float *scratch = calloc(os_layer_scratch(l, batch), sizeof *scratch);
+    os_layer_forward(l, p, x, y, batch, scratch);
+    free(scratch);
+    os_conv_winograd_use(1);
+    return y;
+}
+
+int main(void)
+{
+    os_rng_seed(&rng, 42, 17);
+    const os_layer lenet2 = conv(16, 14, 14, 32, 5, 0, 1);
+    if (!os_conv_winograd_use(1)) {
+        ok(!os_conv_winograd_takes(&lenet2), "without AVX2 and FMA it takes no layer");
+        return done_testing();
+    }
+    const os_layer vgg = conv(16, 28, 28, 16, 3, 1, 1);
+    ok(os_conv_winograd_takes(&lenet2) && os_conv_winograd_takes(&vgg),
+       "it takes LeNet's second layer (5x5) and a 3x3 layer of 16 channels");
+    ok(!os_conv_winograd_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 16, .c_out = 32,
+                                            .h_out = 10, .w_out = 10, .kernel = 5,
+                                            .stride = 2 }) &&
+           !os_conv_winograd_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 16,
+                                                .c_out = 32, .h_out = 10, .w_out = 10,
+                                                .kernel = 4, .stride = 1 }) &&
+           !os_conv_winograd_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 12,
+                                                .c_out = 32, .h_out = 10, .w_out = 10,
+                                                .kernel = 5, .stride = 1 }) &&
+           !os_conv_winograd_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 16,
+                                                .c_out = 12, .h_out = 10, .w_out = 10,
+                                                .kernel = 5, .stride = 1 }) &&
+           !os_conv_winograd_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 1,
+                                                .c_out = 16, .h_out = 28, .w_out = 28,
+                                                .kernel = 5, .stride = 1 }) &&
+           !os_conv_winograd_takes(&(os_layer){ .kind = OS_LAYER_CONV2D, .c_in = 16,
+                                                .c_out = 16, .h_out = 2, .w_out = 2,
+                                                .kernel = 3, .stride = 1 }),
+       "not a stride of 2, a 4x4 kernel, 12 channels in or out, one input channel, nor a 2x2 "
+       "output of a 3x3 kernel (one tile of 4x4, three quarters of it wasted)");
+    os_conv_winograd_use(0);
+    ok(!os_conv_winograd_takes(&lenet2), "os_conv_winograd_use(0) turns it off");
+    os_conv_winograd_use(1);
+
+    int same;
+    double gap = forward_gap(&lenet2, 3, &same);
+    ok(gap < 1e-5 && same, "LeNet's second layer: the definition's outputs to %.2g of the "
+       "largest, a batch the bits of its images one at a time", gap);
+    gap = forward_gap(&vgg, 2, &same);
+    ok(gap < 1e-5 && same, "a 3x3 layer of 16 channels, 28x28 padded: to %.2g, the same bits "
+       "in a batch", gap);
+    /* every remainder of a row and a column of tiles (2 or 4 outputs),
+     * padding, channels 8 to 24 either side, one and two vectors of them */
+    double worst = 0;
+    size_t bad = 0, cases = 0;
+    for (size_t k = 3; k <= 5; k += 2)
+        for (size_t ho = 1; ho <= 9; ho++, cases++) {
+            const size_t wo = 13 - ho, pad = ho % (k / 2 + 1);
+            const size_t c = 8 * (1 + ho % 3), c_out = 8 * (1 + (ho + k) % 3);
+            const os_layer l = conv(c, ho + k - 1 - 2 * pad, wo + k - 1 - 2 * pad, c_out, k, pad, 1);
+            if (!os_conv_winograd_takes(&l) && 3 * 36 * ((ho + 6 - k) / (7 - k)) *
+                                                       ((wo + 6 - k) / (7 - k)) <=
+                                                   2 * k * k * ho * wo)
+                bad++; /* it should have taken it */
+            if (!os_conv_winograd_takes(&l))
+                continue;
+            gap = forward_gap(&l, 2, &same);
+            worst = fmax(worst, gap);
+            bad += gap >= 1e-5 || !same;
+        }
+    ok(bad == 0, "3x3 and 5x5 kernels, outputs of 1x12 to 9x4, padding, 8 to 24 channels: "
+       "the definition's outputs (largest gap %.2g), the same bits in a batch (%zu of %zu "
+       "differ)", worst, bad, cases);
+
+    /* the dispatch: Winograd's bits where it takes the layer, the direct
+     * kernels' without it; the numerics' version follows */
+    const size_t batch = 2, np = lenet2.n_params, nx = batch * lenet2.in;
+    float *p = malloc(np * sizeof *p), *x = malloc(nx * sizeof *x);
+    fill(p, np), fill(x, nx);
+    float *yw = forward_bits(&lenet2, p, x, batch, 1), *yd = forward_bits(&lenet2, p, x, batch, 0);
+    float *yk = malloc(batch * lenet2.out * sizeof *yk);
+    float *scratch = malloc(os_conv_winograd_scratch(&lenet2) * sizeof *scratch);
+    os_conv_winograd_forward(&lenet2, p, x, yk, batch, scratch);
+    ok(!memcmp(yw, yk, batch * lenet2.out * sizeof *yw) &&
+           memcmp(yw, yd, batch * lenet2.out * sizeof *yw),
+       "the layer dispatch hands LeNet's second layer to it, and to the direct kernels "
+       "(other bits) without it");
+    const unsigned with = os_layer_numerics(&lenet2);
+    os_conv_winograd_use(0);
+    const unsigned without = os_layer_numerics(&lenet2);
+    os_conv_winograd_use(1);
+    const os_layer stride2 = conv(16, 14, 14, 32, 5, 0, 2);
+    const unsigned s_with = os_layer_numerics(&stride2);
+    os_conv_winograd_use(0);
+    const unsigned s_without = os_layer_numerics(&stride2);
+    os_conv_winograd_use(1);
+    ok(with != without && s_with == s_without,
+       "the numerics' version: another with Winograd's form (%u, %u without), the same for a "
+       "layer it does not take", with, without);
+    free(p), free(x), free(yw), free(yd), free(yk), free(scratch);
+    return done_testing();
+}
