@@ -153,7 +153,7 @@ OS_INLINE_AVX2 void output_transform(const __m256 s[ALPHA], __m256 y[4], const i
 OS_INLINE_AVX2 void transform_weights(const os_layer *l, const float *w, float *wt, float *u,
                                       const int K)
 {
-    const size_t ci = l->c_in, co = l->c_out, kk = (size_t)K * K;
+    const size_t ci = l->c_in, co = l->c_out, kk = (size_t)K * (size_t)K;
     for (size_t o = 0; o < co; o++)
         for (size_t c = 0; c < ci; c++)
             for (size_t t = 0; t < kk; t++)
@@ -169,7 +169,7 @@ OS_INLINE_AVX2 void transform_weights(const os_layer *l, const float *w, float *
             _Pragma("GCC unroll 5") for (int kx = 0; kx < K; kx++) {
                 __m256 col[5];
                 _Pragma("GCC unroll 5") for (int a = 0; a < K; a++)
-                    col[a] = _mm256_loadu_ps(wc + ((size_t)a * K + kx) * co);
+                    col[a] = _mm256_loadu_ps(wc + ((size_t)a * (size_t)K + (size_t)kx) * co);
                 _Pragma("GCC unroll 6") for (int xy = 0; xy < ALPHA; xy++) {
                     __m256 sum = _mm256_mul_ps(g[xy][0], col[0]);
                     _Pragma("GCC unroll 5") for (int a = 1; a < K; a++)
