@@ -7,7 +7,8 @@
 # convolution lowered over the whole batch: issue 18's yardstick, the
 # ceiling of a step that lowers every convolution; optselect runs both
 # layers in direct kernels instead, their gradients under pooling from dY's
-# nonzeros alone, models/conv_*.c, and goes past it).
+# nonzeros alone and conv2's forward in Winograd's form, models/conv_*.c,
+# and goes past it).
 #
 #   bench/cnn.sh [OPTSELECT]
 #

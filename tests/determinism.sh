@@ -31,12 +31,13 @@ ok $? "halving with eval_sample: JSON is byte-identical on 1, 2 and 3 threads"
 is "$(jq .data.validation_sample_rows "$TMP/sample1.json")" 150 "  and it measured the sample"
 
 # A CNN (the first convolution, one channel, in conv_direct.c's kernels and
-# the second, channels in eights, in conv_channels.c's where the CPU has
-# AVX2 and FMA, both gradients under pooling from dY's nonzeros in
-# conv_sparse.c's, else lowered or in oneDNN; pooling that records its
-# argmax) on the bundled 8x8 digits: the same report on 1, 2 and 3 threads, with
-# halving and with split steps too.
-cnn="--set model.conv=8:3:1,8:3 --set model.image=1x8x8 --set model.pool=2 --set search.lr_points=3"
+# the second, channels in eights, its forward in Winograd's form
+# (conv_winograd.c, one 4x4 tile) where the CPU has AVX2 and FMA, both
+# gradients under pooling from dY's nonzeros in conv_sparse.c's, else
+# lowered or in oneDNN; pooling that records its argmax) on the bundled 8x8
+# digits: the same report on 1, 2 and 3 threads, with halving and with split
+# steps too.
+cnn="--set model.conv=8:3:1,8:3:1 --set model.image=1x8x8 --set model.pool=2 --set search.lr_points=3"
 for j in 1 2 3; do
     "$OPTSELECT" --threads $j $cnn --format json "$cfg" >"$TMP/cnn$j.json"
     "$OPTSELECT" --threads $j $cnn --set search.strategy=halving --set search.batch_split=2 \
