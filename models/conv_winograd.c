@@ -18,15 +18,15 @@
  * for each output tile Y (m × m), its input tile d (6 × 6) and a kernel g
  * (r × r), summed over input channels before Aᵀ · A.  Bᵀ (6 × 6) is the
  * same for both kernels; G is r columns of pᵏ/Π(p − q) and Aᵀ m rows of
- * pᵃ (bench/../docs/performance.md has the matrices).
+ * pᵃ (docs/performance.md prints them).
  *
  * The numbers are not the direct sum's: the transforms add and subtract
  * values up to 5 × 5 = 25 times a pixel, and the products round in
- * another order, so an output is within a few 1e-7 of the largest
- * output's size of the exact sum (tests/test_conv_paths.c and
- * tests/test_conv_direct.c check the gap, and that the bits depend on
- * nothing but the image and the weights: not on the batch's chunks nor
- * the thread count).  An output is its bias plus the transformed sum,
+ * another order, so an output is within a few 1e-6 of the largest
+ * output's size of the exact sum, where the direct sum is within about
+ * 1e-7 (tests/test_conv_winograd.c checks the gap, and that the bits
+ * depend on nothing but the image and the weights: not on the batch's
+ * chunks nor the thread count; tests/test_conv_paths.c the gap too).  An output is its bias plus the transformed sum,
  * added last.  The layer's numerics version (models/layer.c) says so.
  */
 #include <string.h>
@@ -56,8 +56,9 @@ static size_t ext_w(const os_layer *l) { return tiles_w(l) * tile_m(l) + l->kern
 
 /* Whether the geometry fits, whatever the CPU: stride 1, a 3 × 3 or 5 × 5
  * kernel, channels in eights both sides (vectors of eight), and outputs
- * that fill their tiles well enough that the 36 products a tile beat the
- * direct k² an output by half (a 2 × 2 output of a 3 × 3 kernel does not). */
+ * that fill their tiles well enough that the 36 products a tile come to at
+ * most two thirds of the direct k² an output, which pays for the
+ * transforms (a 2 × 2 output of a 3 × 3 kernel, one 4 × 4 tile, does not). */
 static int winograd_fits(const os_layer *l)
 {
     if (l->kind != OS_LAYER_CONV2D || l->stride != 1 || (l->kernel != 3 && l->kernel != 5) ||
