@@ -166,6 +166,9 @@ size_t os_conv_winograd_scratch(const os_layer *l);
 void os_conv_winograd_forward(const os_layer *l, const float *params, const float *x, float *y,
                               size_t batch, float *scratch);
 int os_conv_winograd_use(int on);
+/* Whether conv.c computes l's dX in that form, as the forward of its
+ * transpose (a layer whose dX the sparse gradients do not take). */
+int os_conv_winograd_dx_takes(const os_layer *l);
 
 /* oneDNN's convolutions (conv_dnnl.c), which os_conv_forward and
  * os_conv_backward hand a layer when the build has oneDNN and

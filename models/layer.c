@@ -37,8 +37,10 @@ unsigned os_layer_numerics(const os_layer *l)
      * its own kernels, or conv_sparse.c's gradients of channels in eights,
      * which keep its bits), and 8 more where oneDNN takes what is left;
      * 32 more where the forward is in Winograd's form (conv_winograd.c,
-     * 2026-12-06), whatever computes the gradients */
-    const unsigned wino = os_conv_winograd_takes(l) ? 32 : 0;
+     * 2026-12-06), whatever computes the gradients, and 64 more where dX
+     * is (2026-12-06) */
+    const unsigned wino =
+        (os_conv_winograd_takes(l) ? 32 : 0) | (os_conv_winograd_dx_takes(l) ? 64 : 0);
     const unsigned sp = os_conv_sparse_takes(l);
     const unsigned ch = os_conv_channels_takes(l) | (l->c_in > 1 ? sp : 0);
     if (ch)

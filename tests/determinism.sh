@@ -51,6 +51,14 @@ cmp -s "$TMP/cnnh1.json" "$TMP/cnnh2.json" && cmp -s "$TMP/cnnh1.json" "$TMP/cnn
 ok $? "a CNN with halving and split steps: byte-identical on 1, 2 and 3 threads"
 cmp -s "$TMP/cnns1.json" "$TMP/cnns2.json" && cmp -s "$TMP/cnns1.json" "$TMP/cnns3.json"
 ok $? "a CNN with halving on a validation sample: byte-identical on 1, 2 and 3 threads"
+# Without pooling the second convolution's dX is dense: Winograd's form
+# takes it too (the forward of the transposed layer), where the CPU has AVX2.
+for j in 1 2 3; do
+    "$OPTSELECT" --threads $j $cnn --set model.pool=1 --set search.strategy=halving \
+        --format json "$cfg" >"$TMP/cnnp$j.json"
+done
+cmp -s "$TMP/cnnp1.json" "$TMP/cnnp2.json" && cmp -s "$TMP/cnnp1.json" "$TMP/cnnp3.json"
+ok $? "a CNN without pooling, with halving: byte-identical on 1, 2 and 3 threads"
 is "$(jq -r '[.ranking[] | select(.status == "ok")] | length > 6' "$TMP/cnn1.json")" true \
     "  and its trials train (most finish)"
 # In worker processes, each with its own OpenMP and (where the build has

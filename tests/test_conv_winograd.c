@@ -96,6 +96,60 @@ static double forward_gap(const os_layer *l, size_t batch, int *same)
     return worst / scale;
 }
 
+/* dX from the definition, in double. */
+static void reference_dx(const os_layer *l, const float *p, const float *dy, double *dx,
+                         size_t batch)
+{
+    const size_t k = l->kernel, nt = l->c_in * k * k, hw = l->h_out * l->w_out;
+    memset(dx, 0, batch * l->in * sizeof *dx);
+    for (size_t n = 0; n < batch; n++)
+        for (size_t o = 0; o < l->c_out; o++)
+            for (size_t oy = 0; oy < l->h_out; oy++)
+                for (size_t ox = 0; ox < l->w_out; ox++)
+                    for (size_t c = 0; c < l->c_in; c++)
+                        for (size_t ky = 0; ky < k; ky++)
+                            for (size_t kx = 0; kx < k; kx++) {
+                                long i = (long)(oy + ky) - (long)l->pad;
+                                long j = (long)(ox + kx) - (long)l->pad;
+                                if (i < 0 || j < 0 || i >= (long)l->h_in || j >= (long)l->w_in)
+                                    continue;
+                                dx[n * l->in + (c * l->h_in + (size_t)i) * l->w_in + (size_t)j] +=
+                                    (double)p[o * nt + (c * k + ky) * k + kx] *
+                                    dy[n * l->out + o * hw + oy * l->w_out + ox];
+                            }
+}
+
+/* The same for dX through the layer dispatch (a dense dY, no pooling). */
+static double dx_gap(const os_layer *l, size_t batch, int *same)
+{
+    const size_t np = l->n_params, nx = batch * l->in, ny = batch * l->out;
+    const size_t ns = os_layer_scratch(l, batch);
+    float *p = malloc(np * sizeof *p), *x = malloc(nx * sizeof *x), *dy = malloc(ny * sizeof *dy);
+    float *y = malloc(ny * sizeof *y), *g = malloc(np * sizeof *g);
+    float *dx = malloc(nx * sizeof *dx), *dx1 = malloc(nx * sizeof *dx1);
+    float *scratch = malloc(ns * sizeof *scratch);
+    double *r = malloc(nx * sizeof *r);
+    fill(p, np), fill(x, nx), fill(dy, ny);
+    for (size_t i = 0; i < ns; i++)
+        scratch[i] = NAN;
+    os_layer_backward(l, p, x, y, dy, dx, g, batch, scratch);
+    for (size_t n = 0; n < batch; n++) {
+        for (size_t i = 0; i < ns; i++)
+            scratch[i] = NAN;
+        os_layer_backward(l, p, x + n * l->in, y, dy + n * l->out, dx1 + n * l->in, g, 1,
+                          scratch);
+    }
+    *same = !memcmp(dx, dx1, nx * sizeof *dx);
+    reference_dx(l, p, dy, r, batch);
+    double worst = 0, scale = 1e-30;
+    for (size_t i = 0; i < nx; i++) {
+        worst = fmax(worst, fabs(dx[i] - r[i]));
+        scale = fmax(scale, fabs(r[i]));
+    }
+    free(p), free(x), free(dy), free(y), free(g), free(dx), free(dx1), free(scratch), free(r);
+    return worst / scale;
+}
+
 /* Bits of l's forward with Winograd's form allowed or not. */
 static float *forward_bits(const os_layer *l, const float *p, const float *x, size_t batch,
                            int winograd)
@@ -158,6 +212,36 @@ int main(void)
        "the definition's outputs (largest gap %.2g), the same bits in a batch (%zu of %zu "
        "differ)", worst, bad, cases);
 
+    /* dX as the forward of the transposed layer, where dY is dense (no
+     * pooling: the sparse gradients take a pooled layer's) */
+    const os_layer strided = conv(16, 14, 14, 32, 5, 0, 2);
+    os_layer vgg_pooled = vgg;
+    vgg_pooled.pooled_by = 2;
+    ok(os_conv_winograd_dx_takes(&vgg) && !os_conv_winograd_dx_takes(&vgg_pooled) &&
+           !os_conv_winograd_dx_takes(&lenet2) && !os_conv_winograd_dx_takes(&strided),
+       "dX in Winograd's form for the 3x3 layer without pooling; not under pooling (dY's "
+       "nonzeros), not for LeNet's second layer (its transpose's halo of 4 costs more than "
+       "it saves), not at stride 2");
+    worst = 0, bad = cases = 0;
+    static const size_t geo[][5] = { /* c, c_out, k, pad, h = w: each taken */
+        { 16, 32, 3, 1, 14 }, { 16, 16, 3, 1, 28 }, { 8, 24, 3, 0, 17 }, { 24, 8, 5, 2, 17 },
+        { 8, 8, 3, 2, 9 },    { 16, 8, 5, 4, 10 },  { 8, 16, 3, 1, 13 },
+    };
+    for (size_t i = 0; i < sizeof geo / sizeof *geo; i++, cases++) {
+        const os_layer l = conv(geo[i][0], geo[i][4], geo[i][4] + i % 3, geo[i][1], geo[i][2],
+                                geo[i][3], 1);
+        if (!os_conv_winograd_dx_takes(&l)) {
+            bad++;
+            continue;
+        }
+        gap = dx_gap(&l, 2, &same);
+        worst = fmax(worst, gap);
+        bad += gap >= 1e-5 || !same;
+    }
+    ok(bad == 0, "dX of 3x3 and 5x5 layers, pads 0 to k - 1, 8 to 32 channels: the "
+       "definition's (largest gap %.2g), the same bits in a batch (%zu of %zu differ)", worst,
+       bad, cases);
+
     /* the dispatch: Winograd's bits where it takes the layer, the direct
      * kernels' without it; the numerics' version follows */
     const size_t batch = 2, np = lenet2.n_params, nx = batch * lenet2.in;
@@ -180,9 +264,15 @@ int main(void)
     os_conv_winograd_use(0);
     const unsigned s_without = os_layer_numerics(&stride2);
     os_conv_winograd_use(1);
-    ok(with != without && s_with == s_without,
+    /* the 3x3 layer: its dX in Winograd's form unpooled, from dY's nonzeros pooled */
+    os_conv_winograd_use(0);
+    const int same_without = os_layer_numerics(&vgg) == os_layer_numerics(&vgg_pooled);
+    os_conv_winograd_use(1);
+    ok(with != without && s_with == s_without && same_without &&
+           os_layer_numerics(&vgg) != os_layer_numerics(&vgg_pooled),
        "the numerics' version: another with Winograd's form (%u, %u without), the same for a "
-       "layer it does not take", with, without);
+       "layer it does not take; another where dX is in that form (%u against %u)", with,
+       without, os_layer_numerics(&vgg), os_layer_numerics(&vgg_pooled));
     free(p), free(x), free(yw), free(yd), free(yk), free(scratch);
     return done_testing();
 }
