@@ -20,6 +20,7 @@
 #include "tap.h"
 #include "conv.h"
 #include "rng.h"
+#include "conv_ref.h"
 
 static os_rng rng;
 
@@ -31,59 +32,6 @@ static size_t pick(size_t lo, size_t hi)
 static float value(void)
 {
     return (float)(os_rng_uniform(&rng) * 2.0 - 1.0);
-}
-
-/* The input under tap (c, ky, kx) of output pixel (oy, ox), 0 over padding. */
-static double in_at(const os_layer *l, const float *xn, size_t c, size_t oy, size_t ox,
-                    size_t ky, size_t kx)
-{
-    long i = (long)(oy * l->stride + ky) - (long)l->pad;
-    long j = (long)(ox * l->stride + kx) - (long)l->pad;
-    if (i < 0 || j < 0 || i >= (long)l->h_in || j >= (long)l->w_in)
-        return 0.0;
-    return xn[(c * l->h_in + (size_t)i) * l->w_in + (size_t)j];
-}
-
-/* Y, dX and dW (weights, then bias) from the definition, in double. */
-static void reference(const os_layer *l, const float *p, const float *x, const float *dy,
-                      size_t batch, double *y, double *dx, double *dw)
-{
-    const size_t k = l->kernel, nt = l->c_in * k * k, hw = l->h_out * l->w_out;
-    memset(dx, 0, batch * l->in * sizeof *dx);
-    memset(dw, 0, l->n_params * sizeof *dw);
-    for (size_t n = 0; n < batch; n++)
-        for (size_t o = 0; o < l->c_out; o++)
-            for (size_t oy = 0; oy < l->h_out; oy++)
-                for (size_t ox = 0; ox < l->w_out; ox++) {
-                    const size_t at = n * l->out + o * hw + oy * l->w_out + ox;
-                    double s = p[l->c_out * nt + o];
-                    for (size_t c = 0; c < l->c_in; c++)
-                        for (size_t ky = 0; ky < k; ky++)
-                            for (size_t kx = 0; kx < k; kx++) {
-                                const size_t t = (c * k + ky) * k + kx;
-                                const double v = in_at(l, x + n * l->in, c, oy, ox, ky, kx);
-                                s += p[o * nt + t] * v;
-                                dw[o * nt + t] += dy[at] * v;
-                                long i = (long)(oy * l->stride + ky) - (long)l->pad;
-                                long j = (long)(ox * l->stride + kx) - (long)l->pad;
-                                if (i >= 0 && j >= 0 && i < (long)l->h_in && j < (long)l->w_in)
-                                    dx[n * l->in + (c * l->h_in + (size_t)i) * l->w_in +
-                                       (size_t)j] += p[o * nt + t] * dy[at];
-                            }
-                    y[at] = s;
-                    dw[l->c_out * nt + o] += dy[at];
-                }
-}
-
-/* The largest gap between a and the reference b, over b's largest value. */
-static double gap(const float *a, const double *b, size_t n)
-{
-    double worst = 0, scale = 1e-30;
-    for (size_t i = 0; i < n; i++) {
-        worst = fmax(worst, fabs(a[i] - b[i]));
-        scale = fmax(scale, fabs(b[i]));
-    }
-    return worst / scale;
 }
 
 /* Settings: 0 the default, 1 no sparse gradients, 2 no direct kernels, 3
@@ -128,16 +76,17 @@ int main(void)
         const double nonzero = i % 3 == 0 ? 1.0 : i % 3 == 1 ? 0.2 : 0.02;
         for (size_t j = 0; j < ny; j++)
             dy[j] = os_rng_uniform(&rng) < nonzero ? value() : 0.0f;
-        reference(&l, p, x, dy, batch, ry, rdx, rdw);
+        conv_reference(&l, p, x, dy, batch, ry, rdx, rdw);
         for (int s = 0; s < SETTINGS; s++) {
             set(s); /* before the scratch is sized */
             float *scratch = malloc((os_layer_scratch(&l, batch) + 1) * sizeof *scratch);
             os_layer_forward(&l, p, x, y, batch, scratch);
             os_layer_backward(&l, p, x, y, dy, dx, g, batch, scratch);
-            double e = fmax(gap(y, ry, ny), fmax(gap(dx, rdx, nx), gap(g, rdw, np)));
+            double e = fmax(conv_ref_gap(y, ry, ny),
+                            fmax(conv_ref_gap(dx, rdx, nx), conv_ref_gap(g, rdw, np)));
             /* and as a first layer, without dX (conv_direct.c's weights) */
             os_layer_backward(&l, p, x, y, dy, NULL, g, batch, scratch);
-            double e1 = gap(g, rdw, np);
+            double e1 = conv_ref_gap(g, rdw, np);
             if (e > worst[s])
                 worst[s] = e;
             if (e1 > worst[s]) {

@@ -14,6 +14,7 @@
 #include "tap.h"
 #include "conv.h"
 #include "rng.h"
+#include "conv_ref.h"
 
 static os_rng rng;
 
@@ -40,29 +41,10 @@ static int takes(size_t c_in, size_t c_out, size_t hw, size_t k, size_t stride)
                                                 .kernel = k, .stride = stride });
 }
 
-/* Y from the definition, in double. */
-static void reference(const os_layer *l, const float *p, const float *x, double *y,
-                      size_t batch)
+static void fill_nan(float *a, size_t n)
 {
-    const size_t k = l->kernel, nt = l->c_in * k * k, hw = l->h_out * l->w_out;
-    for (size_t n = 0; n < batch; n++)
-        for (size_t o = 0; o < l->c_out; o++)
-            for (size_t oy = 0; oy < l->h_out; oy++)
-                for (size_t ox = 0; ox < l->w_out; ox++) {
-                    double s = p[l->c_out * nt + o];
-                    for (size_t c = 0; c < l->c_in; c++)
-                        for (size_t ky = 0; ky < k; ky++)
-                            for (size_t kx = 0; kx < k; kx++) {
-                                long i = (long)(oy + ky) - (long)l->pad;
-                                long j = (long)(ox + kx) - (long)l->pad;
-                                if (i < 0 || j < 0 || i >= (long)l->h_in || j >= (long)l->w_in)
-                                    continue;
-                                s += (double)p[o * nt + (c * k + ky) * k + kx] *
-                                     x[n * l->in + (c * l->h_in + (size_t)i) * l->w_in +
-                                       (size_t)j];
-                            }
-                    y[n * l->out + o * hw + oy * l->w_out + ox] = s;
-                }
+    for (size_t i = 0; i < n; i++)
+        a[i] = NAN;
 }
 
 /* The forward of l through the dispatch, against the reference: the largest
@@ -77,46 +59,17 @@ static double forward_gap(const os_layer *l, size_t batch, int *same)
     float *scratch = malloc(ns * sizeof *scratch);
     double *r = malloc(ny * sizeof *r);
     fill(p, np), fill(x, nx);
-    for (size_t i = 0; i < ns; i++)
-        scratch[i] = NAN;
+    fill_nan(scratch, ns);
     os_layer_forward(l, p, x, y, batch, scratch);
     for (size_t n = 0; n < batch; n++) {
-        for (size_t i = 0; i < ns; i++)
-            scratch[i] = NAN;
+        fill_nan(scratch, ns);
         os_layer_forward(l, p, x + n * l->in, y1 + n * l->out, 1, scratch);
     }
     *same = !memcmp(y, y1, ny * sizeof *y);
-    reference(l, p, x, r, batch);
-    double worst = 0, scale = 1e-30;
-    for (size_t i = 0; i < ny; i++) {
-        worst = fmax(worst, fabs(y[i] - r[i]));
-        scale = fmax(scale, fabs(r[i]));
-    }
+    conv_reference(l, p, x, NULL, batch, r, NULL, NULL);
+    const double gap = conv_ref_gap(y, r, ny);
     free(p), free(x), free(y), free(y1), free(scratch), free(r);
-    return worst / scale;
-}
-
-/* dX from the definition, in double. */
-static void reference_dx(const os_layer *l, const float *p, const float *dy, double *dx,
-                         size_t batch)
-{
-    const size_t k = l->kernel, nt = l->c_in * k * k, hw = l->h_out * l->w_out;
-    memset(dx, 0, batch * l->in * sizeof *dx);
-    for (size_t n = 0; n < batch; n++)
-        for (size_t o = 0; o < l->c_out; o++)
-            for (size_t oy = 0; oy < l->h_out; oy++)
-                for (size_t ox = 0; ox < l->w_out; ox++)
-                    for (size_t c = 0; c < l->c_in; c++)
-                        for (size_t ky = 0; ky < k; ky++)
-                            for (size_t kx = 0; kx < k; kx++) {
-                                long i = (long)(oy + ky) - (long)l->pad;
-                                long j = (long)(ox + kx) - (long)l->pad;
-                                if (i < 0 || j < 0 || i >= (long)l->h_in || j >= (long)l->w_in)
-                                    continue;
-                                dx[n * l->in + (c * l->h_in + (size_t)i) * l->w_in + (size_t)j] +=
-                                    (double)p[o * nt + (c * k + ky) * k + kx] *
-                                    dy[n * l->out + o * hw + oy * l->w_out + ox];
-                            }
+    return gap;
 }
 
 /* The same for dX through the layer dispatch (a dense dY, no pooling). */
@@ -130,24 +83,18 @@ static double dx_gap(const os_layer *l, size_t batch, int *same)
     float *scratch = malloc(ns * sizeof *scratch);
     double *r = malloc(nx * sizeof *r);
     fill(p, np), fill(x, nx), fill(dy, ny);
-    for (size_t i = 0; i < ns; i++)
-        scratch[i] = NAN;
+    fill_nan(scratch, ns);
     os_layer_backward(l, p, x, y, dy, dx, g, batch, scratch);
     for (size_t n = 0; n < batch; n++) {
-        for (size_t i = 0; i < ns; i++)
-            scratch[i] = NAN;
+        fill_nan(scratch, ns);
         os_layer_backward(l, p, x + n * l->in, y, dy + n * l->out, dx1 + n * l->in, g, 1,
                           scratch);
     }
     *same = !memcmp(dx, dx1, nx * sizeof *dx);
-    reference_dx(l, p, dy, r, batch);
-    double worst = 0, scale = 1e-30;
-    for (size_t i = 0; i < nx; i++) {
-        worst = fmax(worst, fabs(dx[i] - r[i]));
-        scale = fmax(scale, fabs(r[i]));
-    }
+    conv_reference(l, p, x, dy, batch, NULL, r, NULL);
+    const double gap = conv_ref_gap(dx, r, nx);
     free(p), free(x), free(dy), free(y), free(g), free(dx), free(dx1), free(scratch), free(r);
-    return worst / scale;
+    return gap;
 }
 
 /* Bits of l's forward with Winograd's form allowed or not. */
