@@ -26,34 +26,6 @@
 static size_t conv_ckk(const os_layer *l) { return l->c_in * l->kernel * l->kernel; }
 static size_t conv_hw(const os_layer *l) { return l->h_out * l->w_out; }
 
-/* dX of a stride-1 convolution is the forward of its transpose: dY padded
- * by k − 1 − pad, correlated with the kernels turned by 180° and their
- * channels swapped.  *t is that layer (its parameters at offset 0, then
- * a zero bias); whether Winograd's form takes it (conv_winograd.c), and
- * pays: the transpose's tiles cover dY's halo too, so its 36 products a
- * tile must come to at most two thirds of the direct dX's k² a pixel of dY
- * (conv_channels.c scatters from dY's pixels alone).  LeNet's second layer
- * (5 × 5, no padding: a halo of 4) does not pass; a padded 3 × 3 layer
- * does. */
-static int winograd_dx(const os_layer *l, os_layer *t)
-{
-    if (l->kind != OS_LAYER_CONV2D || l->stride != 1 || l->pad + 1 > l->kernel ||
-        (l->kernel != 3 && l->kernel != 5))
-        return 0;
-    *t = os_layer_conv2d(l->c_out, l->h_out, l->w_out, l->c_in, l->kernel,
-                         l->kernel - 1 - l->pad, 1);
-    t->param_offset = 0;
-    const size_t m = 7 - l->kernel, tiles = ((t->h_out + m - 1) / m) * ((t->w_out + m - 1) / m);
-    return os_conv_winograd_takes(t) &&
-           3 * 36 * tiles <= 2 * l->kernel * l->kernel * l->h_out * l->w_out;
-}
-
-int os_conv_winograd_dx_takes(const os_layer *l)
-{
-    os_layer t;
-    return !(os_conv_sparse_takes(l) & OS_CONV_DX) && winograd_dx(l, &t);
-}
-
 size_t os_conv_chunk(const os_layer *l, size_t batch)
 {
     const size_t per = conv_ckk(l) * conv_hw(l), hw = conv_hw(l);
@@ -76,11 +48,8 @@ size_t os_conv_scratch(const os_layer *l, size_t batch)
            sparse = os_conv_sparse_scratch(l), winograd = os_conv_winograd_scratch(l);
     own = direct > own ? direct : own;
     own = winograd > own ? winograd : own;
-    os_layer t;
-    if (winograd_dx(l, &t)) { /* the transpose's parameters, then its scratch */
-        winograd = t.n_params + os_conv_winograd_scratch(&t);
-        own = winograd > own ? winograd : own;
-    }
+    winograd = os_conv_winograd_dx_scratch(l);
+    own = winograd > own ? winograd : own;
     own = channels > own ? channels : own;
     own = sparse > own ? sparse : own;
     if (!os_conv_dnnl_takes(l))
@@ -303,21 +272,6 @@ static void lowered_backward(const os_layer *l, const float *params, const float
     }
 }
 
-/* dX in Winograd's form, as the forward of the transposed layer (above). */
-static void winograd_backward_dx(const os_layer *l, const os_layer *t, const float *params,
-                                 const float *dy, float *dx, size_t batch, float *scratch)
-{
-    const float *w = params + l->param_offset;
-    const size_t k = l->kernel, kk = k * k, ci = l->c_in, co = l->c_out;
-    float *tw = scratch; /* [c][o][ky][kx]: l's [o][c][k − 1 − ky][k − 1 − kx] */
-    for (size_t c = 0; c < ci; c++)
-        for (size_t o = 0; o < co; o++)
-            for (size_t i = 0; i < kk; i++)
-                tw[(c * co + o) * kk + i] = w[(o * ci + c) * kk + kk - 1 - i];
-    memset(tw + ci * co * kk, 0, ci * sizeof *tw);
-    os_conv_winograd_forward(t, tw, dy, dx, batch, scratch + t->n_params);
-}
-
 /* Each part of the gradient the fastest way that covers the layer: under
  * max pooling, from dY's nonzeros (conv_sparse.c: dW of one input channel,
  * dX and dW of input channels in eights); a first layer of one channel
@@ -337,10 +291,9 @@ void os_conv_backward(const os_layer *l, const float *params, const float *x, co
         os_conv_direct_weights(l, x, dy, dw, batch, scratch);
         return;
     }
-    os_layer t;
-    const unsigned wdx = dx && !(sp & OS_CONV_DX) && winograd_dx(l, &t) ? OS_CONV_DX : 0;
+    const unsigned wdx = dx && os_conv_winograd_dx_takes(l) ? OS_CONV_DX : 0;
     if (wdx)
-        winograd_backward_dx(l, &t, params, dy, dx, batch, scratch);
+        os_conv_winograd_dx(l, params, dy, dx, batch, scratch);
     const unsigned ch = os_conv_channels_takes(l) & ~sp & ~wdx;
     if (ch & OS_CONV_DW)
         os_conv_channels_dw(l, x, dy, dw, batch, scratch);

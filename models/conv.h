@@ -159,16 +159,20 @@ int os_conv_sparse_use(int on);
  * a 3 × 3 or 5 × 5 kernel and channels in eights both sides, on a CPU
  * with AVX2 and FMA, where the outputs fill its tiles well enough: takes
  * says whether it runs for l.  Its numbers are not the direct sum's bits
- * (within a few 1e-7 of the largest output).  scratch and use as for the
+ * (within a few 1e-6 of the largest output).  scratch and use as for the
  * direct kernels above. */
 int os_conv_winograd_takes(const os_layer *l);
 size_t os_conv_winograd_scratch(const os_layer *l);
 void os_conv_winograd_forward(const os_layer *l, const float *params, const float *x, float *y,
                               size_t batch, float *scratch);
 int os_conv_winograd_use(int on);
-/* Whether conv.c computes l's dX in that form, as the forward of its
- * transpose (a layer whose dX the sparse gradients do not take). */
+/* dX in that form, as the forward of l's transpose, for a layer whose dX
+ * the sparse gradients do not take and where it pays (dx_takes); dx
+ * overwritten, scratch of dx_scratch floats (0 where it never runs). */
 int os_conv_winograd_dx_takes(const os_layer *l);
+size_t os_conv_winograd_dx_scratch(const os_layer *l);
+void os_conv_winograd_dx(const os_layer *l, const float *params, const float *dy, float *dx,
+                         size_t batch, float *scratch);
 
 /* oneDNN's convolutions (conv_dnnl.c), which os_conv_forward and
  * os_conv_backward hand a layer when the build has oneDNN and

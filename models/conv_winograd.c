@@ -101,6 +101,55 @@ size_t os_conv_winograd_scratch(const os_layer *l)
            ALPHA * ext_w(l) * ci + NXI * band * (ci + co) + l->h_out * l->w_out * co;
 }
 
+/* dX of a stride-1 convolution is the forward of its transpose: dY padded
+ * by k − 1 − pad, correlated with the kernels turned by 180° and their
+ * channels swapped.  *t is that layer (its parameters at offset 0, then a
+ * zero bias); whether this form takes it and pays: the transpose's tiles
+ * cover dY's halo too, so their 36 products a tile must come to at most
+ * two thirds of the direct dX's k² a pixel of dY (conv_channels.c scatters
+ * from dY's pixels alone).  LeNet's second layer (5 × 5, no padding: a
+ * halo of 4) does not pass; a padded 3 × 3 layer does. */
+static int transpose_fits(const os_layer *l, os_layer *t)
+{
+    if (l->kind != OS_LAYER_CONV2D || l->stride != 1 || l->pad + 1 > l->kernel)
+        return 0;
+    *t = os_layer_conv2d(l->c_out, l->h_out, l->w_out, l->c_in, l->kernel,
+                         l->kernel - 1 - l->pad, 1);
+    t->param_offset = 0;
+    return winograd_fits(t) &&
+           3 * NXI * tiles_h(t) * tiles_w(t) <= 2 * l->kernel * l->kernel * l->h_out * l->w_out;
+}
+
+int os_conv_winograd_dx_takes(const os_layer *l)
+{
+    os_layer t;
+    return !(os_conv_sparse_takes(l) & OS_CONV_DX) && transpose_fits(l, &t) &&
+           os_conv_winograd_takes(&t);
+}
+
+/* The transpose's parameters, then its scratch. */
+size_t os_conv_winograd_dx_scratch(const os_layer *l)
+{
+    os_layer t;
+    return transpose_fits(l, &t) ? t.n_params + os_conv_winograd_scratch(&t) : 0;
+}
+
+void os_conv_winograd_dx(const os_layer *l, const float *params, const float *dy, float *dx,
+                         size_t batch, float *scratch)
+{
+    os_layer t;
+    transpose_fits(l, &t);
+    const float *w = params + l->param_offset;
+    const size_t kk = l->kernel * l->kernel, ci = l->c_in, co = l->c_out;
+    float *tw = scratch; /* [c][o][ky][kx]: l's [o][c][k − 1 − ky][k − 1 − kx] */
+    for (size_t c = 0; c < ci; c++)
+        for (size_t o = 0; o < co; o++)
+            for (size_t i = 0; i < kk; i++)
+                tw[(c * co + o) * kk + i] = w[(o * ci + c) * kk + kk - 1 - i];
+    memset(tw + ci * co * kk, 0, ci * sizeof *tw);
+    os_conv_winograd_forward(&t, tw, dy, dx, batch, scratch + t.n_params);
+}
+
 #if OS_CONV_AVX2
 
 /* G's row ξ, column k for a kernel of r: pᵏ / Π_{q ≠ p} (p − q) over the
