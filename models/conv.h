@@ -104,9 +104,10 @@ void os_conv_pixels_to_planes(const float *pixels, size_t pixel_stride, float *p
                               size_t plane_stride, size_t n);
 /* The same for a layer's whole input image: its planes and the interior of
  * its pixel-major padded form (c_in channels in eights, padded by l->pad,
- * a pixel's channels side by side), whose border is left alone. */
-void os_conv_planes_to_image(const os_layer *l, const float *planes, float *image);
-void os_conv_image_to_planes(const os_layer *l, const float *image, float *planes);
+ * a pixel's channels side by side, rows of width pixels), whose border is
+ * left alone. */
+void os_conv_planes_to_image(const os_layer *l, const float *planes, float *image, size_t width);
+void os_conv_image_to_planes(const os_layer *l, const float *image, size_t width, float *planes);
 
 /* Direct convolutions (conv_direct.c) for a layer of one input channel,
  * stride 1 and rows of 8 outputs or more, on a CPU with AVX2 and FMA:

@@ -241,7 +241,7 @@ void os_conv_channels_dx(const os_layer *l, const float *params, const float *dy
                     for (; c < ci; c += 8)
                         input_row(l, wt, dn, dxt, oy, ky, kx, c, 1);
                 }
-        os_conv_image_to_planes(l, dxt, dx + n * l->in); /* the interior */
+        os_conv_image_to_planes(l, dxt, padded_w(l), dx + n * l->in); /* the interior */
     }
 }
 

@@ -88,22 +88,24 @@ void os_conv_pixels_to_planes(const float *pixels, size_t pixel_stride, float *p
 #endif
 
 /* Between an image's planes and the interior of its pixel-major padded
- * form (l's c_in channels, in eights, padded by l->pad), its border left
- * alone. */
-void os_conv_planes_to_image(const os_layer *l, const float *planes, float *image)
+ * form (l's c_in channels, in eights, padded by l->pad, rows of width
+ * pixels: w_in + 2 pad, or more where a kernel wants whole tiles), its
+ * border left alone. */
+void os_conv_planes_to_image(const os_layer *l, const float *planes, float *image, size_t width)
 {
-    const size_t ci = l->c_in, wp = l->w_in + 2 * l->pad, hw = l->h_in * l->w_in;
+    const size_t ci = l->c_in, hw = l->h_in * l->w_in;
     for (size_t c = 0; c < ci; c += 8)
         for (size_t i = 0; i < l->h_in; i++)
             os_conv_planes_to_pixels(planes + c * hw + i * l->w_in, hw,
-                                     image + ((l->pad + i) * wp + l->pad) * ci + c, ci, l->w_in);
+                                     image + ((l->pad + i) * width + l->pad) * ci + c, ci,
+                                     l->w_in);
 }
 
-void os_conv_image_to_planes(const os_layer *l, const float *image, float *planes)
+void os_conv_image_to_planes(const os_layer *l, const float *image, size_t width, float *planes)
 {
-    const size_t ci = l->c_in, wp = l->w_in + 2 * l->pad, hw = l->h_in * l->w_in;
+    const size_t ci = l->c_in, hw = l->h_in * l->w_in;
     for (size_t c = 0; c < ci; c += 8)
         for (size_t i = 0; i < l->h_in; i++)
-            os_conv_pixels_to_planes(image + ((l->pad + i) * wp + l->pad) * ci + c, ci,
+            os_conv_pixels_to_planes(image + ((l->pad + i) * width + l->pad) * ci + c, ci,
                                      planes + c * hw + i * l->w_in, hw, l->w_in);
 }

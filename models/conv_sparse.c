@@ -392,7 +392,7 @@ void os_conv_sparse_backward(const os_layer *l, const float *params, const float
                     memcpy(s.image + (l->pad + i) * padded_w(l) + l->pad,
                            x + n * l->in + i * l->w_in, l->w_in * sizeof *s.image);
             else
-                os_conv_planes_to_image(l, x + n * l->in, s.image);
+                os_conv_planes_to_image(l, x + n * l->in, s.image, padded_w(l));
 #define WEIGHTS(K) weights_image(l, &s, K)
             OS_CONV_K_SWITCH(k, WEIGHTS)
 #undef WEIGHTS
@@ -404,7 +404,7 @@ void os_conv_sparse_backward(const os_layer *l, const float *params, const float
 #define INPUT(K) input_image(l, &s, K)
         OS_CONV_K_SWITCH(k, INPUT)
 #undef INPUT
-        os_conv_image_to_planes(l, s.image, dx + n * l->in); /* the interior */
+        os_conv_image_to_planes(l, s.image, padded_w(l), dx + n * l->in); /* the interior */
     }
     if (!dw)
         return;

@@ -375,14 +375,8 @@ void os_conv_winograd_forward(const os_layer *l, const float *params, const floa
         transform_weights(l, w, wt, u, 5);
     /* the padding and the part past it stay zero; the interior is each image's */
     memset(image, 0, ext_h(l) * ew * ci * sizeof *image);
-    const size_t plane = l->h_in * l->w_in;
     for (size_t n = 0; n < batch; n++) {
-        const float *xn = x + n * l->in;
-        for (size_t c = 0; c < ci; c += 8)
-            for (size_t i = 0; i < l->h_in; i++)
-                os_conv_planes_to_pixels(xn + c * plane + i * l->w_in, plane,
-                                         image + ((l->pad + i) * ew + l->pad) * ci + c, ci,
-                                         l->w_in);
+        os_conv_planes_to_image(l, x + n * l->in, image, ew);
         if (tile_m(l) == 2)
             forward_image(l, u, bias, image, s, v, m, yt, 2);
         else
