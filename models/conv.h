@@ -49,17 +49,22 @@ int os_pool_simd_use(int on);
 #else
 #define OS_CONV_AVX2 0
 #endif
-#define OS_CONV_K_MAX 7
-#define OS_CONV_K_SWITCH(k, call)                                                          \
-    switch (k) {                                                                           \
+/* call(N) with N the constant equal to n, for n of 1 to 6 (6 for more). */
+#define OS_CONV_SWITCH6(n, call)                                                           \
+    switch (n) {                                                                           \
     case 1: call(1); break;                                                                \
     case 2: call(2); break;                                                                \
     case 3: call(3); break;                                                                \
     case 4: call(4); break;                                                                \
     case 5: call(5); break;                                                                \
-    case 6: call(6); break;                                                                \
-    default: call(7); break;                                                               \
+    default: call(6); break;                                                               \
     }
+#define OS_CONV_K_MAX 7
+#define OS_CONV_K_SWITCH(k, call)                                                          \
+    if ((k) >= 7) {                                                                        \
+        call(7);                                                                           \
+    } else                                                                                 \
+        OS_CONV_SWITCH6(k, call)
 
 /* The tiles of a row of n pixels for the kernels that keep a tile of sums
  * in registers: at most OS_CONV_TILE_MAX each (the registers hold
@@ -76,14 +81,7 @@ static inline size_t os_conv_tile_next(size_t left)
 #define OS_CONV_TILES(n, call)                                                             \
     for (size_t ox = 0, np; ox < (n); ox += np) {                                          \
         np = os_conv_tile_next((n) - ox);                                                  \
-        switch (np) {                                                                      \
-        case 1: call(1); break;                                                            \
-        case 2: call(2); break;                                                            \
-        case 3: call(3); break;                                                            \
-        case 4: call(4); break;                                                            \
-        case 5: call(5); break;                                                            \
-        default: call(6); break;                                                           \
-        }                                                                                  \
+        OS_CONV_SWITCH6(np, call)                                                          \
     }
 
 static inline int os_conv_cpu_fma(void)
