@@ -86,5 +86,30 @@ awk -v a="$o_study" -v b="$p_study" -v c="$o_wall" -v d="$p_wall" -v e="$s_study
     -v f="$s_wall" 'BEGIN {
     printf "speed-up: %.2fx on the study, %.2fx end to end\n", b / a, d / c
     printf "speed-up with eval_sample: %.2fx on the study, %.2fx end to end\n", b / e, d / f }'
+# The bound on any implementation of this work on this core: the study's
+# matrix products (its training steps, and its measurements of every
+# validation row after step 0) at the core's FMA peak (bench/fma_peak.c).
+# Products of the dense layers only (a step: the forward, dW, and dX but
+# the first layer's; a measured row: the forward): the rest of a step is extra.
+peak=0
+if cc -O2 -mavx2 -mfma "$here/bench/fma_peak.c" -o "$out/fma_peak" 2>/dev/null; then
+    peak=$("$out/fma_peak" || echo 0)
+fi
+jq -r --argjson peak "$peak" --argjson optuna "$p_study" '
+    [.model.layers[] | select(startswith("dense ")) | ltrimstr("dense ") | split("-")
+     | map(tonumber) | .[0] * .[1]] as $mac
+    | ($mac | add) as $all
+    | (.budget.batch_size * 2 * (3 * $all - $mac[0])) as $step
+    | ([.trials[].curve[] | select(.step > 0 and .val_loss != null)] | length) as $evals
+    | (.compute.steps_trained * $step / 1e9) as $train
+    | ($evals * .data.validation_rows * 2 * $all / 1e9) as $measure
+    | if $peak > 0 then
+        "at the FMA peak of one core (\($peak) GFLOP/s) the study'"'"'s products alone take " +
+        "\(($train + $measure) / $peak * 100 | round / 100) s " +
+        "(\(.compute.steps_trained) training steps \($train / $peak * 100 | round / 100) s, " +
+        "\($evals) measurements \($measure / $peak * 100 | round / 100) s): " +
+        "at most \($optuna * $peak / ($train + $measure) * 100 | round / 100)x Optuna'"'"'s time, " +
+        "\($optuna * $peak / $train * 100 | round / 100)x with measuring free"
+      else "FMA peak not measured (no AVX2 and FMA here)" end' "$out/optselect.json"
 printf 'picks judged (300 steps, mean validation loss over seeds 7.. x3): optselect %.5f, Optuna %.5f, optselect with eval_sample %.5f\n' \
     "$o_judged" "$p_judged" "$s_judged"
