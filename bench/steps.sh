@@ -11,7 +11,9 @@
 # and reports their combined rate.  PyTorch runs bench/torch_steps.py mlp
 # (PYTHON, default /usr/bin/python3: Debian's python3-torch) as
 # bench/torch_env.sh runs it at its best: one process of one thread, and two
-# such processes at once.  Needs dataset-fashion-mnist.
+# such processes at once.  Last, the ceiling on any implementation: the
+# steps/s of the step's products alone at one core's FMA peak
+# (bench/fma_peak.c), as a ratio to PyTorch's.  Needs dataset-fashion-mnist.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 optselect=${1:-$here/optselect}
@@ -62,3 +64,18 @@ printf '%-34s %10s\n' "PyTorch 1.13, 2 trials, 2 threads" "$t2"
 awk -v a="$o1" -v b="$t1" -v c="$o2" -v d="$t2" 'BEGIN {
     printf "ratio, 1 thread:  %.2f x PyTorch\n", a / b
     printf "ratio, 2 threads: %.2f x PyTorch\n", c / d }'
+# The ceiling on any implementation: the step's matrix products alone at one
+# core's FMA peak (bench/fma_peak.c).  The MLP 784-256-128-10 at batch 128:
+# the forward, dW, and dX of every layer but the first, 2 FLOP a
+# multiply-add.
+if cc -O2 -mavx2 -mfma "$here/bench/fma_peak.c" -o "$tmp/peak" 2>/dev/null &&
+    peak=$("$tmp/peak"); then
+    awk -v p="$peak" -v b="$t1" -v d="$t2" 'BEGIN {
+        mac = 784 * 256 + 256 * 128 + 128 * 10
+        flops = 128 * 2 * (3 * mac - 784 * 256)
+        s = p * 1e9 / flops
+        printf "at the FMA peak of one core (%.1f GFLOP/s) the step'"'"'s products alone allow %.0f steps/s a core:\n", p, s
+        printf "  %.2f x PyTorch on 1 thread, %.2f x on 2 threads\n", s / b, 2 * s / d }'
+else
+    echo "FMA peak not measured (no AVX2 and FMA here)"
+fi
