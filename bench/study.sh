@@ -12,7 +12,8 @@
 # read from optselect's report, one Optuna trial each (GridSampler), and
 # PyTorch its best thread count on this machine (1, see bench/steps.sh).
 # Prints each tool's study time and end-to-end wall time (imports and data
-# loading included), the speed-up, and each tool's pick.  The picks are then
+# loading included), each the best of ROUNDS rounds (3 unless set), the
+# speed-up, and each tool's pick.  The picks are then
 # judged on equal terms: each is trained by optselect for the study's 300
 # steps on 3 seeds (other seeds than the study's), and the mean validation
 # loss is printed.  A third row runs optselect's study with its early rungs
@@ -31,37 +32,50 @@ mkdir -p "$out"
 unset OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 
 now() { date +%s.%N; }
-
-# per core: one thread each side (Optuna's trials run one at a time); the
-# study time ("ran in", after loading) and the wall time of the same run
-t0=$(now)
-"$optselect" --threads 1 --format text "$cfg" >"$out/optselect.txt"
-t1=$(now)
-o_study=$(sed -n 's/^ran in \([0-9.]*\) s.*/\1/p' "$out/optselect.txt")
-o_wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-# the candidates and the pick, from the same study's JSON (not timed)
-"$optselect" --threads 1 --format json "$cfg" >"$out/optselect.json"
 sample=${SAMPLE:-3000}
-t0=$(now)
-"$optselect" --threads 1 --format text --set search.eval_sample="$sample" "$cfg" \
-    >"$out/sampled.txt"
-t1=$(now)
-s_wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-s_study=$(sed -n 's/^ran in \([0-9.]*\) s.*/\1/p' "$out/sampled.txt")
-# "recommendation: OPTIMIZER with lr = LR (validation loss SCORE after ..."
-set -- $(sed -n 's/^recommendation: \([^ ]*\) with lr = \([^ ]*\) (validation loss \([^ ]*\) .*/\1 \2 \3/p' \
-    "$out/sampled.txt")
-s_opt=$1 s_lr=$2 s_loss=$3
 
+# the candidates and the pick, from the study's JSON (not timed)
+"$optselect" --threads 1 --format json "$cfg" >"$out/optselect.json"
 # the candidates, in optselect's order: optimizer, lr, momentum, weight decay
 jq -r '.ranking[] | [.optimizer, .lr, (.hparams.momentum // 0), (.hparams.weight_decay // 0)]
        | @tsv' "$out/optselect.json" >"$out/candidates.tsv"
 
-t0=$(now)
-torch_run 1 "$here/bench/optuna_study.py" "$out/candidates.tsv" 1 >"$out/optuna.tsv"
-t1=$(now)
-p_wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-IFS=$(printf '\t') read -r p_study p_opt p_lr p_loss p_done p_pruned <"$out/optuna.tsv"
+# timed NAME COMMAND...: the wall seconds of the command in $wall,
+# its standard output in $out/NAME
+timed() {
+    name=$1; shift
+    t0=$(now)
+    "$@" >"$out/$name"
+    t1=$(now)
+    wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+}
+ran_in() { sed -n 's/^ran in \([0-9.]*\) s.*/\1/p' "$out/$1"; }
+
+# Per core: one thread each side (Optuna's trials run one at a time); each
+# side's study time ("ran in", after loading; Optuna's after its imports and
+# loading) and the wall time of the same run.  These VMs' speed moves
+# between minutes: ROUNDS rounds (3 unless set), each running all three,
+# the best of each kept.
+: >"$out/rounds"
+for r in $(seq "${ROUNDS:-3}"); do
+    timed optselect.txt "$optselect" --threads 1 --format text "$cfg"
+    o="$(ran_in optselect.txt) $wall"
+    timed sampled.txt "$optselect" --threads 1 --format text \
+        --set search.eval_sample="$sample" "$cfg"
+    s="$(ran_in sampled.txt) $wall"
+    timed optuna.tsv torch_run 1 "$here/bench/optuna_study.py" "$out/candidates.tsv" 1
+    p="$(cut -f1 "$out/optuna.tsv") $wall"
+    echo "$o $s $p" >>"$out/rounds"
+    echo "round $r: optselect $o, with eval_sample $s, Optuna + PyTorch $p (study s, wall s)"
+done
+best() { cut -d' ' -f"$1" "$out/rounds" | sort -g | head -n 1; }
+o_study=$(best 1) o_wall=$(best 2) s_study=$(best 3) s_wall=$(best 4)
+p_study=$(best 5) p_wall=$(best 6)
+# "recommendation: OPTIMIZER with lr = LR (validation loss SCORE after ..."
+set -- $(sed -n 's/^recommendation: \([^ ]*\) with lr = \([^ ]*\) (validation loss \([^ ]*\) .*/\1 \2 \3/p' \
+    "$out/sampled.txt")
+s_opt=$1 s_lr=$2 s_loss=$3
+IFS=$(printf '\t') read -r _ p_opt p_lr p_loss p_done p_pruned <"$out/optuna.tsv"
 
 o_opt=$(jq -r '.recommendation.optimizer' "$out/optselect.json")
 o_lr=$(jq -r '.recommendation.lr' "$out/optselect.json")
