@@ -4,8 +4,8 @@
 # thread), and both against the core's own peak.  optselect's steps/s come
 # from the same difference method as bench/steps.sh; the sgemm ceiling from
 # bench/gemm_shapes.c, built here with the system's OpenBLAS; the peak from
-# bench/fma_peak.c (independent 8-lane FMAs, where the compiler has AVX2 and
-# FMA).  Needs dataset-fashion-mnist.
+# bench/fma_peak.sh (independent 8-lane FMAs, where the compiler and the CPU
+# have AVX2 and FMA).  Needs dataset-fashion-mnist.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 optselect=${1:-$here/optselect}
@@ -13,10 +13,7 @@ unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cc -O2 "$here/bench/gemm_shapes.c" $(pkg-config --cflags --libs openblas) -o "$tmp/gemm"
-peak=0
-if cc -O2 -mavx2 -mfma "$here/bench/fma_peak.c" -o "$tmp/peak" 2>/dev/null; then
-    peak=$("$tmp/peak" || echo 0)
-fi
+peak=$(sh "$here/bench/fma_peak.sh")
 set -- $("$tmp/gemm" 128 784 256 128 10)
 gemm_step=$1 gemm_gflops=$2
 seconds() {

@@ -105,10 +105,7 @@ awk -v a="$o_study" -v b="$p_study" -v c="$o_wall" -v d="$p_wall" -v e="$s_study
 # validation row after step 0) at the core's FMA peak (bench/fma_peak.c).
 # Products of the dense layers only (a step: the forward, dW, and dX but
 # the first layer's; a measured row: the forward): the rest of a step is extra.
-peak=0
-if cc -O2 -mavx2 -mfma "$here/bench/fma_peak.c" -o "$out/fma_peak" 2>/dev/null; then
-    peak=$("$out/fma_peak" || echo 0)
-fi
+peak=$(sh "$here/bench/fma_peak.sh")
 jq -r --argjson peak "$peak" --argjson optuna "$p_study" '
     [.model.layers[] | select(startswith("dense ")) | ltrimstr("dense ") | split("-")
      | map(tonumber) | .[0] * .[1]] as $mac
