@@ -101,6 +101,19 @@ ok $? "every extrapolated score is at most the candidate's last score"
 is "$(jq -r '.recommendation.score < 0.081' "$TMP/ext.json")" true \
     "extrapolation credits the winner with the fall still to come"
 
+# score = horizon reads each optimizer's rates at one budget: with a [full]
+# run auto is then a grid (halving left one rate of each at the top, scored
+# inf), and a strategy that stops rates early is refused.
+"$OPTSELECT" --quiet --format json --set search.score=horizon --set full.steps=900 "$cfg" \
+    >"$TMP/horizon.json"
+is "$(jq -r '.strategy' "$TMP/horizon.json")" grid "score = horizon with a [full] run: auto is a grid"
+is "$(jq '.recommendation.score == .ranking[0].score and (.ranking[0].score | type == "number")
+          and .ranking[0].score < 1' "$TMP/horizon.json")" true \
+    "score = horizon: the recommendation has the best predicted score"
+run "$OPTSELECT" --set search.score=horizon --set search.strategy=halving --set full.steps=900 "$cfg"
+is "$status $(cat "$TMP/err")" "3 optselect: --set search.score=horizon: [search] score = horizon moves each optimizer's rates along its scores at one budget; strategy = halving stops most rates early: use strategy = grid or auto" \
+    "score = horizon with strategy = halving: one line, exit 3"
+
 # lr = auto: a range test per optimizer proposes the band; the candidates
 # lie in it; config.ini keeps "auto", so rerunning it runs the tests again.
 "$OPTSELECT" --quiet --format json --set search.lr=auto --set search.lr_points=4 \

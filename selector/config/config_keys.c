@@ -127,7 +127,8 @@ const os_key os_cfg_keys[] = {
       "of its initial loss (or is not finite)",
       os_cfg_p_f64, F(diverge_factor), 1.01, 1e6, OS_KEY_HASHED },
     { "search", "strategy", "auto", "auto: halving when [full] declares the run the study "
-      "is for (and trials run in process), else grid; grid: every candidate trains for the "
+      "is for (isolated or not), else grid, and grid with score = horizon; "
+      "grid: every candidate trains for the "
       "whole budget; "
       "halving: successive halving, every candidate trains for min_steps, the best 1 in "
       "reduction_factor continue (from where they stopped) to reduction_factor times as many "
@@ -156,7 +157,7 @@ const os_key os_cfg_keys[] = {
     { "search", "score", "final", "how a trial's curve is scored: final (the last validation "
       "loss), last (the mean over the last 10% of the steps), auc (the mean over the trial) or "
       "extrapolated (the loss a + b t^-c fitted to the curve predicts at [full] steps) or "
-      "horizon (final, each optimizer's rates moved to the [full] run's length)",
+      "horizon (final, each optimizer's rates moved to the [full] run's length; a grid only)",
       os_cfg_p_score, F(score), 0, 0, OS_KEY_HASHED },
     { "search", "horizon_exponent", "0.5", "score = horizon: how the best rate moves with the "
       "run's length, lr* proportional to length^-alpha; the trials' scores are carried to "

@@ -466,15 +466,26 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
         cfg->start[1] = fn->start[1];
     }
     /* auto: the predictive path when the run is declared (measured on the
-     * selection suite, docs/selection-quality.md) */
+     * selection suite, docs/selection-quality.md), but a grid for score =
+     * horizon, which reads each optimizer's scores at several rates of one
+     * budget: halving would leave one rate of each at the top */
+    int horizon = !strcmp(cfg->score, "horizon");
     if ((cfg->strategy_auto = !strcmp(cfg->strategy, "auto")))
         snprintf(cfg->strategy, sizeof cfg->strategy, "%s",
-                 cfg->full_steps || cfg->full_epochs > 0 ? "halving" : "grid");
+                 (cfg->full_steps || cfg->full_epochs > 0) && !horizon ? "halving" : "grid");
+    if (horizon && strcmp(cfg->strategy, "grid")) {
+        rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] score = horizon moves each "
+                          "optimizer's rates along its scores at one budget; strategy = %s "
+                          "stops most rates early: use strategy = grid or auto",
+                          os_config_where(cfg, "search", "score"), cfg->strategy);
+        goto done;
+    }
     if (cfg->rungs.n && !strcmp(cfg->strategy, "grid")) {
         rc = os_error_set(err, OS_ERR_CONFIG, "%s: [search] rungs are the budgets of halving, "
                           "hyperband and asha; %s trains every candidate for all of steps",
                           os_config_where(cfg, "search", "rungs"), cfg->strategy_auto
-                          ? "strategy = auto without a [full] run is a grid, which"
+                          ? horizon ? "strategy = auto with score = horizon is a grid, which"
+                          : "strategy = auto without a [full] run is a grid, which"
                           : "strategy = grid");
         goto done;
     }
