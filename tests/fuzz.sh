@@ -4,7 +4,7 @@
 # one line.  With --enable-fuzzing the targets are libFuzzer programs, run
 # with -runs=0 (each input once, no fuzzing).
 . "${top_srcdir:-.}/tests/lib.sh"
-for target in config csv libsvm idx idx_gz journal; do
+for target in config csv libsvm idx idx_gz journal protocol; do
     prog=$(under_valgrind "$top_builddir/tests/fuzz/fuzz_$target")
     corpus="$top_srcdir/tests/fuzz/corpus/$target"
     regressions="$top_srcdir/tests/fuzz/regressions/$target"

@@ -15,7 +15,7 @@ src=$(cd "$(dirname "$0")" && pwd)
 export OPTSELECT_PLUGIN_PATH="$build/plugins/.libs"
 export ASAN_OPTIONS=detect_leaks=1
 status=0
-for target in config csv libsvm idx idx_gz journal; do
+for target in config csv libsvm idx idx_gz journal protocol; do
     mkdir -p "$work/$target"
     start=$(date +%s)
     (cd "$work" && "$build/tests/fuzz/fuzz_$target" -runs="$runs" -print_final_stats=1 \
