@@ -221,6 +221,40 @@ mkdir "$TMP/tmpdir"
 TMPDIR="$TMP/tmpdir" "$OPTSELECT" --quiet "$TMP/study.ini" >/dev/null
 is "$(ls -A "$TMP/tmpdir")" "" "without --output the trials' temporary folder is removed"
 
+# the trainer's own optimizer beside a variant of a plugin (a study like this
+# crashed the config reader), and JSON lines as Python's json.dumps writes
+# them, NaN and Infinity in members of the program's own and in strings
+cat >"$TMP/json_trainer" <<'SH'
+#!/bin/sh
+if [ "$1" = adam ]; then
+    echo '{"step": 0, "val_loss": NaN, "grad_norm": NaN}'
+    exit 0
+fi
+echo '{"step": 0, "val_loss": 2.0, "grad_norm": NaN, "seen": Infinity, "note": "NaN NaN NaN NaN"}'
+echo "{\"step\": $2, \"val_loss\": 0.5, \"grad_norm\": NaN, \"ratio\": -Infinity}"
+SH
+chmod +x "$TMP/json_trainer"
+cat >"$TMP/own.ini" <<INI
+[trainer]
+command = $TMP/json_trainer {optimizer} {steps} {lr}
+[search]
+optimizers = mine, variant
+steps = 10
+eval_every = 10
+[optimizer.mine]
+lr = 0.1, 0.01
+[optimizer.variant]
+plugin = adam
+lr = 0.001
+INI
+run "$OPTSELECT" $J "$TMP/own.ini"
+ok $status "the trainer's own optimizer beside a variant of a plugin: the study runs"
+is "$(jq -r '[.trials[] | "\(.optimizer) \(.status) \(.score)"] | join(", ")' "$TMP/out")" \
+    "mine ok 0.5, mine ok 0.5, variant diverged null" \
+    "JSON lines with NaN and Infinity: read as numbers, a NaN loss diverges"
+is "$(jq -r '.trials[] | select(.optimizer == "variant") | .message' "$TMP/out")" \
+    "the trainer reported val_loss = nan at step 0" "... and says where"
+
 # config errors: one line naming the file and line
 bad() { # NAME WANT: the config in $TMP/bad.ini fails with WANT
     run "$OPTSELECT" "$TMP/bad.ini" "$@"

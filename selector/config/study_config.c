@@ -445,10 +445,14 @@ int os_config_load(os_config *cfg, const char *path, const char *study,
     os_error ignored = { 0 }; /* the full parse reports what the look ahead met */
     parse_ctx look = { .cfg = &ahead, .err = &ignored, .file = path, .study = study };
     read_keys(&look, path, study, sets, n_sets);
+    /* the trainer's own optimizers are the labels no plugin and no
+     * declared variant has: the look ahead's declarations are read here,
+     * and only then handed to the full parse */
+    int rc = os_cfg_make_named(&ctx, &look, &ahead);
     ctx.decl = look.decl;
     ctx.n_decl = look.n_decl;
     look.decl = NULL;
-    int rc = os_cfg_make_named(&ctx, &look, &ahead);
+    look.n_decl = 0;
     free_ctx(&look);
     os_config_free(&ahead);
     if (!rc)

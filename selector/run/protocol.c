@@ -123,7 +123,8 @@ static os_line_kind key_values(const char *p, os_line_point *pt, char *why, size
 static char *nulled(const char *line)
 {
     size_t n = strlen(line);
-    char *out = malloc(n + 1), *o = out;
+    /* "NaN" becomes "null", a byte longer: at most n / 3 of them */
+    char *out = malloc(n + n / 3 + 1), *o = out;
     if (!out)
         return NULL;
     int in_string = 0;
