@@ -1,6 +1,7 @@
 /* fuzz_config.c — the INI reader and every value parser, with two real
  * optimizers loaded so that [optimizer.X] sections and hyperparameter
- * lists are reached.  The plugins come from $OPTSELECT_PLUGIN_PATH (the
+ * lists are reached.  An accepted config's effective configuration must
+ * load back and write itself again byte for byte.  The plugins come from $OPTSELECT_PLUGIN_PATH (the
  * build tree's plugins/.libs by default). */
 #include "fuzz.h"
 #include "study_config.h"
@@ -25,6 +26,19 @@ static void load_plugins(void)
     }
 }
 
+/* Whether two streams hold the same bytes (both read from the start). */
+static int same_text(FILE *a, FILE *b)
+{
+    rewind(a);
+    rewind(b);
+    int ca, cb;
+    do {
+        ca = getc(a);
+        cb = getc(b);
+    } while (ca == cb && ca != EOF);
+    return ca == cb;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     load_plugins();
@@ -37,19 +51,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = os_config_load(&cfg, path, NULL, &reg, NULL, 0, &err);
     fuzz_check_error(rc, &err);
     if (!rc) {
-        /* the effective config must load back */
-        FILE *f = tmpfile();
-        if (f && os_config_write_effective(&cfg, f) == 0) {
+        /* the effective config must load back, to itself: a results
+         * folder's config.ini runs the same study */
+        FILE *f = tmpfile(), *f2 = tmpfile();
+        if (f && f2 && os_config_write_effective(&cfg, f) == 0 && fflush(f) == 0) {
             char again[64];
             snprintf(again, sizeof again, "/proc/self/fd/%d", fileno(f));
             static os_config cfg2;
             os_error err2 = { 0 };
             if (os_config_load(&cfg2, again, NULL, &reg, NULL, 0, &err2))
                 abort();
+            if (os_config_write_effective(&cfg2, f2) == 0 && fflush(f2) == 0 &&
+                !same_text(f, f2))
+                abort();
             os_config_free(&cfg2);
         }
         if (f)
             fclose(f);
+        if (f2)
+            fclose(f2);
         os_config_free(&cfg);
     }
     close(fd);

@@ -1,15 +1,20 @@
 #!/bin/sh
-# Runs every fuzz target of a fuzzing build for RUNS executions each, one
-# after the other, growing a scratch corpus from the committed seeds, and
-# prints one line per target.  A crash stops that target: its input
-# (crash-*) is left in WORK; copy it into tests/fuzz/regressions/TARGET/ so
-# that make check replays it forever after.
+# Runs every fuzz target of a fuzzing build for RUNS executions each (or,
+# given as Ns, for N seconds each), one after the other, growing a scratch
+# corpus from the committed seeds, and prints one line per target.  A
+# crash stops that target: its input (crash-*) is left in WORK; copy it
+# into tests/fuzz/regressions/TARGET/ so that make check replays it forever
+# after.
 #
 #   mkdir fuzz && cd fuzz && ../configure CC=clang --enable-fuzzing && make check TESTS=
-#   ../tests/fuzz/run.sh . 1000000
+#   ../tests/fuzz/run.sh . 1000000     (or . 600s)
 set -u
-build=${1:?usage: run.sh BUILD_DIR RUNS [WORK]}
-runs=${2:?usage: run.sh BUILD_DIR RUNS [WORK]}
+build=${1:?usage: run.sh BUILD_DIR RUNS|SECONDSs [WORK]}
+runs=${2:?usage: run.sh BUILD_DIR RUNS|SECONDSs [WORK]}
+case $runs in
+*s) limit="-max_total_time=${runs%s}" ;;
+*) limit="-runs=$runs" ;;
+esac
 work=${3:-$build/fuzz-work}
 src=$(cd "$(dirname "$0")" && pwd)
 export OPTSELECT_PLUGIN_PATH="$build/plugins/.libs"
@@ -18,7 +23,7 @@ status=0
 for target in config csv libsvm idx idx_gz journal protocol; do
     mkdir -p "$work/$target"
     start=$(date +%s)
-    (cd "$work" && "$build/tests/fuzz/fuzz_$target" -runs="$runs" -print_final_stats=1 \
+    (cd "$work" && "$build/tests/fuzz/fuzz_$target" "$limit" -print_final_stats=1 \
         -artifact_prefix="$work/$target-" "$work/$target" "$src/corpus/$target" \
         >"$work/$target.log" 2>&1)
     rc=$?
