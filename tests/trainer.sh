@@ -255,6 +255,30 @@ is "$(jq -r '[.trials[] | "\(.optimizer) \(.status) \(.score)"] | join(", ")' "$
 is "$(jq -r '.trials[] | select(.optimizer == "variant") | .message' "$TMP/out")" \
     "the trainer reported val_loss = nan at step 0" "... and says where"
 
+# a long command: its results folder's config.ini keeps every line within
+# what the reader takes (a 150-character word after 95 columns was written
+# on one line of over 250, and the folder could neither be rerun nor resumed)
+long=/$(printf 'd%.0s' $(seq 1 150))/train.py
+cat >"$TMP/long.ini" <<INI
+[trainer]
+command = sh -c "echo optselect: step={steps} val_loss={lr}" --flag-of-thirty-characters-abc
+    $long {seed}
+[search]
+optimizers = sgd
+lr = 0.1, 0.2
+steps = 10
+eval_every = 10
+INI
+run "$OPTSELECT" $J -o "$TMP/long" "$TMP/long.ini"
+ok $status "a study with a long command runs"
+is "$(awk 'length($0) > 198' "$TMP/long/config.ini" | wc -l)" 0 \
+    "... and its config.ini has no line longer than 198 characters"
+run "$OPTSELECT" $J "$TMP/long/config.ini"
+is "$status $(jq -r '.trainer.command' "$TMP/out")" \
+   "0 $(jq -r '.trainer.command' "$TMP/long/report.json")" "... which runs the same command again"
+run "$OPTSELECT" $J --resume "$TMP/long"
+ok $status "... and resumes"
+
 # config errors: one line naming the file and line
 bad() { # NAME WANT: the config in $TMP/bad.ini fails with WANT
     run "$OPTSELECT" "$TMP/bad.ini" "$@"

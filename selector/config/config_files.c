@@ -138,18 +138,38 @@ static void put_path(FILE *out, const char *name, const char *path)
 /* A long [trainer] command over several lines, each after the first
  * indented: inih's continuation, which the reader joins with one space.
  * So a line ends only at a lone space, which the join gives back exactly,
- * inside quotes or out. */
+ * inside quotes or out: after column 100 for the eye, and wherever the
+ * next stretch would make the line longer than the reader takes.  Every
+ * stretch between lone spaces came from one line of a file the reader
+ * took, so it fits on a line of its own (with a one-space indent, or
+ * "name=" first, when it is that long). */
+#define LINE_CHARS (INI_MAX_LINE - 2) /* the longest line the reader takes */
+
+static int lone_space(const char *v, const char *p)
+{
+    return *p == ' ' && p > v && p[-1] != ' ' && p[1] && p[1] != ' ';
+}
+
 static void put_long(FILE *out, const char *name, const char *v)
 {
-    size_t col = (size_t)fprintf(out, "%s = ", name);
-    for (const char *p = v; *p; p++) {
-        if (*p == ' ' && col > 100 && p > v && p[-1] != ' ' && p[1] && p[1] != ' ') {
-            fputs("\n    ", out);
-            col = 4;
-            continue;
-        }
-        fputc(*p, out);
-        col++;
+    size_t col = 0;
+    for (const char *p = v; *p || p == v;) {
+        const char *q = p + (*p != 0);
+        while (*q && !lone_space(v, q))
+            q++;
+        size_t len = (size_t)(q - p);
+        if (p == v)
+            col = (size_t)fprintf(out, strlen(name) + 3 + len > LINE_CHARS ? "%s=" : "%s = ",
+                                  name);
+        else if (col > 100 || col + 1 + len > LINE_CHARS)
+            col = (size_t)fprintf(out, "\n%s", 4 + len > LINE_CHARS ? " " : "    ") - 1;
+        else
+            col += (size_t)fprintf(out, " ");
+        fwrite(p, 1, len, out);
+        col += len;
+        p = *q ? q + 1 : q;
+        if (!*p)
+            break;
     }
     fputc('\n', out);
 }
