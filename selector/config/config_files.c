@@ -153,8 +153,9 @@ static int lone_space(const char *v, const char *p)
 static void put_long(FILE *out, const char *name, const char *v)
 {
     size_t col = 0;
-    for (const char *p = v; *p || p == v;) {
-        const char *q = p + (*p != 0);
+    const char *p = v;
+    do {
+        const char *q = p + (*p != 0); /* the stretch [p, q), up to a lone space */
         while (*q && !lone_space(v, q))
             q++;
         size_t len = (size_t)(q - p);
@@ -168,9 +169,7 @@ static void put_long(FILE *out, const char *name, const char *v)
         fwrite(p, 1, len, out);
         col += len;
         p = *q ? q + 1 : q;
-        if (!*p)
-            break;
-    }
+    } while (*p);
     fputc('\n', out);
 }
 
