@@ -74,6 +74,21 @@ run "$OPTSELECT" "$TMP/typo.ini"
 one_line 3 "misspelt key" \
     "optselect: $TMP/typo.ini:5: [search] unknown key 'lr_rnage' (did you mean 'lr_range'?)"
 
+# a NUL byte would end the line early for inih and drop the rest of it
+printf '[data]\nformat = synthetic\n[search]\noptimizers = sgd\000, adam\n' >"$TMP/nul.ini"
+run "$OPTSELECT" "$TMP/nul.ini"
+one_line 3 "a NUL byte" "optselect: $TMP/nul.ini:4: a NUL byte: not a text file (save it as UTF-8)"
+# lines of up to 198 characters are read; a longer one is refused, not split
+printf '[data]\nformat = synthetic\n[search]\noptimizers = sgd ; %s\nsteps = 5\n' \
+    "$(printf '%0179d' 0)" >"$TMP/long.ini"
+run "$OPTSELECT" --quiet "$TMP/long.ini"
+is "$status $(awk 'NR == 4 { print length($0) }' "$TMP/long.ini")" "0 198" \
+    "a line of 198 characters is read"
+printf '[data]\nformat = synthetic\n[search]\noptimizers = sgd ; %s\nsteps = 5\n' \
+    "$(printf '%0180d' 0)" >"$TMP/long.ini"
+run "$OPTSELECT" --quiet "$TMP/long.ini"
+one_line 3 "a line of 199 characters" "optselect: $TMP/long.ini:4: line longer than 198 characters"
+
 run "$OPTSELECT" "$TMP/none.ini"
 is "$status" 3 "a missing config: exit status 3"
 grep -q "^optselect: $TMP/none.ini: cannot open: No such file or directory\$" "$TMP/err"

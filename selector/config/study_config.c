@@ -174,15 +174,30 @@ static int handler(void *user, const char *section, const char *name, const char
 #define INIH_MAX_NAME 49
 
 /* fgets for inih that counts lines, refuses lines inih would split or
- * names it would cut, and checks section headers as they pass. */
+ * names it would cut, and checks section headers as they pass.  It reads
+ * a byte at a time to see NUL bytes, which would end the line early for
+ * inih and silently drop the rest of it (a UTF-16 file has one in every
+ * other byte). */
 static char *reader(char *str, int num, void *user)
 {
     parse_ctx *ctx = user;
-    if (ctx->failed || !fgets(str, num, ctx->stream))
+    if (ctx->failed)
         return NULL;
+    size_t len = 0;
+    int c = 0;
+    while (len + 1 < (size_t)num && c != '\n' && (c = getc(ctx->stream)) != EOF) {
+        if (!c) {
+            ctx->line++;
+            os_cfg_fail(ctx, OS_ERR_CONFIG, "a NUL byte: not a text file (save it as UTF-8)");
+            return NULL;
+        }
+        str[len++] = (char)c;
+    }
+    if (!len)
+        return NULL;
+    str[len] = 0;
     ctx->line++;
-    size_t len = strlen(str);
-    if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(ctx->stream)) {
+    if (len == (size_t)num - 1 && str[len - 1] != '\n' && getc(ctx->stream) != EOF) {
         os_cfg_fail(ctx, OS_ERR_CONFIG, "line longer than %d characters", num - 2);
         return NULL;
     }
