@@ -2,13 +2,14 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include "error.h"
+#include "util.h"
 
 int os_error_set(os_error *err, int code, const char *fmt, ...)
 {
     if (err) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        os_vformat_line(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
         err->code = code;
     }

@@ -279,3 +279,32 @@ size_t os_first_nonfinite(const float *p, size_t n)
     }
     return n;
 }
+
+void os_one_line(char *dst, size_t size, const char *src)
+{
+    if (!size)
+        return;
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)src; *p; p++) {
+        char esc[8];
+        if (*p == '\n' || *p == '\r')
+            snprintf(esc, sizeof esc, "\\%c", *p == '\n' ? 'n' : 'r');
+        else if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+            snprintf(esc, sizeof esc, "\\x%02x", *p);
+        else
+            esc[0] = (char)*p, esc[1] = 0;
+        size_t n = strlen(esc);
+        if (o + n >= size)
+            break;
+        memcpy(dst + o, esc, n);
+        o += n;
+    }
+    dst[o] = 0;
+}
+
+void os_vformat_line(char *dst, size_t size, const char *fmt, va_list ap)
+{
+    char raw[4096];
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    os_one_line(dst, size, raw);
+}

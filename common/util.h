@@ -5,6 +5,7 @@
 #ifndef OS_UTIL_H
 #define OS_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,17 @@ int os_remove_tree(const char *path);
 /* write(2) until all n bytes are out, across short writes and EINTR;
  * 0, or -1 with errno set (EIO when the descriptor takes nothing). */
 int os_write_all(int fd, const void *p, size_t n);
+
+/* src as one printable line in dst[size], cut short to fit: control
+ * characters but tab written as \n, \r or \xHH, so that a message
+ * quoting someone else's bytes (a plugin's error text, a trainer's line,
+ * a parser's excerpt) stays one line and sends no terminal escapes. */
+void os_one_line(char *dst, size_t size, const char *src);
+
+/* vsnprintf through os_one_line: every message of a study's errors and
+ * trials is formatted by it. */
+void os_vformat_line(char *dst, size_t size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* v rounded to `digits` significant digits (v itself when not finite or
  * zero): learning rates in reports are then exactly the rates that ran. */

@@ -195,4 +195,19 @@ ok $? "... with the uninterrupted run's report"
 is "$(journal_twice "$TMP/parent")" 0 \
     "... and no trial twice in its journal"
 is "$(pgrep -f "output $TMP/parent" | wc -l | tr -d ' ')" 0 "... and the killed parent left no worker behind"
+# A plugin's error text of several lines, a carriage return and a terminal
+# escape: one line in every report, the same with and without isolation.
+want='message-lines step 3 failed (OS_EINVAL: invalid hyperparameter or argument): first line\nsecond line\rthird \x1b[31mred'
+for iso in none process; do
+    run "$OPTSELECT" --plugin "$B/message_lines.so" --set search.optimizers=message-lines \
+        --set search.lr=0.1 --set search.isolation=$iso "$TMP/study.ini"
+    is "$(sed -n 's/^no recommendation: .*(first failure: \(.*\))$/\1/p' "$TMP/out")" "$want" \
+        "isolation = $iso: a plugin's message of three lines is one line of the report, escaped"
+    "$OPTSELECT" --quiet --format json --plugin "$B/message_lines.so" \
+        --set search.optimizers=message-lines --set search.lr=0.1 --set search.isolation=$iso \
+        "$TMP/study.ini" >"$TMP/lines-$iso.json"
+done
+is "$(jq -r '.trials[0].message' "$TMP/lines-none.json")" "$want" "... and of the JSON report"
+is "$(jq -c '.trials' "$TMP/lines-process.json")" "$(jq -c '.trials' "$TMP/lines-none.json")" \
+    "... whose trials are the same with isolation"
 done_testing

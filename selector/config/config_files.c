@@ -42,6 +42,8 @@ FILE *os_cfg_report_config(parse_ctx *ctx, FILE *f)
     json_t *report = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
     if (!report) {
         ctx->line = (size_t)(jerr.line > 0 ? jerr.line : 0);
+        /* jansson quotes the bytes it met, newlines too: os_error_set
+         * keeps the message on one line */
         os_cfg_fail(ctx, OS_ERR_CONFIG, "not valid JSON: %s", jerr.text);
         return NULL;
     }

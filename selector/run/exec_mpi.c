@@ -91,7 +91,7 @@ static void fail(sched *m, int code, const char *fmt, ...)
         return; /* the first error is the study's */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(x->err->msg, sizeof x->err->msg, fmt, ap);
+    os_vformat_line(x->err->msg, sizeof x->err->msg, fmt, ap);
     va_end(ap);
     x->err->code = x->rc = code;
     x->halt = 1;

@@ -133,7 +133,7 @@ static void set_failed(os_trial_result *r, const char *fmt, ...)
                             .test_loss = NAN, .test_acc = NAN };
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->message, sizeof r->message, fmt, ap);
+    os_vformat_line(r->message, sizeof r->message, fmt, ap);
     va_end(ap);
 }
 

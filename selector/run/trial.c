@@ -130,7 +130,7 @@ static void halt_trial(os_trial *tr, os_trial_status status, const char *fmt, ..
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(tr->r->message, sizeof tr->r->message, fmt, ap);
+    os_vformat_line(tr->r->message, sizeof tr->r->message, fmt, ap);
     va_end(ap);
     tr->r->status = status;
     tr->stopped = 1;

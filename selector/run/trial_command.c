@@ -104,7 +104,7 @@ static void halt(os_cmd_trial *t, os_trial_status status, const char *fmt, ...)
         return; /* the first reason stands */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(t->r->message, sizeof t->r->message, fmt, ap);
+    os_vformat_line(t->r->message, sizeof t->r->message, fmt, ap);
     va_end(ap);
     t->r->status = status;
     t->stopped = 1;
