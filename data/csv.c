@@ -343,10 +343,7 @@ int os_csv_load(const char *path, const os_csv_options *opt, const os_dataset *l
     if (!rc && more == -2) {
         rc = CSV_NOMEM;
     } else if (!rc && more < 0) {
-        int code;
-        const char *msg = gzerror(r.f, &code);
-        rc = os_error_set(err, OS_ERR_DATA, "%s:%zu: read error: %s", path, r.lineno + 1,
-                          code == Z_ERRNO ? strerror(errno) : msg);
+        rc = os_lines_fail(&r, more, path, err);
     }
     if (!rc)
         rc = finish(&L, err);

@@ -121,13 +121,8 @@ static int count_records(const char *path, os_lines *r, size_t features, const o
     }
     if (more == -2)
         return SVM_NOMEM;
-    if (more < 0) {
-        int code;
-        const char *msg = gzerror(r->f, &code);
-        return os_error_set(err, OS_ERR_DATA, "%s:%zu: read error: %s", path, r->lineno + 1,
-                            code == Z_ERRNO ? strerror(errno) : code == Z_OK ? "out of memory"
-                                                                             : msg);
-    }
+    if (more < 0)
+        return os_lines_fail(r, more, path, err);
     if (*n == 0)
         return os_error_set(err, OS_ERR_DATA, "%s: no records", path);
     return 0;

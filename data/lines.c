@@ -22,6 +22,10 @@ int os_lines_next(os_lines *r)
     for (;;) {
         if (r->cap - len < 2 && os_reserve(&r->line, &r->cap, r->cap + 1, 4096))
             return -2;
+        /* gzgets says nothing of a NUL byte it copies: with no other NUL
+         * in the buffer, its own terminator is the last one there, and a
+         * NUL before it came from the file */
+        memset(r->line + len, 1, r->cap - len);
         if (!gzgets(r->f, r->line + len, (int)(r->cap - len))) {
             int code;
             gzerror(r->f, &code);
@@ -31,7 +35,13 @@ int os_lines_next(os_lines *r)
                 return 0;
             break;
         }
-        len += strlen(r->line + len);
+        const char *end = memrchr(r->line + len, 0, r->cap - len);
+        size_t got = (size_t)(end - (r->line + len));
+        if (memchr(r->line + len, 0, got)) {
+            r->lineno++;
+            return -3;
+        }
+        len += got;
         if (len > 0 && r->line[len - 1] == '\n')
             break;
     }
@@ -39,6 +49,18 @@ int os_lines_next(os_lines *r)
     while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
         r->line[--len] = '\0';
     return 1;
+}
+
+int os_lines_fail(const os_lines *r, int more, const char *path, os_error *err)
+{
+    if (more == -3)
+        return os_error_set(err, OS_ERR_DATA, "%s:%zu: a NUL byte: not a text file", path,
+                            r->lineno);
+    int code;
+    const char *msg = gzerror(r->f, &code);
+    return os_error_set(err, OS_ERR_DATA, "%s:%zu: read error: %s", path, r->lineno + 1,
+                        code == Z_ERRNO ? strerror(errno) : code == Z_OK ? "out of memory"
+                                                                         : msg);
 }
 
 int os_lines_rewind(os_lines *r)

@@ -78,6 +78,16 @@ one_line 3 "misspelt key" \
 printf '[data]\nformat = synthetic\n[search]\noptimizers = sgd\000, adam\n' >"$TMP/nul.ini"
 run "$OPTSELECT" "$TMP/nul.ini"
 one_line 3 "a NUL byte" "optselect: $TMP/nul.ini:4: a NUL byte: not a text file (save it as UTF-8)"
+# ... and in a data file, where the rest of the line used to be replaced
+# by the next line ("3<NUL>9,4,1" then "5,6,0" read as the row "35,6,0")
+printf 'a,b,y\n1,2,0\n3\0009,4,1\n5,6,0\n7,8,1\n' >"$TMP/nul.csv"
+printf '[data]\npath = nul.csv\nheader = true\n[search]\noptimizers = sgd\n' >"$TMP/nulcsv.ini"
+run "$OPTSELECT" "$TMP/nulcsv.ini"
+one_line 4 "a NUL byte in a CSV file" "optselect: $TMP/nul.csv:3: a NUL byte: not a text file"
+printf '1 1:0.5\n0 1:1 2:0\0003\n1 2:1\n' >"$TMP/nul.svm"
+printf '[data]\npath = nul.svm\nformat = libsvm\n[search]\noptimizers = sgd\n' >"$TMP/nulsvm.ini"
+run "$OPTSELECT" "$TMP/nulsvm.ini"
+one_line 4 "a NUL byte in a LIBSVM file" "optselect: $TMP/nul.svm:2: a NUL byte: not a text file"
 # lines of up to 198 characters are read; a longer one is refused, not split
 printf '[data]\nformat = synthetic\n[search]\noptimizers = sgd ; %s\nsteps = 5\n' \
     "$(printf '%0179d' 0)" >"$TMP/long.ini"
