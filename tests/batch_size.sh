@@ -65,4 +65,9 @@ is "$status,$(cat "$TMP/err")" "3,optselect: --set search.batch_size=16,16: [sea
 run "$OPTSELECT" --set search.batch_size=16,5000 "$cfg"
 is "$status,$(cat "$TMP/err")" "3,optselect: --set search.batch_size=16,5000: [search] batch_size 5000 exceeds the 1000 training rows trials draw from" \
     "a batch size larger than the rows"
+# without [full], the full run takes the trials' batch: the message names
+# [search] batch_size (it said "[full] batch_size", which the config lacks)
+run "$OPTSELECT" --set search.batch_size=5000 --set data.subset=0 "$cfg"
+is "$status,$(cat "$TMP/err")" "3,optselect: --set search.batch_size=5000: [search] batch_size 5000 exceeds the 1438 training rows" \
+    "a single batch size larger than every training row"
 done_testing

@@ -96,6 +96,13 @@ int os_plan_budgets(os_plan *p, const os_config *cfg, size_t n_subset, size_t n_
                     os_error *err)
 {
     p->full_rows = !strcmp(cfg->full_data, "subset") ? n_subset : n_train;
+    if (p->full_batch > p->full_rows && !cfg->full_batch) /* the trials' batch */
+        return os_error_set(err, OS_ERR_CONFIG, "%s: [search] batch_size %llu exceeds the %llu "
+                            "training rows%s", os_config_where(cfg, "search", "batch_size"),
+                            (unsigned long long)p->full_batch,
+                            (unsigned long long)p->full_rows,
+                            p->full_rows == n_subset && n_subset < n_train ? " trials draw from"
+                                                                           : "");
     if (p->full_batch > p->full_rows)
         return os_error_set(err, OS_ERR_CONFIG, "%s: [full] batch_size %llu exceeds the full "
                             "run's %llu training rows", os_config_where(cfg, "full",
