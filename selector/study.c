@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include "blas.h"
 #include "halving.h"
@@ -24,6 +25,14 @@ static int load(const os_config *cfg, const char *path, const char *labels, int 
         os_synthetic_spec spec = { cfg->generator, (size_t)cfg->samples, (size_t)cfg->classes,
                                    cfg->features ? (size_t)cfg->features : 2, cfg->noise };
         return os_synthetic_make(&spec, cfg->seed, out, err);
+    }
+    /* a directory opens, and would fail only at its first read, as an
+     * empty or short file */
+    struct stat st;
+    for (int i = 0; i < 2; i++) {
+        const char *file = i ? labels : path;
+        if (file && stat(file, &st) == 0 && S_ISDIR(st.st_mode))
+            return os_error_set(err, OS_ERR_DATA, "%s: a directory, not a data file", file);
     }
     if (!strcmp(cfg->format, "libsvm"))
         return os_libsvm_load(path, (size_t)cfg->features, regression, like, out, err);

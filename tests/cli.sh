@@ -88,6 +88,13 @@ printf '1 1:0.5\n0 1:1 2:0\0003\n1 2:1\n' >"$TMP/nul.svm"
 printf '[data]\npath = nul.svm\nformat = libsvm\n[search]\noptimizers = sgd\n' >"$TMP/nulsvm.ini"
 run "$OPTSELECT" "$TMP/nulsvm.ini"
 one_line 4 "a NUL byte in a LIBSVM file" "optselect: $TMP/nul.svm:2: a NUL byte: not a text file"
+# a directory opens, and used to fail only at its first read
+mkdir -p "$TMP/adir"
+run "$OPTSELECT" "$TMP/adir"
+one_line 3 "a directory as the config" "optselect: $TMP/adir: cannot open: Is a directory"
+printf '[data]\npath = adir\n[search]\noptimizers = sgd\n' >"$TMP/dirdata.ini"
+run "$OPTSELECT" "$TMP/dirdata.ini"
+one_line 4 "a directory as the data" "optselect: $TMP/adir: a directory, not a data file"
 # lines of up to 198 characters are read; a longer one is refused, not split
 printf '[data]\nformat = synthetic\n[search]\noptimizers = sgd ; %s\nsteps = 5\n' \
     "$(printf '%0179d' 0)" >"$TMP/long.ini"

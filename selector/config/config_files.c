@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <ini.h>
 #include <jansson.h>
 #include "study_config_internal.h"
@@ -67,6 +68,21 @@ FILE *os_cfg_report_config(parse_ctx *ctx, FILE *f)
     return out;
 }
 
+/* fopen for reading a config: a directory opens, and fails only at its
+ * first read, so it is refused here (errno EISDIR) with the other reasons
+ * a file cannot be opened. */
+FILE *os_cfg_fopen(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    struct stat st;
+    if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        errno = EISDIR;
+        return NULL;
+    }
+    return f;
+}
+
 /* ---- studies ------------------------------------------------------------ */
 
 void os_config_free_names(char **names, size_t n)
@@ -80,7 +96,7 @@ int os_config_list_studies(const char *path, char ***names, size_t *n, os_error 
 {
     *names = NULL;
     *n = 0;
-    FILE *f = fopen(path, "r");
+    FILE *f = os_cfg_fopen(path);
     if (!f)
         return os_error_set(err, OS_ERR_CONFIG, "%s: cannot open: %s", path, strerror(errno));
     char line[INI_MAX_LINE + 2];

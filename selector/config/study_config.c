@@ -296,7 +296,7 @@ static int include(parse_ctx *ctx, const char *value)
                                ctx->depth - d ? "s" : "");
         }
     char *dir = os_dirname(path);
-    FILE *f = dir ? fopen(path, "r") : NULL;
+    FILE *f = dir ? os_cfg_fopen(path) : NULL;
     if (!f) {
         int e = errno;
         free(dir);
@@ -405,7 +405,7 @@ static int read_keys(parse_ctx *ctx, const char *path, const char *study, char *
         snprintf(cfg->study, sizeof cfg->study, "%s", study);
     if (apply_defaults(ctx))
         return err->code;
-    FILE *top = fopen(path, "r");
+    FILE *top = os_cfg_fopen(path);
     if (!top)
         return os_error_set(err, OS_ERR_CONFIG, "%s: cannot open: %s", path, strerror(errno));
     if (!parse_stream(ctx, top))

@@ -93,6 +93,7 @@ const char *os_cfg_study_of(const char *section);
 /* A JSON report's effective config as a stream to parse, or NULL with ctx
  * failed (config_files.c). */
 FILE *os_cfg_report_config(parse_ctx *ctx, FILE *f);
+FILE *os_cfg_fopen(const char *path);
 
 /* "FILE:LINE" or "--set ...": where the current value comes from. */
 void os_cfg_where_now(const parse_ctx *ctx, char *buf, size_t size);
