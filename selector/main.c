@@ -232,6 +232,10 @@ static int parse_option(cli *c, int ch, char **argv, os_error *err)
 static int parse_operands(cli *c, int argc, char **argv, os_error *err)
 {
     if (c->resume_config) {
+        if (optind < argc && !strcmp(argv[optind], "validate"))
+            return os_error_set(err, OS_ERR_USAGE, "validate takes no --resume: run the same "
+                                "validate command again, with the same --output DIR, and it "
+                                "continues from the trials journaled there");
         if (c->n_sets || optind != argc || c->study)
             return os_error_set(err, OS_ERR_USAGE, "--resume continues the study as it was "
                                 "configured: give no CONFIG.ini, --set, --seed or --study with it");

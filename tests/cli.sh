@@ -62,6 +62,8 @@ run "$OPTSELECT" --format yaml x.ini
 one_line 2 "bad format" "optselect: --format 'yaml': expected text, json or csv"
 run "$OPTSELECT" --threads 0 x.ini
 one_line 2 "bad thread count" "optselect: --threads '0': expected an integer from 1 to 4096"
+run "$OPTSELECT" validate --resume "$TMP"
+one_line 2 "validate --resume" "optselect: validate takes no --resume: run the same validate command again, with the same --output DIR, and it continues from the trials journaled there"
 
 cat >"$TMP/typo.ini" <<'INI'
 [data]
