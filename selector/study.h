@@ -42,6 +42,8 @@ typedef struct os_group {
 typedef struct os_refinement {
     os_lr_fit        fit;         /* status NONE: not attempted               */
     uint64_t         at_steps;    /* the budget the fitted scores are at      */
+    int              beyond_ok;   /* fit at an edge: the rate beyond it finished,
+                                     but has no score (score = horizon)      */
     os_candidate    *cands;       /* the winner at fit.best_lr, on the winner's
                                      seeds, trained as far as the winner     */
     os_trial_result *results;

@@ -110,6 +110,9 @@ is "$(jq -r '.strategy' "$TMP/horizon.json")" grid "score = horizon with a [full
 is "$(jq '.recommendation.score == .ranking[0].score and (.ranking[0].score | type == "number")
           and .ranking[0].score < 1' "$TMP/horizon.json")" true \
     "score = horizon: the recommendation has the best predicted score"
+"$OPTSELECT" --set search.score=horizon --set full.steps=3000 "$cfg" >"$TMP/horizon.txt"
+grep -q "^lr refinement: adagrad's best rate 0.03162 is the largest of its rates that have a predicted score: 0.1 finished, but moved by the horizon's factor it lies past the rates that did; the best may lie between them\$" "$TMP/horizon.txt"
+ok $? "score = horizon: the refinement says why the rate beyond the winner has no score"
 run "$OPTSELECT" --set search.score=horizon --set search.strategy=halving --set full.steps=900 "$cfg"
 is "$status $(cat "$TMP/err")" "3 optselect: --set search.score=horizon: [search] score = horizon moves each optimizer's rates along its scores at one budget; strategy = halving stops most rates early: use strategy = grid or auto" \
     "score = horizon with strategy = halving: one line, exit 3"

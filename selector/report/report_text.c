@@ -126,9 +126,13 @@ static void explain_refine(FILE *out, const os_study *s)
     case OS_REFINE_EDGE_HIGH: {
         int low = rf->fit.status == OS_REFINE_EDGE_LOW;
         double next = rf->fit.lr[low ? 0 : 2];
-        fprintf(out, "lr refinement: %s's best rate %.4g is the %s of its rates that finished: ",
-                label, w->lr, low ? "smallest" : "largest");
-        if (isfinite(next))
+        fprintf(out, "lr refinement: %s's best rate %.4g is the %s of its rates that %s: ",
+                label, w->lr, low ? "smallest" : "largest",
+                rf->beyond_ok ? "have a predicted score" : "finished");
+        if (isfinite(next) && rf->beyond_ok)
+            fprintf(out, "%.4g finished, but moved by the horizon's factor it lies past the "
+                    "rates that did; the best may lie between them\n", next);
+        else if (isfinite(next))
             fprintf(out, "%.4g did not; the best may lie between them\n", next);
         else
             fprintf(out, "the best may lie %s; widen its rates to find out\n",

@@ -73,6 +73,12 @@ static int fit(os_study *s, os_error *err)
     }
     rf->fit = os_refine_fit(lr, score, m, wi, 0.01);
     rf->at_steps = w->steps;
+    if (rf->fit.status == OS_REFINE_EDGE_LOW || rf->fit.status == OS_REFINE_EDGE_HIGH) {
+        double beyond = rf->fit.lr[rf->fit.status == OS_REFINE_EDGE_LOW ? 0 : 2];
+        for (size_t i = 0; i < m; i++)
+            if (lr[i] == beyond && fam[i].g->status == OS_TRIAL_OK)
+                rf->beyond_ok = 1;
+    }
     if (rf->fit.status == OS_REFINE_OK) {
         const os_group *three[3] = { NULL, w, NULL };
         for (size_t i = 0; i < m; i++) {
