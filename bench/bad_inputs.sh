@@ -32,7 +32,8 @@ trial() {
     what=$1 label=$2; shift 2
     "$@" --format json >"$tmp/out" 2>"$tmp/err"
     status=$?
-    said=$(jq -r --arg o "$label" '[.trials[] | select(.optimizer == $o) | "\(.status): \(.message)"] | unique | join("; ")' "$tmp/out" | sed "s|$build/||g")
+    said=$(jq -r --arg o "$label" '[.trials[] | select(.optimizer == $o) | "\(.status): \(.message)"] | unique | join("; ")' "$tmp/out" |
+        sed "s|$build/||g; s|${TMPDIR:-/tmp}/optselect-[A-Za-z0-9]*/|TMP/|g")
     printf '| %s | %s | trials `%.200s`, the others ran |\n' "$what" "$status" "$said"
 }
 
@@ -46,6 +47,11 @@ printf '1,2,0\n3,4,1\n5,6\n' >"$tmp/ragged.csv"
 printf '[data]\npath = ragged.csv\n[search]\noptimizers = sgd\n' >"$tmp/ragged.ini"
 printf '1 1:1\n0 2:1 9:1\n' >"$tmp/wide.svm"
 printf '[data]\nformat = libsvm\npath = wide.svm\nfeatures = 4\n[search]\noptimizers = sgd\n' >"$tmp/wide.ini"
+printf '[data]\nformat = synthetic\n[search]\noptimizers = sgd\000, adam\n' >"$tmp/nul.ini"
+mkdir "$tmp/folder"
+printf '[data]\npath = folder\n[search]\noptimizers = sgd\n' >"$tmp/folder.ini"
+printf 'a,b,y\n1,2,0\n3\0009,4,1\n5,6,0\n' >"$tmp/nul.csv"
+printf '[data]\npath = nul.csv\nheader = true\n[search]\noptimizers = sgd\n' >"$tmp/nulcsv.ini"
 printf 'not an idx file' | gzip >"$tmp/bad-idx.gz"
 printf '[data]\nformat = idx\npath = bad-idx.gz\nlabels = bad-idx.gz\n[search]\noptimizers = sgd\n' >"$tmp/idx.ini"
 cp "$broken/abi_major.so" "$tmp/writable.so" && chmod o+w "$tmp/writable.so"
@@ -66,12 +72,16 @@ row "a misspelt section" "$optselect" "$tmp/section.ini"
 row "a number that is not one" "$optselect" "$tmp/number.ini"
 row "a key set twice in one file" "$optselect" "$tmp/twice.ini"
 row "a file that includes itself" "$optselect" "$tmp/loop.ini"
+row "a config with a NUL byte (or in UTF-16)" "$optselect" "$tmp/nul.ini"
+row "a folder given as the config" "$optselect" "$tmp/folder"
 row "a bad --set" "$optselect" --set search.stepz=5 "$qs"
 row "two budgets at once" "$optselect" --set search.epochs=1 --set search.fraction=0.1 "$qs"
 row "a schedule without the run's length" "$optselect" --set full.schedule=cosine "$qs"
 row "a torn JSON report given as the config" "$optselect" "$tmp/torn.json"
 row "a missing data file" "$optselect" --set data.path=nothere.csv "$qs"
 row "a ragged CSV row" "$optselect" "$tmp/ragged.ini"
+row "a CSV file with a NUL byte" "$optselect" "$tmp/nulcsv.ini"
+row "a folder given as the data file" "$optselect" "$tmp/folder.ini"
 row "a LIBSVM index past features" "$optselect" "$tmp/wide.ini"
 row "an IDX file with a bad header" "$optselect" "$tmp/idx.ini"
 row "a plugin of another ABI major" "$optselect" --plugin "$broken/abi_major.so" "$qs"
@@ -85,6 +95,9 @@ trial "a plugin that segfaults in a trial (isolated)" crash "$optselect" --isola
 trial "a plugin that writes NaN into one weight" nan-weight "$optselect" --quiet \
     --plugin "$broken/nan_weight.so" --set search.optimizers=sgd,nan-weight \
     --set search.steps=40 --set search.eval_every=20 "$qs"
+trial "a plugin whose error message has three lines and a terminal escape" message-lines \
+    "$optselect" --quiet --plugin "$broken/message_lines.so" \
+    --set search.optimizers=sgd,message-lines --set search.steps=20 "$qs"
 row "a misspelt placeholder in a trainer command" "$optselect" "$tmp/placeholder.ini"
 row "a trainer command that cannot run" env PATH=/nowhere "$optselect" "$tmp/noprogram.ini"
 tr "segfaults" crash
