@@ -46,6 +46,7 @@ int os_lines_next(os_lines *r)
             break;
     }
     r->lineno++;
+    r->line[len] = '\0'; /* a last line without '\n': the next gzgets wrote nothing */
     while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
         r->line[--len] = '\0';
     return 1;

@@ -50,6 +50,13 @@ static void plain_files(void)
        "no header, label is the last column");
     os_dataset_free(&ds);
 
+    /* the last line without its '\n' (once read on past its end) */
+    p = tap_write("no_last_newline.csv", "1,2,1\n3,4,0");
+    rc = load(p, 0, "-1", &ds, &err);
+    ok(rc == 0 && ds.n == 2 && ds.y[1] == 0.0f && ds.x[3] == 4.0f,
+       "a last line without a newline loads (%s)", rc ? err.msg : "ok");
+    os_dataset_free(&ds);
+
     char gz[600];
     snprintf(gz, sizeof gz, "%s/data.csv.gz", tap_dir);
     gzFile g = gzopen(gz, "wb");

@@ -31,7 +31,8 @@ int main(void)
        ds.x[8] == 0.4f, "sparse features land densely, absent ones are zero");
     ok(ds.y[0] == 1.0f && ds.y[1] == 0.0f && ds.y[2] == 1.0f, "labels -1/+1 map to classes 0/1");
 
-    const char *t = tap_write("test.svm", "-1 1:1\n+1 2:2\n");
+    const char *t = tap_write("test.svm", "-1 1:1\n+1 2:2");
+    /* (its last line without a '\n', once read on past its end) */
     rc = os_libsvm_load(t, 0, 0, &ds, &test, &err);
     ok(rc == 0 && test.d == 3 && test.y[0] == 0.0f && test.y[1] == 1.0f,
        "a test file takes the training width and class mapping");
