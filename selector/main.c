@@ -37,10 +37,7 @@ static void on_stop_signal(int sig)
 
 static void catch_stop_signals(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sa.sa_flags = SA_RESETHAND;
+    struct sigaction sa = { .sa_handler = on_stop_signal, .sa_flags = SA_RESETHAND };
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -231,18 +228,18 @@ static int parse_option(cli *c, int ch, char **argv, os_error *err)
 /* The operands after the options: validate, and the one CONFIG.ini. */
 static int parse_operands(cli *c, int argc, char **argv, os_error *err)
 {
+    int validate = optind < argc && !strcmp(argv[optind], "validate");
     if (c->resume_config) {
-        if (optind < argc && !strcmp(argv[optind], "validate"))
-            return os_error_set(err, OS_ERR_USAGE, "validate takes no --resume: run the same "
-                                "validate command again, with the same --output DIR, and it "
-                                "continues from the trials journaled there");
-        if (c->n_sets || optind != argc || c->study)
-            return os_error_set(err, OS_ERR_USAGE, "--resume continues the study as it was "
-                                "configured: give no CONFIG.ini, --set, --seed or --study with it");
+        if (validate || c->n_sets || optind != argc || c->study)
+            return os_error_set(err, OS_ERR_USAGE, "%s", validate
+                ? "validate takes no --resume: run the same validate command again, with the "
+                  "same --output DIR, and it continues from the trials journaled there"
+                : "--resume continues the study as it was configured: give no CONFIG.ini, "
+                  "--set, --seed or --study with it");
         c->config = c->resume_config;
         return 0;
     }
-    if (optind < argc && !strcmp(argv[optind], "validate")) {
+    if (validate) {
         if (optind == argc - 1)
             return os_error_set(err, OS_ERR_USAGE, "validate: missing CONFIG.ini (see --help)");
         c->validate = 1;
