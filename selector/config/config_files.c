@@ -165,7 +165,9 @@ static void put_path(FILE *out, const char *name, const char *path)
 
 static int lone_space(const char *v, const char *p)
 {
-    return *p == ' ' && p > v && p[-1] != ' ' && p[1] && p[1] != ' ';
+    /* the reader strips the blanks at both ends of a line, tabs too */
+    return *p == ' ' && p > v && !isspace((unsigned char)p[-1]) && p[1] &&
+           !isspace((unsigned char)p[1]);
 }
 
 static void put_long(FILE *out, const char *name, const char *v)
